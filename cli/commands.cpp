@@ -1,0 +1,12 @@
+#include "cli/commands.hpp"
+
+namespace mmtune::cli {
+
+// The order here is the order of `mmtune --help`.
+constexpr Command kCommands[] = {
+    {"host", "What this host is and how its memory manager is set", attach_host},
+};
+
+std::span<const Command> all_commands() { return kCommands; }
+
+}  // namespace mmtune::cli

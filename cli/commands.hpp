@@ -1,0 +1,40 @@
+#pragma once
+// The subcommand table. Each command file binds its options to a struct in attach() and returns
+// the action; actions run after parsing, so parse errors (exit 2) and run errors stay apart.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "probes/host_fs.hpp"
+
+namespace mmtune::cli {
+
+// Options every command understands (given before or after the subcommand name).
+struct Globals {
+  std::string root = "/";  // --root DIR: read a recorded host instead of /
+  probes::HostFs host_fs() const { return probes::HostFs(root); }
+};
+
+struct Io {
+  std::FILE* out;  // data: tables, --json, CSV, JSONL
+  std::FILE* err;  // diagnostics, progress
+};
+
+using Action = std::function<int(const Io&)>;  // returns 0 ok, 1 check failed, …
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  Action (*attach)(CLI::App& sub, const Globals& globals);
+};
+
+std::span<const Command> all_commands();
+
+// One attach function per command file (cli/<name>.cpp).
+Action attach_host(CLI::App& sub, const Globals& globals);
+
+}  // namespace mmtune::cli

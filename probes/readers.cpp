@@ -1,0 +1,297 @@
+#include "probes/readers.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "probes/error.hpp"
+#include "probes/knobs.hpp"
+#include "probes/parsers.hpp"
+
+namespace mmtune::probes {
+namespace {
+
+// cgroup v1 reports "no limit" as PAGE_COUNTER_MAX pages, rounded: anything this large is unlimited.
+constexpr uint64_t kUnlimitedThreshold = uint64_t{1} << 62;
+
+std::optional<uint64_t> read_u64(const HostFs& fs, std::string_view rel) {
+  auto text = fs.read(rel);
+  if (!text) return std::nullopt;
+  std::string_view value = trim(*text);
+  uint64_t number = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (ec != std::errc() || ptr != value.data() + value.size()) return std::nullopt;
+  return number;
+}
+
+std::optional<uint64_t> read_limit(const HostFs& fs, std::string_view rel) {
+  auto value = read_u64(fs, rel);  // "max" (v2) fails to parse → unlimited
+  if (!value || *value >= kUnlimitedThreshold) return std::nullopt;
+  return value;
+}
+
+std::string join_path(std::string_view a, std::string_view b) {
+  std::string path(a);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  while (!b.empty() && b.front() == '/') b.remove_prefix(1);
+  if (!b.empty()) path += "/" + std::string(b);
+  return path;
+}
+
+struct CgroupMount {
+  std::string mount_point;  // relative: "sys/fs/cgroup/memory"
+  std::string root;         // root of the mount inside the hierarchy, usually "/"
+};
+
+// Finds the cgroup mount from mountinfo: fstype "cgroup" with "memory" in its super options (v1),
+// or fstype "cgroup2".
+std::optional<CgroupMount> find_cgroup_mount(std::string_view mountinfo, bool v2) {
+  while (!mountinfo.empty()) {
+    size_t end = mountinfo.find('\n');
+    std::string_view line = mountinfo.substr(0, end);
+    mountinfo.remove_prefix(end == std::string_view::npos ? mountinfo.size() : end + 1);
+    size_t dash = line.find(" - ");
+    if (dash == std::string_view::npos) continue;
+    std::vector<std::string_view> left, right;
+    for (auto [part, out] : {std::pair{line.substr(0, dash), &left}, {line.substr(dash + 3), &right}}) {
+      size_t i = 0;
+      while (i < part.size()) {
+        size_t next = part.find(' ', i);
+        if (next == std::string_view::npos) next = part.size();
+        if (next > i) out->push_back(part.substr(i, next - i));
+        i = next + 1;
+      }
+    }
+    if (left.size() < 5 || right.size() < 3) continue;
+    std::string_view fstype = right[0], options = right[2];
+    bool match = v2 ? fstype == "cgroup2"
+                    : fstype == "cgroup" && ("," + std::string(options) + ",").find(",memory,") !=
+                                                std::string::npos;
+    if (!match) continue;
+    std::string_view point = left[4];
+    while (!point.empty() && point.front() == '/') point.remove_prefix(1);
+    return CgroupMount{std::string(point), std::string(left[3])};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+MemInfo read_meminfo(const HostFs& fs) {
+  auto text = fs.read("proc/meminfo");
+  if (!text) fail(ErrorKind::unsupported, "cannot read {}", fs.path("proc/meminfo").string());
+  return parse_meminfo(*text);
+}
+
+Counters read_vmstat(const HostFs& fs) {
+  auto text = fs.read("proc/vmstat");
+  return text ? parse_key_values(*text) : Counters{};
+}
+
+std::vector<Zone> read_zoneinfo(const HostFs& fs) {
+  auto text = fs.read("proc/zoneinfo");
+  return text ? parse_zoneinfo(*text) : std::vector<Zone>{};
+}
+
+std::vector<BuddyZone> read_buddyinfo(const HostFs& fs) {
+  auto text = fs.read("proc/buddyinfo");
+  return text ? parse_buddyinfo(*text) : std::vector<BuddyZone>{};
+}
+
+std::optional<Psi> read_psi(const HostFs& fs) {
+  auto text = fs.read("proc/pressure/memory");  // absent before 4.20; EOPNOTSUPP with psi=0
+  if (!text || trim(*text).empty()) return std::nullopt;
+  return parse_psi(*text);
+}
+
+std::vector<SwapDevice> read_swaps(const HostFs& fs) {
+  auto text = fs.read("proc/swaps");
+  return text ? parse_swaps(*text) : std::vector<SwapDevice>{};
+}
+
+Settings read_settings(const HostFs& fs) {
+  Settings settings;
+  auto store = [&](const Knob& knob) {
+    auto text = fs.read(knob.path);
+    if (!text) return;
+    settings.values[knob.name] =
+        knob.kind == KnobKind::choice ? parse_bracketed_choice(*text) : std::string(trim(*text));
+  };
+  for (const Knob& knob : static_knobs()) store(knob);
+  for (const std::string& entry : fs.list("sys/kernel/mm/transparent_hugepage")) {
+    if (!entry.starts_with("hugepages-")) continue;  // "hugepages-64kB"
+    if (auto knob = find_knob("thp." + entry + ".enabled")) store(*knob);
+  }
+  return settings;
+}
+
+std::optional<uint32_t> read_mglru(const HostFs& fs) {
+  auto text = fs.read("sys/kernel/mm/lru_gen/enabled");  // "0x0007"
+  if (!text) return std::nullopt;
+  std::string_view value = trim(*text);
+  if (value.starts_with("0x")) value.remove_prefix(2);
+  uint32_t mask = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), mask, 16);
+  if (ec != std::errc() || ptr != value.data() + value.size()) return std::nullopt;
+  return mask;
+}
+
+std::vector<NumaNode> read_numa_nodes(const HostFs& fs) {
+  std::vector<NumaNode> nodes;
+  for (const std::string& entry : fs.list("sys/devices/system/node")) {
+    if (entry.size() < 5 || !entry.starts_with("node")) continue;
+    int id = 0;
+    auto [ptr, ec] = std::from_chars(entry.data() + 4, entry.data() + entry.size(), id);
+    if (ec != std::errc() || ptr != entry.data() + entry.size()) continue;
+    std::string dir = "sys/devices/system/node/" + entry;
+    NumaNode node;
+    node.id = id;
+    if (auto cpulist = fs.read(dir + "/cpulist")) {
+      node.cpulist = std::string(trim(*cpulist));
+      if (!node.cpulist.empty()) node.cpus = parse_cpulist(node.cpulist);
+    }
+    if (auto distance = fs.read(dir + "/distance")) {
+      std::string_view rest = trim(*distance);
+      while (!rest.empty()) {
+        size_t space = rest.find(' ');
+        std::string_view word = rest.substr(0, space);
+        int value = 0;
+        std::from_chars(word.data(), word.data() + word.size(), value);
+        node.distances.push_back(value);
+        if (space == std::string_view::npos) break;
+        rest = trim(rest.substr(space));
+      }
+    }
+    if (auto meminfo = fs.read(dir + "/meminfo")) {
+      // "Node 0 MemTotal:  4286676 kB": drop the "Node N " prefix so keys match /proc/meminfo.
+      Counters raw = parse_colon_kib(*meminfo);
+      Counters fields;
+      for (const auto& [key, value] : raw.values) {
+        size_t space = key.find(' ', 5);
+        fields.values[space == std::string::npos ? key : key.substr(space + 1)] = value;
+      }
+      node.mem_total_bytes = fields.get("MemTotal");
+      node.mem_free_bytes = fields.get("MemFree");
+    }
+    if (auto numastat = fs.read(dir + "/numastat")) node.numastat = parse_key_values(*numastat);
+    nodes.push_back(std::move(node));
+  }
+  std::sort(nodes.begin(), nodes.end(), [](const NumaNode& a, const NumaNode& b) { return a.id < b.id; });
+  return nodes;
+}
+
+KernelInfo read_kernel(const HostFs& fs) {
+  auto release = fs.read("proc/sys/kernel/osrelease");
+  KernelInfo kernel = parse_kernel_release(release ? *release : "");
+  if (auto cmdline = fs.read("proc/cmdline")) kernel.cmdline = std::string(trim(*cmdline));
+  return kernel;
+}
+
+CpuInfo read_cpu(const HostFs& fs) {
+  CpuInfo cpu;
+  if (auto online = fs.read("sys/devices/system/cpu/online")) {
+    cpu.online_list = std::string(trim(*online));
+    cpu.online = static_cast<int>(parse_cpulist(cpu.online_list).size());
+  }
+  if (auto line = read_u64(fs, "sys/devices/system/cpu/cpu0/cache/index0/coherency_line_size")) {
+    cpu.cache_line_bytes = static_cast<uint32_t>(*line);
+  }
+  return cpu;
+}
+
+CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int version) {
+  CgroupMemory cg;
+  cg.version = version;
+  cg.dir = std::string(dir);
+  if (version == 2) {
+    if (!fs.exists(join_path(dir, "memory.current")) && !fs.exists(join_path(dir, "memory.stat"))) {
+      fail(ErrorKind::bad_input, "{}: not a cgroup v2 directory with the memory controller",
+           fs.path(dir).string());
+    }
+    cg.current_bytes = read_u64(fs, join_path(dir, "memory.current"));
+    cg.max_bytes = read_limit(fs, join_path(dir, "memory.max"));
+    cg.swap_max_bytes = read_limit(fs, join_path(dir, "memory.swap.max"));
+    if (auto events = fs.read(join_path(dir, "memory.events"))) cg.events = parse_key_values(*events);
+    if (auto pressure = fs.read(join_path(dir, "memory.pressure")); pressure && !trim(*pressure).empty()) {
+      cg.pressure = parse_psi(*pressure);
+    }
+  } else {
+    if (!fs.exists(join_path(dir, "memory.usage_in_bytes"))) {
+      fail(ErrorKind::bad_input, "{}: not a cgroup v1 memory directory", fs.path(dir).string());
+    }
+    cg.current_bytes = read_u64(fs, join_path(dir, "memory.usage_in_bytes"));
+    cg.max_bytes = read_limit(fs, join_path(dir, "memory.limit_in_bytes"));
+    auto memsw = read_limit(fs, join_path(dir, "memory.memsw.limit_in_bytes"));
+    if (memsw && cg.max_bytes && *memsw >= *cg.max_bytes) cg.swap_max_bytes = *memsw - *cg.max_bytes;
+    if (auto oom = fs.read(join_path(dir, "memory.oom_control"))) cg.events = parse_key_values(*oom);
+    if (auto failcnt = read_u64(fs, join_path(dir, "memory.failcnt"))) cg.events.values["failcnt"] = *failcnt;
+  }
+  if (auto stat = fs.read(join_path(dir, "memory.stat"))) cg.stat = parse_key_values(*stat);
+  return cg;
+}
+
+CgroupMemory read_own_cgroup(const HostFs& fs) {
+  auto membership = fs.read("proc/self/cgroup");
+  auto mountinfo = fs.read("proc/self/mountinfo");
+  if (!membership || !mountinfo) return {};
+  std::optional<std::string> v1_path, v2_path;
+  std::string_view rest = *membership;
+  while (!rest.empty()) {  // "4:memory:/a/b" or "0::/a/b"
+    size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    size_t first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string_view::npos || second == std::string_view::npos) continue;
+    std::string_view controllers = line.substr(first + 1, second - first - 1);
+    std::string path(line.substr(second + 1));
+    if (controllers.empty() && line.substr(0, first) == "0") v2_path = path;
+    if (("," + std::string(controllers) + ",").find(",memory,") != std::string::npos) v1_path = path;
+  }
+  for (int version : {1, 2}) {
+    const auto& path = version == 1 ? v1_path : v2_path;
+    if (!path) continue;
+    auto mount = find_cgroup_mount(*mountinfo, version == 2);
+    if (!mount) continue;
+    std::string relative = *path;
+    if (mount->root != "/" && relative.starts_with(mount->root)) relative = relative.substr(mount->root.size());
+    std::string dir = join_path(mount->mount_point, relative);
+    bool has_memory = version == 1 ? fs.exists(join_path(dir, "memory.usage_in_bytes"))
+                                   : fs.exists(join_path(dir, "memory.stat")) ||
+                                         fs.exists(join_path(dir, "memory.current"));
+    if (!has_memory) continue;
+    CgroupMemory cg = read_cgroup_dir(fs, dir, version);
+    cg.path = *path;
+    return cg;
+  }
+  return {};
+}
+
+ProcessMemory read_process(const HostFs& fs, int pid) {
+  std::string dir = "proc/" + std::to_string(pid);
+  auto status = fs.read(dir + "/status");
+  if (!status) fail(ErrorKind::bad_input, "--pid {}: no such process", pid);
+  ProcessMemory process;
+  process.pid = pid;
+  process.status = parse_colon_kib(*status);
+  if (auto rollup = fs.read(dir + "/smaps_rollup")) process.smaps_rollup = parse_colon_kib(*rollup);
+  if (auto numa_maps = fs.read(dir + "/numa_maps")) process.pages_per_node = parse_numa_maps(*numa_maps);
+  return process;
+}
+
+HostFacts read_host_facts(const HostFs& fs) {
+  HostFacts facts;
+  facts.meminfo = read_meminfo(fs);  // first: it is the one file without which we stop
+  facts.kernel = read_kernel(fs);
+  facts.cpu = read_cpu(fs);
+  facts.vmstat = read_vmstat(fs);
+  facts.zones = read_zoneinfo(fs);
+  facts.buddyinfo = read_buddyinfo(fs);
+  facts.psi = read_psi(fs);
+  facts.swaps = read_swaps(fs);
+  facts.settings = read_settings(fs);
+  facts.mglru = read_mglru(fs);
+  facts.numa = read_numa_nodes(fs);
+  facts.cgroup = read_own_cgroup(fs);
+  return facts;
+}
+
+}  // namespace mmtune::probes
