@@ -1,6 +1,7 @@
 #include "tests/support/test_support.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,5 +67,14 @@ CliResult run_mmtune(const std::vector<std::string>& args) {
 }
 
 bool is_root() { return ::geteuid() == 0; }
+
+HostSettingsLock::HostSettingsLock() {
+  fd_ = ::open("/tmp/mmtune-host-settings.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw std::runtime_error("cannot lock /tmp/mmtune-host-settings.lock");
+}
+
+HostSettingsLock::~HostSettingsLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 }  // namespace mmtune::test

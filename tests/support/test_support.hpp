@@ -32,4 +32,18 @@ CliResult run_mmtune(const std::vector<std::string>& args);
 
 bool is_root();
 
+// Held by every test (and test helper process) that changes a host setting, so concurrent test
+// processes never change /proc/sys or /sys under each other: an exclusive flock on
+// /tmp/mmtune-host-settings.lock, released when the object dies.
+class HostSettingsLock {
+ public:
+  HostSettingsLock();
+  ~HostSettingsLock();
+  HostSettingsLock(const HostSettingsLock&) = delete;
+  HostSettingsLock& operator=(const HostSettingsLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace mmtune::test
