@@ -5,6 +5,7 @@ namespace mmtune::cli {
 // The order here is the order of `mmtune --help`.
 constexpr Command kCommands[] = {
     {"host", "What this host is and how its memory manager is set", attach_host},
+    {"probe", "Live sampler: a vmstat for the memory manager", attach_probe},
 };
 
 std::span<const Command> all_commands() { return kCommands; }

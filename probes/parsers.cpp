@@ -1,6 +1,8 @@
 #include "probes/parsers.hpp"
 
+#include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 #include "probes/error.hpp"
@@ -49,7 +51,8 @@ double need_double(std::string_view word, std::string_view what) {
   std::string copy(word);
   char* end = nullptr;
   double value = std::strtod(copy.c_str(), &end);
-  if (end == copy.c_str() || *end != '\0') fail(ErrorKind::internal, "{}: \"{}\" is not a number", what, word);
+  if (end == copy.c_str() || *end != '\0')
+    fail(ErrorKind::internal, "{}: \"{}\" is not a number", what, word);
   return value;
 }
 
@@ -140,14 +143,22 @@ std::vector<Zone> parse_zoneinfo(std::string_view text) {
       auto value = to_u64(words[1]);
       if (!value) return;
       std::string_view key = words[0];
-      if (key == "min") zone.min_pages = *value;
-      else if (key == "low") zone.low_pages = *value;
-      else if (key == "high") zone.high_pages = *value;
-      else if (key == "promo") zone.promo_pages = *value;
-      else if (key == "boost") zone.boost_pages = *value;
-      else if (key == "spanned") zone.spanned_pages = *value;
-      else if (key == "present") zone.present_pages = *value;
-      else if (key == "managed") zone.managed_pages = *value;
+      if (key == "min")
+        zone.min_pages = *value;
+      else if (key == "low")
+        zone.low_pages = *value;
+      else if (key == "high")
+        zone.high_pages = *value;
+      else if (key == "promo")
+        zone.promo_pages = *value;
+      else if (key == "boost")
+        zone.boost_pages = *value;
+      else if (key == "spanned")
+        zone.spanned_pages = *value;
+      else if (key == "present")
+        zone.present_pages = *value;
+      else if (key == "managed")
+        zone.managed_pages = *value;
     }
   });
   return zones;
@@ -164,7 +175,8 @@ std::vector<BuddyZone> parse_buddyinfo(std::string_view text) {
     if (!node.empty() && node.back() == ',') node.remove_suffix(1);
     zone.node = static_cast<int>(need_u64(node, "buddyinfo node"));
     zone.zone = std::string(words[3]);
-    for (size_t i = 4; i < words.size(); ++i) zone.free_blocks.push_back(need_u64(words[i], "buddyinfo"));
+    for (size_t i = 4; i < words.size(); ++i)
+      zone.free_blocks.push_back(need_u64(words[i], "buddyinfo"));
     zones.push_back(std::move(zone));
   });
   return zones;
@@ -181,10 +193,14 @@ Psi parse_psi(std::string_view text) {
       size_t eq = words[i].find('=');
       if (eq == std::string_view::npos) continue;
       std::string_view key = words[i].substr(0, eq), value = words[i].substr(eq + 1);
-      if (key == "avg10") parsed.avg10 = need_double(value, "psi avg10");
-      else if (key == "avg60") parsed.avg60 = need_double(value, "psi avg60");
-      else if (key == "avg300") parsed.avg300 = need_double(value, "psi avg300");
-      else if (key == "total") parsed.total_us = need_u64(value, "psi total");
+      if (key == "avg10")
+        parsed.avg10 = need_double(value, "psi avg10");
+      else if (key == "avg60")
+        parsed.avg60 = need_double(value, "psi avg60");
+      else if (key == "avg300")
+        parsed.avg300 = need_double(value, "psi avg300");
+      else if (key == "total")
+        parsed.total_us = need_u64(value, "psi total");
     }
     if (words[0] == "some") {
       psi.some = parsed;
@@ -224,7 +240,8 @@ std::vector<SwapDevice> parse_swaps(std::string_view text) {
 std::string parse_bracketed_choice(std::string_view text) {
   size_t open = text.find('[');
   size_t close = text.find(']', open == std::string_view::npos ? 0 : open);
-  if (open == std::string_view::npos || close == std::string_view::npos) return std::string(trim(text));
+  if (open == std::string_view::npos || close == std::string_view::npos)
+    return std::string(trim(text));
   return std::string(text.substr(open + 1, close - open - 1));
 }
 
@@ -236,8 +253,10 @@ std::vector<int> parse_cpulist(std::string_view text) {
     std::string_view range = text.substr(0, comma);
     size_t dash = range.find('-');
     uint64_t first = need_u64(range.substr(0, dash), "cpu list");
-    uint64_t last = dash == std::string_view::npos ? first : need_u64(range.substr(dash + 1), "cpu list");
-    if (last < first || last > 65535) fail(ErrorKind::internal, "cpu list: bad range \"{}\"", range);
+    uint64_t last =
+        dash == std::string_view::npos ? first : need_u64(range.substr(dash + 1), "cpu list");
+    if (last < first || last > 65535)
+      fail(ErrorKind::internal, "cpu list: bad range \"{}\"", range);
     for (uint64_t id = first; id <= last; ++id) ids.push_back(static_cast<int>(id));
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);
@@ -275,6 +294,62 @@ std::map<int, uint64_t> parse_numa_maps(std::string_view text) {
     }
   });
   return pages;
+}
+
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
+  text = trim(text);
+  size_t unit_start = 0;
+  while (unit_start < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[unit_start])) || text[unit_start] == '.' ||
+          (unit_start == 0 && (text[0] == '-' || text[0] == '+')))) {
+    ++unit_start;
+  }
+  std::string number(text.substr(0, unit_start));
+  std::string_view unit = text.substr(unit_start);
+  if (number.empty() || number == "-" || number == "+") return std::nullopt;
+  char* end = nullptr;
+  double value = std::strtod(number.c_str(), &end);
+  if (end != number.c_str() + number.size() || !std::isfinite(value)) return std::nullopt;
+  double scale = 0;
+  if (unit.empty() || unit == "s")
+    scale = 1e9;
+  else if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "us" || unit == "µs")
+    scale = 1e3;
+  else if (unit == "ns")
+    scale = 1;
+  else if (unit == "m" || unit == "min")
+    scale = 60e9;
+  else if (unit == "h")
+    scale = 3600e9;
+  else
+    return std::nullopt;
+  double ns = value * scale;
+  if (std::fabs(ns) > 9e18) return std::nullopt;
+  return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(ns)));
+}
+
+std::optional<CgroupMount> parse_cgroup_mount(std::string_view mountinfo, int version) {
+  std::optional<CgroupMount> found;
+  for_each_line(mountinfo, [&](std::string_view line) {
+    // "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory"
+    if (found) return;
+    size_t dash = line.find(" - ");
+    if (dash == std::string_view::npos) return;
+    auto left = split_words(line.substr(0, dash));
+    auto right = split_words(line.substr(dash + 3));
+    if (left.size() < 5 || right.size() < 3) return;
+    std::string_view fstype = right[0];
+    std::string options = "," + std::string(right[2]) + ",";
+    bool match = version == 2 ? fstype == "cgroup2"
+                              : fstype == "cgroup" && options.find(",memory,") != std::string::npos;
+    if (!match) return;
+    std::string_view point = left[4];
+    while (!point.empty() && point.front() == '/') point.remove_prefix(1);
+    found = CgroupMount{std::string(point), std::string(left[3])};
+  });
+  return found;
 }
 
 }  // namespace mmtune::probes

@@ -3,6 +3,9 @@
 // probes/readers.hpp pairs each with the file it reads. A parser is lenient about what it does not
 // know (new kernel fields are kept or ignored) and strict about what it needs (a malformed number
 // in a field it uses throws Error{internal} naming the file and line).
+#include <chrono>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +32,19 @@ std::vector<int> parse_cpulist(std::string_view text);
 KernelInfo parse_kernel_release(std::string_view release);
 // numa_maps: pages per node summed over all VMAs.
 std::map<int, uint64_t> parse_numa_maps(std::string_view text);
+
+// Where a cgroup hierarchy is mounted, from /proc/self/mountinfo: version 2 finds the cgroup2
+// mount; version 1 the v1 mount whose super options include "memory". nullopt when there is none.
+struct CgroupMount {
+  std::string mount_point;  // relative to the root: "sys/fs/cgroup/memory"
+  std::string root;         // the mount's root inside the hierarchy, usually "/"
+};
+std::optional<CgroupMount> parse_cgroup_mount(std::string_view mountinfo, int version);
+
+// A duration as users type it: "100ms", "1s", "2.5s", "500us", "2m", "1h"; a bare number is
+// seconds. nullopt when text is not one (the caller names the option in its error). Negative
+// values parse (so the caller can say "must be positive" rather than "not a duration").
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 // Trims ASCII whitespace at both ends.
 std::string_view trim(std::string_view text);

@@ -10,7 +10,8 @@
 namespace mmtune::probes {
 namespace {
 
-// cgroup v1 reports "no limit" as PAGE_COUNTER_MAX pages, rounded: anything this large is unlimited.
+// cgroup v1 reports "no limit" as PAGE_COUNTER_MAX pages, rounded: anything this large is
+// unlimited.
 constexpr uint64_t kUnlimitedThreshold = uint64_t{1} << 62;
 
 std::optional<uint64_t> read_u64(const HostFs& fs, std::string_view rel) {
@@ -35,43 +36,6 @@ std::string join_path(std::string_view a, std::string_view b) {
   while (!b.empty() && b.front() == '/') b.remove_prefix(1);
   if (!b.empty()) path += "/" + std::string(b);
   return path;
-}
-
-struct CgroupMount {
-  std::string mount_point;  // relative: "sys/fs/cgroup/memory"
-  std::string root;         // root of the mount inside the hierarchy, usually "/"
-};
-
-// Finds the cgroup mount from mountinfo: fstype "cgroup" with "memory" in its super options (v1),
-// or fstype "cgroup2".
-std::optional<CgroupMount> find_cgroup_mount(std::string_view mountinfo, bool v2) {
-  while (!mountinfo.empty()) {
-    size_t end = mountinfo.find('\n');
-    std::string_view line = mountinfo.substr(0, end);
-    mountinfo.remove_prefix(end == std::string_view::npos ? mountinfo.size() : end + 1);
-    size_t dash = line.find(" - ");
-    if (dash == std::string_view::npos) continue;
-    std::vector<std::string_view> left, right;
-    for (auto [part, out] : {std::pair{line.substr(0, dash), &left}, {line.substr(dash + 3), &right}}) {
-      size_t i = 0;
-      while (i < part.size()) {
-        size_t next = part.find(' ', i);
-        if (next == std::string_view::npos) next = part.size();
-        if (next > i) out->push_back(part.substr(i, next - i));
-        i = next + 1;
-      }
-    }
-    if (left.size() < 5 || right.size() < 3) continue;
-    std::string_view fstype = right[0], options = right[2];
-    bool match = v2 ? fstype == "cgroup2"
-                    : fstype == "cgroup" && ("," + std::string(options) + ",").find(",memory,") !=
-                                                std::string::npos;
-    if (!match) continue;
-    std::string_view point = left[4];
-    while (!point.empty() && point.front() == '/') point.remove_prefix(1);
-    return CgroupMount{std::string(point), std::string(left[3])};
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -175,7 +139,8 @@ std::vector<NumaNode> read_numa_nodes(const HostFs& fs) {
     if (auto numastat = fs.read(dir + "/numastat")) node.numastat = parse_key_values(*numastat);
     nodes.push_back(std::move(node));
   }
-  std::sort(nodes.begin(), nodes.end(), [](const NumaNode& a, const NumaNode& b) { return a.id < b.id; });
+  std::sort(nodes.begin(), nodes.end(),
+            [](const NumaNode& a, const NumaNode& b) { return a.id < b.id; });
   return nodes;
 }
 
@@ -210,8 +175,10 @@ CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int version
     cg.current_bytes = read_u64(fs, join_path(dir, "memory.current"));
     cg.max_bytes = read_limit(fs, join_path(dir, "memory.max"));
     cg.swap_max_bytes = read_limit(fs, join_path(dir, "memory.swap.max"));
-    if (auto events = fs.read(join_path(dir, "memory.events"))) cg.events = parse_key_values(*events);
-    if (auto pressure = fs.read(join_path(dir, "memory.pressure")); pressure && !trim(*pressure).empty()) {
+    if (auto events = fs.read(join_path(dir, "memory.events")))
+      cg.events = parse_key_values(*events);
+    if (auto pressure = fs.read(join_path(dir, "memory.pressure"));
+        pressure && !trim(*pressure).empty()) {
       cg.pressure = parse_psi(*pressure);
     }
   } else {
@@ -221,12 +188,57 @@ CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int version
     cg.current_bytes = read_u64(fs, join_path(dir, "memory.usage_in_bytes"));
     cg.max_bytes = read_limit(fs, join_path(dir, "memory.limit_in_bytes"));
     auto memsw = read_limit(fs, join_path(dir, "memory.memsw.limit_in_bytes"));
-    if (memsw && cg.max_bytes && *memsw >= *cg.max_bytes) cg.swap_max_bytes = *memsw - *cg.max_bytes;
-    if (auto oom = fs.read(join_path(dir, "memory.oom_control"))) cg.events = parse_key_values(*oom);
-    if (auto failcnt = read_u64(fs, join_path(dir, "memory.failcnt"))) cg.events.values["failcnt"] = *failcnt;
+    if (memsw && cg.max_bytes && *memsw >= *cg.max_bytes)
+      cg.swap_max_bytes = *memsw - *cg.max_bytes;
+    if (auto oom = fs.read(join_path(dir, "memory.oom_control")))
+      cg.events = parse_key_values(*oom);
+    if (auto failcnt = read_u64(fs, join_path(dir, "memory.failcnt")))
+      cg.events.values["failcnt"] = *failcnt;
   }
   if (auto stat = fs.read(join_path(dir, "memory.stat"))) cg.stat = parse_key_values(*stat);
   return cg;
+}
+
+bool has_memory_controller(const HostFs& fs, std::string_view dir, int version) {
+  // The v2 root cgroup has memory.stat but no memory.current; a v2 directory without the memory
+  // controller still has memory.pressure, so that file proves nothing.
+  return version == 1 ? fs.exists(join_path(dir, "memory.usage_in_bytes"))
+                      : fs.exists(join_path(dir, "memory.stat")) ||
+                            fs.exists(join_path(dir, "memory.current"));
+}
+
+std::optional<std::string> memory_cgroup_dir(const HostFs& fs, std::string_view mountinfo,
+                                             std::string_view cgroup_path, int version) {
+  auto mount = parse_cgroup_mount(mountinfo, version);
+  if (!mount) return std::nullopt;
+  std::string_view relative = cgroup_path;
+  if (mount->root != "/" && relative.starts_with(mount->root))
+    relative.remove_prefix(mount->root.size());
+  std::string dir = join_path(mount->mount_point, relative);
+  if (!has_memory_controller(fs, dir, version)) return std::nullopt;
+  return dir;
+}
+
+CgroupDir resolve_cgroup(const HostFs& fs, std::string_view cgroup) {
+  std::string_view as_dir = cgroup;
+  while (!as_dir.empty() && as_dir.front() == '/') as_dir.remove_prefix(1);
+  // A directory given as such ("/sys/fs/cgroup/memory/x"): v1 files win, since a v1 directory
+  // never has memory.current.
+  if (!as_dir.empty() && fs.exists(as_dir)) {
+    for (int version : {1, 2}) {
+      if (has_memory_controller(fs, as_dir, version))
+        return CgroupDir{std::string(as_dir), version};
+    }
+  }
+  // A cgroup path ("/system.slice/x"): under the v2 hierarchy if it has the memory controller,
+  // else under the v1 memory hierarchy.
+  if (auto mountinfo = fs.read("proc/self/mountinfo")) {
+    for (int version : {2, 1}) {
+      if (auto dir = memory_cgroup_dir(fs, *mountinfo, cgroup, version))
+        return CgroupDir{*dir, version};
+    }
+  }
+  fail(ErrorKind::bad_input, "--cgroup \"{}\": no memory cgroup by that path or directory", cgroup);
 }
 
 CgroupMemory read_own_cgroup(const HostFs& fs) {
@@ -244,21 +256,15 @@ CgroupMemory read_own_cgroup(const HostFs& fs) {
     std::string_view controllers = line.substr(first + 1, second - first - 1);
     std::string path(line.substr(second + 1));
     if (controllers.empty() && line.substr(0, first) == "0") v2_path = path;
-    if (("," + std::string(controllers) + ",").find(",memory,") != std::string::npos) v1_path = path;
+    if (("," + std::string(controllers) + ",").find(",memory,") != std::string::npos)
+      v1_path = path;
   }
   for (int version : {1, 2}) {
     const auto& path = version == 1 ? v1_path : v2_path;
     if (!path) continue;
-    auto mount = find_cgroup_mount(*mountinfo, version == 2);
-    if (!mount) continue;
-    std::string relative = *path;
-    if (mount->root != "/" && relative.starts_with(mount->root)) relative = relative.substr(mount->root.size());
-    std::string dir = join_path(mount->mount_point, relative);
-    bool has_memory = version == 1 ? fs.exists(join_path(dir, "memory.usage_in_bytes"))
-                                   : fs.exists(join_path(dir, "memory.stat")) ||
-                                         fs.exists(join_path(dir, "memory.current"));
-    if (!has_memory) continue;
-    CgroupMemory cg = read_cgroup_dir(fs, dir, version);
+    auto dir = memory_cgroup_dir(fs, *mountinfo, *path, version);
+    if (!dir) continue;
+    CgroupMemory cg = read_cgroup_dir(fs, *dir, version);
     cg.path = *path;
     return cg;
   }
@@ -273,8 +279,15 @@ ProcessMemory read_process(const HostFs& fs, int pid) {
   process.pid = pid;
   process.status = parse_colon_kib(*status);
   if (auto rollup = fs.read(dir + "/smaps_rollup")) process.smaps_rollup = parse_colon_kib(*rollup);
-  if (auto numa_maps = fs.read(dir + "/numa_maps")) process.pages_per_node = parse_numa_maps(*numa_maps);
+  if (auto numa_maps = fs.read(dir + "/numa_maps"))
+    process.pages_per_node = parse_numa_maps(*numa_maps);
   return process;
+}
+
+void require_host_root(const HostFs& fs) {
+  if (fs.is_live() || fs.exists("proc/meminfo")) return;
+  fail(ErrorKind::bad_input, "--root {}: not a recorded host (no proc/meminfo under it)",
+       fs.root().string());
 }
 
 HostFacts read_host_facts(const HostFs& fs) {

@@ -3,6 +3,7 @@
 // its parser. A file the host lacks gives an empty optional or an empty vector, never a crash; a
 // file without which nothing makes sense (/proc/meminfo) throws Error{unsupported}.
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "probes/facts.hpp"
@@ -29,8 +30,29 @@ CgroupMemory read_own_cgroup(const HostFs& fs);
 // and version. Throws Error{bad_input} when the directory has no memory controller files.
 CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int version);
 
-// /proc/PID/{status,smaps_rollup,numa_maps}. Throws Error{bad_input} when the process does not exist.
+// /proc/PID/{status,smaps_rollup,numa_maps}. Throws Error{bad_input} when the process does not
+// exist.
 ProcessMemory read_process(const HostFs& fs, int pid);
+
+// A memory cgroup directory and its hierarchy's version.
+struct CgroupDir {
+  std::string dir;  // relative to the HostFs root: "sys/fs/cgroup/memory/x", "sys/fs/cgroup"
+  int version = 0;  // 1 or 2
+};
+// True when dir has the memory controller's files for that version.
+bool has_memory_controller(const HostFs& fs, std::string_view dir, int version);
+// The directory of cgroup_path ("/a/b", as in /proc/PID/cgroup) in the hierarchy of that version
+// mounted per mountinfo; nullopt when it is not mounted or has no memory controller there.
+std::optional<std::string> memory_cgroup_dir(const HostFs& fs, std::string_view mountinfo,
+                                             std::string_view cgroup_path, int version);
+// Resolves a --cgroup argument: a directory ("/sys/fs/cgroup/memory/x") or a cgroup path
+// ("/system.slice/x.service", v2 first). Throws Error{bad_input} naming it when neither has the
+// memory controller.
+CgroupDir resolve_cgroup(const HostFs& fs, std::string_view cgroup);
+
+// For --root DIR: throws Error{bad_input} naming DIR when it holds no recorded host (no
+// proc/meminfo). The live root passes.
+void require_host_root(const HostFs& fs);
 
 // Everything above, once.
 HostFacts read_host_facts(const HostFs& fs);
