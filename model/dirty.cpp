@@ -32,8 +32,8 @@
 // one bdi without min/max_ratio or strictlimit, no highmem.
 //
 // Worked example: MemFree 20 GiB (5242880 pages), reserve 31545 pages, file LRU 1 GiB (262144)
-// → avail = 5473480 pages; 20 %: 819 · 5473480 / 4096 = 1094440 pages (4.2 GiB); 10 %:
-// 409 · 5473480 / 4096 = 546546 pages; freerun 820493 pages (3.1 GiB).
+// → avail = 5473480 pages; 20 %: 819 · 5473480 / 4096 = 1094428 pages (4.2 GiB); 10 %:
+// 409 · 5473480 / 4096 = 546546 pages; freerun 820487 pages (3.1 GiB).
 #include "model/dirty.hpp"
 
 #include <fmt/format.h>

@@ -15,9 +15,9 @@ std::string_view to_string(MemPolicy policy);
 
 struct NumaShape {
   MemPolicy policy = MemPolicy::local;
-  std::vector<int> nodes;  // the policy's nodes (preferred: the first; bind/interleave: all)
-  int cpu = 0;             // CPU that touches the memory first (allocation happens there)
-  int access_cpu = -1;     // CPU that uses it afterwards; -1 = the same CPU
+  std::vector<int> nodes = {};  // the policy's nodes (preferred: the first; bind/interleave: all)
+  int cpu = 0;                  // CPU that touches the memory first (allocation happens there)
+  int access_cpu = -1;          // CPU that uses it afterwards; -1 = the same CPU
   uint64_t bytes = 0;
   bool numa_balancing = false;  // kernel.numa_balancing ≥ 1
 };

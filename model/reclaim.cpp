@@ -10,8 +10,9 @@
 //   6. SCAN_FRACT: total = anon_cost + file_cost; a = total + anon_cost; f = total + file_cost;
 //      ap = sw · (a + f + 1) / (a + 1); fp = (200 − sw) · (a + f + 1) / (f + 1); anon share =
 //      ap/(ap+fp)
-// At equal costs anon:file = sw : (200 − sw): 0 → 0, 1 → 1/200, 60 → 30 %, 100 → 50 %,
-// 200 → anon only. (Before 5.8 the range was 0..100 and rotation ratios played the costs' part.)
+// With no recent cost (both 0) anon:file = sw : (200 − sw) exactly: 0 → 0, 1 → 1/200, 60 → 30 %,
+// 100 → 50 %, 200 → anon only; exactly equal non-zero costs truncate (sw 1 → 1/398).
+// (Before 5.8 the range was 0..100 and rotation ratios played the costs' part.)
 //
 // MGLRU — get_swappiness() gives 0 without swap; isolate_folios() then picks the type:
 //   swappiness 0 → file only, with no file_is_tiny escape (it can OOM with free swap);

@@ -16,11 +16,12 @@ struct ReclaimShape {
   LruKind lru = LruKind::classic;
   bool swap_available = true;  // free swap (or a demotion target): anon can be reclaimed
   ReclaimScope scope = ReclaimScope::global;
-  bool file_is_tiny = false;       // global: file LRU + free ≤ Σ high watermarks
-  bool cache_trim = false;         // plenty of inactive file and no file refaults (streaming cache)
-  bool near_oom = false;           // reclaim priority reached 0
-  uint64_t anon_cost = 1'000'000;  // recent IO cost of anon (swap-ins, rotations), relative
-  uint64_t file_cost = 1'000'000;  // recent IO cost of file (refaults, rotations), relative
+  bool file_is_tiny = false;  // global: file LRU + free ≤ Σ high watermarks
+  bool cache_trim = false;    // plenty of inactive file and no file refaults (streaming cache)
+  bool near_oom = false;      // reclaim priority reached 0
+  uint64_t anon_cost = 0;     // recent IO cost of anon (swap-ins, rotations), decayed; 0 and 0 (no
+                              // recent cost) give exactly sw : 200 − sw
+  uint64_t file_cost = 0;     // recent IO cost of file (refaults, rotations), decayed
 };
 
 enum class ScanDecision {
@@ -45,8 +46,8 @@ ScanBalance scan_balance(const ReclaimShape& shape);
 
 struct CgroupOomShape {
   uint64_t limit_bytes = 0;  // memory.max / memory.limit_in_bytes
-  std::optional<uint64_t>
-      swap_limit_bytes;  // memory.swap.max, or memsw − limit (v1); empty = unlimited
+  std::optional<uint64_t> swap_limit_bytes =
+      std::nullopt;  // memory.swap.max, or memsw − limit (v1); empty = unlimited
   uint64_t host_swap_free_bytes = 0;
   int swappiness = 60;  // v1: the cgroup's memory.swappiness; v2: vm.swappiness
   LruKind lru = LruKind::classic;
