@@ -6,6 +6,7 @@ namespace mmtune::cli {
 constexpr Command kCommands[] = {
     {"host", "What this host is and how its memory manager is set", attach_host},
     {"probe", "Live sampler: a vmstat for the memory manager", attach_probe},
+    {"matrix", "The same command on other kernels under QEMU, side by side", attach_matrix},
 };
 
 std::span<const Command> all_commands() { return kCommands; }
