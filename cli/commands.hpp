@@ -37,6 +37,7 @@ std::span<const Command> all_commands();
 // One attach function per command file (cli/<name>.cpp).
 Action attach_host(CLI::App& sub, const Globals& globals);
 Action attach_probe(CLI::App& sub, const Globals& globals);
+Action attach_model(CLI::App& sub, const Globals& globals);
 Action attach_matrix(CLI::App& sub, const Globals& globals);
 
 }  // namespace mmtune::cli

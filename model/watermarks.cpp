@@ -84,7 +84,7 @@ std::optional<int64_t> optional_setting(const probes::Settings& settings, std::s
 WatermarkSettings watermark_settings_from(const probes::Settings& settings) {
   auto min_free = settings.integer("vm.min_free_kbytes");
   if (!min_free || *min_free < 0)
-    fail(ErrorKind::bad_input, "vm.min_free_kbytes is missing from the settings");
+    fail(ErrorKind::unsupported, "vm.min_free_kbytes is missing from the settings");
   return {uint64_t(*min_free), optional_setting(settings, "vm.watermark_scale_factor"),
           optional_setting(settings, "vm.watermark_boost_factor")};
 }
@@ -101,7 +101,7 @@ std::vector<ZoneWatermarks> zone_watermarks(const std::vector<probes::Zone>& zon
   for (const probes::Zone& zone : zones) {
     if (!capped(zone.name)) lowmem += zone.managed_pages;
   }
-  if (lowmem == 0) fail(ErrorKind::bad_input, "zoneinfo: no zone has managed pages");
+  if (lowmem == 0) fail(ErrorKind::unsupported, "zoneinfo: no zone has managed pages");
 
   std::vector<ZoneWatermarks> out;
   for (const probes::Zone& zone : zones) {

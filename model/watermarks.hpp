@@ -19,7 +19,7 @@ struct WatermarkSettings {
   std::optional<int64_t> watermark_boost_factor = 15000;
 };
 // Reads vm.min_free_kbytes, vm.watermark_scale_factor and vm.watermark_boost_factor (absent stays
-// absent). Throws Error{bad_input} when vm.min_free_kbytes is missing.
+// absent). Throws Error{unsupported} when vm.min_free_kbytes is missing.
 WatermarkSettings watermark_settings_from(const probes::Settings& settings);
 
 struct ZoneWatermarks {
@@ -37,7 +37,7 @@ struct ZoneWatermarks {
 
 // Watermarks of every zone with managed pages (zones with managed == 0 are skipped, as the
 // allocator never uses them). Mirrors __setup_per_zone_wmarks for kernel; the current boost and
-// the lowmem_reserve are taken from the zones as read. Throws Error{bad_input} when no zone has
+// the lowmem_reserve are taken from the zones as read. Throws Error{unsupported} when no zone has
 // managed pages.
 std::vector<ZoneWatermarks> zone_watermarks(const std::vector<probes::Zone>& zones,
                                             const WatermarkSettings& settings,
