@@ -42,6 +42,21 @@ const probes::Zone* find_zone(const probes::HostFacts& facts, const model::ZoneW
   return nullptr;
 }
 
+// Short forms for the table; the plain-words lines use model::to_string.
+std::string_view short_name(model::ThpOutcome outcome) {
+  switch (outcome) {
+    case model::ThpOutcome::huge:
+      return "huge";
+    case model::ThpOutcome::huge_may_stall:
+      return "huge, may stall";
+    case model::ThpOutcome::fallback_when_short:
+      return "huge, then 4 KiB";
+    case model::ThpOutcome::small_pages:
+      return "4 KiB";
+  }
+  return "?";
+}
+
 std::string age(const model::DirtyLimits& d) {
   return d.age_unbounded ? "unbounded" : fmt::format("{:.0f} s", d.worst_age_seconds.value);
 }
@@ -94,10 +109,10 @@ std::vector<Row> rows(const probes::HostFacts& facts, const model::HostModel& no
   out.push_back({"worst-case dirty age", age(d), "-", wd ? age(*wd) : ""});
   out.push_back({"reclaim anon share", fmt::format("{:.3f}", now.reclaim.anon_share.value), "-",
                  what_if ? fmt::format("{:.3f}", what_if->reclaim.anon_share.value) : ""});
-  out.push_back({"THP, plain memory", std::string(model::to_string(now.thp_plain.outcome)), "-",
-                 what_if ? std::string(model::to_string(what_if->thp_plain.outcome)) : ""});
-  out.push_back({"THP, MADV_HUGEPAGE", std::string(model::to_string(now.thp_madvised.outcome)), "-",
-                 what_if ? std::string(model::to_string(what_if->thp_madvised.outcome)) : ""});
+  out.push_back({"THP, plain memory", std::string(short_name(now.thp_plain.outcome)), "-",
+                 what_if ? std::string(short_name(what_if->thp_plain.outcome)) : ""});
+  out.push_back({"THP, MADV_HUGEPAGE", std::string(short_name(now.thp_madvised.outcome)), "-",
+                 what_if ? std::string(short_name(what_if->thp_madvised.outcome)) : ""});
   return out;
 }
 

@@ -59,7 +59,7 @@ std::vector<std::string> plain_words(const HostModel& m) {
       m.reclaim.decision == ScanDecision::fraction
           ? fmt::format(", anon:file = {:.0f}:{:.0f} at equal IO cost", anon * 100,
                         (1 - anon) * 100)
-          : std::string(" — ") + m.reclaim.anon_share.why.text));
+          : std::string(" — ") + m.reclaim.anon_share.why.rule));
   auto thp_line = [](std::string_view who, const ThpPrediction& p) {
     return fmt::format("THP for {}: {}", who, to_string(p.outcome));
   };
