@@ -1,0 +1,45 @@
+#pragma once
+// Finding the measurements a rule stands on in a scenario run, as EvidenceItems that say which
+// step measured what with which counter; and, when there are none, saying exactly why.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "advisor/advice.hpp"
+#include "advisor/scenario.hpp"
+
+namespace mmtune::advisor {
+
+// The measurement `name` of the first step of `workload` that ran to completion; nullopt when no
+// such step or measurement exists (or run is nullptr).
+std::optional<EvidenceItem> measured(const ScenarioRun* run, std::string_view workload,
+                                     std::string_view name);
+
+// Every measurement of that step whose name starts with prefix ("anon_share."), in result order.
+std::vector<EvidenceItem> measured_all(const ScenarioRun* run, std::string_view workload,
+                                       std::string_view prefix);
+
+// How much a cumulative column of the host series ("allocstall", "pgscan_direct", "pswpout")
+// grew over all steps together; nullopt when no step has the column.
+std::optional<EvidenceItem> host_growth(const ScenarioRun* run, std::string_view column,
+                                        std::string_view unit);
+
+// The sum over every phase of every step of the /proc/vmstat deltas whose key starts with prefix
+// ("kswapd_low_wmark_hit_quickly"); nullopt when no step recorded phases.
+std::optional<EvidenceItem> phase_vmstat(const ScenarioRun* run, std::string_view prefix);
+
+// The smallest distance, over every host sample of every step, between the zones' free pages and
+// their low watermarks (sums over zones), in bytes; negative when free fell below low.
+std::optional<EvidenceItem> lowest_free_above_low(const ScenarioRun* run);
+
+// A counter since boot from the host facts, as evidence ("host", since boot).
+EvidenceItem since_boot(std::string_view measurement, double value, std::string_view unit,
+                        std::string_view counter);
+
+// One line saying why the measurement of `workload` that would settle a rule is missing: not in
+// this build, not in the scenario, no run at all, or skipped/failed with the runner's reason.
+std::string missing_because(const ScenarioRun* run, std::string_view workload,
+                            std::string_view what);
+
+}  // namespace mmtune::advisor

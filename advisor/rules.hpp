@@ -1,0 +1,45 @@
+#pragma once
+// The recommendation rules, one file per topic. Each reads the host facts, the model of the host
+// as set now, the profile's goals and vendor pins, and the run's measurements when there is a run,
+// and returns its recommendations. Internal to advisor/: advise() (advice.cpp) calls them in order.
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "advisor/advice.hpp"
+#include "model/host_model.hpp"
+
+namespace mmtune::advisor {
+
+struct RuleContext {
+  const probes::HostFacts& facts;
+  const Profile& profile;
+  const ScenarioRun* run;       // nullptr: nothing measured; rules stand on facts and the model
+  const model::HostModel& now;  // the model for the settings the host has
+};
+
+std::vector<Recommendation> swappiness_rules(const RuleContext& ctx);
+std::vector<Recommendation> watermark_rules(const RuleContext& ctx);
+std::vector<Recommendation> dirty_rules(const RuleContext& ctx);
+std::vector<Recommendation> thp_rules(const RuleContext& ctx);
+std::vector<Recommendation> overcommit_rules(const RuleContext& ctx);
+std::vector<Recommendation> numa_rules(const RuleContext& ctx);
+
+// Helpers shared by the rules.
+
+// The profile's vendor pin for knob, or nullptr.
+const VendorPin* pin_for(const Profile& profile, std::string_view knob);
+// Kernel source ids first, then the profile's sources for goal (no duplicates).
+std::vector<std::string> sources_for(const Profile& profile, std::string_view goal,
+                                     std::initializer_list<std::string_view> kernel);
+// A recommendation for knob with its current value filled in from the host's settings; the value
+// is kept unless set_value() is called.
+Recommendation start(const RuleContext& ctx, std::string_view knob);
+// Sets the recommended value; a value equal to the current one stays a keep.
+void set_value(Recommendation& rec, std::string value);
+// The confidence a vendor pin earns: medium for a primary source, low for a secondary page.
+Confidence pin_confidence(const VendorPin& pin);
+
+}  // namespace mmtune::advisor

@@ -1,0 +1,277 @@
+// vm.min_free_kbytes and vm.watermark_scale_factor: where kswapd wakes, where it sleeps, and where
+// allocations stall in direct reclaim.
+//
+// The rule, from vm.rst and the reference's §1 and §9:
+//   - allocstall (direct reclaim) or kswapd_low_wmark_hit_quickly during a run means kswapd's
+//     headroom (low − min) is too small for how fast the work allocates: raise
+//     watermark_scale_factor, which widens the gap in proportion to each zone and only moves
+//     kswapd's triggers — not min_free_kbytes, which is a hard reserve that only atomic
+//     allocations may use. Sized with a measured allocation rate R (demand-paging's first-touch
+//     rate): gap ≥ R × 0.1 s (kswapd's nap), wsf = ⌈gap · 10000 / managed⌉ (model/advice_inputs);
+//     without a rate, the low end of the usual 50–200;
+//   - a profile with allocation bursts and a measured rate: the same sizing even when this short
+//     run did not stall, if the gap is smaller than the burst needs;
+//   - direct reclaim since boot without a run: the low end, with low confidence;
+//   - min_free_kbytes far from what the kernel computes itself (calculate_min_free_kbytes, raised
+//     by khugepaged): back to the kernel's value (an old "5 % of RAM" advice wastes memory; a
+//     lowered value starves atomic allocations).
+// The zone whose headroom matters is the smallest Normal zone: a burst on one node meets that
+// node's headroom first.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "advisor/evidence.hpp"
+#include "advisor/rules.hpp"
+#include "model/advice_inputs.hpp"
+#include "model/what_if.hpp"
+
+namespace mmtune::advisor {
+namespace {
+
+constexpr int64_t kUsualLowWsf = 50;  // the low end of the 50–200 the reference (§9) gives
+
+size_t headroom_zone(const model::HostModel& m) {
+  size_t best = 0;
+  bool found_normal = false;
+  for (size_t i = 0; i < m.zones.size(); ++i) {
+    const bool normal = m.zones[i].zone == "Normal";
+    if (normal && (!found_normal || m.zones[i].managed_pages < m.zones[best].managed_pages)) {
+      best = i;
+      found_normal = true;
+    } else if (!found_normal && m.zones[i].managed_pages > m.zones[best].managed_pages) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+std::string zone_label(const model::HostModel& m, size_t i) {
+  const bool nodes =
+      std::any_of(m.zones.begin(), m.zones.end(), [](const auto& z) { return z.node != 0; });
+  return nodes ? fmt::format("zone {} of node {}", m.zones[i].zone, m.zones[i].node)
+               : fmt::format("zone {}", m.zones[i].zone);
+}
+
+model::Prediction gap_prediction(const model::HostModel& m, size_t i) {
+  const model::ZoneWatermarks& z = m.zones[i];
+  return {fmt::format("{} kswapd headroom (low − min)", zone_label(m, i)),
+          double(z.gap_pages * model::kPageSize), "bytes", z.why};
+}
+
+struct Stalls {
+  std::optional<EvidenceItem> allocstall, low_wmark_quickly, lowest, rate;
+  bool in_run() const {
+    return (allocstall && allocstall->value > 0) ||
+           (low_wmark_quickly && low_wmark_quickly->value > 0);
+  }
+};
+
+Stalls gather(const RuleContext& ctx) {
+  Stalls s;
+  s.allocstall = host_growth(ctx.run, "allocstall", "events");
+  s.low_wmark_quickly = phase_vmstat(ctx.run, "kswapd_low_wmark_hit_quickly");
+  s.lowest = lowest_free_above_low(ctx.run);
+  s.rate = measured(ctx.run, "demand-paging", "gib_per_s");
+  return s;
+}
+
+void add_run_evidence(const Stalls& s, Recommendation& rec) {
+  for (const auto& e : {s.allocstall, s.low_wmark_quickly, s.lowest, s.rate}) {
+    if (e) rec.evidence.push_back(*e);
+  }
+}
+
+void add_boot_evidence(const RuleContext& ctx, Recommendation& rec) {
+  const probes::Counters& v = ctx.facts.vmstat;
+  if (auto stalls = v.sum_prefix("allocstall")) {
+    rec.evidence.push_back(
+        since_boot("allocstall", double(*stalls), "events", "/proc/vmstat allocstall_*"));
+  }
+  for (const char* key : {"kswapd_low_wmark_hit_quickly", "pgscan_direct", "pgscan_kswapd"}) {
+    if (auto value = v.get(key)) {
+      rec.evidence.push_back(since_boot(key, double(*value), key[0] == 'p' ? "pages" : "events",
+                                        fmt::format("/proc/vmstat {}", key)));
+    }
+  }
+}
+
+// Share of page scanning since boot that allocations did themselves (direct reclaim).
+std::optional<double> direct_share_since_boot(const probes::Counters& v) {
+  auto direct = v.get("pgscan_direct"), kswapd = v.get("pgscan_kswapd");
+  if (!direct || !kswapd || *direct + *kswapd == 0) return std::nullopt;
+  return double(*direct) / double(*direct + *kswapd);
+}
+
+Recommendation min_free_rule(const RuleContext& ctx, const Stalls& stalls) {
+  Recommendation rec = start(ctx, "vm.min_free_kbytes");
+  rec.sources = {"kernel-vm-rst", "kernel-watermarks"};
+  const model::Prediction& expected = ctx.now.expected_min_free_kbytes;
+  const auto current = double(ctx.now.watermark_settings.min_free_kbytes);
+  rec.numbers.push_back(expected);
+  const double ratio = expected.value > 0 ? current / expected.value : 1;
+  rec.rationale.push_back(fmt::format(
+      "the kernel computes {:.0f} kB itself for this memory ({}); the host has {:.0f} kB",
+      expected.value, expected.why.text, current));
+  if (ratio >= 2) {
+    set_value(rec, fmt::format("{:.0f}", expected.value));
+    rec.confidence = Confidence::medium;
+    rec.summary = fmt::format(
+        "{:.0f} → {:.0f} kB: the kernel's own value; the extra {} is a hard reserve", current,
+        expected.value, model::format_bytes(uint64_t((current - expected.value) * 1024)));
+    rec.rationale.push_back(fmt::format(
+        "min_free_kbytes sets the min watermark: {} that no ordinary allocation may use; to make "
+        "kswapd start "
+        "earlier, raise watermark_scale_factor instead (it moves only kswapd's triggers)",
+        model::format_bytes(uint64_t(current * 1024))));
+  } else if (ratio <= 0.5) {
+    set_value(rec, fmt::format("{:.0f}", expected.value));
+    rec.confidence = Confidence::medium;
+    rec.summary = fmt::format(
+        "{:.0f} → {:.0f} kB: below the kernel's own value, atomic allocations have less "
+        "reserve",
+        current, expected.value);
+    rec.rationale.push_back(
+        "atomic allocations (network receive, interrupt context) may dip below min; a smaller "
+        "reserve than the kernel's makes them fail sooner under pressure");
+  } else {
+    rec.confidence = Confidence::high;
+    rec.summary = fmt::format("keep {:.0f} kB: within a factor of 2 of the kernel's own {:.0f} kB",
+                              current, expected.value);
+  }
+  if (stalls.in_run()) {
+    rec.rationale.push_back(
+        "direct reclaim in the run is answered with watermark_scale_factor, not a larger "
+        "min_free_kbytes: min is "
+        "a hard reserve, the gap is what kswapd has to react");
+  }
+  return rec;
+}
+
+Recommendation wsf_rule(const RuleContext& ctx, const Stalls& stalls) {
+  Recommendation rec = start(ctx, "vm.watermark_scale_factor");
+  rec.sources = sources_for(ctx.profile, "allocation_bursts",
+                            {"kernel-vm-rst", "kernel-watermarks", "kernel-kswapd"});
+  const size_t zi = headroom_zone(ctx.now);
+  const model::ZoneWatermarks& zone = ctx.now.zones[zi];
+  const int64_t current = ctx.now.watermark_settings.watermark_scale_factor.value_or(10);
+  rec.numbers.push_back(gap_prediction(ctx.now, zi));
+  rec.rationale.push_back(
+      fmt::format("{}: {}", zone_label(ctx.now, zi), ctx.now.bands[zi].why.text));
+  add_run_evidence(stalls, rec);
+
+  std::optional<int64_t> target;
+  std::optional<uint64_t> burst_bytes;
+  if (stalls.rate) {
+    model::Prediction headroom =
+        model::burst_headroom_bytes(stalls.rate->value * double(model::kGiB));
+    burst_bytes = uint64_t(headroom.value);
+    rec.numbers.push_back(headroom);
+    rec.rationale.push_back(
+        fmt::format("measured first-touch allocation at {:.2f} GiB/s ({}): a burst needs {} of "
+                    "headroom while kswapd naps; the gap is {}",
+                    stalls.rate->value, stalls.rate->run, model::format_bytes(*burst_bytes),
+                    model::format_bytes(zone.gap_pages * model::kPageSize)));
+  }
+  auto sized = [&]() {
+    model::Prediction wsf =
+        model::watermark_scale_factor_for_gap(zone.managed_pages, *burst_bytes / model::kPageSize);
+    rec.numbers.push_back(wsf);
+    return std::max<int64_t>(int64_t(wsf.value), current);
+  };
+
+  if (stalls.in_run()) {
+    rec.rationale.push_back(
+        fmt::format("during the run: allocstall +{:.0f}, kswapd_low_wmark_hit_quickly +{:.0f} "
+                    "(host-wide): allocations outran kswapd",
+                    stalls.allocstall ? stalls.allocstall->value : 0,
+                    stalls.low_wmark_quickly ? stalls.low_wmark_quickly->value : 0));
+    target = burst_bytes ? sized() : std::max(current, kUsualLowWsf);
+    rec.confidence = burst_bytes ? Confidence::high : Confidence::medium;
+    if (!burst_bytes)
+      rec.evidence_missing =
+          missing_because(ctx.run, "demand-paging", "sizing the gap to an allocation rate");
+  } else if (ctx.profile.goals.allocation_bursts && burst_bytes) {
+    if (*burst_bytes > zone.gap_pages * model::kPageSize) {
+      target = sized();
+      rec.confidence = Confidence::medium;
+      rec.rationale.push_back(
+          "no direct reclaim in this short run, but the profile allocates in bursts and a burst "
+          "at the measured rate would cross from low to min before kswapd is back");
+    } else {
+      rec.confidence = Confidence::high;
+      rec.rationale.push_back("the gap already covers a burst at the measured rate");
+    }
+  } else if (!ctx.run) {
+    add_boot_evidence(ctx, rec);
+    const auto stalls_since_boot = ctx.facts.vmstat.sum_prefix("allocstall").value_or(0);
+    const auto direct = direct_share_since_boot(ctx.facts.vmstat);
+    if (stalls_since_boot > 0 && direct && *direct >= 0.05 && current < kUsualLowWsf) {
+      target = kUsualLowWsf;
+      rec.confidence = Confidence::low;
+      rec.rationale.push_back(
+          fmt::format("since boot {} direct-reclaim stalls and {:.1f} % of page scanning done by "
+                      "allocations themselves: kswapd falls behind at times",
+                      stalls_since_boot, *direct * 100));
+      rec.evidence_missing =
+          missing_because(ctx.run, "demand-paging", "sizing the gap to a measured allocation rate");
+    } else {
+      rec.confidence = Confidence::medium;
+      rec.rationale.push_back(
+          direct ? fmt::format(
+                       "since boot {:.1f} % of page scanning was direct reclaim: kswapd keeps up",
+                       *direct * 100)
+                 : "no page scanning since boot: memory has not been under pressure");
+      if (ctx.profile.goals.allocation_bursts) {
+        rec.evidence_missing =
+            missing_because(ctx.run, "demand-paging", "checking the gap against a burst");
+      }
+    }
+  } else {
+    rec.confidence = Confidence::high;
+    rec.rationale.push_back(fmt::format(
+        "no direct reclaim during the run (allocstall +{:.0f}, kswapd_low_wmark_hit_quickly "
+        "+{:.0f}){}",
+        stalls.allocstall ? stalls.allocstall->value : 0,
+        stalls.low_wmark_quickly ? stalls.low_wmark_quickly->value : 0,
+        stalls.lowest
+            ? fmt::format("; free memory stayed at least {} above the low watermarks",
+                          model::format_bytes(uint64_t(std::max(0.0, stalls.lowest->value))))
+            : ""));
+  }
+
+  if (target && *target != current) {
+    set_value(rec, std::to_string(*target));
+    const model::WhatIf what_if =
+        model::apply_knob_changes(ctx.facts.settings, ctx.facts.zones, ctx.facts.kernel,
+                                  std::vector<model::KnobChange>{{rec.knob, rec.recommended}});
+    const model::HostModel then = model::model_host(ctx.facts, what_if.settings);
+    rec.numbers.push_back(gap_prediction(then, zi));
+    rec.rationale.push_back(fmt::format(
+        "at {}: {} (gap {} instead of {}), and min stays where it is", *target,
+        then.bands[zi].why.text, model::format_bytes(then.zones[zi].gap_pages * model::kPageSize),
+        model::format_bytes(zone.gap_pages * model::kPageSize)));
+    rec.summary = fmt::format("{} → {}: widen kswapd's headroom to {} in {}", current, *target,
+                              model::format_bytes(then.zones[zi].gap_pages * model::kPageSize),
+                              zone_label(ctx.now, zi));
+  } else {
+    rec.summary = fmt::format("keep {}: kswapd headroom {} in {}", current,
+                              model::format_bytes(zone.gap_pages * model::kPageSize),
+                              zone_label(ctx.now, zi));
+  }
+  return rec;
+}
+
+}  // namespace
+
+std::vector<Recommendation> watermark_rules(const RuleContext& ctx) {
+  if (ctx.now.zones.empty()) return {};
+  const Stalls stalls = gather(ctx);
+  std::vector<Recommendation> out;
+  if (ctx.facts.settings.text("vm.min_free_kbytes")) out.push_back(min_free_rule(ctx, stalls));
+  if (ctx.facts.settings.text("vm.watermark_scale_factor")) out.push_back(wsf_rule(ctx, stalls));
+  return out;
+}
+
+}  // namespace mmtune::advisor

@@ -1,0 +1,224 @@
+// Scenarios: a profile's steps planned for this host, then run one after the other through the
+// workload runner, each bounded in time and memory.
+#include "advisor/scenario.hpp"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <algorithm>
+
+#include "probes/error.hpp"
+#include "probes/facts_json.hpp"
+#include "workloads/params.hpp"
+
+namespace mmtune::advisor {
+namespace {
+
+using nlohmann::json;
+
+double now_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+uint64_t available_bytes(const probes::HostFacts& facts) {
+  return facts.meminfo.available_bytes.value_or(facts.meminfo.free_bytes);
+}
+
+std::string param_text(const ParamSpec& spec, uint64_t available) {
+  if (spec.literal) return *spec.literal;
+  return workloads::format_size(resolve_fraction(spec, available));
+}
+
+const workloads::Measurement* find_measurement(const workloads::Result& result,
+                                               std::string_view name) {
+  return result.find(name);
+}
+
+}  // namespace
+
+const StepOutcome* ScenarioRun::find_step(std::string_view id) const {
+  for (const StepOutcome& step : steps) {
+    if (step.id == id) return &step;
+  }
+  return nullptr;
+}
+
+const StepOutcome* ScenarioRun::find_ok(std::string_view workload) const {
+  for (const StepOutcome& step : steps) {
+    if (step.workload == workload && step.result.verdict.status == workloads::Status::ok)
+      return &step;
+  }
+  return nullptr;
+}
+
+uint64_t resolve_fraction(const ParamSpec& spec, uint64_t available_bytes) {
+  double bytes = spec.fraction_of_available * double(available_bytes);
+  if (spec.max_bytes) bytes = std::min(bytes, double(spec.max_bytes));
+  bytes = std::max(bytes, double(spec.min_bytes));
+  const uint64_t multiple = std::max<uint64_t>(1, spec.multiple_bytes);
+  const uint64_t rounded = uint64_t(bytes) / multiple * multiple;
+  return std::max(rounded, multiple);
+}
+
+ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario_name,
+                           const probes::HostFacts& facts) {
+  const Scenario* scenario = profile.scenario(scenario_name);
+  if (!scenario) {
+    std::string names;
+    for (const auto& [name, s] : profile.scenarios) names += (names.empty() ? "" : ", ") + name;
+    fail(ErrorKind::bad_input, "--scenario: profile {} has no scenario \"{}\" (it has: {})",
+         profile.name, scenario_name, names);
+  }
+  ScenarioPlan plan;
+  plan.profile = profile.name;
+  plan.profile_file = profile.file;
+  plan.scenario = *scenario;
+  plan.facts = facts;
+  const uint64_t available = available_bytes(facts);
+  plan.memory_budget_bytes = uint64_t(scenario->memory_fraction * double(available));
+  plan.memory_cgroup = facts.cgroup.version != 0;
+  for (const ScenarioStep& step : scenario->steps) {
+    PlannedStep planned;
+    planned.step = step;
+    for (const ParamSpec& spec : step.params)
+      planned.params.emplace_back(spec.name, param_text(spec, available));
+    workloads::RunOptions options;
+    options.params = planned.params;
+    options.time_limit_s = step.time_limit_s;
+    options.size_cap_fraction = scenario->memory_fraction;
+    if (plan.memory_cgroup) options.memory_limit_bytes = plan.memory_budget_bytes;
+    try {
+      planned.plan = workloads::plan_run(step.workload, options, facts);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::bad_input) throw;
+      fail(ErrorKind::bad_input, "{}:{}: scenarios.{} step \"{}\": {}", profile.file, step.line,
+           scenario->name, step.id, e.what());
+    }
+    plan.steps.push_back(std::move(planned));
+  }
+  return plan;
+}
+
+ScenarioRun run_scenario(const ScenarioPlan& plan, const ScenarioOptions& options) {
+  ScenarioRun run;
+  run.profile = plan.profile;
+  run.profile_file = plan.profile_file;
+  run.scenario = plan.scenario.name;
+  run.facts = plan.facts;
+  run.time_budget_s = plan.scenario.time_budget_s;
+  run.memory_budget_bytes = plan.memory_budget_bytes;
+  run.memory_cgroup = plan.memory_cgroup;
+  const double start = now_s();
+  size_t index = 0;
+  for (const PlannedStep& step : plan.steps) {
+    ++index;
+    if (options.log) {
+      fmt::print(options.log, "mmtune: [{}/{}] {} ({}{}{})\n", index, plan.steps.size(),
+                 step.step.id, step.step.workload, step.params.empty() ? "" : ": ", [&] {
+                   std::string text;
+                   for (const auto& [name, value] : step.params) {
+                     text += fmt::format("{}--{} {}", text.empty() ? "" : " ", name, value);
+                   }
+                   return text;
+                 }());
+    }
+    workloads::RunOptions run_options;
+    run_options.params = step.params;
+    run_options.time_limit_s = step.step.time_limit_s;
+    run_options.size_cap_fraction = plan.scenario.memory_fraction;
+    if (plan.memory_cgroup) run_options.memory_limit_bytes = plan.memory_budget_bytes;
+    run_options.sample_interval_s = options.sample_interval_s;
+    run_options.state_dir = options.state_dir;
+    run_options.log = options.log;
+    StepOutcome outcome{step.step.id, step.step.workload, step.params,
+                        workloads::execute(step.plan, run_options)};
+    if (const workloads::Measurement* peak =
+            find_measurement(outcome.result, "cgroup_peak_bytes")) {
+      run.peak_cgroup_bytes = std::max(run.peak_cgroup_bytes.value_or(0), uint64_t(peak->value));
+    }
+    if (options.log) {
+      const workloads::Verdict& v = outcome.result.verdict;
+      fmt::print(options.log, "mmtune: [{}/{}] {}: {}{}{} in {:.1f} s\n", index, plan.steps.size(),
+                 step.step.id, workloads::status_name(v.status), v.reason.empty() ? "" : ": ",
+                 v.reason, outcome.result.wall_s);
+    }
+    const bool interrupted = outcome.result.verdict.interrupted;
+    run.steps.push_back(std::move(outcome));
+    if (interrupted) {
+      run.interrupted = true;
+      break;
+    }
+  }
+  run.wall_s = now_s() - start;
+  rusage children{};
+  if (::getrusage(RUSAGE_CHILDREN, &children) == 0)
+    run.peak_child_rss_bytes = uint64_t(children.ru_maxrss) * 1024;
+  return run;
+}
+
+json scenario_to_json(const ScenarioRun& run) {
+  json steps = json::array();
+  for (const StepOutcome& step : run.steps) {
+    json params = json::object();
+    for (const auto& [name, value] : step.params) params[name] = value;
+    steps.push_back({{"id", step.id},
+                     {"workload", step.workload},
+                     {"params", params},
+                     {"result", json::parse(workloads::to_json(step.result, -1))}});
+  }
+  return {
+      {"schema", kScenarioSchema},
+      {"profile", run.profile},
+      {"profile_file", run.profile_file},
+      {"scenario", run.scenario},
+      {"host", probes::host_facts_to_json(run.facts)},
+      {"bounds",
+       {{"time_budget_s", run.time_budget_s},
+        {"memory_budget_bytes", run.memory_budget_bytes},
+        {"memory_cgroup", run.memory_cgroup}}},
+      {"steps", steps},
+      {"wall_s", run.wall_s},
+      {"peak_cgroup_bytes", run.peak_cgroup_bytes ? json(*run.peak_cgroup_bytes) : json(nullptr)},
+      {"peak_child_rss_bytes", run.peak_child_rss_bytes},
+      {"interrupted", run.interrupted}};
+}
+
+ScenarioRun scenario_from_json(const json& j) {
+  try {
+    if (!j.is_object() || j.value("schema", "") != kScenarioSchema) {
+      fail(ErrorKind::bad_input, "not a {} document", kScenarioSchema);
+    }
+    ScenarioRun run;
+    run.profile = j.at("profile").get<std::string>();
+    run.profile_file = j.at("profile_file").get<std::string>();
+    run.scenario = j.at("scenario").get<std::string>();
+    run.facts = probes::host_facts_from_json(j.at("host"));
+    const json& bounds = j.at("bounds");
+    run.time_budget_s = bounds.at("time_budget_s").get<double>();
+    run.memory_budget_bytes = bounds.at("memory_budget_bytes").get<uint64_t>();
+    run.memory_cgroup = bounds.at("memory_cgroup").get<bool>();
+    for (const json& step : j.at("steps")) {
+      StepOutcome outcome;
+      outcome.id = step.at("id").get<std::string>();
+      outcome.workload = step.at("workload").get<std::string>();
+      for (const auto& [name, value] : step.at("params").items()) {
+        outcome.params.emplace_back(name, value.get<std::string>());
+      }
+      outcome.result = workloads::result_from_json(step.at("result").dump());
+      run.steps.push_back(std::move(outcome));
+    }
+    run.wall_s = j.at("wall_s").get<double>();
+    if (!j.at("peak_cgroup_bytes").is_null())
+      run.peak_cgroup_bytes = j.at("peak_cgroup_bytes").get<uint64_t>();
+    run.peak_child_rss_bytes = j.at("peak_child_rss_bytes").get<uint64_t>();
+    run.interrupted = j.at("interrupted").get<bool>();
+    return run;
+  } catch (const json::exception& e) {
+    fail(ErrorKind::bad_input, "{}: {}", kScenarioSchema, e.what());
+  }
+}
+
+}  // namespace mmtune::advisor

@@ -1,0 +1,98 @@
+#pragma once
+// Running a profile's scenario: its steps, one workload each, through the workload runner, bounded
+// in time (each step's limit; their sum fits the scenario's budget) and memory (each step may map
+// at most memory_fraction of MemAvailable and, where there is a memory cgroup controller, runs in a
+// cgroup with that limit).
+//
+//   ScenarioPlan plan = plan_scenario(profile, "quick", facts);  // every input error first (exit
+//   2) ScenarioRun run = run_scenario(plan, options);               // never leaves anything behind
+//
+// JSON schema "mmtune.scenario/1" (scenario_to_json): the profile and scenario, the host facts
+// before the run, the bounds, every step with its resolved parameters and its full result
+// ("mmtune.result/1"), and the peak memory seen. The CI check (issue 5) and the reports read it.
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "advisor/profile.hpp"
+#include "probes/facts.hpp"
+#include "workloads/result.hpp"
+#include "workloads/runner.hpp"
+
+namespace mmtune::advisor {
+
+inline constexpr std::string_view kScenarioSchema = "mmtune.scenario/1";
+
+// A step with its parameters resolved for this host ("size" = 5 % of MemAvailable → "768MiB").
+struct PlannedStep {
+  ScenarioStep step;
+  std::vector<std::pair<std::string, std::string>> params;  // as typed to the runner
+  workloads::RunPlan plan;
+};
+
+struct ScenarioPlan {
+  std::string profile;
+  std::string profile_file;
+  Scenario scenario;
+  probes::HostFacts facts;
+  uint64_t memory_budget_bytes = 0;  // memory_fraction × MemAvailable
+  bool memory_cgroup = false;        // steps run in a memory cgroup with that limit
+  std::vector<PlannedStep> steps;
+};
+
+struct StepOutcome {
+  std::string id;
+  std::string workload;
+  std::vector<std::pair<std::string, std::string>> params;
+  workloads::Result result;
+};
+
+struct ScenarioRun {
+  std::string profile;
+  std::string profile_file;
+  std::string scenario;
+  probes::HostFacts facts;  // before the run
+  double time_budget_s = 0;
+  uint64_t memory_budget_bytes = 0;
+  bool memory_cgroup = false;
+  std::vector<StepOutcome> steps;
+  double wall_s = 0;
+  std::optional<uint64_t> peak_cgroup_bytes;  // max over steps of the cgroup's peak usage
+  uint64_t peak_child_rss_bytes = 0;          // getrusage(RUSAGE_CHILDREN) ru_maxrss
+  bool interrupted = false;
+
+  const StepOutcome* find_step(std::string_view id) const;
+  // The first step of that workload whose verdict is ok; nullptr if none.
+  const StepOutcome* find_ok(std::string_view workload) const;
+};
+
+// The value of a size given as a fraction of MemAvailable: fraction × available, clamped to
+// [min, max] and rounded down to the multiple (never below one multiple).
+uint64_t resolve_fraction(const ParamSpec& spec, uint64_t available_bytes);
+
+// Resolves and plans every step (workloads::plan_run: parameters, cross-checks, size cap). Throws
+// Error{bad_input} naming the profile file, line and step for the first problem, before anything
+// runs; unknown scenario names list the profile's scenarios.
+ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario,
+                           const probes::HostFacts& facts);
+
+struct ScenarioOptions {
+  std::FILE* log = nullptr;  // progress lines (a terminal's stderr); nullptr: quiet
+  std::filesystem::path state_dir = workloads::default_state_dir();
+  double sample_interval_s = 0.1;
+};
+
+// Runs the steps in order. A step that cannot run here is skipped with its reason; an interruption
+// (SIGINT/SIGTERM) stops the scenario after the runner has cleaned up (run.interrupted).
+ScenarioRun run_scenario(const ScenarioPlan& plan, const ScenarioOptions& options);
+
+nlohmann::json scenario_to_json(const ScenarioRun& run);
+// Throws Error{bad_input} when j is not a "mmtune.scenario/1" document.
+ScenarioRun scenario_from_json(const nlohmann::json& j);
+
+}  // namespace mmtune::advisor
