@@ -1,6 +1,6 @@
 #pragma once
-// The one error type below cli/. The library says what went wrong; only cli::run picks the exit code
-// (bad_input → 2, unsupported → 3, internal → 4). What a caller can handle is a return value
+// The one error type below cli/. The library says what went wrong; only cli::run picks the exit
+// code (bad_input → 2, unsupported → 3, internal → 4). What a caller can handle is a return value
 // (std::optional, a result struct); what stops the command is thrown.
 #include <fmt/format.h>
 

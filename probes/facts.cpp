@@ -16,7 +16,8 @@ uint64_t Counters::get_or(std::string_view key, uint64_t fallback) const {
 
 std::optional<uint64_t> Counters::sum_prefix(std::string_view prefix) const {
   std::optional<uint64_t> sum;
-  for (auto it = values.lower_bound(prefix); it != values.end() && it->first.starts_with(prefix); ++it) {
+  for (auto it = values.lower_bound(prefix); it != values.end() && it->first.starts_with(prefix);
+       ++it) {
     sum = sum.value_or(0) + it->second;
   }
   return sum;

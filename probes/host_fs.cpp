@@ -36,7 +36,7 @@ std::optional<std::string> HostFs::read(std::string_view rel) const {
     text.append(buffer, static_cast<size_t>(n));
   }
   ::close(fd);
-  if (read_log_) read_log_->insert(std::string(rel));
+  if (read_log_) (*read_log_)[std::string(rel)] = text;
   return text;
 }
 
@@ -58,7 +58,7 @@ std::vector<std::string> HostFs::list(std::string_view rel_dir) const {
 
 void HostFs::write(std::string_view rel, std::string_view value) const {
   auto target = path(rel);
-  int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC);
+  int fd = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);  // O_TRUNC: a recorded tree is plain files
   if (fd < 0) {
     fail(errno == EACCES || errno == EPERM ? ErrorKind::unsupported : ErrorKind::bad_input,
          "cannot open {} for writing: {}", target.string(), std::strerror(errno));

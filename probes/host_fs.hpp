@@ -3,8 +3,8 @@
 // --root DIR. Every read of the host goes through here, so the whole chain above the probes can be
 // pointed at a recorded host, and `mmtune host --record` can copy exactly the files that were read.
 #include <filesystem>
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +29,10 @@ class HostFs {
   // Names in a directory, sorted; empty when the directory is absent.
   std::vector<std::string> list(std::string_view rel_dir) const;
 
-  // Every relative path that read() returned content for is added to *log (for --record).
-  void record_reads_into(std::set<std::string>* log) { read_log_ = log; }
+  // Every file read() returns is stored in *log as relative path → the content returned, so
+  // `mmtune host --record` writes exactly what the probes saw (one consistent moment, not a
+  // second read). Pass nullptr to stop recording.
+  void record_reads_into(std::map<std::string, std::string>* log) { read_log_ = log; }
 
   // Writes value to a /proc/sys or /sys file; throws Error on failure (with the kernel's errno).
   // Only the settings journal (workloads/journal) calls this: it records the old value first.
@@ -38,7 +40,7 @@ class HostFs {
 
  private:
   std::filesystem::path root_;
-  std::set<std::string>* read_log_ = nullptr;
+  std::map<std::string, std::string>* read_log_ = nullptr;
 };
 
 }  // namespace mmtune::probes

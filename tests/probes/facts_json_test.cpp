@@ -1,0 +1,104 @@
+#include "probes/facts_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include "probes/error.hpp"
+#include "probes/readers.hpp"
+#include "tests/probes/recorded_hosts.hpp"
+
+namespace mmtune::probes {
+namespace {
+
+HostFacts small_facts() {
+  HostFacts f;
+  f.kernel = {"5.4.0-1", 5, 4, 0, std::nullopt};
+  f.cpu = {4, "0-3", 64};
+  f.meminfo.total_bytes = 8 * kGiB;
+  f.meminfo.fields.values["MemTotal"] = 8 * kGiB;
+  f.zones.push_back(Zone{0, "Normal", 10, 1, 2, 3, std::nullopt, 0, 100, 90, 80, {0, 0, 0}});
+  f.settings.values["vm.swappiness"] = "60";
+  return f;
+}
+
+TEST(FactsJson, AbsentOptionalsAreNull) {
+  nlohmann::json j = host_facts_to_json(small_facts());
+  EXPECT_EQ(j["schema"], "mmtune.host/1");
+  EXPECT_TRUE(j["psi"].is_null());
+  EXPECT_TRUE(j["mglru"].is_null());
+  EXPECT_TRUE(j["kernel"]["cmdline"].is_null());
+  EXPECT_TRUE(j["meminfo"]["available_bytes"].is_null());
+  EXPECT_TRUE(j["zones"][0]["promo_pages"].is_null());
+  EXPECT_EQ(j["zones"][0]["boost_pages"], 0);
+  EXPECT_EQ(j["cpu"]["cache_line_bytes"], 64);
+}
+
+TEST(FactsJson, RoundTripsHandMadeFacts) {
+  HostFacts facts = small_facts();
+  facts.psi = Psi{{0.5, 0.25, 0.125, 42}, std::nullopt};
+  facts.mglru = 7;
+  EXPECT_EQ(host_facts_from_json(host_facts_to_json(facts)), facts);
+}
+
+TEST(FactsJson, RejectsAnotherSchema) {
+  nlohmann::json j = host_facts_to_json(small_facts());
+  j["schema"] = "mmtune.host/2";
+  try {
+    host_facts_from_json(j);
+    FAIL() << "accepted schema mmtune.host/2";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+    EXPECT_NE(std::string(e.what()).find("mmtune.host/1"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FactsJson, NamesAMissingKey) {
+  nlohmann::json j = host_facts_to_json(small_facts());
+  j.erase("zones");
+  try {
+    host_facts_from_json(j);
+    FAIL() << "accepted a document without zones";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("zones"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FactsJsonSnapshot, EveryRecordedHostRoundTrips) {
+  for (const std::string& host : test::recorded_hosts()) {
+    SCOPED_TRACE(host);
+    HostFacts facts = read_host_facts(HostFs(test::test_data("hosts/" + host)));
+    nlohmann::json j = host_facts_to_json(facts);
+    EXPECT_EQ(host_facts_from_json(j), facts);
+    // Stable text: the same facts always serialise to the same bytes.
+    EXPECT_EQ(j.dump(2), host_facts_to_json(host_facts_from_json(j)).dump(2));
+  }
+}
+
+// The golden host.json is `mmtune host --root <host> --json`: the host facts plus what the CLI adds
+// (the model's thresholds). Here only the facts part is checked; tests/cli checks the whole file.
+TEST(FactsJsonSnapshot, EveryRecordedHostMatchesGolden) {
+  auto hosts = test::recorded_hosts();
+  ASSERT_GE(hosts.size(), 4u);
+  for (const std::string& host : hosts) {
+    SCOPED_TRACE(host);
+    nlohmann::json facts =
+        host_facts_to_json(read_host_facts(HostFs(test::test_data("hosts/" + host))));
+    auto path = test::golden_path(host);
+    if (test::update_golden()) {
+      nlohmann::json golden = std::filesystem::exists(path)
+                                  ? nlohmann::json::parse(test::read_text(path))
+                                  : nlohmann::json::object();
+      for (const auto& [key, value] : facts.items()) golden[key] = value;
+      test::write_text(path, golden.dump(2) + "\n");
+      continue;
+    }
+    ASSERT_TRUE(std::filesystem::exists(path))
+        << path << " missing: run the tests with MMTUNE_UPDATE_GOLDEN=1";
+    nlohmann::json golden = nlohmann::json::parse(test::read_text(path));
+    for (const auto& [key, value] : facts.items()) {
+      EXPECT_EQ(golden[key], value) << "key \"" << key << "\" differs from " << path;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mmtune::probes
