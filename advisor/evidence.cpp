@@ -125,19 +125,32 @@ EvidenceItem since_boot(std::string_view measurement, double value, std::string_
                       fmt::format("{} since boot", counter)};
 }
 
-std::string missing_because(const ScenarioRun* run, std::string_view workload,
-                            std::string_view what) {
+std::string missing_because(const ScenarioRun* run, const Profile& profile,
+                            std::string_view workload, std::string_view what) {
   if (!workloads::find_workload(workload)) {
     return fmt::format(
-        "{} needs the {} workload, which is not in this build; this rule stands on the "
-        "host facts and the model",
+        "{} needs the {} workload, which is not in this build; this rule stands on the host facts "
+        "and "
+        "the model",
         what, workload);
   }
-  if (!run) {
-    return fmt::format(
-        "{} needs a run of {} (`mmtune tune`, or `mmtune advise --from` a scenario result)", what,
-        workload);
+  // Where a run of it would come from: the first scenario of the profile that has the workload.
+  std::string how = fmt::format(
+      "a scenario with {} (`mmtune scenario FILE.json`), then `mmtune advise --from`", workload);
+  for (const auto& [name, scenario] : profile.scenarios) {
+    for (const ScenarioStep& step : scenario.steps) {
+      if (step.workload != workload) continue;
+      how = name == "quick"
+                ? std::string("`mmtune tune`")
+                : fmt::format(
+                      "`mmtune scenario {} --scenario {} -o run.json`, then `mmtune advise "
+                      "--profile {} --from run.json`",
+                      profile.name, name, profile.name);
+      break;
+    }
+    if (how.starts_with("`")) break;
   }
+  if (!run) return fmt::format("{} needs a run of {}: {}", what, workload, how);
   for (const StepOutcome& step : run->steps) {
     if (step.workload != workload) continue;
     const workloads::Verdict& v = step.result.verdict;
@@ -148,8 +161,8 @@ std::string missing_because(const ScenarioRun* run, std::string_view workload,
                        workloads::status_name(v.status),
                        v.reason.empty() ? "no reason given" : v.reason);
   }
-  return fmt::format("{} needs {}, which the {} scenario does not run", what, workload,
-                     run->scenario);
+  return fmt::format("{} needs {}, which the {} scenario does not run: {}", what, workload,
+                     run->scenario, how);
 }
 
 }  // namespace mmtune::advisor

@@ -38,8 +38,9 @@ EvidenceItem since_boot(std::string_view measurement, double value, std::string_
                         std::string_view counter);
 
 // One line saying why the measurement of `workload` that would settle a rule is missing: not in
-// this build, not in the scenario, no run at all, or skipped/failed with the runner's reason.
-std::string missing_because(const ScenarioRun* run, std::string_view workload,
-                            std::string_view what);
+// this build, not in the scenario, no run at all, or skipped/failed with the runner's reason; and
+// which command of the profile's scenarios would measure it.
+std::string missing_because(const ScenarioRun* run, const Profile& profile,
+                            std::string_view workload, std::string_view what);
 
 }  // namespace mmtune::advisor

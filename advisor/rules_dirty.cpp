@@ -166,7 +166,7 @@ std::vector<Recommendation> dirty_rules(const RuleContext& ctx) {
       goals.writes == WritePattern::light
           ? std::nullopt
           : std::optional(missing_because(
-                ctx.run, kFloodWorkload,
+                ctx.run, ctx.profile, kFloodWorkload,
                 "sizing the dirty limits to this host's write bandwidth and stalls"));
 
   // 2. Vendor pins on the dirty knobs.

@@ -121,7 +121,7 @@ std::vector<Recommendation> numa_rules(const RuleContext& ctx) {
       }
     }
     if (!ctx.run || !ctx.run->find_ok("numa-misplacement")) {
-      rec.evidence_missing = missing_because(ctx.run, "numa-misplacement",
+      rec.evidence_missing = missing_because(ctx.run, ctx.profile, "numa-misplacement",
                                              "the measured cost of misplaced memory on this host");
     }
     out.push_back(std::move(rec));

@@ -62,8 +62,8 @@ std::vector<Recommendation> overcommit_rules(const RuleContext& ctx) {
                       "tables), so a snapshot is cheap to start; the copies come later",
                       per_gib->value));
     } else {
-      rec.evidence_missing =
-          missing_because(ctx.run, "cow-fork", "the fork cost of a large parent on this host");
+      rec.evidence_missing = missing_because(ctx.run, ctx.profile, "cow-fork",
+                                             "the fork cost of a large parent on this host");
     }
     rec.summary =
         rec.change

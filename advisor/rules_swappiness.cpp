@@ -193,8 +193,8 @@ std::vector<Recommendation> swappiness_rules(const RuleContext& ctx) {
                            : fmt::format("keep {}: {}", current, why);
   add_swap_evidence(ctx, rec);
   if (!ctx.run || !ctx.run->find_ok("reclaim")) {
-    rec.evidence_missing =
-        missing_because(ctx.run, "reclaim", "how much this host's work actually swaps");
+    rec.evidence_missing = missing_because(ctx.run, ctx.profile, "reclaim",
+                                           "how much this host's work actually swaps");
   }
   return {rec};
 }

@@ -117,7 +117,8 @@ Decision decide_enabled(const RuleContext& ctx, const ThpEvidence& ev) {
         d.confidence = Confidence::low;
         d.rationale.push_back(
             "without a measurement here, madvise: huge pages where asked for, no bloat elsewhere");
-        d.missing = missing_because(ctx.run, "thp", "choosing between always and madvise");
+        d.missing =
+            missing_because(ctx.run, ctx.profile, "thp", "choosing between always and madvise");
       } else {
         const bool pays = ev.speedup->value >= kMinSpeedup && ev.stall->value == 0 &&
                           ev.coverage->value >= kMinCoverage;

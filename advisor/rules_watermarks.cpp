@@ -190,8 +190,8 @@ Recommendation wsf_rule(const RuleContext& ctx, const Stalls& stalls) {
     target = burst_bytes ? sized() : std::max(current, kUsualLowWsf);
     rec.confidence = burst_bytes ? Confidence::high : Confidence::medium;
     if (!burst_bytes)
-      rec.evidence_missing =
-          missing_because(ctx.run, "demand-paging", "sizing the gap to an allocation rate");
+      rec.evidence_missing = missing_because(ctx.run, ctx.profile, "demand-paging",
+                                             "sizing the gap to an allocation rate");
   } else if (ctx.profile.goals.allocation_bursts && burst_bytes) {
     if (*burst_bytes > zone.gap_pages * model::kPageSize) {
       target = sized();
@@ -214,8 +214,8 @@ Recommendation wsf_rule(const RuleContext& ctx, const Stalls& stalls) {
           fmt::format("since boot {} direct-reclaim stalls and {:.1f} % of page scanning done by "
                       "allocations themselves: kswapd falls behind at times",
                       stalls_since_boot, *direct * 100));
-      rec.evidence_missing =
-          missing_because(ctx.run, "demand-paging", "sizing the gap to a measured allocation rate");
+      rec.evidence_missing = missing_because(ctx.run, ctx.profile, "demand-paging",
+                                             "sizing the gap to a measured allocation rate");
     } else {
       rec.confidence = Confidence::medium;
       rec.rationale.push_back(
@@ -224,8 +224,8 @@ Recommendation wsf_rule(const RuleContext& ctx, const Stalls& stalls) {
                        *direct * 100)
                  : "no page scanning since boot: memory has not been under pressure");
       if (ctx.profile.goals.allocation_bursts) {
-        rec.evidence_missing =
-            missing_because(ctx.run, "demand-paging", "checking the gap against a burst");
+        rec.evidence_missing = missing_because(ctx.run, ctx.profile, "demand-paging",
+                                               "checking the gap against a burst");
       }
     }
   } else {

@@ -8,6 +8,9 @@ constexpr Command kCommands[] = {
     {"probe", "Live sampler: a vmstat for the memory manager", attach_probe},
     {"model", "Thresholds the model derives (watermarks, dirty limits); --set for what-if",
      attach_model},
+    {"scenario", "Run a profile's scenario: its workloads, bounded in time and memory", attach_scenario},
+    {"advise", "Recommendations for a profile: current, recommended, why, evidence, source", attach_advise},
+    {"tune", "The main job: a quick scenario, then the advice and a report", attach_tune},
     {"matrix", "The same command on other kernels under QEMU, side by side", attach_matrix},
 };
 
