@@ -39,6 +39,8 @@ Action attach_host(CLI::App& sub, const Globals& globals);
 Action attach_probe(CLI::App& sub, const Globals& globals);
 Action attach_model(CLI::App& sub, const Globals& globals);
 Action attach_matrix(CLI::App& sub, const Globals& globals);
+Action attach_list(CLI::App& sub, const Globals& globals);
+Action attach_run(CLI::App& sub, const Globals& globals);
 Action attach_scenario(CLI::App& sub, const Globals& globals);
 Action attach_advise(CLI::App& sub, const Globals& globals);
 Action attach_tune(CLI::App& sub, const Globals& globals);

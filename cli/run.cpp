@@ -1,0 +1,202 @@
+// `mmtune run NAME [--PARAM VALUE …]`: one workload on this host with probes attached; prints each
+// measurement beside the model's prediction, the verdict and the explanation, and with --json
+// FILE writes the whole result (schema mmtune.result/1). Exit: 0 ok, 1 the workload failed,
+// 2 bad input (nothing ran), 3 skipped (this host cannot run it), 130 interrupted.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "cli/commands.hpp"
+#include "model/prediction.hpp"
+#include "probes/error.hpp"
+#include "probes/readers.hpp"
+#include "workloads/params.hpp"
+#include "workloads/result.hpp"
+#include "workloads/runner.hpp"
+
+namespace mmtune::cli {
+namespace {
+
+struct RunArgs {
+  std::string workload;
+  std::string json;
+  bool force = false;
+  std::string time_limit = "5m";
+  std::string memory_limit;
+  std::string interval = "100ms";
+  std::string state_dir;
+  std::vector<std::string> extras;
+};
+
+// "--size 1GiB" and "--size=1GiB" pairs from what CLI11 left over.
+std::vector<std::pair<std::string, std::string>> workload_params(
+    const std::vector<std::string>& extras) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (size_t i = 0; i < extras.size(); ++i) {
+    std::string_view word = extras[i];
+    if (!word.starts_with("--") || word.size() == 2)
+      fail(ErrorKind::bad_input, "unexpected argument \"{}\"", word);
+    word.remove_prefix(2);
+    if (word == "root" || word.starts_with("root=")) {
+      fail(ErrorKind::bad_input,
+           "--root: workloads run on the live host; --root only reads a recorded one");
+    }
+    if (size_t eq = word.find('='); eq != std::string_view::npos) {
+      params.emplace_back(std::string(word.substr(0, eq)), std::string(word.substr(eq + 1)));
+      continue;
+    }
+    if (i + 1 >= extras.size()) fail(ErrorKind::bad_input, "--{}: needs a value", word);
+    params.emplace_back(std::string(word), extras[++i]);
+  }
+  return params;
+}
+
+std::string show(double value, std::string_view unit) {
+  return workloads::format_value(value, unit);
+}
+
+void print_summary(std::FILE* out, const workloads::Result& r) {
+  fmt::print(out, "{}: {}{} ({:.2f} s)\n", r.workload, workloads::status_name(r.verdict.status),
+             r.verdict.reason.empty() ? "" : ": " + r.verdict.reason, r.wall_s);
+  std::string params;
+  for (const workloads::ParamRecord& p : r.parameters)
+    params += fmt::format(" {}={}", p.name, p.text);
+  fmt::print(out, "parameters:{}\n", params);
+
+  struct Row {
+    std::string name, measured, model, comparison;
+  };
+  std::vector<Row> rows;
+  for (const workloads::Measurement& m : r.measurements) {
+    Row row{m.name, show(m.value, m.unit), "", ""};
+    if (const workloads::Expectation* e = r.prediction_for(m.name)) {
+      row.model = show(e->prediction.value, e->prediction.unit);
+      if (e->low && e->high && *e->low != *e->high) {
+        row.model = fmt::format("{} – {}", show(*e->low, e->prediction.unit),
+                                show(*e->high, e->prediction.unit));
+      }
+      for (const workloads::Comparison& c : r.comparisons) {
+        if (c.metric != m.name) continue;
+        std::string verdict = !c.within ? "informational" : (*c.within ? "within" : "OUTSIDE");
+        if (c.tolerance) verdict += fmt::format(" ±{:g} %", *c.tolerance * 100);
+        if (e->low && e->high) verdict += " the model's range";
+        row.comparison =
+            c.predicted != 0 ? fmt::format("{:+.2f} %, {}", c.deviation * 100, verdict) : verdict;
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  if (!rows.empty()) {
+    size_t w_name = 11, w_measured = 8, w_model = 5;
+    for (const Row& row : rows) {
+      w_name = std::max(w_name, row.name.size());
+      w_measured = std::max(w_measured, row.measured.size());
+      w_model = std::max(w_model, row.model.size());
+    }
+    fmt::print(out, "\n{:<{}}  {:<{}}  {:<{}}\n", "measurement", w_name, "measured", w_measured,
+               "model", w_model);
+    for (const Row& row : rows) {
+      fmt::print(out, "{:<{}}  {:<{}}  {:<{}}  {}\n", row.name, w_name, row.measured, w_measured,
+                 row.model, w_model, row.comparison);
+    }
+  }
+  bool header = false;
+  for (const workloads::Expectation& e : r.predictions) {
+    if (!e.metric.empty() && r.find(e.metric)) continue;
+    if (!header) fmt::print(out, "\nthe model also predicts:\n");
+    header = true;
+    fmt::print(out, "  {}: {} — {} {}\n", e.metric.empty() ? e.prediction.name : e.metric,
+               show(e.prediction.value, e.prediction.unit), e.prediction.why.rule,
+               e.prediction.why.text);
+  }
+  if (!r.explanation.empty()) fmt::print(out, "\nexplanation:\n");
+  for (const std::string& line : r.explanation) fmt::print(out, "  {}\n", line);
+  if (!r.notes.empty()) fmt::print(out, "\nnotes:\n");
+  for (const std::string& line : r.notes) fmt::print(out, "  {}\n", line);
+}
+
+void write_json(const std::string& path, const workloads::Result& result, std::FILE* out) {
+  std::string text = workloads::to_json(result) + "\n";
+  if (path == "-") {
+    fmt::print(out, "{}", text);
+    return;
+  }
+  std::ofstream file(path);
+  file << text;
+  if (!file.flush()) fail(ErrorKind::bad_input, "--json: cannot write \"{}\"", path);
+}
+
+}  // namespace
+
+Action attach_run(CLI::App& sub, const Globals& globals) {
+  auto args = std::make_shared<RunArgs>();
+  sub.add_option("workload", args->workload, "The workload (see `mmtune list`)")->required();
+  sub.add_option("--json", args->json, "Write the whole result as JSON to FILE (- for stdout)")
+      ->type_name("FILE");
+  sub.add_flag("--force", args->force, "Lift the size cap (a fraction of MemAvailable)");
+  sub.add_option("--time-limit", args->time_limit, "Stop the workload after this long (default 5m)")
+      ->type_name("DURATION");
+  sub.add_option("--memory-limit", args->memory_limit,
+                 "Run inside a new memory cgroup with this limit")
+      ->type_name("SIZE");
+  sub.add_option("--interval", args->interval, "Host sampling interval (default 100ms)")
+      ->type_name("DURATION");
+  sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
+      ->type_name("DIR");
+  sub.allow_extras();
+  sub.fallthrough(false);  // what run does not know is a workload parameter, not a global option
+  sub.footer(
+      "Workload parameters follow as --PARAM VALUE; `mmtune list` shows them with units and "
+      "defaults.");
+  return [args, &sub, &globals](const Io& io) {
+    args->extras = sub.remaining();
+    if (globals.root != "/") {
+      fail(ErrorKind::bad_input,
+           "--root: workloads run on the live host; --root only reads a recorded one");
+    }
+    workloads::RunOptions options;
+    options.params = workload_params(args->extras);
+    auto limit = workloads::parse_duration(args->time_limit);
+    if (!limit || *limit <= 0)
+      fail(ErrorKind::bad_input, "--time-limit: \"{}\" must be a positive duration",
+           args->time_limit);
+    options.time_limit_s = *limit;
+    auto interval = workloads::parse_duration(args->interval);
+    if (!interval || *interval < 0.001)
+      fail(ErrorKind::bad_input, "--interval: \"{}\" must be at least 1ms", args->interval);
+    options.sample_interval_s = *interval;
+    if (!args->memory_limit.empty()) {
+      auto bytes = workloads::parse_size(args->memory_limit);
+      if (!bytes || *bytes < (4u << 20)) {
+        fail(ErrorKind::bad_input, "--memory-limit: \"{}\" must be a size of at least 4MiB",
+             args->memory_limit);
+      }
+      options.memory_limit_bytes = *bytes;
+    }
+    options.force = args->force;
+    if (!args->state_dir.empty()) options.state_dir = args->state_dir;
+    options.log = io.err;
+
+    probes::HostFacts facts = probes::read_host_facts(globals.host_fs());
+    workloads::RunPlan plan = workloads::plan_run(args->workload, options, facts);
+    workloads::Result result = workloads::execute(plan, options);
+    print_summary(args->json == "-" ? io.err : io.out, result);
+    if (!args->json.empty()) write_json(args->json, result, io.out);
+    if (result.verdict.interrupted)
+      fail(ErrorKind::interrupted, "{} stopped; everything it changed was restored",
+           result.workload);
+    switch (result.verdict.status) {
+      case workloads::Status::ok:
+        return 0;
+      case workloads::Status::skipped:
+        return 3;
+      case workloads::Status::failed:
+        return 1;
+    }
+    return 1;
+  };
+}
+
+}  // namespace mmtune::cli

@@ -1,0 +1,51 @@
+#pragma once
+// Runs a workload on this host the way `mmtune run` does, with a private state directory.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "probes/readers.hpp"
+#include "tests/support/test_support.hpp"
+#include "workloads/runner.hpp"
+
+namespace mmtune::workloads {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+inline Result run_tiny(std::string_view name, Params params, RunOptions options = {}) {
+  test::TempDir state;
+  options.state_dir = state.path();
+  options.params = std::move(params);
+  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  RunPlan plan = plan_run(name, options, facts);
+  return execute(plan, options);
+}
+
+inline const Comparison* comparison(const Result& result, std::string_view metric) {
+  for (const Comparison& c : result.comparisons) {
+    if (c.metric == metric) return &c;
+  }
+  return nullptr;
+}
+
+// The measurement is there and, where the model gave a tolerance or range, agrees with it.
+inline testing::AssertionResult agrees(const Result& result, std::string_view metric) {
+  const Comparison* c = comparison(result, metric);
+  if (!c) return testing::AssertionFailure() << "no comparison for " << metric;
+  if (!c->within || !*c->within) {
+    return testing::AssertionFailure()
+           << metric << ": measured " << c->measured << ", model " << c->predicted;
+  }
+  return testing::AssertionSuccess();
+}
+
+inline double value(const Result& result, std::string_view name) {
+  const Measurement* m = result.find(name);
+  EXPECT_NE(m, nullptr) << name;
+  return m ? m->value : 0;
+}
+
+}  // namespace mmtune::workloads

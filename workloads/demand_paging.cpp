@@ -1,0 +1,383 @@
+// demand-paging: first-touch page faults on fresh memory.
+//
+// Each thread gets its own 2 MiB-aligned mapping (one VMA per thread: threads that share a VMA
+// contend on its lock, 1.44× instead of 1.74× with two threads here) and writes one byte per page
+// in the chosen pattern. The fault count comes from getrusage(ru_minflt) around the pass, the
+// time from CLOCK_MONOTONIC, RSS and page-table growth from /proc/self/status (RssAnon, VmPTE;
+// cheap at any size, unlike smaps_rollup).
+//
+// Hot or cold memory: memory this guest freed and left idle for about a second is handed back to
+// the hypervisor, and touching it again costs 2.5–12× more (reference/limits.md §0a). With
+// --warmup on (the default) the same amount is first touched and freed, and the measured pass
+// follows at once, on hot memory; the warm-up's own rate is reported as the rate of memory "as
+// found". With --warmup off the measured pass is on memory as found.
+#include "model/demand_paging.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "model/thp.hpp"
+#include "probes/error.hpp"
+#include "workloads/expectations.hpp"
+#include "workloads/journal.hpp"
+#include "workloads/loops.hpp"
+#include "workloads/mapping.hpp"
+#include "workloads/session.hpp"
+#include "workloads/workload.hpp"
+
+namespace mmtune::workloads {
+namespace {
+
+constexpr Param kParams[] = {
+    {"size", ParamKind::size, "bytes", "512MiB",
+     "memory to touch, split evenly between the threads", 64 * 1024},
+    {"threads", ParamKind::integer, "threads", "1", "threads, each touching its own mapping", 1,
+     256},
+    {"pattern", ParamKind::choice, "choice", "sequential",
+     "sequential: every page in order; random: uniform random pages; stride: one byte every "
+     "--stride",
+     0, 0, "sequential|random|stride"},
+    {"stride", ParamKind::size, "bytes", "64KiB", "distance between touches with --pattern stride",
+     1},
+    {"touches", ParamKind::integer, "touches", "0",
+     "random touches per thread with --pattern random (0: as many as pages)", 0},
+    {"thp", ParamKind::choice, "choice", "off",
+     "off: MADV_NOHUGEPAGE, 4 KiB faults; on: MADV_HUGEPAGE (anonymous memory only)", 0, 0,
+     "off|on"},
+    {"backing", ParamKind::choice, "choice", "anon",
+     "anon: private anonymous; memfd: shared memory (shmem); file: an unlinked file in --dir", 0, 0,
+     "anon|memfd|file"},
+    {"dir", ParamKind::path, "path", "/var/tmp",
+     "directory for --backing file (the file is unlinked at once)"},
+    {"warmup", ParamKind::choice, "choice", "on",
+     "on: touch and free the same amount first, so the measured pass runs on hot memory", 0, 0,
+     "on|off"},
+};
+
+struct Shape {
+  uint64_t per_thread = 0;
+  int threads = 1;
+  std::string pattern, backing;
+  uint64_t stride = 0;
+  uint64_t touches = 0;  // per thread, random only
+  bool thp = false;
+};
+
+Shape shape_of(const ParamValues& p) {
+  Shape s;
+  s.threads = static_cast<int>(p.integer("threads"));
+  s.per_thread = p.bytes("size") / uint64_t(s.threads) / kPage * kPage;
+  s.pattern = p.choice("pattern");
+  s.backing = p.choice("backing");
+  s.stride = p.bytes("stride");
+  s.touches = static_cast<uint64_t>(p.integer("touches"));
+  if (s.touches == 0) s.touches = s.per_thread / kPage;
+  s.thp = p.choice("thp") == "on";
+  return s;
+}
+
+std::optional<std::string> unsupported(const probes::HostFacts&) { return std::nullopt; }
+
+std::optional<std::string> invalid(const ParamValues& p) {
+  Shape s = shape_of(p);
+  if (s.per_thread < kPage)
+    return fmt::format("--size: {} is less than a page per thread", p.text("size"));
+  if (s.thp && s.backing != "anon") return "--thp: on applies to --backing anon only";
+  if (s.backing == "file") {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(p.text("dir"), ec)) {
+      return fmt::format("--dir: \"{}\" is not a directory", p.text("dir"));
+    }
+    struct statvfs st {};
+    if (::statvfs(p.text("dir").c_str(), &st) == 0) {
+      uint64_t free_bytes = uint64_t(st.f_bavail) * st.f_frsize;
+      // The file is sparse until touched; keep 1 GiB beyond it free for everyone else.
+      if (free_bytes < p.bytes("size") + (1ull << 30)) {
+        return fmt::format("--dir: {} has {} free, too little for --size {} plus 1GiB to spare",
+                           p.text("dir"), format_size(free_bytes), p.text("size"));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+uint64_t footprint(const ParamValues& p) { return p.bytes("size"); }
+
+model::AccessPattern model_pattern(const std::string& pattern) {
+  if (pattern == "random") return model::AccessPattern::random;
+  if (pattern == "stride") return model::AccessPattern::strided;
+  return model::AccessPattern::sequential;
+}
+
+std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+  Shape s = shape_of(p);
+  model::DemandPagingShape shape;
+  shape.region_bytes = s.per_thread * uint64_t(s.threads);
+  shape.pattern = model_pattern(s.pattern);
+  shape.stride_bytes = s.stride;
+  shape.random_touches = s.touches * uint64_t(s.threads);
+  shape.threads = s.threads;
+  std::vector<Expectation> out;
+  if (s.thp) {
+    model::ThpShape thp;
+    thp.region_bytes = shape.region_bytes;
+    thp.madv_hugepage = true;
+    model::ThpPrediction huge = model::predict_thp(thp, facts.settings, facts.buddyinfo);
+    if (huge.outcome == model::ThpOutcome::huge) shape.page_bytes = model::kHugePageSize;
+    out.push_back({"", huge.coverage, std::nullopt, std::nullopt, std::nullopt});
+  }
+  model::DemandPagingPrediction dp = model::predict_demand_paging(shape);
+  out.push_back({"minor_faults", dp.faults, 0.02, std::nullopt, std::nullopt});
+  out.push_back({"rss_growth_bytes", dp.rss_bytes, 0.02, std::nullopt, std::nullopt});
+  out.push_back(
+      page_table_growth("page_tables_growth_bytes", dp.page_table_bytes, shape.region_bytes));
+  return out;
+}
+
+// A file descriptor for the shared backings: a memfd, or an unnamed file in dir (O_TMPFILE; where
+// the filesystem lacks it, a named file unlinked at once, journalled before it is created so that
+// a kill in the instant it has a name leaves it to the next run to remove).
+int backing_fd(const Shape& s, const std::string& dir, Journal* journal) {
+  int fd = -1;
+  if (s.backing == "memfd") {
+    fd = ::memfd_create("mmtune-demand-paging", MFD_CLOEXEC);
+  } else {
+    fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+      std::string name =
+          fmt::format("{}/mmtune-demand-paging-{}-{}", dir, ::getpid(), monotonic_ns());
+      if (journal) journal->track_temp_file(name);
+      fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd >= 0) ::unlink(name.c_str());
+    }
+  }
+  if (fd < 0) {
+    fail(ErrorKind::unsupported, "--backing {}: cannot create the backing file: {}", s.backing,
+         std::strerror(errno));
+  }
+  if (::ftruncate(fd, static_cast<off_t>(s.per_thread)) != 0) {
+    int saved = errno;
+    ::close(fd);
+    fail(ErrorKind::unsupported, "--backing {}: cannot size the file: {}", s.backing,
+         std::strerror(saved));
+  }
+  return fd;
+}
+
+struct Pass {
+  double seconds = 0;
+  Rusage rusage;
+  probes::Counters before, after;
+  std::vector<ProgressLog> logs;
+  int64_t t0_ns = 0;
+  uint64_t touched_bytes = 0;
+};
+
+// One pass: map, touch (the timed part, with every thread ready before the clock starts), and
+// keep the mappings (the caller reads smaps, then unmaps).
+Pass run_pass(Session& session, const Shape& s, const std::string& name, std::vector<Mapping>& maps,
+              std::vector<int>& fds) {
+  HugeAdvice advice = s.thp ? HugeAdvice::hugepage : HugeAdvice::nohugepage;
+  maps.clear();
+  for (int t = 0; t < s.threads; ++t) {
+    if (s.backing == "anon") {
+      maps.push_back(Mapping::anonymous(s.per_thread, true, advice));
+    } else {
+      fds.push_back(backing_fd(s, session.params().text("dir"), session.journal()));
+      maps.push_back(Mapping::shared_file(fds.back(), s.per_thread, advice));
+    }
+  }
+  Pass pass;
+  pass.logs.resize(size_t(s.threads));
+  size_t points =
+      s.pattern == "random" ? s.touches * kPage / kChunk + 2 : s.per_thread / kChunk + 2;
+  for (ProgressLog& log : pass.logs) log.prepare(points);
+
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<uint64_t> touched(size_t(s.threads), 0);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < s.threads; ++t) {
+    workers.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (!go.load(std::memory_order_acquire)) {
+      }
+      char* base = maps[size_t(t)].data();
+      const auto& stop = Session::stop_flag();
+      ProgressLog* log = &pass.logs[size_t(t)];
+      if (s.pattern == "random") {
+        touched[size_t(t)] = touch_random(base, s.per_thread, s.touches,
+                                          0x9E3779B97F4A7C15ull * uint64_t(t + 1), stop, log) *
+                             kPage;
+      } else if (s.pattern == "stride") {
+        touched[size_t(t)] = touch_strided(base, s.per_thread, s.stride, stop, log);
+      } else {
+        touched[size_t(t)] = touch_sequential(base, s.per_thread, stop, log);
+      }
+    });
+  }
+  while (ready.load() < s.threads) std::this_thread::yield();
+  PhaseStart phase = session.begin_phase(name);
+  pass.before = read_self(session.fs(), PhaseDetail::status);
+  Rusage r0 = read_rusage();
+  pass.t0_ns = monotonic_ns();
+  go.store(true, std::memory_order_release);
+  for (std::thread& w : workers) w.join();
+  int64_t t1 = monotonic_ns();
+  pass.rusage = read_rusage() - r0;
+  pass.after = read_self(session.fs(), PhaseDetail::status);
+  session.end_phase(phase);
+  pass.seconds = double(t1 - pass.t0_ns) / 1e9;
+  for (uint64_t b : touched) pass.touched_bytes += b;
+  return pass;
+}
+
+// The threads' progress points merged into one curve of bytes touched over time.
+Series progress_series(const Pass& pass, int64_t run_start_ns) {
+  struct Point {
+    int64_t t;
+    size_t thread;
+    uint64_t bytes;
+  };
+  std::vector<Point> points;
+  for (size_t t = 0; t < pass.logs.size(); ++t) {
+    for (size_t i = 0; i < pass.logs[t].used; ++i)
+      points.push_back({pass.logs[t].t_ns[i], t, pass.logs[t].done[i]});
+  }
+  std::sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.t < b.t; });
+  std::vector<uint64_t> latest(pass.logs.size(), 0);
+  Series series;
+  series.name = "touch_progress";
+  series.units["touched_bytes"] = "bytes";
+  uint64_t total = 0;
+  for (const Point& p : points) {
+    total += p.bytes - latest[p.thread];
+    latest[p.thread] = p.bytes;
+    series.t_s.push_back(double(p.t - run_start_ns) / 1e9);
+    series.columns["touched_bytes"].push_back(double(total));
+  }
+  return series;
+}
+
+uint64_t status_delta(const Pass& pass, std::string_view key) {
+  uint64_t before = pass.before.get_or(key, 0), after = pass.after.get_or(key, 0);
+  return after > before ? after - before : 0;
+}
+
+void run(Session& session) {
+  const ParamValues& p = session.params();
+  Shape s = shape_of(p);
+  std::vector<Mapping> maps;
+  std::vector<int> fds;
+  auto release = [&] {
+    maps.clear();
+    for (int fd : fds) ::close(fd);
+    fds.clear();
+  };
+  const bool warmup = p.choice("warmup") == "on";
+  const char* rss_key =
+      s.backing == "anon" ? "RssAnon" : (s.backing == "memfd" ? "RssShmem" : "RssFile");
+
+  double first_touch_rate = 0;
+  if (warmup) {
+    Pass first = run_pass(session, s, "warmup", maps, fds);
+    release();
+    first_touch_rate = double(first.rusage.minor_faults) / first.seconds;
+    session.measured("warmup_s", first.seconds, "s", "CLOCK_MONOTONIC around the warm-up pass");
+    session.derived("warmup_faults_per_s", first_touch_rate, "faults/s",
+                    "warm-up ru_minflt / warmup_s");
+    if (session.stop_requested()) return;
+  }
+  const int64_t freed_ns = monotonic_ns();
+  Pass pass = run_pass(session, s, "touch", maps, fds);
+  const double idle_ms = double(pass.t0_ns - freed_ns) / 1e6;
+
+  uint64_t huge_bytes = 0;
+  if (s.thp) {
+    for (const Mapping& m : maps) {
+      if (auto smaps = smaps_of(session.fs(), m.data()))
+        huge_bytes += smaps->get_or("AnonHugePages", 0);
+    }
+  }
+  // munmap is part of the cost of recycling memory; time it too.
+  int64_t unmap0 = monotonic_ns();
+  release();
+  double unmap_s = double(monotonic_ns() - unmap0) / 1e9;
+
+  const double faults = double(pass.rusage.minor_faults);
+  session.measured("minor_faults", faults, "faults",
+                   "getrusage ru_minflt, all threads, around the touch pass");
+  session.measured("major_faults", double(pass.rusage.major_faults), "faults",
+                   "getrusage ru_majflt");
+  session.measured("touch_s", pass.seconds, "s",
+                   "CLOCK_MONOTONIC from release of the threads to the last join");
+  session.measured("touched_bytes", double(pass.touched_bytes), "bytes",
+                   "bytes covered by the touch loops");
+  session.derived("faults_per_s", faults / pass.seconds, "faults/s", "minor_faults / touch_s");
+  session.derived("ns_per_fault", pass.seconds * 1e9 * s.threads / faults, "ns",
+                  "touch_s × threads / minor_faults");
+  session.derived("system_ns_per_fault", pass.rusage.system_s * 1e9 / faults, "ns",
+                  "getrusage ru_stime delta / minor_faults");
+  const double rss_growth = double(status_delta(pass, rss_key));
+  session.measured("rss_growth_bytes", rss_growth, "bytes",
+                   fmt::format("/proc/self/status {} after − before", rss_key));
+  session.derived("gib_per_s", rss_growth / pass.seconds / double(1ull << 30), "GiB/s",
+                  "rss_growth_bytes / touch_s");
+  session.measured("page_tables_growth_bytes", double(status_delta(pass, "VmPTE")), "bytes",
+                   "/proc/self/status VmPTE after − before");
+  session.measured("munmap_s", unmap_s, "s", "CLOCK_MONOTONIC around munmap of all mappings");
+  if (s.thp) {
+    session.measured("anon_huge_bytes", double(huge_bytes), "bytes",
+                     "/proc/self/smaps AnonHugePages of the mappings");
+  }
+  session.trace(progress_series(pass, session.start_ns()));
+
+  if (warmup) {
+    session.note(fmt::format(
+        "memory: hot: the measured pass began {:.0f} ms after the warm-up freed the same amount "
+        "(the warm-up, on memory as found, ran at {:.0f} K faults/s; this pass at {:.0f} K "
+        "faults/s)",
+        idle_ms, first_touch_rate / 1e3, faults / pass.seconds / 1e3));
+  } else {
+    session.note(
+        "memory: as found (no warm-up): memory idle for over ~1 s has gone back to the hypervisor "
+        "and "
+        "faults 2.5-12x slower; use --warmup on for hot figures");
+  }
+  if (s.backing != "anon") {
+    session.explain(fmt::format(
+        "--backing {}: write faults on a shared mapping (do_shared_fault) allocate one page "
+        "each, like anonymous faults; the model's anonymous prediction is used",
+        s.backing));
+  }
+  if (s.threads > 1) {
+    session.explain(
+        fmt::format("{} threads, each with its own {} mapping (own VMA, so no VMA lock contention)",
+                    s.threads, format_size(s.per_thread)));
+  }
+}
+
+}  // namespace
+
+extern const Workload kDemandPaging{
+    "demand-paging",
+    "First-touch page faults on fresh memory: faults/s, ns per fault, RSS and page tables",
+    kParams,
+    unsupported,
+    invalid,
+    footprint,
+    predict,
+    run,
+};
+
+}  // namespace mmtune::workloads

@@ -1,0 +1,73 @@
+#pragma once
+// The runner: checks a run before anything happens, then runs the workload in a child process
+// with probes attached, and always cleans up.
+//
+//   RunPlan plan = plan_run("demand-paging", options, facts);  // all input errors:
+//   Error{bad_input} Result result = execute(plan, options);                    // verdict ok /
+//   skipped / failed
+//
+// execute():
+//   1. restore_leftovers(state_dir): whatever a killed earlier run left is undone first;
+//   2. a Journal for this run; with a memory limit, a memory cgroup made through it (v2, or v1
+//      where that is the host's memory controller) under this process's own cgroup;
+//   3. fork(). The child asks for SIGKILL when the controller dies (PR_SET_PDEATHSIG), raises its
+//      oom_score_adj to 1000 (the controller lowers its own to -1000 while it waits, as root),
+//      waits until it is in the cgroup, and runs the workload with a Session whose reports come
+//      back over a pipe as they happen;
+//   4. the controller samples the host and the child (probes::BackgroundSampler) until the child
+//      exits; at the time limit or on SIGINT/SIGTERM it sends the child SIGTERM (the workload
+//      stops at its next check), and SIGKILL after a grace period;
+//   5. the verdict (a skip, an error, an OOM kill with its evidence, the time limit, an
+//      interruption), the comparisons of predictions with measurements, and the undo of
+//      everything in the journal.
+// SIGINT/SIGTERM handlers are installed only for the duration of execute() and only set a flag.
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "probes/facts.hpp"
+#include "workloads/journal.hpp"
+#include "workloads/params.hpp"
+#include "workloads/result.hpp"
+#include "workloads/workload.hpp"
+
+namespace mmtune::workloads {
+
+struct RunOptions {
+  std::vector<std::pair<std::string, std::string>> params;  // {"size", "1GiB"}: as typed
+  double time_limit_s = 300;
+  bool force = false;                          // lift the size cap
+  double size_cap_fraction = 0.5;              // of MemAvailable
+  std::optional<uint64_t> memory_limit_bytes;  // run inside a new memory cgroup with this limit
+  double sample_interval_s = 0.1;
+  std::filesystem::path state_dir = default_state_dir();
+  std::FILE* log = nullptr;  // progress lines (the CLI passes stderr); nullptr: quiet
+};
+
+struct RunPlan {
+  const Workload* workload = nullptr;
+  ParamValues params;
+  probes::HostFacts facts;
+  std::optional<std::string> unsupported;  // set: execute() skips with this reason
+  std::vector<Expectation> predictions;
+  RunLimits limits;
+};
+
+// Finds the workload ("did you mean" when unknown), parses and checks its parameters, asks the
+// model for its predictions and checks the footprint against the size cap (a fraction of
+// MemAvailable; only --force lifts it). Throws Error{bad_input} before anything has run.
+RunPlan plan_run(std::string_view name, const RunOptions& options, const probes::HostFacts& facts);
+
+// Runs the plan on the live host and returns its result; never leaves a child process, a cgroup
+// or a changed setting behind. Throws Error{unsupported} when the state directory or a requested
+// memory cgroup cannot be made.
+Result execute(const RunPlan& plan, const RunOptions& options);
+
+// The size cap for these options on this host, in bytes.
+uint64_t size_cap_bytes(const RunOptions& options, const probes::HostFacts& facts);
+
+}  // namespace mmtune::workloads
