@@ -46,10 +46,8 @@ Action attach_list(CLI::App& sub, const Globals& globals) {
       fmt::print(io.out, "{}{}  {}\n", first ? "" : "\n", w->name, w->summary);
       first = false;
       for (const workloads::Param& p : w->params) {
-        std::string shown =
-            p.kind == workloads::ParamKind::choice ? std::string(p.choices) : std::string(p.unit);
-        fmt::print(io.out, "  --{:<11} {:<10} {:<24} {}\n", p.name, workloads::kind_name(p.kind),
-                   fmt::format("{} [{}]", p.default_value, shown), p.help);
+        fmt::print(io.out, "  {:<28} default {:<18} {}\n",
+                   fmt::format("--{} {}", p.name, placeholder(p)), p.default_value, p.help);
       }
       if (facts) {
         if (auto why = w->unsupported(*facts)) fmt::print(io.out, "  cannot run here: {}\n", *why);
