@@ -278,7 +278,14 @@ ProcessMemory read_process(const HostFs& fs, int pid) {
   ProcessMemory process;
   process.pid = pid;
   process.status = parse_colon_kib(*status);
-  if (auto rollup = fs.read(dir + "/smaps_rollup")) process.smaps_rollup = parse_colon_kib(*rollup);
+  if (auto rollup = fs.read(dir + "/smaps_rollup")) {
+    // The first line is the VMA header ("5581e1b28000-7ffc8b3f4000 ---p 00000000 00:00 0
+    // [rollup]"), whose "00:00" would otherwise read as a key.
+    std::string_view body = *rollup;
+    if (size_t newline = body.find('\n'); body.find("[rollup]") < newline)
+      body.remove_prefix(newline + 1);
+    process.smaps_rollup = parse_colon_kib(body);
+  }
   if (auto numa_maps = fs.read(dir + "/numa_maps"))
     process.pages_per_node = parse_numa_maps(*numa_maps);
   return process;

@@ -518,18 +518,18 @@ SamplingEnd run_sampling(Sampler& sampler, const SamplingOptions& options, Sampl
   const int64_t interval = options.interval.count();
   if (interval <= 0) fail(ErrorKind::internal, "run_sampling: interval must be positive");
   Sample sample;
-  bool alive = sampler.sample(sample);
+  if (!sampler.sample(sample)) return SamplingEnd::target_gone;
   on_sample(sample);
-  if (!alive) return SamplingEnd::target_gone;
   const int64_t start = sample.mono_ns;
   int64_t tick = 1;
   for (;;) {
     int64_t offset = tick * interval;
     if (options.duration && offset > options.duration->count()) return SamplingEnd::duration;
     if (!sleep_until(start + offset, stop)) return SamplingEnd::stopped;
-    alive = sampler.sample(sample);
+    // A sample in which the target has gone is not passed on: every delivered sample has the same
+    // fields, so a series built from them has no holes at its end.
+    if (!sampler.sample(sample)) return SamplingEnd::target_gone;
     on_sample(sample);
-    if (!alive) return SamplingEnd::target_gone;
     // The next deadline after now: a tick that ran past one or more deadlines skips them.
     tick = std::max(tick + 1, (monotonic_ns() - start) / interval + 1);
   }

@@ -166,7 +166,8 @@ struct SamplingOptions {
 // Takes a first sample at once, then one at each start + k·interval (absolute deadlines on
 // CLOCK_MONOTONIC, so ticks do not drift; a deadline missed because a tick ran long is skipped)
 // until start + duration is reached, stop is requested, or the target goes away. on_sample is
-// called after every sample, the first included, on the calling thread.
+// called after every sample, the first included, on the calling thread; a sample in which the
+// target had gone is not passed on (so every delivered sample has the same fields).
 SamplingEnd run_sampling(Sampler& sampler, const SamplingOptions& options, SamplerStop& stop,
                          const std::function<void(const Sample&)>& on_sample);
 

@@ -3,6 +3,7 @@
 #include "probes/readers.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "probes/error.hpp"
 #include "probes/parsers.hpp"
@@ -159,6 +160,18 @@ TEST(ReadersSnapshot, RecordsExactlyWhatItReads) {
   for (const auto& [rel, content] : log) {
     EXPECT_EQ(content, test::read_text(fs.path(rel))) << rel;
   }
+}
+
+TEST(ReadersLive, ReadsThisProcess) {
+  ProcessMemory self = read_process(HostFs("/"), ::getpid());
+  EXPECT_GT(self.status.get_or("VmRSS", 0), 0u);
+  ASSERT_TRUE(self.smaps_rollup.has_value());
+  EXPECT_GT(self.smaps_rollup->get_or("Rss", 0), 0u);
+  for (const auto& [key, value] : self.smaps_rollup->values) {
+    EXPECT_EQ(key.find(' '), std::string::npos) << "header line read as a key: " << key;
+  }
+  EXPECT_FALSE(self.pages_per_node.empty());
+  EXPECT_THROW(read_process(HostFs("/"), 999999999), Error);
 }
 
 }  // namespace

@@ -278,5 +278,25 @@ TEST(SamplerLive, ReportsAProcessThatWentAway) {
   EXPECT_TRUE(s.has(Field::pgfault));  // the host part is still there
 }
 
+TEST(SamplerLive, EndsWhenTheTargetGoesAndDeliversOnlyWholeSamples) {
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::usleep(120'000);
+    ::_exit(0);
+  }
+  Sampler sampler(HostFs("/"), SamplerTarget{child, std::nullopt});
+  std::thread reaper(
+      [child] { ::waitpid(child, nullptr, 0); });  // the process vanishes once reaped
+  SamplerStop stop;
+  std::vector<Sample> series;
+  SamplingEnd end = run_sampling(sampler, SamplingOptions{20ms, 5s}, stop,
+                                 [&](const Sample& s) { series.push_back(s); });
+  reaper.join();
+  EXPECT_EQ(end, SamplingEnd::target_gone);
+  ASSERT_GE(series.size(), 3u);
+  for (const Sample& s : series) EXPECT_TRUE(s.has(Field::proc_minflt));
+}
+
 }  // namespace
 }  // namespace mmtune::probes
