@@ -79,7 +79,8 @@ int run_host(const HostOptions& options, const Globals& globals, const Io& io) {
 
 Action attach_host(CLI::App& sub, const Globals& globals) {
   auto options = std::make_shared<HostOptions>();
-  sub.add_flag("--json", options->json, "Print the host facts as JSON (schema mmtune.host/1)");
+  sub.add_flag("--json", options->json,
+               "Print the host facts as JSON (schema mmtune.host/1), with the model's thresholds");
   sub.add_option("--record", options->record,
                  "Also copy every file read into DIR (new or empty), to replay with --root DIR")
       ->type_name("DIR");

@@ -259,7 +259,8 @@ Action attach_probe(CLI::App& sub, const Globals& globals) {
   sub.footer(
       "Rates are per second over each interval, from /proc/vmstat, /proc/zoneinfo and\n"
       "/proc/pressure/memory deltas; free/min/low/high are sums over zones (MiB). Columns a\n"
-      "kernel lacks print as - (table), empty (CSV) or null (JSONL).");
+      "kernel lacks print as - (table), empty (CSV) or null (JSONL). Ctrl-C or SIGTERM stops\n"
+      "sampling; the exit code is then 0. With --pid, sampling ends when the process is gone.");
   return [options, &globals](const Io& io) { return run_probe(*options, globals, io); };
 }
 
