@@ -1,0 +1,64 @@
+#pragma once
+// What dirty-flood, reclaim and oom may change on the host, read before and after a run: the
+// settings they touch, and the loop devices, mounts, swap areas, blkio rules and cgroups they make
+// (by their names, so other helpers' runs in parallel do not count). Equal snapshots mean nothing
+// was left behind; compare settings only while holding test::HostSettingsLock.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "probes/host_fs.hpp"
+
+namespace mmtune::workloads {
+
+struct HostSnapshot {
+  std::vector<std::string> settings;  // "vm.dirty_ratio=20", …
+  std::vector<std::string> mmtune_mounts, loop_backings, swaps, blkio_rules, mmtune_cgroups;
+  bool operator==(const HostSnapshot&) const = default;
+};
+
+inline std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+    start = end + 1;
+  }
+  return out;
+}
+
+inline HostSnapshot snapshot_host() {
+  probes::HostFs fs("/");
+  HostSnapshot s;
+  for (const char* knob : {"dirty_ratio", "dirty_background_ratio", "dirty_bytes",
+                           "dirty_background_bytes", "swappiness"}) {
+    s.settings.push_back(std::string(knob) + "=" +
+                         fs.read(std::string("proc/sys/vm/") + knob).value_or("?"));
+  }
+  s.mmtune_mounts = lines_with(fs.read("proc/self/mountinfo").value_or(""), "mmtune-slow-device-");
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/block", ec)) {
+    if (auto backing =
+            fs.read("sys/block/" + entry.path().filename().string() + "/loop/backing_file")) {
+      if (backing->find("mmtune-slow-device-") != std::string::npos)
+        s.loop_backings.push_back(*backing);
+    }
+  }
+  s.swaps = lines_with(fs.read("proc/swaps").value_or(""), "mmtune-swap-");
+  s.blkio_rules =
+      lines_with(fs.read("sys/fs/cgroup/blkio/blkio.throttle.write_bps_device").value_or(""), ":");
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator("/sys/fs/cgroup/memory", ec)) {
+    std::string name = entry.path().filename().string();
+    if (entry.is_directory() &&
+        (name.starts_with("mmtune-oom-") || name.starts_with("mmtune-reclaim-"))) {
+      s.mmtune_cgroups.push_back(entry.path().string());
+    }
+  }
+  return s;
+}
+
+}  // namespace mmtune::workloads

@@ -1,0 +1,93 @@
+#include "workloads/dirty_analysis.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace mmtune::workloads {
+namespace {
+
+double level(const DirtySample& s) { return double(s.dirty_pages + s.writeback_pages); }
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+bool paused(const WriteRecord& w, double free_ns_per_byte, const OnsetRule& rule) {
+  double took = double(w.end_ns - w.start_ns);
+  return took - free_ns_per_byte * double(w.bytes) >= rule.pause_ns;
+}
+
+}  // namespace
+
+std::optional<double> dirty_at(std::span<const DirtySample> samples, int64_t t_ns) {
+  if (samples.empty()) return std::nullopt;
+  auto after = std::lower_bound(samples.begin(), samples.end(), t_ns,
+                                [](const DirtySample& s, int64_t t) { return s.t_ns < t; });
+  if (after == samples.begin()) return level(samples.front());
+  if (after == samples.end()) return level(samples.back());
+  const DirtySample& before = *(after - 1);
+  double span = double(after->t_ns - before.t_ns);
+  double f = span > 0 ? double(t_ns - before.t_ns) / span : 0;
+  return level(before) + f * (level(*after) - level(before));
+}
+
+std::optional<ThrottleOnset> find_throttle_onset(std::span<const WriteRecord> records,
+                                                 std::span<const DirtySample> samples,
+                                                 double free_ns_per_byte, const OnsetRule& rule) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (!paused(records[i], free_ns_per_byte, rule)) continue;
+    size_t window = 0, slow = 0;
+    for (size_t j = i;
+         j < records.size() && double(records[j].start_ns - records[i].start_ns) <= rule.confirm_ns;
+         ++j) {
+      ++window;
+      slow += paused(records[j], free_ns_per_byte, rule);
+    }
+    if (2 * slow < window) continue;
+    return ThrottleOnset{i, records[i].start_ns,
+                         dirty_at(samples, records[i].start_ns).value_or(0)};
+  }
+  return std::nullopt;
+}
+
+std::optional<double> plateau_pages(std::span<const DirtySample> samples, int64_t from_ns,
+                                    int64_t to_ns) {
+  std::vector<double> values;
+  for (const DirtySample& s : samples) {
+    if (s.t_ns >= from_ns && s.t_ns <= to_ns) values.push_back(level(s));
+  }
+  if (values.empty()) return std::nullopt;
+  return median(std::move(values));
+}
+
+std::optional<double> sustained_peak_pages(std::span<const DirtySample> samples, int64_t from_ns,
+                                           int64_t to_ns, int64_t window_ns) {
+  std::optional<double> best;
+  const int64_t step = std::max<int64_t>(1, window_ns / 20);
+  for (int64_t start = from_ns; start + window_ns <= to_ns; start += step) {
+    if (auto level = plateau_pages(samples, start, start + window_ns))
+      best = std::max(best.value_or(0), *level);
+  }
+  return best;
+}
+
+double peak_pages(std::span<const DirtySample> samples, int64_t from_ns, int64_t to_ns) {
+  double peak = 0;
+  for (const DirtySample& s : samples) {
+    if (s.t_ns >= from_ns && s.t_ns <= to_ns) peak = std::max(peak, level(s));
+  }
+  return peak;
+}
+
+double free_running_ns_per_byte(std::span<const WriteRecord> records, size_t count) {
+  std::vector<double> costs;
+  for (size_t i = 0; i < records.size() && i < count; ++i) {
+    if (records[i].bytes)
+      costs.push_back(double(records[i].end_ns - records[i].start_ns) / double(records[i].bytes));
+  }
+  return costs.empty() ? 0 : median(std::move(costs));
+}
+
+}  // namespace mmtune::workloads

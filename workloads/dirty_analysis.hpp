@@ -1,0 +1,75 @@
+#pragma once
+// The arithmetic of dirty-flood on its records, apart from the I/O, so it can be tested on made-up
+// series: the dirty level at any instant, where throttling began, and where dirty + writeback
+// settled.
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace mmtune::workloads {
+
+// One reading of /proc/vmstat (pages).
+struct DirtySample {
+  int64_t t_ns = 0;  // CLOCK_MONOTONIC
+  uint64_t dirty_pages = 0, writeback_pages = 0;
+};
+
+// One write() call of one writer.
+struct WriteRecord {
+  int64_t start_ns = 0, end_ns = 0;
+  uint32_t writer = 0;
+  uint32_t bytes = 0;
+};
+
+// nr_dirty + nr_writeback at t, linear between the two samples around it (the nearest sample
+// outside the series' span). nullopt for an empty series.
+std::optional<double> dirty_at(std::span<const DirtySample> samples, int64_t t_ns);
+
+// balance_dirty_pages() pauses a writer for at least a few milliseconds (it aims at about 10 ms and
+// skips pauses shorter than its minimum, adding them to the next one), while a free-running
+// buffered write of a block takes well under a millisecond per MiB. A write counts as paused when
+// it took pause_ns longer than the block's free-running time; a single slow write (a flusher
+// burst, a cold page) is no onset: the onset is the first paused write after which the writers
+// keep being paused — at least half of the writes that start within confirm_ns of it are paused
+// too.
+struct OnsetRule {
+  double pause_ns = 4e6;
+  double confirm_ns = 200e6;
+};
+
+struct ThrottleOnset {
+  size_t write_index = 0;  // into the records (sorted by start)
+  int64_t t_ns = 0;        // that write's start
+  double dirty_pages = 0;  // nr_dirty + nr_writeback when it started
+};
+
+// records must be sorted by start_ns. free_ns_per_byte: the free-running cost of a write, per byte
+// (the median over the first writes, say); the pause is measured above it.
+std::optional<ThrottleOnset> find_throttle_onset(std::span<const WriteRecord> records,
+                                                 std::span<const DirtySample> samples,
+                                                 double free_ns_per_byte,
+                                                 const OnsetRule& rule = {});
+
+// Where dirty + writeback settled: the median of the samples in [from_ns, to_ns] (pages); nullopt
+// when there are none.
+std::optional<double> plateau_pages(std::span<const DirtySample> samples, int64_t from_ns,
+                                    int64_t to_ns);
+
+// Where dirty + writeback levelled off at its highest: the largest median over any window_ns of
+// samples in [from_ns, to_ns] (windows start every window_ns / 20). A lone spike does not count,
+// a level held for window_ns does. nullopt when no window has samples.
+//
+// On a slow device the level first rises to the hard limit and stays there while the writers'
+// rate limit is still set for a faster device; as balance_dirty_pages learns the device's
+// bandwidth (dirty_ratelimit) it drifts down towards the setpoint over tens of seconds. This is
+// the first of the two; plateau_pages() over the end of a long run gives the second.
+std::optional<double> sustained_peak_pages(std::span<const DirtySample> samples, int64_t from_ns,
+                                           int64_t to_ns, int64_t window_ns);
+
+// The highest dirty + writeback in [from_ns, to_ns], pages (0 when there are no samples).
+double peak_pages(std::span<const DirtySample> samples, int64_t from_ns, int64_t to_ns);
+
+// Median ns per byte of the first `count` writes (the free-running cost).
+double free_running_ns_per_byte(std::span<const WriteRecord> records, size_t count);
+
+}  // namespace mmtune::workloads

@@ -1,0 +1,709 @@
+// dirty-flood: buffered writers far past the dirty limits, and a bystander that does no I/O.
+//
+// W threads write one file (each its own part of it, --block bytes per write()) until --size
+// bytes are written or --duration has passed. A thread reads nr_dirty and nr_writeback from
+// /proc/vmstat every 2 ms; each write's start and end are kept. From these: the dirty level over
+// time beside the model's background threshold, free-run ceiling and hard limit; the write-latency
+// histogram; where throttling began (the dirty level at the first write balance_dirty_pages
+// paused, see dirty_analysis.hpp); where dirty + writeback levelled off (at the hard limit, first)
+// and where it was at the end (drifting towards the setpoint); throughput. A bystander
+// process maps, touches and unmaps 256 KiB every millisecond and times each round: whether
+// someone who never writes is held up too.
+//
+// Storage that keeps up never throttles anyone: on this project's host writeback goes into a host
+// cache at GB/s and the flusher outruns any writer (reference/limits.md §6). --device-bps builds a
+// slow disk for the run (slow_device.hpp: loop device, ext4, a blkio write limit); the limit is
+// lifted before the file is removed, so the cleanup does not wait for the queue behind it.
+//
+// The dirty sysctls can be set for the run (--dirty-ratio, --dirty-bytes, …): through the journal,
+// restored at the end and after a crash. The model predicts with the settings the run will use.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "model/host_model.hpp"
+#include "model/what_if.hpp"
+#include "probes/error.hpp"
+#include "probes/parsers.hpp"
+#include "probes/readers.hpp"
+#include "workloads/dirty_analysis.hpp"
+#include "workloads/journal.hpp"
+#include "workloads/latency.hpp"
+#include "workloads/session.hpp"
+#include "workloads/slow_device.hpp"
+#include "workloads/worker.hpp"
+#include "workloads/workload.hpp"
+
+namespace mmtune::workloads {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint64_t kPageBytes = 4096;
+constexpr uint64_t kMiB = 1ull << 20;
+constexpr uint64_t kSpareDiskBytes = 1ull << 30;
+constexpr int64_t kSampleNs = 2'000'000;
+constexpr size_t kBystanderBytes = 256 * 1024;
+constexpr size_t kBystanderSamples = 1 << 18;
+
+constexpr Param kParams[] = {
+    {"writers", ParamKind::integer, "threads", "2",
+     "buffered writer threads, each writing its own part of the file", 1, 64},
+    {"size", ParamKind::size, "bytes", "0",
+     "bytes to write in all (0: 1.5 x the model's hard dirty limit + 64MiB; with --device-bps: the "
+     "limit + 10 s at that rate + 64MiB); bounded by the free space of --dir",
+     0},
+    {"block", ParamKind::size, "bytes", "1MiB", "bytes per write() call", 4096, 64.0 * kMiB},
+    {"duration", ParamKind::duration, "s", "60s",
+     "stop writing after this long even if --size is not reached", 0.1, 3600},
+    {"dir", ParamKind::path, "path", "/var/tmp",
+     "directory to write the file in (with --device-bps: where the slow disk's image goes)"},
+    {"device-bps", ParamKind::size, "bytes/s", "0",
+     "slow-device mode: write the file to a loop device made for the run, limited to this many "
+     "bytes/s (0: off)",
+     0},
+    {"dirty-ratio", ParamKind::integer, "%", "0",
+     "vm.dirty_ratio for the run, restored afterwards (0: as set)", 0, 100},
+    {"dirty-background-ratio", ParamKind::integer, "%", "0",
+     "vm.dirty_background_ratio for the run, restored afterwards (0: as set)", 0, 100},
+    {"dirty-bytes", ParamKind::size, "bytes", "0",
+     "vm.dirty_bytes for the run, restored afterwards (0: as set)", 0},
+    {"dirty-background-bytes", ParamKind::size, "bytes", "0",
+     "vm.dirty_background_bytes for the run, restored afterwards (0: as set)", 0},
+    {"bystander", ParamKind::choice, "choice", "on",
+     "on: a process that only maps, touches and unmaps 256KiB every ms times its own stalls", 0, 0,
+     "on|off"},
+};
+
+// ---- the plan: settings, sizes and the model's thresholds ----
+
+std::vector<model::KnobChange> dirty_changes(const ParamValues& p) {
+  std::vector<model::KnobChange> changes;
+  if (p.integer("dirty-ratio") > 0)
+    changes.push_back({"vm.dirty_ratio", std::to_string(p.integer("dirty-ratio"))});
+  if (p.bytes("dirty-bytes") > 0)
+    changes.push_back({"vm.dirty_bytes", std::to_string(p.bytes("dirty-bytes"))});
+  if (p.integer("dirty-background-ratio") > 0) {
+    changes.push_back(
+        {"vm.dirty_background_ratio", std::to_string(p.integer("dirty-background-ratio"))});
+  }
+  if (p.bytes("dirty-background-bytes") > 0) {
+    changes.push_back(
+        {"vm.dirty_background_bytes", std::to_string(p.bytes("dirty-background-bytes"))});
+  }
+  return changes;
+}
+
+model::DirtyLimits planned_limits(const ParamValues& p, const probes::HostFacts& facts) {
+  model::WhatIf what_if =
+      model::apply_knob_changes(facts.settings, facts.zones, facts.kernel, dirty_changes(p));
+  return model::model_host(facts, what_if.settings).dirty;
+}
+
+struct Shape {
+  int writers = 1;
+  uint64_t block = kMiB;
+  uint64_t per_writer = 0;  // bytes, a multiple of block
+  bool slow = false;
+  uint64_t device_bps = 0;
+};
+
+// Enough to pass the hard limit; on a slow device also ~10 s of throttled writing, because dirty +
+// writeback takes a few seconds to settle (the device's share of the limit follows its share of
+// completed writeback, which the kernel averages over periods of 3 s).
+uint64_t auto_size(const model::DirtyLimits& limits, uint64_t device_bps) {
+  const uint64_t hard = limits.threshold_pages * kPageBytes;
+  return device_bps ? hard + 10 * device_bps + 64 * kMiB : hard * 3 / 2 + 64 * kMiB;
+}
+
+Shape shape_of(const ParamValues& p, uint64_t total) {
+  Shape s;
+  s.writers = static_cast<int>(p.integer("writers"));
+  s.block = p.bytes("block");
+  s.per_writer = std::max<uint64_t>(1, total / uint64_t(s.writers) / s.block) * s.block;
+  s.device_bps = p.bytes("device-bps");
+  s.slow = s.device_bps > 0;
+  return s;
+}
+
+std::optional<uint64_t> free_bytes(const fs::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return std::nullopt;
+  return uint64_t(st.f_bavail) * st.f_frsize;
+}
+
+// The slow disk holds the file and ext4's own needs (journal, inode tables: a few %).
+uint64_t slow_fs_bytes(uint64_t file_bytes) { return file_bytes + file_bytes / 16 + 256 * kMiB; }
+
+std::optional<std::string> unsupported(const probes::HostFacts&) { return std::nullopt; }
+
+std::optional<std::string> invalid(const ParamValues& p) {
+  if (p.integer("dirty-ratio") > 0 && p.bytes("dirty-bytes") > 0) {
+    return "--dirty-ratio and --dirty-bytes set the same limit: give one of them";
+  }
+  if (p.integer("dirty-background-ratio") > 0 && p.bytes("dirty-background-bytes") > 0) {
+    return "--dirty-background-ratio and --dirty-background-bytes set the same limit: give one of "
+           "them";
+  }
+  if (uint64_t b = p.bytes("dirty-bytes"); b > 0 && b < 2 * kPageBytes) {
+    return fmt::format("--dirty-bytes: {} is below the kernel's minimum of 2 pages (8KiB)",
+                       p.text("dirty-bytes"));
+  }
+  if (uint64_t b = p.bytes("device-bps"); b > 0 && b < 64 * 1024) {
+    return fmt::format("--device-bps: {} is too slow to finish (at least 64KiB per second)",
+                       p.text("device-bps"));
+  }
+  std::error_code ec;
+  if (!fs::is_directory(p.text("dir"), ec))
+    return fmt::format("--dir: \"{}\" is not a directory", p.text("dir"));
+  uint64_t size = p.bytes("size");
+  if (size > 0 && size < p.bytes("block") * uint64_t(p.integer("writers"))) {
+    return fmt::format("--size: {} is less than one --block per writer", p.text("size"));
+  }
+  if (size > 0) {
+    uint64_t needed = (p.bytes("device-bps") > 0 ? slow_fs_bytes(size) : size) + kSpareDiskBytes;
+    if (auto room = free_bytes(p.text("dir")); room && *room < needed) {
+      return fmt::format("--dir: {} has {} free, too little for --size {} and 1GiB to spare",
+                         p.text("dir"), format_size(*room), p.text("size"));
+    }
+  }
+  return std::nullopt;
+}
+
+uint64_t footprint(const ParamValues& p) {
+  // Mapped memory: the writers' buffers and the bystander's. The page cache the file fills is
+  // bounded by the dirty limits and reclaimable once written back.
+  return uint64_t(p.integer("writers")) * p.bytes("block") + kBystanderBytes;
+}
+
+model::Prediction in_bytes(const model::Prediction& pages, std::string name) {
+  model::Prediction out = pages;
+  out.name = std::move(name);
+  out.value = pages.value * double(kPageBytes);
+  out.unit = "bytes";
+  out.why.text +=
+      fmt::format(" (x 4 KiB = {})", model::format_bytes(static_cast<uint64_t>(out.value)));
+  return out;
+}
+
+std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+  model::DirtyLimits limits = planned_limits(p, facts);
+  const bool slow = p.bytes("device-bps") > 0;
+  // The kernel's thresholds are computed from free memory at the instant: a few % apart from the
+  // model's snapshot when ratios are in use and memory moved in between.
+  const bool by_bytes =
+      p.bytes("dirty-bytes") > 0 ||
+      (p.integer("dirty-ratio") == 0 && facts.settings.integer("vm.dirty_bytes").value_or(0) > 0);
+  std::optional<double> threshold_tolerance = by_bytes ? 0.001 : 0.05;
+  std::vector<Expectation> out;
+  out.push_back({"dirty_background_threshold_bytes",
+                 in_bytes(limits.background, "background threshold"), 0.05, std::nullopt,
+                 std::nullopt});
+  out.push_back({"dirty_threshold_bytes", in_bytes(limits.threshold, "hard dirty limit"),
+                 threshold_tolerance, std::nullopt, std::nullopt});
+  // Only a slow device makes the writers reach the limits; on storage that keeps up these two are
+  // shown, not held against anything.
+  std::optional<double> tolerance = slow ? std::optional<double>(0.10) : std::nullopt;
+  out.push_back({"throttle_onset_bytes", in_bytes(limits.freerun, "free-run ceiling"), tolerance,
+                 std::nullopt, std::nullopt});
+  out.push_back({"dirty_plateau_bytes", in_bytes(limits.threshold, "hard dirty limit"), tolerance,
+                 std::nullopt, std::nullopt});
+  // Where throttled writers drift to once the kernel has learned the device's bandwidth: shown, as
+  // how far they get depends on how long the run is.
+  out.push_back({"dirty_settled_bytes", in_bytes(limits.setpoint, "setpoint"), std::nullopt,
+                 std::nullopt, std::nullopt});
+  return out;
+}
+
+// ---- the run ----
+
+// nr_dirty and nr_writeback from the head of /proc/vmstat: one pread of the first 2 KiB (they are
+// within the first 50 lines), about 40 µs.
+class DirtyGauge {
+ public:
+  DirtyGauge() : fd_(::open("/proc/vmstat", O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) fail(ErrorKind::unsupported, "/proc/vmstat: {}", std::strerror(errno));
+  }
+  ~DirtyGauge() { ::close(fd_); }
+  DirtyGauge(const DirtyGauge&) = delete;
+  DirtyGauge& operator=(const DirtyGauge&) = delete;
+  bool read(DirtySample& out) {
+    ssize_t n = ::pread(fd_, buffer_, sizeof buffer_ - 1, 0);
+    if (n <= 0) return false;
+    buffer_[n] = 0;
+    std::string_view text(buffer_, static_cast<size_t>(n));
+    auto dirty = field(text, "\nnr_dirty "), writeback = field(text, "\nnr_writeback ");
+    if (!dirty || !writeback) return false;
+    out.dirty_pages = *dirty;
+    out.writeback_pages = *writeback;
+    return true;
+  }
+
+ private:
+  static std::optional<uint64_t> field(std::string_view text, std::string_view key) {
+    size_t at = text.find(key);
+    if (at == std::string_view::npos) return std::nullopt;
+    return std::strtoull(text.data() + at + key.size(), nullptr, 10);
+  }
+  int fd_;
+  char buffer_[2048];
+};
+
+void sleep_until(int64_t t_ns) {
+  timespec ts{static_cast<time_t>(t_ns / 1'000'000'000), static_cast<long>(t_ns % 1'000'000'000)};
+  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
+struct BystanderSample {
+  int64_t t_ns;
+  int64_t took_ns;
+};
+
+struct Bystander {
+  SharedArray<BystanderSample> samples{kBystanderSamples};
+  SharedArray<uint64_t> control{2};  // [0] stop, [1] rounds done
+  pid_t pid = -1;
+
+  void start() {
+    pid = spawn_worker([this] {
+      std::atomic_ref<uint64_t> stop(control[0]), rounds(control[1]);
+      const auto& stop_flag = Session::stop_flag();
+      while (!stop.load(std::memory_order_relaxed) && !stop_flag.load(std::memory_order_relaxed)) {
+        int64_t t0 = monotonic_ns();
+        void* p = ::mmap(nullptr, kBystanderBytes, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) return 1;
+        for (size_t i = 0; i < kBystanderBytes; i += kPageBytes)
+          static_cast<volatile char*>(p)[i] = 1;
+        ::munmap(p, kBystanderBytes);
+        int64_t t1 = monotonic_ns();
+        uint64_t n = rounds.load(std::memory_order_relaxed);
+        if (n < samples.size()) samples[n] = {t0, t1 - t0};
+        rounds.store(n + 1, std::memory_order_release);
+        sleep_until(t1 + 1'000'000);
+      }
+      return 0;
+    });
+  }
+  void stop() {
+    if (pid < 0) return;
+    std::atomic_ref<uint64_t>(control[0]).store(1);
+    if (!reap_worker(pid, 2.0)) kill_worker(pid);
+    pid = -1;
+  }
+  size_t count() const {
+    return std::min<size_t>(std::atomic_ref<uint64_t>(control[1]).load(std::memory_order_acquire),
+                            samples.size());
+  }
+};
+
+struct Flood {
+  std::vector<WriteRecord> writes;  // sorted by start
+  std::vector<DirtySample> samples;
+  int64_t begin_ns = 0, end_ns = 0;
+  uint64_t written = 0;
+  std::string error;
+};
+
+Flood write_flood(Session& session, const Shape& s, int fd, double duration_s) {
+  Flood flood;
+  const uint64_t writes_each = s.per_writer / s.block;
+  std::vector<std::vector<WriteRecord>> per_writer(size_t(s.writers));
+  for (auto& v : per_writer) v.reserve(writes_each);
+  flood.samples.reserve(
+      static_cast<size_t>(std::min(duration_s * 1e9 / double(kSampleNs) + 1000, 4e6)));
+
+  DirtyGauge gauge;
+  std::atomic<bool> writers_done{false};
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::atomic<uint64_t> written{0};
+  std::mutex error_mutex;
+  const auto& stop = Session::stop_flag();
+
+  std::thread sampler([&] {
+    int64_t next = monotonic_ns();
+    while (!writers_done.load(std::memory_order_acquire) &&
+           flood.samples.size() < flood.samples.capacity()) {
+      DirtySample sample;
+      sample.t_ns = monotonic_ns();
+      if (gauge.read(sample)) flood.samples.push_back(sample);
+      next += kSampleNs;
+      sleep_until(next);
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int w = 0; w < s.writers; ++w) {
+    threads.emplace_back([&, w] {
+      // The buffer is touched before the clock starts; its bytes differ per writer and block only
+      // so that nothing could ever dedupe or compress them away.
+      std::vector<char> buffer(s.block);
+      for (size_t i = 0; i < buffer.size(); ++i)
+        buffer[i] = static_cast<char>(i * 131 + uint64_t(w));
+      ready.fetch_add(1);
+      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      const int64_t deadline = flood.begin_ns + static_cast<int64_t>(duration_s * 1e9);
+      off_t offset = static_cast<off_t>(uint64_t(w) * s.per_writer);
+      for (uint64_t i = 0; i < writes_each && !stop.load(std::memory_order_relaxed); ++i) {
+        buffer[0] = static_cast<char>(i);
+        int64_t t0 = monotonic_ns();
+        if (t0 > deadline) break;
+        ssize_t n = ::pwrite(fd, buffer.data(), buffer.size(), offset);
+        int64_t t1 = monotonic_ns();
+        if (n != static_cast<ssize_t>(buffer.size())) {
+          std::lock_guard lock(error_mutex);
+          flood.error = n < 0 ? std::strerror(errno) : "short write";
+          break;
+        }
+        per_writer[size_t(w)].push_back({t0, t1, uint32_t(w), uint32_t(s.block)});
+        written.fetch_add(s.block, std::memory_order_relaxed);
+        offset += static_cast<off_t>(s.block);
+      }
+    });
+  }
+  while (ready.load() < s.writers) std::this_thread::yield();
+  PhaseStart phase = session.begin_phase("write");
+  flood.begin_ns = monotonic_ns();
+  go.store(true, std::memory_order_release);
+  for (std::thread& t : threads) t.join();
+  flood.end_ns = monotonic_ns();
+  session.end_phase(phase);
+  writers_done.store(true, std::memory_order_release);
+  sampler.join();
+
+  for (auto& v : per_writer) flood.writes.insert(flood.writes.end(), v.begin(), v.end());
+  std::sort(flood.writes.begin(), flood.writes.end(),
+            [](const WriteRecord& a, const WriteRecord& b) { return a.start_ns < b.start_ns; });
+  flood.written = written.load();
+  return flood;
+}
+
+// The dirty level over time with the model's lines beside it, at most ~5000 points.
+Series dirty_series(const Flood& f, const model::DirtyLimits& limits, int64_t run_start_ns) {
+  Series series;
+  series.name = "dirty";
+  const size_t step = std::max<size_t>(1, f.samples.size() / 5000);
+  const double page = double(kPageBytes);
+  for (size_t i = 0; i < f.samples.size(); i += step) {
+    const DirtySample& s = f.samples[i];
+    series.t_s.push_back(double(s.t_ns - run_start_ns) / 1e9);
+    series.columns["nr_dirty_bytes"].push_back(double(s.dirty_pages) * page);
+    series.columns["nr_writeback_bytes"].push_back(double(s.writeback_pages) * page);
+    series.columns["dirty_plus_writeback_bytes"].push_back(
+        double(s.dirty_pages + s.writeback_pages) * page);
+    series.columns["model_background_bytes"].push_back(double(limits.background_pages) * page);
+    series.columns["model_freerun_bytes"].push_back(double(limits.freerun_pages) * page);
+    series.columns["model_threshold_bytes"].push_back(double(limits.threshold_pages) * page);
+  }
+  for (const auto& [name, _] : series.columns) series.units[name] = "bytes";
+  return series;
+}
+
+// Every write (at most ~20000, evenly thinned): when it started, how long it took, the dirty level.
+Series writes_series(const Flood& f, int64_t run_start_ns) {
+  Series series;
+  series.name = "writes";
+  const size_t step = std::max<size_t>(1, f.writes.size() / 20000);
+  for (size_t i = 0; i < f.writes.size(); i += step) {
+    const WriteRecord& w = f.writes[i];
+    series.t_s.push_back(double(w.start_ns - run_start_ns) / 1e9);
+    series.columns["latency_ms"].push_back(double(w.end_ns - w.start_ns) / 1e6);
+    series.columns["dirty_plus_writeback_bytes"].push_back(
+        dirty_at(f.samples, w.start_ns).value_or(0) * double(kPageBytes));
+    series.columns["writer"].push_back(w.writer);
+  }
+  series.units = {
+      {"latency_ms", "ms"}, {"dirty_plus_writeback_bytes", "bytes"}, {"writer", "index"}};
+  return series;
+}
+
+void apply_dirty_settings(Session& session, const ParamValues& p) {
+  std::vector<model::KnobChange> changes = dirty_changes(p);
+  if (changes.empty()) return;
+  Journal* journal = session.journal();
+  if (!journal)
+    fail(ErrorKind::internal, "dirty-flood: setting the dirty limits needs the run's journal");
+  for (const model::KnobChange& change : changes) journal->set_knob(change.knob, change.value);
+  session.note(fmt::format("dirty settings for this run (restored afterwards): {}", [&] {
+    std::string text;
+    for (const model::KnobChange& c : changes)
+      text += (text.empty() ? "" : ", ") + c.knob + "=" + c.value;
+    return text;
+  }()));
+}
+
+void report_bystander(Session& session, const Bystander& bystander, const Flood& flood) {
+  std::vector<double> all, during;
+  for (size_t i = 0; i < bystander.count(); ++i) {
+    const BystanderSample& b = bystander.samples[i];
+    all.push_back(double(b.took_ns));
+    if (b.t_ns >= flood.begin_ns && b.t_ns <= flood.end_ns) during.push_back(double(b.took_ns));
+  }
+  session.measured("bystander_rounds", double(all.size()), "rounds",
+                   "bystander process: mmap + touch + munmap of 256 KiB, one round per ms");
+  report_latencies(session, "bystander_stall", during,
+                   "CLOCK_MONOTONIC around one bystander round (256 KiB mmap + touch + munmap) "
+                   "during the writes",
+                   false);
+  size_t over_10ms =
+      std::count_if(during.begin(), during.end(), [](double ns) { return ns > 10e6; });
+  session.measured("bystander_rounds_over_10ms", double(over_10ms), "rounds",
+                   "bystander rounds during the writes that took over 10 ms");
+}
+
+void run(Session& session) {
+  const ParamValues& p = session.params();
+  const probes::HostFacts& facts = session.host();
+  const model::DirtyLimits limits = planned_limits(p, facts);
+  const uint64_t total =
+      p.bytes("size") > 0 ? p.bytes("size") : auto_size(limits, p.bytes("device-bps"));
+  const Shape s = shape_of(p, total);
+  const uint64_t file_bytes = s.per_writer * uint64_t(s.writers);
+  const fs::path dir = p.text("dir");
+  Journal* journal = session.journal();
+
+  // Free disk first, before anything is changed.
+  const uint64_t needed = (s.slow ? slow_fs_bytes(file_bytes) : file_bytes) + kSpareDiskBytes;
+  auto room = free_bytes(dir);
+  if (!room)
+    fail(ErrorKind::bad_input, "--dir: cannot read the free space of {}: {}", dir.string(),
+         std::strerror(errno));
+  if (*room < needed) {
+    fail(
+        ErrorKind::bad_input,
+        "--dir: {} has {} free, too little for {} of file and 1GiB to spare (use a smaller --size)",
+        dir.string(), format_size(*room), format_size(file_bytes));
+  }
+  if (s.slow) {
+    if (auto why = slow_device_unsupported(session.fs())) {
+      session.skip(*why);
+      return;
+    }
+    if (!journal)
+      fail(ErrorKind::internal, "dirty-flood: slow-device mode needs the run's journal");
+  }
+  apply_dirty_settings(session, p);
+
+  std::unique_ptr<SlowDevice> device;
+  fs::path target = dir;
+  if (s.slow) {
+    device = std::make_unique<SlowDevice>(*journal, dir, slow_fs_bytes(file_bytes), s.device_bps);
+    target = device->mount_point();
+    session.note(fmt::format(
+        "slow device: {} ({} over an image in {}), ext4, write limit {} /s on {} in {}{}",
+        device->device(), format_size(slow_fs_bytes(file_bytes)), dir.string(),
+        format_size(s.device_bps), device->limit().rule.substr(0, device->limit().rule.find(' ')),
+        device->limit().file, device->direct_io() ? "" : " (loop without direct I/O)"));
+  }
+
+  // On the slow disk the file lives and dies with its filesystem; elsewhere the journal removes it
+  // after a crash.
+  const fs::path file = target / fmt::format("mmtune-dirty-flood-{}.dat", ::getpid());
+  if (journal && !device) journal->track_temp_file(file);
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    fail(ErrorKind::unsupported, "cannot create {}: {}", file.string(), std::strerror(errno));
+
+  // Other processes' dirty pages count against the same limits, and with small limits they may
+  // sit near the free-run ceiling (below the background threshold nothing writes them back for
+  // up to dirty_expire_centisecs). sync() writes them out first; then start once the level is down
+  // to a tenth of the ceiling (or after 5 s, saying so).
+  ::sync();
+  const double page = double(kPageBytes);
+  const double quiet_at = 0.1 * double(limits.freerun_pages);
+  DirtySample level;
+  {
+    DirtyGauge gauge;
+    const int64_t give_up = monotonic_ns() + 5'000'000'000;
+    while (gauge.read(level) && double(level.dirty_pages + level.writeback_pages) > quiet_at &&
+           monotonic_ns() < give_up && !session.stop_requested()) {
+      sleep_until(monotonic_ns() + 20'000'000);
+    }
+  }
+  if (double(level.dirty_pages + level.writeback_pages) > quiet_at) {
+    session.note(fmt::format(
+        "dirty + writeback was still {} after waiting 5 s for it to fall below a tenth of the "
+        "free-run ceiling: the onset may come early",
+        model::format_bytes((level.dirty_pages + level.writeback_pages) * kPageBytes)));
+  }
+
+  // The kernel's own thresholds, as it computes them now (with the settings of this run).
+  probes::Counters vmstat = probes::read_vmstat(session.fs());
+  if (auto t = vmstat.get("nr_dirty_threshold")) {
+    session.measured("dirty_threshold_bytes", double(*t) * page, "bytes",
+                     "/proc/vmstat nr_dirty_threshold x 4 KiB");
+  }
+  if (auto t = vmstat.get("nr_dirty_background_threshold")) {
+    session.measured("dirty_background_threshold_bytes", double(*t) * page, "bytes",
+                     "/proc/vmstat nr_dirty_background_threshold x 4 KiB");
+  }
+  const double dirty_before =
+      double(vmstat.get_or("nr_dirty", 0) + vmstat.get_or("nr_writeback", 0)) * page;
+  session.measured(
+      "dirty_before_bytes", dirty_before, "bytes",
+      "/proc/vmstat nr_dirty + nr_writeback before the writes (everyone's, not only ours)");
+
+  // The bystander is forked before any thread exists in this process.
+  Bystander bystander;
+  if (p.choice("bystander") == "on") bystander.start();
+  Flood flood = write_flood(session, s, fd, p.seconds("duration"));
+  bystander.stop();
+
+  // Cleanup: lift the limit first, so the pages queued behind it finish at the host's speed;
+  // removing the file then drops what is still dirty instead of writing it.
+  const int64_t cleanup0 = monotonic_ns();
+  if (device) device->lift_limit();
+  ::close(fd);
+  ::unlink(file.c_str());
+  session.measured("cleanup_s", double(monotonic_ns() - cleanup0) / 1e9, "s",
+                   "CLOCK_MONOTONIC around lifting the limit, close and unlink of the file");
+  if (!flood.error.empty())
+    fail(ErrorKind::unsupported, "write to {} failed: {}", file.string(), flood.error);
+
+  // ---- what happened ----
+  const double write_s = double(flood.end_ns - flood.begin_ns) / 1e9;
+  session.measured("written_bytes", double(flood.written), "bytes",
+                   "sum of the bytes pwrite() accepted");
+  session.measured("write_s", write_s, "s",
+                   "CLOCK_MONOTONIC from the writers' start to the last one's end");
+  session.derived("write_mib_per_s", double(flood.written) / double(kMiB) / write_s, "MiB/s",
+                  "written_bytes / write_s");
+  std::vector<double> latencies;
+  latencies.reserve(flood.writes.size());
+  for (const WriteRecord& w : flood.writes) latencies.push_back(double(w.end_ns - w.start_ns));
+  report_latencies(session, "write_latency", latencies,
+                   fmt::format("CLOCK_MONOTONIC around each {} pwrite()", format_size(s.block)),
+                   true);
+  report_bystander(session, bystander, flood);
+
+  const double free_ns_per_byte = free_running_ns_per_byte(flood.writes, 16 * size_t(s.writers));
+  std::optional<ThrottleOnset> onset =
+      find_throttle_onset(flood.writes, flood.samples, free_ns_per_byte);
+  const double peak = peak_pages(flood.samples, flood.begin_ns, flood.end_ns) * page;
+  session.measured("dirty_peak_bytes", peak, "bytes",
+                   "highest /proc/vmstat nr_dirty + nr_writeback during the writes");
+  const double freerun = double(limits.freerun_pages) * page,
+               hard = double(limits.threshold_pages) * page;
+  const double background = double(limits.background_pages) * page;
+  if (onset) {
+    const double onset_bytes = onset->dirty_pages * page;
+    size_t paused = 0;
+    for (size_t i = onset->write_index; i < flood.writes.size(); ++i) {
+      const WriteRecord& w = flood.writes[i];
+      paused += double(w.end_ns - w.start_ns) - free_ns_per_byte * w.bytes >= OnsetRule{}.pause_ns;
+    }
+    session.derived("throttle_onset_bytes", onset_bytes, "bytes",
+                    "nr_dirty + nr_writeback (2 ms samples, interpolated) when the first paused "
+                    "write began, after "
+                    "which at least half of the writes within 200 ms were paused (>= 4 ms above "
+                    "the free-running "
+                    "cost)");
+    session.derived("throttle_onset_s", double(onset->t_ns - flood.begin_ns) / 1e9, "s",
+                    "start of that write, since the writers began");
+    session.derived("paused_writes", double(paused), "writes",
+                    "writes from the onset on that took >= 4 ms extra");
+    uint64_t before_bytes = 0;
+    for (size_t i = 0; i < onset->write_index; ++i) before_bytes += flood.writes[i].bytes;
+    const double free_s = double(onset->t_ns - flood.begin_ns) / 1e9;
+    if (free_s > 0) {
+      session.derived("free_running_mib_per_s", double(before_bytes) / double(kMiB) / free_s,
+                      "MiB/s", "bytes written before the onset / time to the onset");
+    }
+    const double throttled_s = double(flood.end_ns - onset->t_ns) / 1e9;
+    if (throttled_s > 0) {
+      session.derived("throttled_mib_per_s",
+                      double(flood.written - before_bytes) / double(kMiB) / throttled_s, "MiB/s",
+                      "bytes written from the onset on / time from the onset to the end");
+    }
+    // Where it levelled off at its highest (held for a second), and where it was at the end.
+    const auto plateau =
+        sustained_peak_pages(flood.samples, onset->t_ns, flood.end_ns, 1'000'000'000);
+    const int64_t last_third = flood.end_ns - (flood.end_ns - onset->t_ns) / 3;
+    const auto settled = plateau_pages(flood.samples, last_third, flood.end_ns);
+    if (plateau) {
+      session.derived("dirty_plateau_bytes", *plateau * page, "bytes",
+                      "highest median of nr_dirty + nr_writeback over any 1 s after the onset");
+    }
+    if (settled) {
+      session.derived(
+          "dirty_settled_bytes", *settled * page, "bytes",
+          "median of nr_dirty + nr_writeback over the last third of the throttled period");
+    }
+    if (plateau && settled) {
+      session.explain(fmt::format(
+          "writers ran free until dirty + writeback reached {} (model free-run ceiling (thresh + "
+          "bg)/2 = {}), then "
+          "balance_dirty_pages paused them; dirty + writeback levelled off at {} (model hard limit "
+          "{}: it is held "
+          "there while the writers' rate limit, dirty_ratelimit, exceeds what the device takes) "
+          "and was at {} over "
+          "the last third of the {:.1f} s of throttled writing (model setpoint {}: where it drifts "
+          "as the kernel "
+          "learns the device's bandwidth); throughput fell from {:.0f} to {:.1f} MiB/s",
+          model::format_bytes(uint64_t(onset_bytes)), model::format_bytes(uint64_t(freerun)),
+          model::format_bytes(uint64_t(*plateau * page)), model::format_bytes(uint64_t(hard)),
+          model::format_bytes(uint64_t(*settled * page)), throttled_s,
+          model::format_bytes(limits.setpoint_pages * kPageBytes),
+          free_s > 0 ? double(before_bytes) / double(kMiB) / free_s : 0.0,
+          throttled_s > 0 ? double(flood.written - before_bytes) / double(kMiB) / throttled_s
+                          : 0.0));
+    }
+  } else {
+    session.explain(fmt::format(
+        "writers were not throttled: no write was held by balance_dirty_pages; dirty + writeback "
+        "peaked at {}, {} the "
+        "model's free-run ceiling of {}{}",
+        model::format_bytes(uint64_t(peak)), peak < freerun ? "below" : "above",
+        model::format_bytes(uint64_t(freerun)),
+        peak < freerun
+            ? fmt::format(
+                  ": the flusher, writing back from the background threshold ({}) on, kept up with "
+                  "{} "
+                  "writer(s) at {:.0f} MiB/s{}",
+                  model::format_bytes(uint64_t(background)), s.writers,
+                  double(flood.written) / double(kMiB) / write_s,
+                  s.slow
+                      ? ""
+                      : "; storage that acknowledges writes from a host cache never falls behind "
+                        "(use --device-bps for a slow disk)")
+            : ""));
+  }
+  if (dirty_before > 0.05 * freerun) {
+    session.note(fmt::format(
+        "other processes had {} dirty or under writeback before the run: the kernel's limits "
+        "count everyone's pages, and so do these figures",
+        model::format_bytes(uint64_t(dirty_before))));
+  }
+  session.trace(dirty_series(flood, limits, session.start_ns()));
+  session.trace(writes_series(flood, session.start_ns()));
+}
+
+}  // namespace
+
+extern const Workload kDirtyFlood{
+    "dirty-flood",
+    "Buffered writers past the dirty limits, beside a bystander: dirty/writeback over time, write "
+    "latency, "
+    "throttle onset and plateau vs the model",
+    kParams,
+    unsupported,
+    invalid,
+    footprint,
+    predict,
+    run,
+};
+
+}  // namespace mmtune::workloads

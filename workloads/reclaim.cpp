@@ -1,0 +1,536 @@
+// reclaim: a page-cache reader and an anonymous working set compete inside a memory cgroup whose
+// limit is below what both want, once at a low and once at a high swappiness.
+//
+// Each phase makes a cgroup of its own (limit --limit) and forks two workers into it: one touches
+// its --anon bytes of anonymous memory over and over, a pass per --anon-period (a write per page,
+// timed per 256 KiB: the allocation and access stalls), the other reads a --file bytes file over
+// and over as fast as it can (1 MiB pread()s, timed). Together they want more than the limit, so
+// every charge past it reclaims inside the cgroup (try_charge → try_to_free_mem_cgroup_pages): page
+// cache, or anonymous memory if swap is there and the swappiness lets it. After --duration the
+// workers are stopped and the phase is judged from counter deltas.
+//
+// Which swappiness counts (mm/vmscan.c, mem_cgroup_swappiness): cgroup v1 reclaims a cgroup's
+// pages with that cgroup's own memory.swappiness (copied from its parent when it was made), so the
+// phase sets it in the cgroup it made — no host setting changes; cgroup v2 has no per-cgroup
+// swappiness and uses vm.swappiness, which the phase sets through the journal (restored
+// afterwards).
+//
+// The counters: reclaim inside a memory cgroup is not kswapd's and is not counted in the host's
+// pgscan_direct/pgsteal_direct (those count global reclaim only); the host's pgscan_anon/file and
+// pgsteal_anon/file count every reclaim, and v2's memory.stat has the cgroup's own pgscan_* and
+// pgsteal_*. v1 has no per-cgroup scan counters and no per-cgroup PSI: the host-wide figures are
+// reported, which on a host under no other pressure are this run's.
+//
+// The anon share of what was reclaimed, pgsteal_anon / (pgsteal_anon + pgsteal_file), is what the
+// swappiness moves: the model (model/reclaim.hpp scan_balance) gives its direction for the host's
+// LRU kind (classic get_scan_count, or MGLRU); its size depends on the IO costs (refaults) the
+// kernel tracks at the time, so only the direction is held against the measurement.
+#include "model/reclaim.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "probes/error.hpp"
+#include "probes/parsers.hpp"
+#include "probes/readers.hpp"
+#include "workloads/journal.hpp"
+#include "workloads/latency.hpp"
+#include "workloads/memcg.hpp"
+#include "workloads/session.hpp"
+#include "workloads/swap_file.hpp"
+#include "workloads/worker.hpp"
+#include "workloads/workload.hpp"
+
+namespace mmtune::workloads {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint64_t kPageBytes = 4096;
+constexpr uint64_t kMiB = 1ull << 20;
+constexpr uint64_t kGroupBytes = 256 * 1024;  // one timed step of the anonymous worker
+constexpr uint64_t kReadBytes = kMiB;         // one pread() of the reader
+constexpr size_t kMaxSamples = 1 << 19;       // per worker and phase
+constexpr uint64_t kSpareDiskBytes = 1ull << 30;
+
+constexpr Param kParams[] = {
+    {"limit", ParamKind::size, "bytes", "256MiB", "memory limit of the workers' cgroup",
+     32.0 * kMiB, 0},
+    {"anon", ParamKind::size, "bytes", "128MiB",
+     "anonymous working set, written a page at a time, over and over", 4.0 * kMiB, 0},
+    {"anon-period", ParamKind::duration, "s", "4s",
+     "time for one pass over the working set (0: as fast as possible, which keeps every page hot)",
+     0, 600},
+    {"file", ParamKind::size, "bytes", "192MiB",
+     "file read over and over through the page cache (one that would fit if the working set made "
+     "room: a file "
+     "that never fits is streaming cache, which reclaim trims first at any swappiness)",
+     4.0 * kMiB, 0},
+    {"swap", ParamKind::size, "bytes", "0",
+     "a temporary swap file of this size when the host has none (0: none; without swap only page "
+     "cache can go)",
+     0},
+    {"swappiness-low", ParamKind::integer, "swappiness", "1", "swappiness of the first phase", 0,
+     200},
+    {"swappiness-high", ParamKind::integer, "swappiness", "100", "swappiness of the second phase",
+     0, 200},
+    {"duration", ParamKind::duration, "s", "8s", "how long each phase runs", 0.2, 600},
+    {"dir", ParamKind::path, "path", "/var/tmp",
+     "directory for the file and the temporary swap file"},
+};
+
+std::optional<std::string> unsupported(const probes::HostFacts& facts) {
+  if (facts.cgroup.version == 0)
+    return "needs a memory cgroup controller (cgroup v1 memory or v2 with memory enabled)";
+  return std::nullopt;
+}
+
+std::optional<std::string> invalid(const ParamValues& p) {
+  std::error_code ec;
+  if (!fs::is_directory(p.text("dir"), ec))
+    return fmt::format("--dir: \"{}\" is not a directory", p.text("dir"));
+  const uint64_t limit = p.bytes("limit"), anon = p.bytes("anon"), file = p.bytes("file");
+  if (anon + file <= limit) {
+    return fmt::format(
+        "--limit: {} holds --anon {} and --file {} together: nothing would be reclaimed",
+        p.text("limit"), p.text("anon"), p.text("file"));
+  }
+  if (anon >= limit) {
+    return fmt::format(
+        "--anon: {} does not fit under --limit {}: the working set alone would be swapped or OOM "
+        "killed, with no page cache to compete",
+        p.text("anon"), p.text("limit"));
+  }
+  if (uint64_t swap = p.bytes("swap"); swap > 0 && swap < kMinSwapBytes) {
+    return fmt::format("--swap: {} is below the smallest swap file (160KiB)", p.text("swap"));
+  }
+  struct statvfs st {};
+  if (::statvfs(p.text("dir").c_str(), &st) == 0) {
+    uint64_t room = uint64_t(st.f_bavail) * st.f_frsize,
+             needed = file + p.bytes("swap") + kSpareDiskBytes;
+    if (room < needed) {
+      return fmt::format(
+          "--dir: {} has {} free, too little for --file and --swap and 1GiB to spare",
+          p.text("dir"), format_size(room));
+    }
+  }
+  return std::nullopt;
+}
+
+uint64_t footprint(const ParamValues& p) {
+  return std::min(p.bytes("limit"), p.bytes("anon") + p.bytes("file"));
+}
+
+model::LruKind lru_of(const probes::HostFacts& facts) {
+  return facts.mglru_enabled() ? model::LruKind::mglru : model::LruKind::classic;
+}
+
+std::string_view lru_name(model::LruKind lru) {
+  return lru == model::LruKind::mglru ? "MGLRU" : "classic LRU";
+}
+
+bool swap_during_run(const ParamValues& p, const probes::HostFacts& facts) {
+  return facts.has_swap() || p.bytes("swap") > 0;
+}
+
+model::ScanBalance balance_at(int swappiness, bool swap, model::LruKind lru) {
+  model::ReclaimShape shape;
+  shape.swappiness = swappiness;
+  shape.lru = lru;
+  shape.swap_available = swap;
+  shape.scope = model::ReclaimScope::cgroup;
+  return model::scan_balance(shape);
+}
+
+std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+  const bool swap = swap_during_run(p, facts);
+  const model::LruKind lru = lru_of(facts);
+  const int low = static_cast<int>(p.integer("swappiness-low")),
+            high = static_cast<int>(p.integer("swappiness-high"));
+  model::ScanBalance at_low = balance_at(low, swap, lru), at_high = balance_at(high, swap, lru);
+  std::vector<Expectation> out;
+  for (auto [sw, balance] : {std::pair{low, at_low}, std::pair{high, at_high}}) {
+    model::Prediction share = balance.anon_share;
+    share.name = fmt::format("anon share of reclaim at swappiness {} ({})", sw, lru_name(lru));
+    // Shown beside the measurement, not held to it: the IO costs move the real share.
+    out.push_back(
+        {fmt::format("anon_share.sw{}", sw), share, std::nullopt, std::nullopt, std::nullopt});
+  }
+  // The direction is what the model stands by: more anon at the higher swappiness, or no change.
+  const double gain = at_high.anon_share.value - at_low.anon_share.value;
+  model::Prediction direction{
+      "anon share gain from the lower to the higher swappiness",
+      gain,
+      "ratio",
+      {"anon share(high) − anon share(low); measured must be > 0.01 when the model's is > 0, else "
+       "within ±0.01",
+       at_high.anon_share.why.kernel_function,
+       fmt::format("{:.4f} − {:.4f} = {:.4f} (nominal, at equal IO costs); {}",
+                   at_high.anon_share.value, at_low.anon_share.value, gain,
+                   swap ? "swap present" : "no swap: anon cannot be reclaimed")}};
+  if (gain > 0.005) {
+    out.push_back({"anon_share_gain", direction, std::nullopt, 0.01, 1.0});
+  } else {
+    out.push_back({"anon_share_gain", direction, std::nullopt, -0.01, 0.01});
+  }
+  return out;
+}
+
+// ---- the workers ----
+
+struct Samples {
+  SharedArray<int64_t> ns{kMaxSamples};
+  SharedArray<uint64_t> control{3};  // [0] stop, [1] samples written, [2] units of work done
+  void add(int64_t took) {
+    std::atomic_ref<uint64_t> count(control[1]);
+    uint64_t n = count.load(std::memory_order_relaxed);
+    if (n < ns.size()) ns[n] = took;
+    count.store(n + 1, std::memory_order_release);
+  }
+  bool stopped() const {
+    return std::atomic_ref<uint64_t>(control[0]).load(std::memory_order_relaxed) ||
+           Session::stop_flag().load(std::memory_order_relaxed);
+  }
+  std::vector<double> values() const {
+    size_t n = std::min<size_t>(
+        std::atomic_ref<uint64_t>(control[1]).load(std::memory_order_acquire), ns.size());
+    std::vector<double> out;
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i) out.push_back(double(ns[i]));
+    return out;
+  }
+};
+
+void sleep_until(int64_t t_ns) {
+  timespec ts{static_cast<time_t>(t_ns / 1'000'000'000), static_cast<long>(t_ns % 1'000'000'000)};
+  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
+// A working set touched at a steady pace, a pass per period, as a program uses its data: pages
+// touched in a tight loop are always referenced when reclaim looks at them and are never worth
+// swapping, whatever the swappiness.
+int touch_anon(uint64_t bytes, double period_s, Samples& samples) {
+  char* base = static_cast<char*>(
+      ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  if (base == MAP_FAILED) return 1;
+  ::madvise(base, bytes, MADV_NOHUGEPAGE);  // 4 KiB pages, as reclaim and swap handle them
+  std::atomic_ref<uint64_t> passes(samples.control[2]);
+  const int64_t period_ns = static_cast<int64_t>(period_s * 1e9);
+  for (uint64_t pass = 1; !samples.stopped(); ++pass) {
+    const int64_t pass_start = monotonic_ns();
+    for (uint64_t group = 0; group < bytes && !samples.stopped(); group += kGroupBytes) {
+      if (period_ns > 0)
+        sleep_until(pass_start +
+                    static_cast<int64_t>(double(period_ns) * double(group) / double(bytes)));
+      int64_t t0 = monotonic_ns();
+      for (uint64_t off = group; off < std::min(bytes, group + kGroupBytes); off += kPageBytes) {
+        base[off] = static_cast<char>(pass);
+      }
+      samples.add(monotonic_ns() - t0);
+    }
+    passes.store(pass, std::memory_order_relaxed);
+  }
+  return 0;
+}
+
+int read_file(const fs::path& path, uint64_t bytes, Samples& samples) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 1;
+  ::posix_fadvise(fd, 0, 0,
+                  POSIX_FADV_RANDOM);  // no readahead beyond each read: pages are read when asked
+  std::vector<char> buffer(kReadBytes);
+  std::atomic_ref<uint64_t> done(samples.control[2]);
+  uint64_t offset = 0;
+  while (!samples.stopped()) {
+    int64_t t0 = monotonic_ns();
+    ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+    if (n <= 0) {
+      ::close(fd);
+      return 1;
+    }
+    samples.add(monotonic_ns() - t0);
+    done.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+    offset = (offset + static_cast<uint64_t>(n)) % bytes;
+  }
+  ::close(fd);
+  return 0;
+}
+
+// The file is written once by the workload process and dropped from the page cache, so that the
+// reader's reads charge its own cgroup (a cached page stays charged to whoever read it first).
+void make_file(const fs::path& path, uint64_t bytes) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    fail(ErrorKind::unsupported, "cannot create {}: {}", path.string(), std::strerror(errno));
+  std::vector<char> block(kMiB);
+  for (size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>(i * 7);
+  for (uint64_t off = 0; off < bytes; off += block.size()) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(block.size(), bytes - off));
+    if (::pwrite(fd, block.data(), n, static_cast<off_t>(off)) != static_cast<ssize_t>(n)) {
+      int saved = errno;
+      ::close(fd);
+      fail(ErrorKind::unsupported, "cannot write {}: {}", path.string(), std::strerror(saved));
+    }
+  }
+  ::fdatasync(fd);
+  ::close(fd);
+}
+
+void drop_cache(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+}
+
+// ---- one phase ----
+
+struct Snapshot {
+  probes::Counters vmstat;
+  probes::CgroupMemory cgroup;
+  std::optional<probes::Psi> host_psi;
+};
+
+Snapshot snapshot(const probes::HostFs& fs, const WorkerCgroup& cgroup) {
+  return {probes::read_vmstat(fs), cgroup.read(), probes::read_psi(fs)};
+}
+
+uint64_t delta(const probes::Counters& before, const probes::Counters& after,
+               std::string_view key) {
+  uint64_t a = after.get_or(key, 0), b = before.get_or(key, 0);
+  return a > b ? a - b : 0;
+}
+
+struct PhaseOutcome {
+  double anon_share = 0;
+  bool reclaimed = false;
+};
+
+PhaseOutcome run_phase(Session& session, Journal& journal, const probes::CgroupDir& parent,
+                       int swappiness, const fs::path& file) {
+  const ParamValues& p = session.params();
+  probes::HostFs fs("/");
+  const std::string tag = fmt::format("sw{}", swappiness);
+  WorkerCgroup cgroup(journal, parent, fmt::format("mmtune-reclaim-{}-{}", ::getpid(), tag));
+  cgroup.set_limit(p.bytes("limit"));
+  if (cgroup.version() == 1) {
+    cgroup.set_swappiness(swappiness);
+  } else {
+    journal.set_knob("vm.swappiness", std::to_string(swappiness));
+  }
+  drop_cache(file);
+
+  Samples anon, reader;
+  Snapshot before = snapshot(fs, cgroup);
+  PhaseStart phase = session.begin_phase("compete." + tag);
+  const uint64_t anon_bytes = p.bytes("anon"), file_bytes = p.bytes("file");
+  const double period = p.seconds("anon-period");
+  pid_t anon_pid =
+      spawn_worker([&] { return touch_anon(anon_bytes, period, anon); }, cgroup.procs_path());
+  pid_t reader_pid =
+      spawn_worker([&] { return read_file(file, file_bytes, reader); }, cgroup.procs_path());
+  const int64_t end = monotonic_ns() + static_cast<int64_t>(p.seconds("duration") * 1e9);
+  std::optional<WorkerExit> anon_exit, reader_exit;
+  while (monotonic_ns() < end && !session.stop_requested() && !(anon_exit && reader_exit)) {
+    if (!anon_exit) anon_exit = reap_worker(anon_pid, 0.0);
+    if (!reader_exit) reader_exit = reap_worker(reader_pid, 0.0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::atomic_ref<uint64_t>(anon.control[0]).store(1);
+  std::atomic_ref<uint64_t>(reader.control[0]).store(1);
+  if (!anon_exit && !(anon_exit = reap_worker(anon_pid, 2.0))) anon_exit = kill_worker(anon_pid);
+  if (!reader_exit && !(reader_exit = reap_worker(reader_pid, 2.0)))
+    reader_exit = kill_worker(reader_pid);
+  Snapshot after = snapshot(fs, cgroup);
+  session.end_phase(phase);
+
+  std::map<std::string, std::string> labels = {{"swappiness", std::to_string(swappiness)}};
+  auto host = [&](const std::string& name, std::string_view key, std::string_view unit) {
+    double value = double(delta(before.vmstat, after.vmstat, key));
+    session.measured(name + "." + tag, value, std::string(unit),
+                     fmt::format("/proc/vmstat {} delta", key), labels);
+    return value;
+  };
+  for (std::string_view key :
+       {"pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct"}) {
+    host(std::string(key), key, "pages");
+  }
+  const double scan_anon = host("pgscan_anon", "pgscan_anon", "pages");
+  const double scan_file = host("pgscan_file", "pgscan_file", "pages");
+  const double steal_anon = host("pgsteal_anon", "pgsteal_anon", "pages");
+  const double steal_file = host("pgsteal_file", "pgsteal_file", "pages");
+  host("pswpin", "pswpin", "pages");
+  host("pswpout", "pswpout", "pages");
+  session.measured("allocstall." + tag,
+                   double(after.vmstat.sum_prefix("allocstall").value_or(0) -
+                          before.vmstat.sum_prefix("allocstall").value_or(0)),
+                   "events", "/proc/vmstat allocstall_* delta (global direct reclaim only)",
+                   labels);
+  host("workingset_refault_anon", "workingset_refault_anon", "pages");
+  host("workingset_refault_file", "workingset_refault_file", "pages");
+  const std::string stat_file = cgroup.version() == 2 ? "memory.stat" : "memory.stat (v1)";
+  for (std::string_view key :
+       {"workingset_refault_anon", "workingset_refault_file", "pgscan_kswapd", "pgscan_direct",
+        "pgsteal_kswapd", "pgsteal_direct", "pgmajfault"}) {
+    if (!after.cgroup.stat.get(key)) continue;
+    session.measured(fmt::format("cgroup_{}.{}", key, tag),
+                     double(delta(before.cgroup.stat, after.cgroup.stat, key)), "pages",
+                     fmt::format("{} {} delta", stat_file, key), labels);
+  }
+  if (auto peak = cgroup.peak_bytes()) {
+    session.measured("cgroup_peak_bytes." + tag, double(*peak), "bytes", cgroup.files().peak,
+                     labels);
+  }
+  if (auto swap_now = after.cgroup.stat.get("swap")) {
+    session.measured("cgroup_swap_bytes." + tag, double(*swap_now), "bytes",
+                     "memory.stat swap at the end of the phase", labels);
+  }
+  const double scanned = scan_anon + scan_file, stolen = steal_anon + steal_file;
+  if (scanned > 0) {
+    session.derived("reclaim_efficiency." + tag, stolen / scanned, "ratio",
+                    "(pgsteal_anon + pgsteal_file) / (pgscan_anon + pgscan_file)", labels);
+  }
+  PhaseOutcome outcome;
+  outcome.reclaimed = stolen > 0;
+  if (stolen > 0) {
+    outcome.anon_share = steal_anon / stolen;
+    session.derived("anon_share." + tag, outcome.anon_share, "ratio",
+                    "pgsteal_anon / (pgsteal_anon + pgsteal_file)", labels);
+  }
+  // Pressure: the cgroup's own on v2; v1 has only the host's.
+  if (cgroup.version() == 2 && after.cgroup.pressure && before.cgroup.pressure) {
+    session.measured(
+        "psi_some_us." + tag,
+        double(after.cgroup.pressure->some.total_us - before.cgroup.pressure->some.total_us), "us",
+        "cgroup memory.pressure some total delta", labels);
+    if (after.cgroup.pressure->full && before.cgroup.pressure->full) {
+      session.measured(
+          "psi_full_us." + tag,
+          double(after.cgroup.pressure->full->total_us - before.cgroup.pressure->full->total_us),
+          "us", "cgroup memory.pressure full total delta", labels);
+    }
+  } else if (after.host_psi && before.host_psi) {
+    session.measured(
+        "psi_some_us." + tag,
+        double(after.host_psi->some.total_us - before.host_psi->some.total_us), "us",
+        "/proc/pressure/memory some total delta (host-wide: cgroup v1 has no per-cgroup PSI)",
+        labels);
+    if (after.host_psi->full && before.host_psi->full) {
+      session.measured("psi_full_us." + tag,
+                       double(after.host_psi->full->total_us - before.host_psi->full->total_us),
+                       "us", "/proc/pressure/memory full total delta (host-wide)", labels);
+    }
+  }
+  report_latencies(
+      session, "anon_stall." + tag, anon.values(),
+      "CLOCK_MONOTONIC around writing one byte in each page of 256 KiB of the working set", false);
+  report_latencies(session, "read_latency." + tag, reader.values(),
+                   "CLOCK_MONOTONIC around each 1 MiB pread()", false);
+  session.measured("anon_passes." + tag, double(std::atomic_ref<uint64_t>(anon.control[2]).load()),
+                   "passes", "complete passes over the anonymous working set", labels);
+  session.measured("read_bytes." + tag, double(std::atomic_ref<uint64_t>(reader.control[2]).load()),
+                   "bytes", "bytes the reader got from pread()", labels);
+  for (const auto& [who, exit] :
+       {std::pair{"anonymous worker", *anon_exit}, std::pair{"reader", *reader_exit}}) {
+    if (exit.signal == SIGKILL && cgroup.oom_kills().value_or(0) > 0) {
+      session.note(
+          fmt::format("swappiness {}: the {} was OOM killed in its cgroup", swappiness, who));
+    } else if (exit.exited && exit.code != 0) {
+      session.note(
+          fmt::format("swappiness {}: the {} stopped with status {}", swappiness, who, exit.code));
+    }
+  }
+  return outcome;
+}
+
+void run(Session& session) {
+  const ParamValues& p = session.params();
+  Journal* journal = session.journal();
+  if (!journal) fail(ErrorKind::internal, "reclaim: needs the run's journal for its cgroups");
+  if (::geteuid() != 0) {
+    session.skip("needs root to make memory cgroups");
+    return;
+  }
+  probes::HostFs fs("/");
+  probes::CgroupDir parent = own_memory_cgroup(fs);
+  const probes::HostFacts& facts = session.host();
+  const model::LruKind lru = lru_of(facts);
+  session.explain(
+      fmt::format("LRU kind of this host: {} ({})", lru_name(lru),
+                  facts.mglru ? fmt::format("/sys/kernel/mm/lru_gen/enabled = {:#x}", *facts.mglru)
+                              : std::string("no /sys/kernel/mm/lru_gen: the kernel has no MGLRU")));
+  std::unique_ptr<TempSwap> swap_file;
+  if (p.bytes("swap") > 0 && !facts.has_swap()) {
+    swap_file = std::make_unique<TempSwap>(*journal, p.text("dir"), p.bytes("swap"));
+    session.note(fmt::format("temporary swap file {} ({}), removed afterwards",
+                             swap_file->path().string(), format_size(swap_file->bytes())));
+  } else if (!facts.has_swap()) {
+    session.note(
+        "no swap: only page cache can be reclaimed, whatever the swappiness (give --swap SIZE for "
+        "a "
+        "temporary swap file)");
+  }
+  session.note(parent.version == 1 ? "cgroup v1: each phase sets memory.swappiness of its own "
+                                     "cgroup (v1 reclaims a cgroup's pages "
+                                     "with the cgroup's swappiness); vm.swappiness is not changed"
+                                   : "cgroup v2: each phase sets vm.swappiness (v2 has no "
+                                     "per-cgroup swappiness), restored afterwards");
+
+  const fs::path file = fs::path(p.text("dir")) / fmt::format("mmtune-reclaim-{}.dat", ::getpid());
+  journal->track_temp_file(file);
+  make_file(file, p.bytes("file"));
+
+  const int low = static_cast<int>(p.integer("swappiness-low")),
+            high = static_cast<int>(p.integer("swappiness-high"));
+  PhaseOutcome at_low = run_phase(session, *journal, parent, low, file);
+  PhaseOutcome at_high;
+  if (!session.stop_requested()) at_high = run_phase(session, *journal, parent, high, file);
+  ::unlink(file.c_str());
+  if (session.stop_requested()) return;
+
+  if (at_low.reclaimed && at_high.reclaimed) {
+    session.derived("anon_share_gain", at_high.anon_share - at_low.anon_share, "ratio",
+                    fmt::format("anon_share.sw{} − anon_share.sw{}", high, low));
+  }
+  const bool swap = facts.has_swap() || swap_file;
+  model::ScanBalance model_low = balance_at(low, swap, lru),
+                     model_high = balance_at(high, swap, lru);
+  session.explain(
+      fmt::format("anon share of what was reclaimed: {:.3f} at swappiness {}, {:.3f} at {} (model, "
+                  "{}: {} → {:.3f}, {} → {:.3f} "
+                  "nominal; {} and {})",
+                  at_low.anon_share, low, at_high.anon_share, high, lru_name(lru), low,
+                  model_low.anon_share.value, high, model_high.anon_share.value,
+                  to_string(model_low.decision), to_string(model_high.decision)));
+}
+
+}  // namespace
+
+extern const Workload kReclaim{
+    "reclaim",
+    "Page cache and an anonymous working set compete in a memory cgroup at two swappiness values: "
+    "scan/steal, "
+    "swap, refaults, PSI, stalls, the anon share vs the model",
+    kParams,
+    unsupported,
+    invalid,
+    footprint,
+    predict,
+    run,
+};
+
+}  // namespace mmtune::workloads
