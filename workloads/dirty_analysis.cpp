@@ -14,9 +14,8 @@ double median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-bool paused(const WriteRecord& w, double free_ns_per_byte, const OnsetRule& rule) {
-  double took = double(w.end_ns - w.start_ns);
-  return took - free_ns_per_byte * double(w.bytes) >= rule.pause_ns;
+bool paused(const WriteRecord& w, const OnsetRule& rule) {
+  return double(w.slept_ns) >= rule.pause_ns;
 }
 
 }  // namespace
@@ -35,15 +34,15 @@ std::optional<double> dirty_at(std::span<const DirtySample> samples, int64_t t_n
 
 std::optional<ThrottleOnset> find_throttle_onset(std::span<const WriteRecord> records,
                                                  std::span<const DirtySample> samples,
-                                                 double free_ns_per_byte, const OnsetRule& rule) {
+                                                 const OnsetRule& rule) {
   for (size_t i = 0; i < records.size(); ++i) {
-    if (!paused(records[i], free_ns_per_byte, rule)) continue;
+    if (!paused(records[i], rule)) continue;
     size_t window = 0, slow = 0;
     for (size_t j = i;
          j < records.size() && double(records[j].start_ns - records[i].start_ns) <= rule.confirm_ns;
          ++j) {
       ++window;
-      slow += paused(records[j], free_ns_per_byte, rule);
+      slow += paused(records[j], rule);
     }
     if (2 * slow < window) continue;
     return ThrottleOnset{i, records[i].start_ns,
@@ -81,13 +80,8 @@ double peak_pages(std::span<const DirtySample> samples, int64_t from_ns, int64_t
   return peak;
 }
 
-double free_running_ns_per_byte(std::span<const WriteRecord> records, size_t count) {
-  std::vector<double> costs;
-  for (size_t i = 0; i < records.size() && i < count; ++i) {
-    if (records[i].bytes)
-      costs.push_back(double(records[i].end_ns - records[i].start_ns) / double(records[i].bytes));
-  }
-  return costs.empty() ? 0 : median(std::move(costs));
+int64_t slept_ns(int64_t wall_ns, int64_t ran_ns, int64_t waited_ns) {
+  return std::max<int64_t>(0, wall_ns - ran_ns - waited_ns);
 }
 
 }  // namespace mmtune::workloads

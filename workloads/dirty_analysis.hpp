@@ -17,21 +17,26 @@ struct DirtySample {
 // One write() call of one writer.
 struct WriteRecord {
   int64_t start_ns = 0, end_ns = 0;
+  int64_t slept_ns = 0;  // of that time, asleep: neither running nor waiting for a CPU
   uint32_t writer = 0;
   uint32_t bytes = 0;
 };
+
+// Time asleep during an interval: wall time minus time on a CPU and time runnable but waiting for
+// one (the first two fields of /proc/thread-self/schedstat). A busy host makes writes slow by
+// making them wait for a CPU; balance_dirty_pages makes them sleep.
+int64_t slept_ns(int64_t wall_ns, int64_t ran_ns, int64_t waited_ns);
 
 // nr_dirty + nr_writeback at t, linear between the two samples around it (the nearest sample
 // outside the series' span). nullopt for an empty series.
 std::optional<double> dirty_at(std::span<const DirtySample> samples, int64_t t_ns);
 
-// balance_dirty_pages() pauses a writer for at least a few milliseconds (it aims at about 10 ms and
-// skips pauses shorter than its minimum, adding them to the next one), while a free-running
-// buffered write of a block takes well under a millisecond per MiB. A write counts as paused when
-// it took pause_ns longer than the block's free-running time; a single slow write (a flusher
-// burst, a cold page) is no onset: the onset is the first paused write after which the writers
-// keep being paused — at least half of the writes that start within confirm_ns of it are paused
-// too.
+// balance_dirty_pages() pauses a writer by putting it to sleep, for a few milliseconds at a time
+// (it aims at about 10 ms and adds pauses shorter than its minimum to the next one), while a
+// free-running buffered write never sleeps that long. A write counts as paused when it slept at
+// least pause_ns; a single such write (a journal commit, a page under writeback) is no onset: the
+// onset is the first paused write after which the writers keep being paused — at least half of
+// the writes that start within confirm_ns of it are paused too.
 struct OnsetRule {
   double pause_ns = 4e6;
   double confirm_ns = 200e6;
@@ -43,11 +48,9 @@ struct ThrottleOnset {
   double dirty_pages = 0;  // nr_dirty + nr_writeback when it started
 };
 
-// records must be sorted by start_ns. free_ns_per_byte: the free-running cost of a write, per byte
-// (the median over the first writes, say); the pause is measured above it.
+// records must be sorted by start_ns.
 std::optional<ThrottleOnset> find_throttle_onset(std::span<const WriteRecord> records,
                                                  std::span<const DirtySample> samples,
-                                                 double free_ns_per_byte,
                                                  const OnsetRule& rule = {});
 
 // Where dirty + writeback settled: the median of the samples in [from_ns, to_ns] (pages); nullopt
@@ -68,8 +71,5 @@ std::optional<double> sustained_peak_pages(std::span<const DirtySample> samples,
 
 // The highest dirty + writeback in [from_ns, to_ns], pages (0 when there are no samples).
 double peak_pages(std::span<const DirtySample> samples, int64_t from_ns, int64_t to_ns);
-
-// Median ns per byte of the first `count` writes (the free-running cost).
-double free_running_ns_per_byte(std::span<const WriteRecord> records, size_t count);
 
 }  // namespace mmtune::workloads

@@ -267,6 +267,36 @@ void sleep_until(int64_t t_ns) {
   }
 }
 
+// Time on a CPU and time waiting for one, of the calling thread (/proc/thread-self/schedstat, in
+// ns; about 7 µs a read).
+class ThreadClock {
+ public:
+  struct Times {
+    int64_t ran_ns = 0, waited_ns = 0;
+  };
+  ThreadClock() : fd_(::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC)) {}
+  ~ThreadClock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ThreadClock(const ThreadClock&) = delete;
+  ThreadClock& operator=(const ThreadClock&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  Times read() const {
+    char text[128];
+    ssize_t n = fd_ >= 0 ? ::pread(fd_, text, sizeof text - 1, 0) : -1;
+    if (n <= 0) return {};
+    text[n] = 0;
+    char* end = nullptr;
+    Times t;
+    t.ran_ns = std::strtoll(text, &end, 10);
+    t.waited_ns = std::strtoll(end, nullptr, 10);
+    return t;
+  }
+
+ private:
+  int fd_;
+};
+
 struct BystanderSample {
   int64_t t_ns;
   int64_t took_ns;
@@ -353,22 +383,29 @@ Flood write_flood(Session& session, const Shape& s, int fd, double duration_s) {
       std::vector<char> buffer(s.block);
       for (size_t i = 0; i < buffer.size(); ++i)
         buffer[i] = static_cast<char>(i * 131 + uint64_t(w));
+      ThreadClock clock;  // this thread's own schedstat: opened here, in the thread
       ready.fetch_add(1);
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
       const int64_t deadline = flood.begin_ns + static_cast<int64_t>(duration_s * 1e9);
       off_t offset = static_cast<off_t>(uint64_t(w) * s.per_writer);
       for (uint64_t i = 0; i < writes_each && !stop.load(std::memory_order_relaxed); ++i) {
         buffer[0] = static_cast<char>(i);
+        const ThreadClock::Times before = clock.read();
         int64_t t0 = monotonic_ns();
         if (t0 > deadline) break;
         ssize_t n = ::pwrite(fd, buffer.data(), buffer.size(), offset);
         int64_t t1 = monotonic_ns();
+        const ThreadClock::Times after = clock.read();
         if (n != static_cast<ssize_t>(buffer.size())) {
           std::lock_guard lock(error_mutex);
           flood.error = n < 0 ? std::strerror(errno) : "short write";
           break;
         }
-        per_writer[size_t(w)].push_back({t0, t1, uint32_t(w), uint32_t(s.block)});
+        // Without schedstat the whole time counts as asleep (a busy host then looks throttled).
+        const int64_t slept = clock.ok() ? slept_ns(t1 - t0, after.ran_ns - before.ran_ns,
+                                                    after.waited_ns - before.waited_ns)
+                                         : t1 - t0;
+        per_writer[size_t(w)].push_back({t0, t1, slept, uint32_t(w), uint32_t(s.block)});
         written.fetch_add(s.block, std::memory_order_relaxed);
         offset += static_cast<off_t>(s.block);
       }
@@ -589,9 +626,7 @@ void run(Session& session) {
                    true);
   report_bystander(session, bystander, flood);
 
-  const double free_ns_per_byte = free_running_ns_per_byte(flood.writes, 16 * size_t(s.writers));
-  std::optional<ThrottleOnset> onset =
-      find_throttle_onset(flood.writes, flood.samples, free_ns_per_byte);
+  std::optional<ThrottleOnset> onset = find_throttle_onset(flood.writes, flood.samples);
   const double peak = peak_pages(flood.samples, flood.begin_ns, flood.end_ns) * page;
   session.measured("dirty_peak_bytes", peak, "bytes",
                    "highest /proc/vmstat nr_dirty + nr_writeback during the writes");
@@ -603,18 +638,17 @@ void run(Session& session) {
     size_t paused = 0;
     for (size_t i = onset->write_index; i < flood.writes.size(); ++i) {
       const WriteRecord& w = flood.writes[i];
-      paused += double(w.end_ns - w.start_ns) - free_ns_per_byte * w.bytes >= OnsetRule{}.pause_ns;
+      paused += double(w.slept_ns) >= OnsetRule{}.pause_ns;
     }
     session.derived("throttle_onset_bytes", onset_bytes, "bytes",
                     "nr_dirty + nr_writeback (2 ms samples, interpolated) when the first paused "
-                    "write began, after "
-                    "which at least half of the writes within 200 ms were paused (>= 4 ms above "
-                    "the free-running "
-                    "cost)");
+                    "write began, after which at least half of the writes within 200 ms were "
+                    "paused too (asleep >= 4 ms: wall time minus run and run-queue time from "
+                    "/proc/thread-self/schedstat)");
     session.derived("throttle_onset_s", double(onset->t_ns - flood.begin_ns) / 1e9, "s",
                     "start of that write, since the writers began");
     session.derived("paused_writes", double(paused), "writes",
-                    "writes from the onset on that took >= 4 ms extra");
+                    "writes from the onset on that slept >= 4 ms");
     uint64_t before_bytes = 0;
     for (size_t i = 0; i < onset->write_index; ++i) before_bytes += flood.writes[i].bytes;
     const double free_s = double(onset->t_ns - flood.begin_ns) / 1e9;
@@ -643,23 +677,27 @@ void run(Session& session) {
           "median of nr_dirty + nr_writeback over the last third of the throttled period");
     }
     if (plateau && settled) {
+      const bool at_limit = *plateau * page >= 0.9 * hard;
       session.explain(fmt::format(
           "writers ran free until dirty + writeback reached {} (model free-run ceiling (thresh + "
-          "bg)/2 = {}), then "
-          "balance_dirty_pages paused them; dirty + writeback levelled off at {} (model hard limit "
-          "{}: it is held "
-          "there while the writers' rate limit, dirty_ratelimit, exceeds what the device takes) "
-          "and was at {} over "
-          "the last third of the {:.1f} s of throttled writing (model setpoint {}: where it drifts "
-          "as the kernel "
-          "learns the device's bandwidth); throughput fell from {:.0f} to {:.1f} MiB/s",
+          "bg)/2 = {}), then balance_dirty_pages paused them; throughput fell from {:.0f} to "
+          "{:.1f} MiB/s",
           model::format_bytes(uint64_t(onset_bytes)), model::format_bytes(uint64_t(freerun)),
-          model::format_bytes(uint64_t(*plateau * page)), model::format_bytes(uint64_t(hard)),
-          model::format_bytes(uint64_t(*settled * page)), throttled_s,
-          model::format_bytes(limits.setpoint_pages * kPageBytes),
           free_s > 0 ? double(before_bytes) / double(kMiB) / free_s : 0.0,
           throttled_s > 0 ? double(flood.written - before_bytes) / double(kMiB) / throttled_s
                           : 0.0));
+      session.explain(fmt::format(
+          "dirty + writeback levelled off at {} ({} the model's hard limit of {}{}) and was at {} "
+          "over the last third of the {:.1f} s of throttled writing (model setpoint {}: where the "
+          "feedback loop settles once the rate it allows writers, dirty_ratelimit, matches the "
+          "device's bandwidth)",
+          model::format_bytes(uint64_t(*plateau * page)), at_limit ? "at" : "below",
+          model::format_bytes(uint64_t(hard)),
+          at_limit ? ": it is held there while dirty_ratelimit still exceeds what the device takes"
+                   : ": dirty_ratelimit had come down to the device's bandwidth before the level "
+                     "got there",
+          model::format_bytes(uint64_t(*settled * page)), throttled_s,
+          model::format_bytes(limits.setpoint_pages * kPageBytes)));
     }
   } else {
     session.explain(fmt::format(

@@ -318,6 +318,7 @@ uint64_t delta(const probes::Counters& before, const probes::Counters& after,
 struct PhaseOutcome {
   double anon_share = 0;
   bool reclaimed = false;
+  double file_refaults = 0;
 };
 
 PhaseOutcome run_phase(Session& session, Journal& journal, const probes::CgroupDir& parent,
@@ -381,7 +382,7 @@ PhaseOutcome run_phase(Session& session, Journal& journal, const probes::CgroupD
                    "events", "/proc/vmstat allocstall_* delta (global direct reclaim only)",
                    labels);
   host("workingset_refault_anon", "workingset_refault_anon", "pages");
-  host("workingset_refault_file", "workingset_refault_file", "pages");
+  const double file_refaults = host("workingset_refault_file", "workingset_refault_file", "pages");
   const std::string stat_file = cgroup.version() == 2 ? "memory.stat" : "memory.stat (v1)";
   for (std::string_view key :
        {"workingset_refault_anon", "workingset_refault_file", "pgscan_kswapd", "pgscan_direct",
@@ -406,6 +407,7 @@ PhaseOutcome run_phase(Session& session, Journal& journal, const probes::CgroupD
   }
   PhaseOutcome outcome;
   outcome.reclaimed = stolen > 0;
+  outcome.file_refaults = file_refaults;
   if (stolen > 0) {
     outcome.anon_share = steal_anon / stolen;
     session.derived("anon_share." + tag, outcome.anon_share, "ratio",
@@ -509,13 +511,28 @@ void run(Session& session) {
   const bool swap = facts.has_swap() || swap_file;
   model::ScanBalance model_low = balance_at(low, swap, lru),
                      model_high = balance_at(high, swap, lru);
-  session.explain(
-      fmt::format("anon share of what was reclaimed: {:.3f} at swappiness {}, {:.3f} at {} (model, "
-                  "{}: {} → {:.3f}, {} → {:.3f} "
-                  "nominal; {} and {})",
-                  at_low.anon_share, low, at_high.anon_share, high, lru_name(lru), low,
-                  model_low.anon_share.value, high, model_high.anon_share.value,
-                  to_string(model_low.decision), to_string(model_high.decision)));
+  std::string decisions = model_low.decision == model_high.decision
+                              ? std::string(to_string(model_low.decision))
+                              : fmt::format("{}, then {}", to_string(model_low.decision),
+                                            to_string(model_high.decision));
+  session.explain(fmt::format(
+      "anon share of what was reclaimed: {:.3f} at swappiness {}, {:.3f} at {}; model ({}, {}): "
+      "{:.3f} and {:.3f} at equal IO costs",
+      at_low.anon_share, low, at_high.anon_share, high, lru_name(lru), decisions,
+      model_low.anon_share.value, model_high.anon_share.value));
+  if (at_low.reclaimed && at_low.anon_share > model_low.anon_share.value + 0.05) {
+    session.explain(
+        fmt::format("at swappiness {} more anon went than the nominal {:.3f}: {:.0f} file refaults "
+                    "raised the page "
+                    "cache's IO cost, and get_scan_count weighs each list by the other's cost, so "
+                    "thrashing cache "
+                    "pushes reclaim towards anon at any swappiness above 0",
+                    low, model_low.anon_share.value, at_low.file_refaults));
+  }
+  session.note(
+      "reclaim in a memory cgroup (its limit) is not kswapd's and is not counted in the host's "
+      "pgscan_direct/pgsteal_direct, which count global reclaim only; pgscan_anon/file and "
+      "pgsteal_anon/file count all reclaim");
 }
 
 }  // namespace

@@ -61,9 +61,10 @@ class SlowDeviceTest : public testing::Test {
     if (!test::is_root()) GTEST_SKIP() << "needs root";
     if (auto why = slow_device_unsupported(probes::HostFs("/"))) GTEST_SKIP() << *why;
   }
-  // Throttling begins within 10 % of the free-run ceiling, dirty + writeback levels off within
-  // 10 % of the hard limit, and nothing is left.
-  void expect_model_holds(Params params) {
+  // Throttling begins within 10 % of the free-run ceiling; dirty + writeback levels off within
+  // 10 % of the hard limit (at_hard_limit), or anywhere between the setpoint and the limit; and
+  // nothing is left.
+  void expect_model_holds(Params params, bool at_hard_limit) {
     test::HostSettingsLock lock;
     test::TempDir dir;
     HostSnapshot before = snapshot_host();
@@ -71,7 +72,15 @@ class SlowDeviceTest : public testing::Test {
     Result r = run_tiny("dirty-flood", params);
     ASSERT_EQ(r.verdict.status, Status::ok) << r.verdict.reason;
     EXPECT_TRUE(agrees(r, "throttle_onset_bytes")) << testing::PrintToString(r.explanation);
-    EXPECT_TRUE(agrees(r, "dirty_plateau_bytes")) << testing::PrintToString(r.explanation);
+    if (at_hard_limit) {
+      EXPECT_TRUE(agrees(r, "dirty_plateau_bytes")) << testing::PrintToString(r.explanation);
+    } else {
+      const double plateau = value(r, "dirty_plateau_bytes");
+      EXPECT_GE(plateau, 0.9 * r.prediction_for("dirty_settled_bytes")->prediction.value)
+          << "at least the setpoint, less 10 %";
+      EXPECT_LE(plateau, 1.02 * r.prediction_for("dirty_plateau_bytes")->prediction.value)
+          << "never above the hard limit";
+    }
     EXPECT_TRUE(agrees(r, "dirty_threshold_bytes"));
     EXPECT_GT(value(r, "paused_writes"), 10);
     EXPECT_LT(value(r, "throttled_mib_per_s"), value(r, "free_running_mib_per_s") / 4);
@@ -82,14 +91,19 @@ class SlowDeviceTest : public testing::Test {
   }
 };
 
+// 256 MiB: the level is held at the hard limit for the whole run (4 of 4 runs here: -1 % to -5 %).
 TEST_F(SlowDeviceTest, BytesPair) {
   expect_model_holds(
-      {{"device-bps", "30MiB"}, {"dirty-bytes", "256MiB"}, {"dirty-background-bytes", "128MiB"}});
+      {{"device-bps", "30MiB"}, {"dirty-bytes", "256MiB"}, {"dirty-background-bytes", "128MiB"}},
+      true);
 }
 
+// 5 % of this host (about 1 GiB): the level reaches the hard limit in some runs and stays near the
+// setpoint in others, depending on the rate the kernel allows writers to start with (the loop
+// device's dirty_ratelimit, which outlives the run); the onset is at the free-run ceiling always.
 TEST_F(SlowDeviceTest, Ratios5And2) {
   expect_model_holds(
-      {{"device-bps", "30MiB"}, {"dirty-ratio", "5"}, {"dirty-background-ratio", "2"}});
+      {{"device-bps", "30MiB"}, {"dirty-ratio", "5"}, {"dirty-background-ratio", "2"}}, false);
 }
 
 // The time limit (a failed run) and Ctrl-C (an interrupted one) in the middle of throttled writing:

@@ -54,23 +54,25 @@ TEST(Latency, NearestRankPercentilesAndPowerOfTwoBuckets) {
 
 // ---- dirty-flood's analysis ----
 
-// A writer that runs free at 0.5 ms per MiB while dirty grows 2 MiB per ms, until dirty reaches
-// 48 MiB (at 24 ms); from then on every write is paused ~30 ms and dirty climbs to 60 MiB.
+// A writer that runs free (0.5 ms per MiB, never asleep) while dirty grows 2 MiB per ms until it
+// reaches 48 MiB (at 24 ms); from then on every write sleeps ~30 ms and dirty climbs to 60 MiB.
 struct MadeUpFlood {
   std::vector<WriteRecord> writes;
   std::vector<DirtySample> samples;
-  MadeUpFlood(bool outlier) {
+  explicit MadeUpFlood(bool outlier) {
     const uint64_t page = 4096, mib = 256;
     int64_t t = 0;
-    for (int i = 0; i < 400; ++i)
+    for (int i = 0; i < 400; ++i) {
       samples.push_back({i * 2 * kMs, uint64_t(std::min(i * 4, 60)) * mib, 0});
-    for (int i = 0; i < 48; ++i, t += kMs / 2) {
-      // One slow write among the free-running ones, as a flusher burst gives.
-      int64_t took = outlier && i == 10 ? 20 * kMs : kMs / 2;
-      writes.push_back({t, t + took, 0, uint32_t(mib * page)});
     }
-    for (int i = 0; i < 20; ++i, t += 31 * kMs)
-      writes.push_back({t, t + 30 * kMs, 0, uint32_t(mib * page)});
+    for (int i = 0; i < 48; ++i, t += kMs / 2) {
+      // One write that slept among the free-running ones, as a journal commit gives.
+      int64_t slept = outlier && i == 10 ? 20 * kMs : 0;
+      writes.push_back({t, t + kMs / 2 + slept, slept, 0, uint32_t(mib * page)});
+    }
+    for (int i = 0; i < 20; ++i, t += 31 * kMs) {
+      writes.push_back({t, t + 30 * kMs, 29 * kMs, 0, uint32_t(mib * page)});
+    }
   }
 };
 
@@ -86,9 +88,7 @@ TEST(DirtyAnalysis, OnsetIsTheFirstLastingPauseNotAnOutlier) {
   for (bool outlier : {false, true}) {
     SCOPED_TRACE(outlier);
     MadeUpFlood f(outlier);
-    double free_cost = free_running_ns_per_byte(f.writes, 16);
-    EXPECT_NEAR(free_cost, 0.5e6 / (1 << 20), 1e-9);
-    auto onset = find_throttle_onset(f.writes, f.samples, free_cost);
+    auto onset = find_throttle_onset(f.writes, f.samples);
     ASSERT_TRUE(onset);
     EXPECT_EQ(onset->write_index, 48u);
     EXPECT_NEAR(onset->dirty_pages, 48 * 256.0, 1)
@@ -96,11 +96,15 @@ TEST(DirtyAnalysis, OnsetIsTheFirstLastingPauseNotAnOutlier) {
   }
 }
 
-TEST(DirtyAnalysis, FreeRunningWritesHaveNoOnset) {
+TEST(DirtyAnalysis, SlowWritesThatDidNotSleepAreNoOnset) {
+  // A busy host: every write took 10 ms, waiting for a CPU, and none slept.
   std::vector<WriteRecord> writes;
-  for (int i = 0; i < 100; ++i) writes.push_back({i * kMs, i * kMs + kMs / 2, 0, 1 << 20});
-  writes[50].end_ns += 15 * kMs;  // one slow write is not throttling
-  EXPECT_EQ(find_throttle_onset(writes, {}, free_running_ns_per_byte(writes, 16)), std::nullopt);
+  for (int i = 0; i < 100; ++i) writes.push_back({i * 10 * kMs, (i + 1) * 10 * kMs, 0, 0, 1 << 20});
+  writes[50].slept_ns = 15 * kMs;  // one sleep is not throttling
+  EXPECT_EQ(find_throttle_onset(writes, {}), std::nullopt);
+  EXPECT_EQ(slept_ns(10 * kMs, 2 * kMs, 7 * kMs), 1 * kMs);
+  EXPECT_EQ(slept_ns(10 * kMs, 6 * kMs, 7 * kMs), 0)
+      << "never negative (the clocks are read apart)";
 }
 
 TEST(DirtyAnalysis, PlateauIsTheMedianOfTheWindow) {
