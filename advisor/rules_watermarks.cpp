@@ -157,8 +157,9 @@ Recommendation wsf_rule(const RuleContext& ctx, const Stalls& stalls) {
   const model::ZoneWatermarks& zone = ctx.now.zones[zi];
   const int64_t current = ctx.now.watermark_settings.watermark_scale_factor.value_or(10);
   rec.numbers.push_back(gap_prediction(ctx.now, zi));
-  rec.rationale.push_back(
-      fmt::format("{}: {}", zone_label(ctx.now, zi), ctx.now.bands[zi].why.text));
+  rec.rationale.push_back(zone_label(ctx.now, zi).find("node") == std::string::npos
+                              ? ctx.now.bands[zi].why.text
+                              : fmt::format("node {}, {}", zone.node, ctx.now.bands[zi].why.text));
   add_run_evidence(stalls, rec);
 
   std::optional<int64_t> target;

@@ -155,6 +155,8 @@ void print_text(const Io& io, const probes::HostFacts& facts, const model::HostM
   if (changes) {
     fmt::print(io.out, "\nwhat-if (nothing was changed on the host):\n");
     for (const std::string& effect : changes->side_effects) fmt::print(io.out, "  {}\n", effect);
+    if (changes->side_effects.empty())
+      fmt::print(io.out, "  no side effects beyond the values set\n");
   }
   const model::HostModel& words = what_if ? *what_if : now;
   fmt::print(io.out, "\nin plain words{}:\n", what_if ? " (what-if)" : "");

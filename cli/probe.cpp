@@ -61,6 +61,7 @@ class StopOnSignals {
     g_stop.store(&stop);
     struct sigaction action {};
     action.sa_handler = on_stop_signal;
+    action.sa_flags = SA_RESTART;  // a write to stdout is resumed; ppoll wakes by the eventfd anyway
     sigemptyset(&action.sa_mask);
     ::sigaction(SIGINT, &action, &old_int_);
     ::sigaction(SIGTERM, &action, &old_term_);

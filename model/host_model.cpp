@@ -20,8 +20,8 @@ namespace mmtune::model {
 namespace {
 
 bool thp_enabled(const probes::Settings& settings) {
-  auto enabled = settings.text("thp.enabled");
-  return enabled && (*enabled == "always" || *enabled == "madvise");
+  const std::string mode = pmd_thp_mode(settings);  // khugepaged runs for PMD THP only
+  return mode == "always" || mode == "madvise";
 }
 
 std::vector<std::string> plain_words(const HostModel& m) {
@@ -75,9 +75,14 @@ std::vector<std::string> plain_words(const HostModel& m) {
       configured == m.expected_min_free_kbytes.value
           ? fmt::format("min_free_kbytes {} kB is what the kernel computes itself ({})",
                         m.watermark_settings.min_free_kbytes, m.expected_min_free_kbytes.why.text)
-          : fmt::format("min_free_kbytes {} kB differs from the {} kB the kernel computes itself: "
+      : m.agreement
+          ? fmt::format("min_free_kbytes {} kB differs from the {} kB the kernel computes itself: "
                         "set with sysctl, or memory changed since",
-                        m.watermark_settings.min_free_kbytes, m.expected_min_free_kbytes.value));
+                        m.watermark_settings.min_free_kbytes, m.expected_min_free_kbytes.value)
+          : fmt::format(
+                "min_free_kbytes {} kB (the kernel's own choice for this memory and THP mode "
+                "would be {} kB)",
+                m.watermark_settings.min_free_kbytes, m.expected_min_free_kbytes.value));
   return lines;
 }
 
@@ -137,6 +142,8 @@ HostModel model_host(const probes::HostFacts& facts, const probes::Settings& set
 HostModel model_host(const probes::HostFacts& facts) {
   HostModel m = model_host(facts, facts.settings);
   m.agreement = compare_with_kernel(m.zones, facts.zones, facts.vmstat);
+  // Again: with the agreement known, the min_free_kbytes line speaks of this host's own value.
+  m.summary = plain_words(m);
   return m;
 }
 

@@ -84,6 +84,12 @@ std::string_view to_string(ThpOutcome outcome) {
   return "?";
 }
 
+std::string pmd_thp_mode(const probes::Settings& settings) {
+  auto per_size = settings.text("thp.hugepages-2048kB.enabled");
+  if (per_size && *per_size != "inherit") return std::string(*per_size);
+  return std::string(settings.text("thp.enabled").value_or("absent"));
+}
+
 uint64_t free_huge_blocks(const std::vector<probes::BuddyZone>& buddyinfo) {
   uint64_t blocks = 0;
   for (const probes::BuddyZone& zone : buddyinfo) {
@@ -108,7 +114,7 @@ ThpPrediction predict_thp(const ThpShape& shape, const probes::Settings& setting
          shape.touched_fraction);
   }
   ThpPrediction out;
-  const std::string enabled(settings.text("thp.enabled").value_or("absent"));
+  const std::string enabled = pmd_thp_mode(settings);
   const std::string defrag(settings.text("thp.defrag").value_or("never"));
   const int64_t max_ptes_none = settings.integer("thp.khugepaged.max_ptes_none").value_or(511);
   out.huge_ranges = aligned_huge_ranges(shape.start_offset, shape.region_bytes);

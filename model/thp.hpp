@@ -41,6 +41,11 @@ struct ThpPrediction {
   Explanation why;                        // the eligibility and defrag reasoning
 };
 
+// The mode that governs PMD-size (2 MiB) THP: thp.hugepages-2048kB.enabled (6.8+ mTHP control) unless
+// it is absent or "inherit", else thp.enabled; "absent" when the kernel has no THP. Mirrors
+// hugepage_pmd_enabled / the per-order masks in mm/huge_memory.c.
+std::string pmd_thp_mode(const probes::Settings& settings);
+
 // Free order ≥ 9 blocks across zones, in 2 MiB units (an order-10 block counts 2). The DMA zone is
 // left out: its lowmem_reserve keeps user allocations away.
 uint64_t free_huge_blocks(const std::vector<probes::BuddyZone>& buddyinfo);

@@ -307,8 +307,8 @@ TEST(Numa, LatencySensitiveTurnsBalancingOffOnTwoNodesOnly) {
             nullptr);
   probes::HostFacts f = make_facts(64, 2);
   f.settings.values["vm.zone_reclaim_mode"] = "1";
-  const Recommendation& zrm =
-      rec(advise(f, load_profile("database"), nullptr), "vm.zone_reclaim_mode");
+  const Advice with_zone_reclaim = advise(f, load_profile("database"), nullptr);
+  const Recommendation& zrm = rec(with_zone_reclaim, "vm.zone_reclaim_mode");
   EXPECT_TRUE(zrm.change);
   EXPECT_DOUBLE_EQ(zrm.numbers[0].value, 2.1);
 }

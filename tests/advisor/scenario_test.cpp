@@ -50,7 +50,7 @@ TEST(Scenario, QuickOfGeneralIsBoundedHere) {
   EXPECT_LE(seconds, 60);
   ASSERT_EQ(plan.steps[0].step.workload, "demand-paging");
   EXPECT_EQ(plan.steps[0].params[0],
-            (std::pair<std::string, std::string>{"size", "818MiB"}));  // 0.05 × 16 GiB
+            (std::pair<std::string, std::string>{"size", "512MiB"}));  // 0.05 × 16 GiB, capped
 }
 
 TEST(Scenario, UnknownScenarioListsTheOnesThereAre) {

@@ -46,8 +46,9 @@ size_t journals_in(const fs::path& dir) {
 TEST(List, ShowsEveryWorkloadWithParameters) {
   CliResult r = run_mmtune({"list"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string out = "\n" + r.out;
   for (const char* name : {"demand-paging", "cow-fork", "thp", "false-sharing"}) {
-    EXPECT_NE(r.out.find(std::string("\n") + name + "  "), std::string::npos) << name;
+    EXPECT_NE(out.find(std::string("\n") + name + "  "), std::string::npos) << name;
   }
   EXPECT_NE(r.out.find("--size"), std::string::npos);
   EXPECT_NE(r.out.find("512MiB"), std::string::npos);
@@ -133,12 +134,18 @@ std::vector<pid_t> children_of(pid_t pid) {
   return pids;
 }
 
-// Alive and not a zombie waiting for init to reap it.
+// Some thread of the process is alive (a zombie thread-group leader can outlive its last thread
+// for a moment, and a zombie waiting for init to reap it runs nothing).
 bool running(pid_t pid) {
-  std::string stat = slurp(fmt::format("/proc/{}/stat", pid));
-  if (stat.empty()) return false;
-  size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(fmt::format("/proc/{}/task", pid), ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string stat = slurp(it->path() / "stat");
+    size_t paren = stat.rfind(')');
+    if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z')
+      return true;
+  }
+  return false;
 }
 
 template <typename Predicate>
