@@ -27,8 +27,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
-mkdir -p /dev/shm /tmp/mmtune-out /scratch /root
+mkdir -p /dev/shm /tmp/mmtune-out /scratch /root /var/lib /sys/fs/cgroup
 mount -t tmpfs tmpfs /dev/shm
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
 echo "mmtune-matrix: $(uname -r) reached /init after $(cut -d' ' -f1 /proc/uptime) s"
 )sh";
   for (const std::string& path : plan.insmod_paths) {
@@ -40,7 +41,9 @@ while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 mount -t ext4 /dev/vda /scratch || echo "mmtune-matrix: mounting /dev/vda on /scratch failed"
 )sh";
   }
-  script += "cd /scratch\nexport TMPDIR=/scratch\n";
+  // /var/tmp (the workloads' default directory for files that need a real filesystem) is the
+  // scratch disk too: the initramfs itself is a tmpfs, without O_DIRECT.
+  script += "ln -s /scratch /var/tmp\ncd /scratch\nexport TMPDIR=/scratch\n";
   if (!plan.library_dirs.empty()) {
     script += fmt::format("export LD_LIBRARY_PATH={}\n", fmt::join(plan.library_dirs, ":"));
   }

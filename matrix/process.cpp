@@ -19,7 +19,8 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+// Internal linkage: no clash with the other signal handlers linked into mmtune.
+void on_interrupt(int) { g_interrupted.store(true); }
 
 struct SavedHandlers {
   struct sigaction interrupt, terminate;

@@ -11,7 +11,8 @@
 namespace mmtune::matrix {
 namespace {
 
-constexpr size_t kMaxCell = 44;
+constexpr size_t kCellWidth = 40;
+constexpr size_t kCellLines = 4;
 
 std::string format_number(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15)
@@ -28,8 +29,10 @@ std::string scalar_text(const nlohmann::json& value) {
 }
 
 std::string with_unit(const nlohmann::json& entry) {
-  std::string text = scalar_text(entry.value("value", nlohmann::json()));
   std::string unit = entry.value("unit", "");
+  const nlohmann::json value = entry.value("value", nlohmann::json());
+  if (unit == "bool" && value.is_number()) return value.get<double>() != 0 ? "yes" : "no";
+  std::string text = scalar_text(value);
   return unit.empty() ? text : text + " " + unit;
 }
 
@@ -40,6 +43,13 @@ void add_result_rows(const nlohmann::json& result, const std::string& prefix,
     std::string text = verdict.value("status", "?");
     if (std::string reason = verdict.value("reason", ""); !reason.empty()) text += ": " + reason;
     rows.emplace_back(prefix + "verdict", text);
+  }
+  // A workload states its conclusion in an explanation line that starts "finding: ".
+  if (result.contains("explanation") && result["explanation"].is_array()) {
+    for (const nlohmann::json& line : result["explanation"]) {
+      std::string text = line.is_string() ? line.get<std::string>() : "";
+      if (text.starts_with("finding: ")) rows.emplace_back(prefix + "finding", text.substr(9));
+    }
   }
   if (result.contains("measurements")) {
     for (const nlohmann::json& m : result["measurements"])
@@ -54,12 +64,32 @@ void add_result_rows(const nlohmann::json& result, const std::string& prefix,
   }
 }
 
-std::string clip(std::string text) {
+size_t display_width(std::string_view text);
+
+// A cell's text in lines of at most kCellWidth characters, broken at spaces; at most kCellLines
+// lines (the JSON has everything).
+std::vector<std::string> wrap(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');
-  if (text.size() <= kMaxCell) return text;
-  size_t cut = kMaxCell - 1;
-  while (cut > 0 && (uint8_t(text[cut]) & 0xC0) == 0x80) --cut;  // never split a UTF-8 character
-  return text.substr(0, cut) + "…";
+  std::vector<std::string> lines;
+  std::string line;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    std::string word = text.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && display_width(line) + 1 + display_width(word) > kCellWidth) {
+      lines.push_back(line);
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  if (lines.size() > kCellLines) {
+    lines.resize(kCellLines);
+    lines.back() += " …";
+  }
+  return lines;
 }
 
 size_t display_width(std::string_view text) {
@@ -165,14 +195,14 @@ nlohmann::json matrix_json(const MatrixResult& result) {
 }
 
 std::string render_table(const MatrixResult& result) {
-  // Rows in first-seen order; a cell per kernel.
+  // Rows in first-seen order; a cell (possibly several lines) per kernel.
   std::vector<std::string> row_names;
-  std::map<std::string, std::vector<std::string>> cells;
+  std::map<std::string, std::vector<std::vector<std::string>>> cells;
   size_t columns = result.runs.size();
   auto set = [&](const std::string& row, size_t column, std::string value) {
-    auto [it, added] = cells.try_emplace(row, std::vector<std::string>(columns, ""));
+    auto [it, added] = cells.try_emplace(row, std::vector<std::vector<std::string>>(columns, {""}));
     if (added) row_names.push_back(row);
-    it->second[column] = clip(std::move(value));
+    it->second[column] = wrap(std::move(value));
   };
   for (size_t c = 0; c < columns; ++c) {
     const KernelRun& run = result.runs[c];
@@ -193,21 +223,30 @@ std::string render_table(const MatrixResult& result) {
   }
   std::vector<size_t> widths(columns + 1, 0);
   widths[0] = 6;
-  for (const std::string& row : row_names)
-    widths[0] = std::max(widths[0], display_width(clip(row)));
+  for (const std::string& row : row_names) widths[0] = std::max(widths[0], display_width(row));
   for (size_t c = 0; c < columns; ++c) {
     widths[c + 1] = display_width(result.runs[c].label);
-    for (const std::string& row : row_names)
-      widths[c + 1] = std::max(widths[c + 1], display_width(cells[row][c]));
+    for (const std::string& row : row_names) {
+      for (const std::string& line : cells[row][c])
+        widths[c + 1] = std::max(widths[c + 1], display_width(line));
+    }
   }
   std::string table = pad("", widths[0]);
   for (size_t c = 0; c < columns; ++c) table += "  " + pad(result.runs[c].label, widths[c + 1]);
+  while (table.ends_with(' ')) table.pop_back();
   table += "\n";
   for (const std::string& row : row_names) {
-    std::string line = pad(clip(row), widths[0]);
-    for (size_t c = 0; c < columns; ++c) line += "  " + pad(cells[row][c], widths[c + 1]);
-    while (line.ends_with(' ')) line.pop_back();
-    table += line + "\n";
+    size_t lines = 1;
+    for (size_t c = 0; c < columns; ++c) lines = std::max(lines, cells[row][c].size());
+    for (size_t l = 0; l < lines; ++l) {
+      std::string line = pad(l == 0 ? row : "", widths[0]);
+      for (size_t c = 0; c < columns; ++c) {
+        const std::vector<std::string>& cell = cells[row][c];
+        line += "  " + pad(l < cell.size() ? cell[l] : "", widths[c + 1]);
+      }
+      while (line.ends_with(' ')) line.pop_back();
+      table += line + "\n";
+    }
   }
   for (const KernelRun& run : result.runs) {
     if (!run.problem.empty()) table += fmt::format("\n{}: {}\n", run.label, run.problem);

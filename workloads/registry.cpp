@@ -7,11 +7,13 @@ namespace mmtune::workloads {
 // One file each (workloads/<name>.cpp). A table of addresses of extern const objects: no
 // static-initialisation order to get wrong, and nothing the linker could drop.
 extern const Workload kDemandPaging, kCowFork, kThp, kFalseSharing;
+extern const Workload kDioForkRace, kNumaMisplacement;
 extern const Workload kDirtyFlood, kReclaim, kOom;
 
 namespace {
-constexpr const Workload* kAll[] = {&kDemandPaging, &kCowFork, &kThp,   &kFalseSharing,
-                                    &kDirtyFlood,   &kReclaim, &kOom};
+constexpr const Workload* kAll[] = {&kDemandPaging, &kCowFork,      &kDioForkRace,
+                                    &kThp,          &kFalseSharing, &kNumaMisplacement,
+                                    &kDirtyFlood,   &kReclaim,      &kOom};
 }  // namespace
 
 std::span<const Workload* const> all_workloads() { return kAll; }
