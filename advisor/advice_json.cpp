@@ -1,7 +1,10 @@
 #include "advisor/advice_json.hpp"
 
+#include <cmath>
+
 #include "advisor/sources.hpp"
 #include "model/json.hpp"
+#include "probes/error.hpp"
 
 namespace mmtune::advisor {
 namespace {
@@ -83,6 +86,81 @@ json advice_to_json(const Advice& advice) {
           {"runs", runs},
           {"recommendations", recommendations},
           {"notes", advice.notes}};
+}
+
+namespace {
+
+template <typename T>
+std::optional<T> optional_from(const json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
+  return j[key].get<T>();
+}
+
+double number_or_nan(const json& j) { return j.is_number() ? j.get<double>() : std::nan(""); }
+
+}  // namespace
+
+Advice advice_from_json(const json& j) {
+  if (!j.is_object() || j.value("schema", "") != kAdviceSchema)
+    fail(ErrorKind::bad_input, "not a {} document", kAdviceSchema);
+  try {
+    Advice advice;
+    const json& profile = j.at("profile");
+    advice.profile = profile.value("name", "");
+    advice.profile_file = profile.value("file", "");
+    advice.profile_summary = profile.value("summary", "");
+    const json& h = j.at("host");
+    advice.host.kernel = h.value("kernel", "");
+    advice.host.cpus = h.value("cpus", 0);
+    advice.host.mem_total_bytes = h.value("mem_total_bytes", uint64_t{0});
+    advice.host.mem_available_bytes = optional_from<uint64_t>(h, "mem_available_bytes");
+    advice.host.swap_total_bytes = h.value("swap_total_bytes", uint64_t{0});
+    advice.host.swap_devices = h.value("swap_devices", std::vector<std::string>{});
+    advice.host.numa_nodes = h.value("numa_nodes", size_t{0});
+    advice.host.mglru = h.value("mglru", false);
+    advice.host.cgroup_version = h.value("cgroup_version", 0);
+    advice.host.thp_enabled = optional_from<std::string>(h, "thp_enabled");
+    advice.host.thp_defrag = optional_from<std::string>(h, "thp_defrag");
+    advice.scenario = optional_from<std::string>(j, "scenario");
+    for (const json& run : j.value("runs", json::array())) {
+      advice.runs.push_back({run.value("step", ""), run.value("workload", ""),
+                             run.value("status", ""), run.value("reason", ""),
+                             run.value("wall_s", 0.0)});
+    }
+    for (const json& r : j.value("recommendations", json::array())) {
+      Recommendation rec;
+      rec.knob = r.at("knob").get<std::string>();
+      rec.current = optional_from<std::string>(r, "current");
+      rec.recommended = r.value("recommended", "");
+      rec.change = r.value("action", "keep") == "set";
+      const std::string confidence = r.value("confidence", "medium");
+      for (Confidence c : {Confidence::low, Confidence::medium, Confidence::high}) {
+        if (to_string(c) == confidence) rec.confidence = c;
+      }
+      rec.summary = r.value("summary", "");
+      rec.rationale = r.value("rationale", std::vector<std::string>{});
+      for (const json& p : r.value("numbers", json::array())) {
+        rec.numbers.push_back({p.value("name", ""),
+                               number_or_nan(p.value("value", json())),
+                               p.value("unit", ""),
+                               {p.value("rule", ""), p.value("kernel_function", ""),
+                                p.value("text", "")}});
+      }
+      for (const json& e : r.value("evidence", json::array())) {
+        rec.evidence.push_back({e.value("run", ""), e.value("workload", ""),
+                                e.value("measurement", ""), number_or_nan(e.value("value", json())),
+                                e.value("unit", ""), e.value("counter", "")});
+      }
+      rec.evidence_missing = optional_from<std::string>(r, "evidence_missing");
+      for (const json& s : r.value("sources", json::array()))
+        rec.sources.push_back(s.is_string() ? s.get<std::string>() : s.value("id", ""));
+      advice.recommendations.push_back(std::move(rec));
+    }
+    advice.notes = j.value("notes", std::vector<std::string>{});
+    return advice;
+  } catch (const json::exception& e) {
+    fail(ErrorKind::bad_input, "{}: {}", kAdviceSchema, e.what());
+  }
 }
 
 }  // namespace mmtune::advisor

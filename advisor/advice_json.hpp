@@ -29,5 +29,8 @@ namespace mmtune::advisor {
 inline constexpr std::string_view kAdviceSchema = "mmtune.advice/1";
 
 nlohmann::json advice_to_json(const Advice& advice);
+// The inverse, for reports of a saved advice (sources stay ids; their titles come from this
+// build's table). Throws Error{bad_input} when j is not a "mmtune.advice/1" document.
+Advice advice_from_json(const nlohmann::json& j);
 
 }  // namespace mmtune::advisor

@@ -13,6 +13,9 @@ namespace mmtune::advisor {
 std::string render_text(const Advice& advice);
 // The whole report; with run, also the scenario's steps, bounds and what each measured.
 std::string render_markdown(const Advice& advice, const ScenarioRun* run = nullptr);
+// Its advice part alone (the table, each recommendation's reasoning, model numbers, measurements
+// and sources, how to apply and revert, notes), for reports that show the host and runs their way.
+std::string render_markdown_advice(const Advice& advice);
 // A file for /etc/sysctl.d (`sysctl -p FILE` reads it): one "name = value" line per sysctl that
 // changes, each after a comment with the old value and the reason. THP is not a sysctl: its
 // changes appear as comments saying how to make them.

@@ -69,6 +69,8 @@ std::string run_section(const ScenarioRun& run) {
                        workloads::status_name(v.status),
                        v.reason.empty() ? "" : ": " + cell(v.reason), step.result.wall_s);
   }
+  if (!run.notes.empty()) out += "\n";
+  for (const std::string& note : run.notes) out += fmt::format("- note: {}\n", note);
   for (const StepOutcome& step : run.steps) {
     if (step.result.explanation.empty() && step.result.notes.empty()) continue;
     out += fmt::format("\n**{}** ({}):\n\n", step.id, step.workload);
@@ -127,7 +129,12 @@ std::string render_markdown(const Advice& advice, const ScenarioRun* run) {
         "the profile. "
         "`mmtune tune` adds measurements from this host.\n\n";
   }
-  out += "## Advice\n\n| knob | now | recommended | confidence | why |\n|---|---|---|---|---|\n";
+  return out + render_markdown_advice(advice);
+}
+
+std::string render_markdown_advice(const Advice& advice) {
+  std::string out =
+      "## Advice\n\n| knob | now | recommended | confidence | why |\n|---|---|---|---|---|\n";
   for (const Recommendation& r : advice.recommendations) {
     out += fmt::format("| `{}` | {} | {} | {} | {} |\n", r.knob, cell(r.current.value_or("absent")),
                        r.change ? "**" + cell(r.recommended) + "**" : std::string("keep"),

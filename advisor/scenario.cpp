@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "model/prediction.hpp"
 #include "probes/error.hpp"
 #include "probes/facts_json.hpp"
 #include "workloads/params.hpp"
@@ -125,6 +126,10 @@ ScenarioRun run_scenario(const ScenarioPlan& plan, const ScenarioOptions& option
                    return text;
                  }());
     }
+    if (options.progress) {
+      options.progress->begin(fmt::format("[{}/{}] {}", index, plan.steps.size(), step.step.id),
+                              step.step.time_limit_s);
+    }
     workloads::RunOptions run_options;
     run_options.params = step.params;
     run_options.time_limit_s = step.step.time_limit_s;
@@ -133,12 +138,34 @@ ScenarioRun run_scenario(const ScenarioPlan& plan, const ScenarioOptions& option
     run_options.sample_interval_s = options.sample_interval_s;
     run_options.state_dir = options.state_dir;
     run_options.log = options.log;
-    StepOutcome outcome{step.step.id, step.step.workload, step.params,
-                        workloads::execute(step.plan, run_options)};
+    StepOutcome outcome{step.step.id, step.step.workload, step.params, {}};
+    try {
+      outcome.result = workloads::execute(step.plan, run_options);
+    } catch (const Error& e) {
+      // No memory cgroup here (not root, or a v2 controller not delegated to us): run the step
+      // without one, bounded by the size cap alone — plan_run checks the footprint against it.
+      if (e.kind() != ErrorKind::unsupported || !run_options.memory_limit_bytes) throw;
+      run_options.memory_limit_bytes.reset();
+      run.notes.push_back(
+          fmt::format("{}: no memory cgroup ({}); bounded by the size cap of {} alone",
+                      step.step.id, e.what(), model::format_bytes(plan.memory_budget_bytes)));
+      if (options.log) fmt::print(options.log, "mmtune: {}\n", run.notes.back());
+      try {
+        const workloads::RunPlan uncapped =
+            workloads::plan_run(step.step.workload, run_options, plan.facts);
+        outcome.result = workloads::execute(uncapped, run_options);
+      } catch (const Error& again) {
+        if (again.kind() != ErrorKind::bad_input && again.kind() != ErrorKind::unsupported) throw;
+        outcome.result.workload = step.step.workload;
+        outcome.result.host = plan.facts;
+        outcome.result.verdict = {workloads::Status::skipped, again.what(), false};
+      }
+    }
     if (const workloads::Measurement* peak =
             find_measurement(outcome.result, "cgroup_peak_bytes")) {
       run.peak_cgroup_bytes = std::max(run.peak_cgroup_bytes.value_or(0), uint64_t(peak->value));
     }
+    if (options.progress) options.progress->end();
     if (options.log) {
       const workloads::Verdict& v = outcome.result.verdict;
       fmt::print(options.log, "mmtune: [{}/{}] {}: {}{}{} in {:.1f} s\n", index, plan.steps.size(),
@@ -183,7 +210,8 @@ json scenario_to_json(const ScenarioRun& run) {
       {"wall_s", run.wall_s},
       {"peak_cgroup_bytes", run.peak_cgroup_bytes ? json(*run.peak_cgroup_bytes) : json(nullptr)},
       {"peak_child_rss_bytes", run.peak_child_rss_bytes},
-      {"interrupted", run.interrupted}};
+      {"interrupted", run.interrupted},
+      {"notes", run.notes}};
 }
 
 ScenarioRun scenario_from_json(const json& j) {
@@ -215,6 +243,7 @@ ScenarioRun scenario_from_json(const json& j) {
       run.peak_cgroup_bytes = j.at("peak_cgroup_bytes").get<uint64_t>();
     run.peak_child_rss_bytes = j.at("peak_child_rss_bytes").get<uint64_t>();
     run.interrupted = j.at("interrupted").get<bool>();
+    run.notes = j.value("notes", std::vector<std::string>{});
     return run;
   } catch (const json::exception& e) {
     fail(ErrorKind::bad_input, "{}: {}", kScenarioSchema, e.what());

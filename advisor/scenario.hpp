@@ -7,9 +7,15 @@
 //   ScenarioPlan plan = plan_scenario(profile, "quick", facts);  // every input error first (exit
 //   2) ScenarioRun run = run_scenario(plan, options);               // never leaves anything behind
 //
-// JSON schema "mmtune.scenario/1" (scenario_to_json): the profile and scenario, the host facts
-// before the run, the bounds, every step with its resolved parameters and its full result
-// ("mmtune.result/1"), and the peak memory seen. The CI check (issue 5) and the reports read it.
+// JSON schema "mmtune.scenario/1" (scenario_to_json); the CI check and the reports read it, so keys
+// are stable (new keys may be added within version 1):
+//   { "schema": "mmtune.scenario/1", "profile": "general", "profile_file": "profiles/general.json",
+//     "scenario": "quick", "host": {mmtune.host/1, before the run},
+//     "bounds": {"time_budget_s", "memory_budget_bytes", "memory_cgroup"},
+//     "steps": [{"id", "workload", "params": {"size": "1GiB", …}, "result": {mmtune.result/1}}],
+//     "wall_s", "peak_cgroup_bytes": bytes | null, "peak_child_rss_bytes", "interrupted",
+//     "notes": ["…"] }
+// `mmtune tune` writes {"schema": "mmtune.tune/1", "advice": {mmtune.advice/1}, "scenario": {…}}.
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -20,6 +26,7 @@
 #include <vector>
 
 #include "advisor/profile.hpp"
+#include "advisor/progress.hpp"
 #include "probes/facts.hpp"
 #include "workloads/result.hpp"
 #include "workloads/runner.hpp"
@@ -65,6 +72,7 @@ struct ScenarioRun {
   std::optional<uint64_t> peak_cgroup_bytes;  // max over steps of the cgroup's peak usage
   uint64_t peak_child_rss_bytes = 0;          // getrusage(RUSAGE_CHILDREN) ru_maxrss
   bool interrupted = false;
+  std::vector<std::string> notes;  // how the run deviated from the plan (a step without a cgroup)
 
   const StepOutcome* find_step(std::string_view id) const;
   // The first step of that workload whose verdict is ok; nullptr if none.
@@ -85,6 +93,7 @@ struct ScenarioOptions {
   std::FILE* log = nullptr;  // progress lines (a terminal's stderr); nullptr: quiet
   std::filesystem::path state_dir = workloads::default_state_dir();
   double sample_interval_s = 0.1;
+  Progress* progress = nullptr;  // a terminal's status line: each step begins and ends in it
 };
 
 // Runs the steps in order. A step that cannot run here is skipped with its reason; an interruption

@@ -13,6 +13,12 @@ constexpr Command kCommands[] = {
     {"scenario", "Run a profile's scenario: its workloads, bounded in time and memory", attach_scenario},
     {"advise", "Recommendations for a profile: current, recommended, why, evidence, source", attach_advise},
     {"tune", "The main job: a quick scenario, then the advice and a report", attach_tune},
+    {"report", "Render a run, scenario, tune or advice JSON as HTML with plots, or Markdown", attach_report},
+    {"sweep", "One workload under several knob settings, each applied temporarily", attach_sweep},
+    {"baseline", "CI: record the host fingerprint and a CI scenario's metrics", attach_baseline},
+    {"check", "CI: compare with a baseline (drift, correctness, regressions); TAP, JUnit", attach_check},
+    {"apply", "Apply advice or a sysctl.d file through the journal (--yes); it stays", attach_apply},
+    {"restore", "Undo what killed runs left (and, with --applied, what apply applied)", attach_restore},
     {"matrix", "The same command on other kernels under QEMU, side by side", attach_matrix},
 };
 

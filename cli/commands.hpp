@@ -44,5 +44,11 @@ Action attach_run(CLI::App& sub, const Globals& globals);
 Action attach_scenario(CLI::App& sub, const Globals& globals);
 Action attach_advise(CLI::App& sub, const Globals& globals);
 Action attach_tune(CLI::App& sub, const Globals& globals);
+Action attach_report(CLI::App& sub, const Globals& globals);
+Action attach_sweep(CLI::App& sub, const Globals& globals);
+Action attach_baseline(CLI::App& sub, const Globals& globals);
+Action attach_check(CLI::App& sub, const Globals& globals);
+Action attach_apply(CLI::App& sub, const Globals& globals);
+Action attach_restore(CLI::App& sub, const Globals& globals);
 
 }  // namespace mmtune::cli

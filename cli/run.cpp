@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "advisor/progress.hpp"
 #include "cli/commands.hpp"
 #include "model/prediction.hpp"
 #include "probes/error.hpp"
@@ -177,11 +178,15 @@ Action attach_run(CLI::App& sub, const Globals& globals) {
     }
     options.force = args->force;
     if (!args->state_dir.empty()) options.state_dir = args->state_dir;
-    options.log = io.err;
+    // Nothing predicts how long a workload takes: a terminal sees the elapsed time and the limit.
+    advisor::Progress status(io.err);
+    options.log = status.log();
 
     probes::HostFacts facts = probes::read_host_facts(globals.host_fs());
     workloads::RunPlan plan = workloads::plan_run(args->workload, options, facts);
+    status.begin(fmt::format("{} (time limit {:g} s)", args->workload, options.time_limit_s), 0);
     workloads::Result result = workloads::execute(plan, options);
+    status.end();
     print_summary(args->json == "-" ? io.err : io.out, result);
     if (!args->json.empty()) write_json(args->json, result, io.out);
     if (result.verdict.interrupted)

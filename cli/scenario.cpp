@@ -90,8 +90,10 @@ int run_scenario_command(const ScenarioOptions& options, const Globals& globals,
     fail(ErrorKind::unsupported,
          "--root {}: workloads run on this host only (use --plan to see the steps)", globals.root);
   }
+  advisor::Progress status(io.err, plan.scenario.time_budget_s);
   advisor::ScenarioOptions run_options;
-  run_options.log = ::isatty(::fileno(io.err)) ? io.err : nullptr;
+  run_options.log = ::isatty(::fileno(io.err)) ? status.log() : nullptr;
+  run_options.progress = &status;
   const advisor::ScenarioRun run = advisor::run_scenario(plan, run_options);
   const nlohmann::json j = advisor::scenario_to_json(run);
   if (options.json) {

@@ -1,6 +1,6 @@
 // `mmtune tune`: the main job. Gathers the host facts, runs the profile's quick scenario (bounded
-// in time and memory), prints the advice, and writes a Markdown report and a JSON file with
-// everything behind it:
+// in time and memory), prints the advice, and writes a Markdown report, the HTML report with plots
+// (advisor/report_html.hpp) and a JSON file with everything behind it:
 //   {"schema": "mmtune.tune/1", "advice": {mmtune.advice/1}, "scenario": {mmtune.scenario/1}}
 // Progress goes to stderr when it is a terminal; in a pipe the command is silent but for its
 // output.
@@ -15,6 +15,8 @@
 #include "advisor/advice_json.hpp"
 #include "advisor/profile.hpp"
 #include "advisor/render.hpp"
+#include "advisor/report_document.hpp"
+#include "advisor/report_html.hpp"
 #include "advisor/scenario.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_files.hpp"
@@ -52,6 +54,8 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
       check_output_file("-o", dir / fmt::format("mmtune-tune-{}.md", profile.name));
   const OutputFile data =
       check_output_file("-o", dir / fmt::format("mmtune-tune-{}.json", profile.name));
+  const OutputFile page =
+      check_output_file("-o", dir / fmt::format("mmtune-tune-{}.html", profile.name));
 
   const bool progress = ::isatty(::fileno(io.err));
   const probes::HostFacts facts = probes::read_host_facts(fs);
@@ -63,8 +67,10 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
                profile.name, plan.steps.size(), plan.scenario.time_budget_s,
                model::format_bytes(plan.memory_budget_bytes), plan.scenario.memory_fraction * 100);
   }
+  advisor::Progress status(io.err, plan.scenario.time_budget_s);
   advisor::ScenarioOptions run_options;
-  run_options.log = progress ? io.err : nullptr;
+  run_options.log = progress ? status.log() : nullptr;
+  run_options.progress = &status;
   const advisor::ScenarioRun run = advisor::run_scenario(plan, run_options);
   const advisor::Advice advice = advisor::advise(facts, profile, &run);
 
@@ -81,8 +87,11 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
                                      {"advice", advice_json},
                                      {"scenario", advisor::scenario_to_json(run)}};
   write_output_file(data, everything.dump(2) + "\n");
-  fmt::print(io.err, "mmtune: report written to {} and everything behind it to {} ({:.1f} s)\n",
-             report.path.string(), data.path.string(), run.wall_s);
+  const advisor::ReportInput input{std::string(kTuneSchema), run.facts, std::nullopt, run, advice};
+  write_output_file(page, advisor::render_report_html(advisor::build_report(input)));
+  fmt::print(io.err,
+             "mmtune: report written to {} and {}, everything behind it to {} ({:.1f} s)\n",
+             report.path.string(), page.path.string(), data.path.string(), run.wall_s);
   if (run.interrupted)
     fail(ErrorKind::interrupted, "tune stopped early; the report covers the steps that ran");
   return 0;
@@ -98,7 +107,7 @@ Action attach_tune(CLI::App& sub, const Globals& globals) {
       ->type_name("NAME|FILE")
       ->capture_default_str();
   sub.add_option("-o,--output-dir", options->output_dir,
-                 "Directory for the report (mmtune-tune-PROFILE.md) and its data "
+                 "Directory for the report (mmtune-tune-PROFILE.md and .html) and its data "
                  "(mmtune-tune-PROFILE.json)")
       ->type_name("DIR")
       ->capture_default_str();

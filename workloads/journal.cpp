@@ -103,13 +103,14 @@ bool write_line(int fd, const json& line) {
 struct ParsedJournal {
   std::string root = "/";
   std::vector<JournalEntry> pending;  // oldest first
+  std::vector<JournalEntry> kept;     // kept and not undone since, oldest first
 };
 
 // A torn last line (a crash mid-write) or an unknown kind is skipped: what can be read is undone.
 ParsedJournal parse_journal(const std::string& text) {
   ParsedJournal parsed;
   std::vector<JournalEntry> entries;
-  std::vector<uint64_t> undone;
+  std::vector<uint64_t> undone, kept;
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -122,6 +123,8 @@ ParsedJournal parse_journal(const std::string& text) {
       parsed.root = line.value("root", "/");
     } else if (line.contains("undone") && line["undone"].is_number_unsigned()) {
       undone.push_back(line["undone"].get<uint64_t>());
+    } else if (line.contains("kept") && line["kept"].is_number_unsigned()) {
+      kept.push_back(line["kept"].get<uint64_t>());
     } else if (line.contains("id") && line["id"].is_number_unsigned()) {
       auto kind = kind_from_name(line.value("kind", ""));
       if (!kind) continue;
@@ -136,10 +139,12 @@ ParsedJournal parse_journal(const std::string& text) {
       entries.push_back(std::move(entry));
     }
   }
+  auto contains = [](const std::vector<uint64_t>& ids, uint64_t id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
   for (JournalEntry& entry : entries) {
-    if (std::find(undone.begin(), undone.end(), entry.id) == undone.end()) {
-      parsed.pending.push_back(std::move(entry));
-    }
+    if (contains(undone, entry.id)) continue;
+    (contains(kept, entry.id) ? parsed.kept : parsed.pending).push_back(std::move(entry));
   }
   return parsed;
 }
@@ -328,6 +333,32 @@ std::vector<UndoOutcome> undo_pending(const probes::HostFs& host, int fd,
   return outcomes;
 }
 
+// True when the process exists and is not a zombie (/proc/PID/stat state).
+bool process_running(int pid) {
+  if (pid <= 0) return false;
+  auto stat = probes::HostFs("/").read(fmt::format("proc/{}/stat", pid));
+  if (!stat) return false;
+  size_t paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
+}
+
+// Takes the journal's lock if its owner is gone. The lock is shared with the owner's forked
+// workload, whose threads may still be exiting for a moment after the owner was killed (a
+// zombie thread-group leader can outlive its last thread by milliseconds): when the owner no
+// longer runs, wait up to two seconds for them.
+bool lock_if_owner_gone(int fd) {
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+  std::string text = read_fd(fd);
+  json header = json::parse(text.substr(0, text.find('\n')), nullptr, false);
+  int owner = header.is_object() ? header.value("pid", 0) : 0;
+  if (process_running(owner)) return false;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string_view change_kind_name(ChangeKind kind) {
@@ -367,7 +398,10 @@ Journal::Journal(probes::HostFs host, fs::path state_dir)
     : fs_(std::move(host)), owner_pid_(::getpid()) {
   std::error_code ec;
   fs::create_directories(state_dir, ec);
-  auto now_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+  // Wall-clock nanoseconds: restore_kept() orders journals of different processes by them.
+  auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
   file_ = state_dir / fmt::format("journal-{}-{}.jsonl", owner_pid_, now_ns);
   fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
   if (fd_ < 0) {
@@ -396,7 +430,8 @@ Journal::~Journal() {
   // A forked workload inherits a copy of this object; only the owner undoes and removes.
   if (::getpid() == owner_pid_) {
     undo_all();
-    if (pending().empty()) ::unlink(file_.c_str());
+    ParsedJournal left = parse_journal(read_fd(fd_));
+    if (left.pending.empty() && left.kept.empty()) ::unlink(file_.c_str());
   }
   ::close(fd_);
 }
@@ -498,6 +533,12 @@ void Journal::track_mount(const fs::path& target) {
 
 std::vector<JournalEntry> Journal::pending() const { return parse_journal(read_fd(fd_)).pending; }
 
+std::vector<JournalEntry> Journal::keep_all() {
+  std::vector<JournalEntry> entries = pending();
+  for (const JournalEntry& entry : entries) write_line(fd_, json{{"kept", entry.id}});
+  return entries;
+}
+
 std::vector<UndoOutcome> Journal::undo_all() {
   try {
     return undo_pending(fs_, fd_, pending());
@@ -506,22 +547,35 @@ std::vector<UndoOutcome> Journal::undo_all() {
   }
 }
 
-std::vector<UndoOutcome> restore_leftovers(const fs::path& state_dir) {
-  std::vector<UndoOutcome> outcomes;
+namespace {
+
+// The journal files in state_dir, newest first: by the creation time in their names
+// (journal-<pid>-<nanoseconds>.jsonl), a later run's changes sitting on top of an earlier one's.
+std::vector<fs::path> journal_files(const fs::path& state_dir) {
+  std::vector<std::pair<uint64_t, fs::path>> files;
   std::error_code ec;
-  std::vector<fs::path> files;
   for (auto it = fs::directory_iterator(state_dir, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (name.starts_with("journal-") && name.ends_with(".jsonl")) files.push_back(it->path());
+    if (!name.starts_with("journal-") || !name.ends_with(".jsonl")) continue;
+    std::string stem = name.substr(0, name.size() - 6);
+    uint64_t created = std::strtoull(stem.c_str() + stem.rfind('-') + 1, nullptr, 10);
+    files.emplace_back(created, it->path());
   }
-  std::sort(files.begin(), files.end());
-  // Newer journals first: a later run's changes sit on top of an earlier one's.
-  std::reverse(files.begin(), files.end());
-  for (const fs::path& file : files) {
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a > b; });
+  std::vector<fs::path> paths;
+  for (auto& [created, path] : files) paths.push_back(std::move(path));
+  return paths;
+}
+
+// Calls visit(fd, parsed) for every journal in state_dir whose owner has ended (its lock is free),
+// newest first, holding that lock; then removes the file if nothing is left to undo in it.
+template <typename Visit>
+void for_each_ended_journal(const fs::path& state_dir, Visit visit) {
+  for (const fs::path& file : journal_files(state_dir)) {
     int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd < 0) continue;
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // its owner is alive
+    if (!lock_if_owner_gone(fd)) {  // its owner is alive
       ::close(fd);
       continue;
     }
@@ -534,15 +588,41 @@ std::vector<UndoOutcome> restore_leftovers(const fs::path& state_dir) {
       continue;
     }
     try {
-      ParsedJournal parsed = parse_journal(read_fd(fd));
-      auto undone = undo_pending(probes::HostFs(parsed.root), fd, parsed.pending);
-      outcomes.insert(outcomes.end(), undone.begin(), undone.end());
-      if (parse_journal(read_fd(fd)).pending.empty()) ::unlink(file.c_str());
+      visit(fd, parse_journal(read_fd(fd)));
+      ParsedJournal left = parse_journal(read_fd(fd));
+      if (left.pending.empty() && left.kept.empty()) ::unlink(file.c_str());
     } catch (const std::exception&) {
       // Leave the file for `mmtune restore` to report.
     }
     ::close(fd);
   }
+}
+
+}  // namespace
+
+std::vector<UndoOutcome> restore_leftovers(const fs::path& state_dir) {
+  std::vector<UndoOutcome> outcomes;
+  for_each_ended_journal(state_dir, [&](int fd, const ParsedJournal& parsed) {
+    auto undone = undo_pending(probes::HostFs(parsed.root), fd, parsed.pending);
+    outcomes.insert(outcomes.end(), undone.begin(), undone.end());
+  });
+  return outcomes;
+}
+
+std::vector<JournalEntry> kept_changes(const fs::path& state_dir) {
+  std::vector<JournalEntry> kept;
+  for_each_ended_journal(state_dir, [&](int, const ParsedJournal& parsed) {
+    kept.insert(kept.begin(), parsed.kept.begin(), parsed.kept.end());
+  });
+  return kept;
+}
+
+std::vector<UndoOutcome> restore_kept(const fs::path& state_dir) {
+  std::vector<UndoOutcome> outcomes;
+  for_each_ended_journal(state_dir, [&](int fd, const ParsedJournal& parsed) {
+    auto undone = undo_pending(probes::HostFs(parsed.root), fd, parsed.kept);
+    outcomes.insert(outcomes.end(), undone.begin(), undone.end());
+  });
   return outcomes;
 }
 

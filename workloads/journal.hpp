@@ -15,7 +15,7 @@
 // and the kernel drops it when the process dies, however it dies. So restore_leftovers() never
 // touches the journal of a process that is still running, and a recycled pid cannot fool it.
 //
-// Files: <state_dir>/journal-<pid>-<nanoseconds>.jsonl, one JSON object per line:
+// Files: <state_dir>/journal-<pid>-<wall-clock ns>.jsonl, one JSON object per line:
 //   {"schema":"mmtune.journal/1","pid":123,"root":"/","started_at":"…Z"}      header
 //   {"id":1,"kind":"setting","path":"proc/sys/vm/swappiness","old":"60","new":"10"}
 //   {"id":2,"kind":"dirty_pair","path":"proc/sys/vm/dirty_bytes","old":"0","new":"536870912",
@@ -24,6 +24,7 @@
 //   {"id":4,"kind":"io_limit","path":"sys/fs/cgroup/blkio/blkio.throttle.write_bps_device",
 //    "old":"7:0 0","new":"7:0 31457280"}                                      old: lifts it
 //   {"undone":2}                                                               done marker
+//   {"kept":1}                               settled without undo: `mmtune apply` made it to stay
 // Paths of settings and cgroups are relative to the HostFs root recorded in the header (so tests
 // run on a fake tree); temp files, swap files, loop devices and mounts are absolute.
 //
@@ -33,6 +34,11 @@
 //
 // Someone else's later change wins: undo writes the old value back only while the file still
 // holds what the journal wrote; otherwise it leaves the file alone and says so.
+//
+// Kept entries: `mmtune apply` means its changes to stay. keep_all() marks every pending entry
+// kept: neither the destructor nor restore_leftovers() undoes it, and the file stays (its owner
+// gone, its lock free) as the record of what was applied, so restore_kept() can take it back on
+// request (`mmtune restore --applied`), newest first, with the same rule as any undo.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -123,7 +129,11 @@ class Journal {
   // the truth: entries a forked workload appended are included. Never throws.
   std::vector<UndoOutcome> undo_all();
 
-  // Entries not yet undone, oldest first, read back from the file.
+  // Marks every pending entry kept (see above) and returns them, oldest first: they stay changed
+  // when this journal ends. Never throws after the first mark is written.
+  std::vector<JournalEntry> keep_all();
+
+  // Entries not yet undone (nor kept), oldest first, read back from the file.
   std::vector<JournalEntry> pending() const;
   const std::filesystem::path& file() const { return file_; }
   const probes::HostFs& fs() const { return fs_; }
@@ -145,6 +155,12 @@ class Journal {
 // state directory means there is nothing to do. Never throws; the outcomes say what happened.
 std::vector<UndoOutcome> restore_leftovers(
     const std::filesystem::path& state_dir = default_state_dir());
+
+// Kept entries (see keep_all) of journals whose owners have ended, oldest first.
+std::vector<JournalEntry> kept_changes(const std::filesystem::path& state_dir = default_state_dir());
+// Undoes the kept entries of those journals, newest first across journals (by creation time),
+// and removes a journal file once nothing in it is left to undo. Never throws.
+std::vector<UndoOutcome> restore_kept(const std::filesystem::path& state_dir = default_state_dir());
 
 std::string_view change_kind_name(ChangeKind kind);
 

@@ -408,6 +408,16 @@ Result execute(const RunPlan& plan, const RunOptions& options) {
   // subtree_control; v1 nests freely).
   std::string cgroup;
   if (options.memory_limit_bytes) {
+    // cgroup v2 gives a child cgroup memory.max only where the parent enables the controller for
+    // its children; turning that on would change the host's cgroup tree, so it is a precondition.
+    if (plan.facts.cgroup.version == 2 &&
+        fs.read(plan.facts.cgroup.dir + "/cgroup.subtree_control").value_or("").find("memory") ==
+            std::string::npos) {
+      fail(ErrorKind::unsupported,
+           "--memory-limit: the memory controller is not enabled for child cgroups of /{} "
+           "(cgroup.subtree_control)",
+           plan.facts.cgroup.dir);
+    }
     static std::atomic<int> counter{0};
     cgroup = fmt::format("{}/mmtune-{}-{}", plan.facts.cgroup.dir, ::getpid(), counter++);
     journal.create_cgroup(cgroup);

@@ -21,6 +21,8 @@
 //      interruption), the comparisons of predictions with measurements, and the undo of
 //      everything in the journal.
 // SIGINT/SIGTERM handlers are installed only for the duration of execute() and only set a flag.
+// Call execute() from a thread that outlives the run: PR_SET_PDEATHSIG fires when the thread that
+// forked exits, not only the process.
 #include <cstdio>
 #include <filesystem>
 #include <optional>

@@ -29,7 +29,7 @@ namespace mmtune::workloads {
 namespace {
 
 constexpr Param kParams[] = {
-    {"size", ParamKind::size, "bytes", "512MiB",
+    {"size", ParamKind::size, "bytes", "1GiB",
      "size of each of the two regions (a multiple of 2MiB)", 4 * 1024 * 1024},
     {"access", ParamKind::choice, "choice", "page",
      "page: one chase node per 4 KiB page (TLB reach); line: one per cache line (DRAM latency too)",

@@ -1,0 +1,34 @@
+#pragma once
+// What `mmtune report` reads: any JSON document mmtune writes, recognised by its "schema" and read
+// back with that document's own reader (workloads::result_from_json, scenario_from_json,
+// advice_from_json, host_facts_from_json), so every saved file renders without this code knowing
+// its layout twice.
+//   mmtune.result/1     one workload run (`mmtune run --json`)
+//   mmtune.scenario/1   a profile's scenario (`mmtune scenario -o`)
+//   mmtune.tune/1       advice + the scenario behind it (`mmtune tune`)
+//   mmtune.advice/1     advice alone (`mmtune advise --json`)
+//   mmtune.host/1       host facts alone (`mmtune host --json`)
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "advisor/advice.hpp"
+#include "advisor/scenario.hpp"
+#include "probes/facts.hpp"
+#include "workloads/result.hpp"
+
+namespace mmtune::advisor {
+
+struct ReportInput {
+  std::string schema;  // as read: "mmtune.tune/1"
+  std::optional<probes::HostFacts> host;  // the host the document describes (before any run)
+  std::optional<workloads::Result> result;  // a single run
+  std::optional<ScenarioRun> scenario;
+  std::optional<Advice> advice;
+};
+
+// Throws Error{bad_input} when text is not JSON, has no schema this build reads, or does not match
+// its schema; the message names the schema (the caller adds the file name).
+ReportInput read_report_input(std::string_view text);
+
+}  // namespace mmtune::advisor

@@ -1,0 +1,112 @@
+// `mmtune apply FILE`: applies an advice JSON or a sysctl.d file through the journal. Without
+// --yes it only shows what would change. Exit: 0 applied (or shown), 2 bad input or a value the
+// kernel rejected (everything already changed is restored), 3 the knobs cannot be written here.
+#include "advisor/apply.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "advisor/change_file.hpp"
+#include "advisor/interrupt.hpp"
+#include "cli/commands.hpp"
+#include "probes/error.hpp"
+#include "workloads/journal.hpp"
+
+namespace mmtune::cli {
+namespace {
+
+struct ApplyArgs {
+  std::string file;
+  bool yes = false;
+  bool persist = false;
+  std::string sysctl_file = std::string(advisor::kDefaultPersistFile);
+  std::string state_dir;
+};
+
+constexpr const char* kFooter = R"(
+Without --yes nothing changes: the table shows each knob's current and requested value.
+With --yes every change goes through the journal of host changes (the old value is written and
+fsync'd to the state directory before the knob is), in file order. If the kernel rejects a value,
+the apply stops and restores what it had already changed, newest first (exit 2): all or nothing.
+A run killed half-way is undone by the next mmtune run or by `mmtune restore`.
+
+Applied values stay: once all are written the journal marks them kept, so they are not undone when
+mmtune exits, and its file stays in the state directory as the record of what was applied.
+`mmtune restore --applied` takes them back, newest first; a knob someone changed since is left
+alone. --persist also writes a sysctl.d file (default /etc/sysctl.d/90-mmtune.conf, never a file
+mmtune did not write) so the values survive a reboot; `mmtune restore --applied` removes it too.
+THP knobs are not sysctls: they are applied, but only a boot parameter or tuned can persist them.)";
+
+void print_plan(const advisor::ApplyPlan& plan, const std::string& file, bool dry_run,
+                std::FILE* out) {
+  size_t changing = 0, width = 4;
+  for (const advisor::PlannedChange& change : plan.changes) {
+    changing += change.changes;
+    width = std::max(width, change.request.knob.size());
+  }
+  fmt::print(out, "{}: {} setting(s), {} to change{}\n", file, plan.changes.size(), changing,
+             dry_run ? " (nothing changed: --yes applies them)" : "");
+  for (const advisor::PlannedChange& change : plan.changes) {
+    fmt::print(out, "  {:<{}}  {} → {}{}\n", change.request.knob, width,
+               change.current.value_or("absent"), change.request.value,
+               change.changes ? "" : "  (already set)");
+  }
+  if (dry_run && plan.persist_file)
+    fmt::print(out, "--persist would also write {}\n", plan.persist_file->string());
+  for (const std::string& note : plan.notes) fmt::print(out, "note: {}\n", note);
+}
+
+}  // namespace
+
+Action attach_apply(CLI::App& sub, const Globals& globals) {
+  auto args = std::make_shared<ApplyArgs>();
+  sub.add_option("file", args->file, "An advice JSON (mmtune advise --json) or a sysctl.d file")
+      ->required();
+  sub.add_flag("-y,--yes", args->yes, "Apply; without it only show what would change");
+  sub.add_flag("--persist", args->persist, "Also write a sysctl.d file so the values survive a reboot");
+  sub.add_option("--sysctl-file", args->sysctl_file,
+                 "The sysctl.d file --persist writes (default /etc/sysctl.d/90-mmtune.conf)")
+      ->type_name("FILE");
+  sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
+      ->type_name("DIR");
+  sub.footer(kFooter);
+  return [args, &globals](const Io& io) {
+    const probes::HostFs fs = globals.host_fs();
+    const std::filesystem::path state_dir =
+        args->state_dir.empty() ? workloads::default_state_dir() : std::filesystem::path(args->state_dir);
+    std::optional<std::filesystem::path> persist;
+    if (args->persist) persist = std::filesystem::absolute(args->sysctl_file);
+    const advisor::ApplyPlan plan =
+        advisor::plan_apply(advisor::read_change_file(args->file), fs, persist);
+    print_plan(plan, args->file, !args->yes, io.out);
+    if (!args->yes) return 0;
+    for (const advisor::PlannedChange& change : plan.changes) {
+      if (change.changes && ::access(fs.path(change.path).c_str(), W_OK) != 0) {
+        fail(ErrorKind::unsupported, "{}: {} cannot be written here (changing it needs root)",
+             change.request.knob, fs.path(change.path).string());
+      }
+    }
+
+    advisor::InterruptGuard guard;
+    for (const workloads::UndoOutcome& outcome : workloads::restore_leftovers(state_dir))
+      fmt::print(io.err, "mmtune: restored what an earlier, killed run left: {}\n", outcome.message);
+    workloads::Journal journal(fs, state_dir);
+    const std::vector<advisor::AppliedChange> applied = advisor::apply_plan(plan, journal);
+    if (advisor::InterruptGuard::signal_received() != 0)
+      fail(ErrorKind::interrupted, "apply stopped; what it had changed was restored");
+    advisor::keep_applied(plan, journal);
+    fmt::print(io.out, "applied {} change(s) through the journal {}:\n", applied.size(),
+               journal.file().string());
+    for (const advisor::AppliedChange& change : applied)
+      fmt::print(io.out, "  {}: {} → {}\n", change.knob, change.old_value, change.new_value);
+    if (plan.persist_file) fmt::print(io.out, "persisted in {}\n", plan.persist_file->string());
+    fmt::print(io.out, "they stay; `mmtune restore --applied{}` takes them back\n",
+               args->state_dir.empty() ? "" : " --state-dir " + args->state_dir);
+    return 0;
+  };
+}
+
+}  // namespace mmtune::cli

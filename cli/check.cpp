@@ -1,0 +1,103 @@
+// `mmtune check --baseline FILE [--junit FILE] [--json FILE]`: re-runs the baseline's CI scenario
+// here and compares: configuration drift, correctness, performance. TAP 13 on stdout ending with
+// "N passed, N failed, N skipped"; progress on stderr. Exit: 0 all passed, 1 any failed, 2 bad
+// input, 3 nothing could run here, 130 interrupted (the reports cover what finished).
+#include "advisor/check.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "advisor/baseline.hpp"
+#include "advisor/report_junit.hpp"
+#include "advisor/report_tap.hpp"
+#include "cli/commands.hpp"
+#include "cli/output_files.hpp"
+#include "probes/error.hpp"
+#include "workloads/params.hpp"
+
+namespace mmtune::cli {
+namespace {
+
+struct CheckArgs {
+  std::string baseline;
+  int repeat = 0;  // 0: as many as the baseline has
+  std::string junit;
+  std::string json;
+  std::string state_dir;
+  std::string interval = "100ms";
+};
+
+constexpr const char* kFooter = R"(
+Three kinds of test, in this order:
+  drift        every fingerprint setting that differs from the baseline fails, named
+               (vm.dirty_ratio, thp.enabled, kernel.release, config.CONFIG_LRU_GEN, …)
+  correctness  a step that failed in any repeat, any data lost in dio-fork-race, an oom step whose
+               controller did not survive: always a failure
+  performance  a metric fails only when it is worse than the baseline significantly (Mann-Whitney
+               U, one-sided, alpha 0.05, 5+ samples each side) AND by more than the profile's
+               tolerance (max of tolerance × baseline median and the absolute margin). Worse beyond
+               the tolerance but not significant is reported as noisy and passes.
+A step this host cannot run, or a metric with too few samples, is "ok … # SKIP reason".)";
+
+std::string hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "unknown";
+  return name;
+}
+
+}  // namespace
+
+Action attach_check(CLI::App& sub, const Globals& globals) {
+  auto args = std::make_shared<CheckArgs>();
+  sub.add_option("--baseline", args->baseline, "The file `mmtune baseline` wrote")
+      ->required()
+      ->type_name("FILE");
+  sub.add_option("--repeat", args->repeat,
+                 "Repeats of the scenario, at least 5 (default: as many as the baseline)");
+  sub.add_option("--junit", args->junit, "Also write JUnit XML to FILE")->type_name("FILE");
+  sub.add_option("--json", args->json, "Also write the whole comparison as JSON to FILE")
+      ->type_name("FILE");
+  sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
+      ->type_name("DIR");
+  sub.add_option("--interval", args->interval, "Host sampling interval (default 100ms)")
+      ->type_name("DURATION");
+  sub.footer(kFooter);
+  return [args, &globals](const Io& io) {
+    if (globals.root != "/")
+      fail(ErrorKind::bad_input, "--root: a check runs workloads on the live host");
+    std::optional<OutputFile> junit, json;
+    if (!args->junit.empty()) junit = check_output_file("--junit", args->junit);
+    if (!args->json.empty()) json = check_output_file("--json", args->json);
+    auto interval = workloads::parse_duration(args->interval);
+    if (!interval || *interval < 0.001)
+      fail(ErrorKind::bad_input, "--interval: \"{}\" must be at least 1ms", args->interval);
+    const advisor::Baseline baseline = advisor::read_baseline(args->baseline);
+    const int repeats = args->repeat == 0 ? std::max(baseline.repeats, advisor::kMinRepeats)
+                                          : args->repeat;
+    if (repeats < advisor::kMinRepeats || repeats > 100) {
+      fail(ErrorKind::bad_input, "--repeat: {} must be between {} and 100", repeats,
+           advisor::kMinRepeats);
+    }
+
+    advisor::ScenarioOptions options;
+    options.log = io.err;
+    options.sample_interval_s = *interval;
+    if (!args->state_dir.empty()) options.state_dir = args->state_dir;
+    const advisor::CheckReport report =
+        advisor::run_check(baseline, args->baseline, repeats, options, globals.host_fs());
+
+    fmt::print(io.out, "{}", advisor::render_tap(report));
+    std::fflush(io.out);
+    if (junit) write_output_file(*junit, advisor::render_junit(report, hostname()));
+    if (json) write_output_file(*json, advisor::check_to_json(report).dump(2) + "\n");
+    if (report.interrupted)
+      fail(ErrorKind::interrupted, "check stopped; everything it changed was restored");
+    return advisor::check_exit_code(report);
+  };
+}
+
+}  // namespace mmtune::cli

@@ -1,0 +1,156 @@
+// `mmtune sweep WORKLOAD --knob NAME=V1,V2,… [--knob …] --repeat N [--PARAM VALUE …]`: the workload
+// under every combination of the knob values, each applied temporarily through the journal; a
+// table of the key metrics per setting (median, spread, significant differences), --json for all
+// of it (mmtune.sweep/1). Exit: 0 done, 2 bad input (nothing changed), 3 cannot run here, 130
+// interrupted (everything restored).
+#include "advisor/sweep.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/output_files.hpp"
+#include "probes/error.hpp"
+#include "probes/readers.hpp"
+#include "workloads/params.hpp"
+
+namespace mmtune::cli {
+namespace {
+
+struct SweepArgs {
+  std::string workload;
+  std::vector<std::string> knobs;
+  int repeat = 5;
+  std::string settle = "0s";
+  std::vector<std::string> metrics;
+  std::string json;
+  std::string time_limit = "5m";
+  std::string memory_limit;
+  std::string interval = "100ms";
+  std::string state_dir;
+  bool force = false;
+};
+
+constexpr const char* kFooter = R"(
+Workload parameters follow as --PARAM VALUE (see `mmtune list`). Every combination of the --knob
+values is one setting; the repeats are interleaved (repeat 1 of every setting, then repeat 2, …),
+and before each run the setting is written through the journal and undone after it, so the host
+is back to its own values between runs and after the sweep, also after SIGINT/SIGTERM (exit 130)
+or a crash (`mmtune restore`).
+
+Significance: each setting is compared with the first by the Mann-Whitney U test, two-sided,
+alpha 0.05, and marked * only when the medians also differ by at least 5 %. With fewer than 4
+repeats no difference can reach p < 0.05.)";
+
+std::vector<std::pair<std::string, std::string>> workload_params(
+    const std::vector<std::string>& extras) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (size_t i = 0; i < extras.size(); ++i) {
+    std::string_view word = extras[i];
+    if (!word.starts_with("--") || word.size() == 2)
+      fail(ErrorKind::bad_input, "unexpected argument \"{}\"", word);
+    word.remove_prefix(2);
+    if (size_t eq = word.find('='); eq != std::string_view::npos) {
+      params.emplace_back(std::string(word.substr(0, eq)), std::string(word.substr(eq + 1)));
+      continue;
+    }
+    if (i + 1 >= extras.size()) fail(ErrorKind::bad_input, "--{}: needs a value", word);
+    params.emplace_back(std::string(word), extras[++i]);
+  }
+  return params;
+}
+
+double duration_option(const std::string& option, const std::string& text, double min_s) {
+  auto seconds = workloads::parse_duration(text);
+  if (!seconds || *seconds < min_s)
+    fail(ErrorKind::bad_input, "{}: \"{}\" must be a duration of at least {}", option, text,
+         workloads::format_duration(min_s));
+  return *seconds;
+}
+
+}  // namespace
+
+Action attach_sweep(CLI::App& sub, const Globals& globals) {
+  auto args = std::make_shared<SweepArgs>();
+  sub.add_option("workload", args->workload, "The workload (see `mmtune list`)")->required();
+  sub.add_option("--knob", args->knobs, "NAME=V1,V2,…: a knob and the values to sweep (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("NAME=VALUES");
+  sub.add_option("--repeat", args->repeat, "Runs per setting (default 5)");
+  sub.add_option("--settle", args->settle,
+                 "Wait this long after setting a combination, before the run (default 0s)")
+      ->type_name("DURATION");
+  sub.add_option("--metric", args->metrics,
+                 "A measurement to show (NAME, or PREFIX*; repeatable; default: the workload's key "
+                 "metrics)")
+      ->allow_extra_args(false)
+      ->type_name("NAME");
+  sub.add_option("--json", args->json, "Write all the data as JSON to FILE (- for stdout)")
+      ->type_name("FILE");
+  sub.add_option("--time-limit", args->time_limit, "Stop a run after this long (default 5m)")
+      ->type_name("DURATION");
+  sub.add_option("--memory-limit", args->memory_limit,
+                 "Run each repeat inside a new memory cgroup with this limit")
+      ->type_name("SIZE");
+  sub.add_option("--interval", args->interval, "Host sampling interval (default 100ms)")
+      ->type_name("DURATION");
+  sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
+      ->type_name("DIR");
+  sub.add_flag("--force", args->force, "Lift the size cap (a fraction of MemAvailable)");
+  sub.allow_extras();
+  sub.fallthrough(false);
+  sub.footer(kFooter);
+  return [args, &sub, &globals](const Io& io) {
+    if (globals.root != "/") {
+      fail(ErrorKind::bad_input,
+           "--root: a sweep runs on the live host; --root only reads a recorded one");
+    }
+    // Every input first: nothing changes before all of it is known to be good.
+    advisor::SweepOptions options;
+    options.workload = args->workload;
+    for (const std::string& knob : args->knobs)
+      options.knobs.push_back(advisor::parse_knob_sweep(knob));
+    options.repeat = args->repeat;
+    options.settle_s = duration_option("--settle", args->settle, 0);
+    options.metrics = args->metrics;
+    options.run.params = workload_params(sub.remaining());
+    options.run.time_limit_s = duration_option("--time-limit", args->time_limit, 0.001);
+    options.run.sample_interval_s = duration_option("--interval", args->interval, 0.001);
+    if (!args->memory_limit.empty()) {
+      auto bytes = workloads::parse_size(args->memory_limit);
+      if (!bytes || *bytes < (4u << 20)) {
+        fail(ErrorKind::bad_input, "--memory-limit: \"{}\" must be a size of at least 4MiB",
+             args->memory_limit);
+      }
+      options.run.memory_limit_bytes = *bytes;
+    }
+    options.run.force = args->force;
+    if (!args->state_dir.empty()) options.run.state_dir = args->state_dir;
+    options.run.log = io.err;
+    std::optional<OutputFile> json_file;
+    if (!args->json.empty() && args->json != "-") json_file = check_output_file("--json", args->json);
+
+    const probes::HostFs fs = globals.host_fs();
+    const probes::HostFacts facts = probes::read_host_facts(fs);
+    const advisor::SweepPlan plan = advisor::plan_sweep(options, facts, fs);
+    const advisor::SweepResult result = advisor::run_sweep(plan);
+
+    fmt::print(args->json == "-" ? io.err : io.out, "{}", advisor::render_sweep(result));
+    if (!args->json.empty()) {
+      const std::string text = advisor::sweep_to_json(result).dump(2) + "\n";
+      if (json_file) {
+        write_output_file(*json_file, text);
+      } else {
+        fmt::print(io.out, "{}", text);
+      }
+    }
+    if (result.interrupted)
+      fail(ErrorKind::interrupted, "sweep stopped; every setting it changed was restored");
+    return 0;
+  };
+}
+
+}  // namespace mmtune::cli
