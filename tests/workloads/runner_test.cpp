@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -50,7 +52,8 @@ TEST(Runner, SizeCapRefusesBeforeAnythingRuns) {
   probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   RunOptions options;
   uint64_t too_big = size_cap_bytes(options, facts) + (1ull << 30);
-  options.params = {{"size", format_size(too_big / (1 << 20) * (1 << 20))}};
+  // Whole MiB: format_size rounds to one decimal ("12.1GiB"), which is not a whole number of bytes.
+  options.params = {{"size", fmt::format("{}MiB", too_big >> 20)}};
   try {
     plan_run("demand-paging", options, facts);
     FAIL() << "no error";
