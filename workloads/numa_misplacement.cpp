@@ -119,11 +119,46 @@ model::NumaPlacement placement_for(int node, const Nodes& nodes, uint64_t bytes,
   return model::predict_numa_placement(shape, facts.numa);
 }
 
+// Without a second node with memory the model's whole answer is that nothing can be remote: every
+// page lands on the thread's own node, penalty 1×. Shown (not compared: nothing is measured here).
+std::vector<Expectation> predict_without_remote(const ParamValues& p,
+                                                const probes::HostFacts& facts,
+                                                const std::string& why_not) {
+  const uint64_t size = p.bytes("size");
+  model::NumaPlacement placement;
+  int cpu_node = -1;
+  for (const probes::NumaNode& node : facts.numa) {
+    if (!node.cpus.empty()) {
+      cpu_node = node.id;
+      placement = placement_for(node.id, {node.id, -1, node.cpus.front()}, size, false,
+                                model::MemPolicy::local, facts);
+      break;
+    }
+  }
+  std::string text = fmt::format("{}: no remote access possible", why_not);
+  if (cpu_node < 0) {
+    // No node list at all (a kernel without CONFIG_NUMA): all memory is one node's.
+    placement.penalty = {"penalty",
+                         1.0,
+                         "x",
+                         {"penalty = distance(A, A) / distance(A, A) = 1", "no NUMA nodes", ""}};
+    placement.remote_fraction = {
+        "remote_fraction", 0.0, "ratio", {"remote = bytes not on the thread's node", "", ""}};
+  }
+  placement.penalty.name = "latency_penalty";
+  placement.penalty.why.text = text + "; " + placement.penalty.why.text;
+  placement.remote_fraction.why.text = text + "; " + placement.remote_fraction.why.text;
+  return {{"", placement.penalty, std::nullopt, std::nullopt, std::nullopt},
+          {"", placement.remote_fraction, std::nullopt, std::nullopt, std::nullopt}};
+}
+
 std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
   std::vector<Expectation> out;
-  if (unsupported(facts)) return out;
+  if (std::optional<std::string> why_not = unsupported(facts))
+    return predict_without_remote(p, facts, *why_not);
   Nodes nodes = pick_nodes(facts.numa);
-  if (nodes.remote < 0) return out;
+  if (nodes.remote < 0)
+    return predict_without_remote(p, facts, "no second node with memory near a CPU node");
   const uint64_t size = p.bytes("size");
   for (auto [label, node] : {std::pair{"local", nodes.local}, std::pair{"remote", nodes.remote}}) {
     model::NumaPlacement placement =
