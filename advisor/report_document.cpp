@@ -248,9 +248,14 @@ void add_run(ReportDocument& doc, const std::string& title,
                   v.reason.empty() ? "" : ": ", v.reason, r.workload, r.wall_s,
                   r.started_at.empty() ? "" : fmt::format(", started {}", r.started_at)),
       tone_of(v.status)});
+  // By name: the result's JSON keeps its parameters as an object, whose keys come back sorted, and
+  // a report rendered from the saved file must read the same as one rendered from the run itself.
+  std::vector<const workloads::ParamRecord*> by_name;
+  for (const workloads::ParamRecord& p : r.parameters) by_name.push_back(&p);
+  std::ranges::sort(by_name, {}, &workloads::ParamRecord::name);
   std::string parameters;
-  for (const workloads::ParamRecord& p : r.parameters)
-    parameters += fmt::format("{}--{} {}", parameters.empty() ? "" : " ", p.name, p.text);
+  for (const workloads::ParamRecord* p : by_name)
+    parameters += fmt::format("{}--{} {}", parameters.empty() ? "" : " ", p->name, p->text);
   if (parameters.empty()) parameters = params_text(params);
   if (!parameters.empty()) section.blocks.push_back(ReportParagraph{"Parameters: " + parameters});
   if (r.limits.memory_limit_bytes || r.limits.size_cap_bytes) {

@@ -247,7 +247,7 @@ std::string svg_line_plot(const Plot& plot, int width, int height) {
   const int total_height = height + legend_height;
 
   std::string svg = fmt::format(
-      "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" "
+      "<svg class=\"plot\" viewBox=\"0 0 {} {}\" "
       "role=\"img\" aria-label=\"{}\" data-area=\"{} {} {} {}\" data-domain=\"{:.17g} {:.17g} "
       "{:.17g} {:.17g}\" data-unit=\"{}\">\n",
       width, total_height, html_escape(plot.title), f.left, f.top, f.width, f.height, f.x0, f.x1,

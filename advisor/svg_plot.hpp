@@ -39,7 +39,9 @@ struct Plot {
   std::vector<PlotLevel> levels;
 };
 
-// The SVG element of the plot, sized by its viewBox (it scales to its container).
+// The SVG element of the plot, sized by its viewBox (it scales to its container), for inline use
+// in HTML: without xmlns, since the HTML parser puts <svg> in the SVG namespace itself and the
+// page then holds no URL at all.
 std::string svg_line_plot(const Plot& plot, int width = 760, int height = 300);
 
 // How values of a unit are shown on an axis: value / divisor, followed by suffix.
