@@ -7,17 +7,12 @@
 
 #include "model/what_if.hpp"
 #include "probes/error.hpp"
+#include "tests/model/kernel_info.hpp"
 
 namespace mmtune::model {
 namespace {
 
-probes::KernelInfo kernel(int major, int minor) {
-  probes::KernelInfo info;
-  info.release = std::to_string(major) + "." + std::to_string(minor) + ".0";
-  info.major = major;
-  info.minor = minor;
-  return info;
-}
+using test::kernel;
 
 // MemFree 20 GiB, totalreserve 31545 pages, 1 GiB of file LRU → avail 5473480 pages.
 const DirtyInputs kInputs{5242880, 262144, 31545};

@@ -4,17 +4,12 @@
 #include "model/dio_fork.hpp"
 #include "model/numa.hpp"
 #include "probes/error.hpp"
+#include "tests/model/kernel_info.hpp"
 
 namespace mmtune::model {
 namespace {
 
-probes::KernelInfo kernel(int major, int minor) {
-  probes::KernelInfo info;
-  info.release = std::to_string(major) + "." + std::to_string(minor) + ".0";
-  info.major = major;
-  info.minor = minor;
-  return info;
-}
+using test::kernel;
 
 std::vector<probes::NumaNode> two_nodes() {
   probes::NumaNode a, b;

@@ -5,17 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "probes/error.hpp"
+#include "tests/model/kernel_info.hpp"
 
 namespace mmtune::model {
 namespace {
 
-probes::KernelInfo kernel(int major, int minor) {
-  probes::KernelInfo info;
-  info.release = std::to_string(major) + "." + std::to_string(minor) + ".0";
-  info.major = major;
-  info.minor = minor;
-  return info;
-}
+using test::kernel;
 
 probes::Zone zone(std::string name, uint64_t managed, std::vector<uint64_t> protection = {},
                   int node = 0) {

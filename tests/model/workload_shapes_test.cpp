@@ -6,17 +6,12 @@
 #include "model/fork_cow.hpp"
 #include "model/thp.hpp"
 #include "probes/error.hpp"
+#include "tests/model/kernel_info.hpp"
 
 namespace mmtune::model {
 namespace {
 
-probes::KernelInfo kernel(int major, int minor) {
-  probes::KernelInfo info;
-  info.release = std::to_string(major) + "." + std::to_string(minor) + ".0";
-  info.major = major;
-  info.minor = minor;
-  return info;
-}
+using test::kernel;
 
 TEST(DemandPaging, SequentialGigabyteOfSmallPages) {
   DemandPagingPrediction p = predict_demand_paging({.region_bytes = kGiB});

@@ -3,12 +3,11 @@
 // leaves no cgroup or journal behind.
 #include "workloads/runner.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <filesystem>
 #include <thread>
