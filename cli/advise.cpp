@@ -2,6 +2,7 @@
 // the host and measurements of an earlier run with --from), as a terminal summary, JSON
 // (mmtune.advice/1) or Markdown, and optionally as a sysctl.d file and a tuned profile.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <fstream>
@@ -94,9 +95,9 @@ int run_advise(const AdviseOptions& options, const Globals& globals, const Io& i
 
 Action attach_advise(CLI::App& sub, const Globals& globals) {
   auto options = std::make_shared<AdviseOptions>();
-  sub.add_option(
-         "--profile", options->profile,
-         "Workload class: a name in profiles/ (general, database, mongodb8, …) or a .json file")
+  sub.add_option("--profile", options->profile,
+                 fmt::format("Workload class: {} (profiles/), or a .json file",
+                             fmt::join(advisor::profile_names(), ", ")))
       ->type_name("NAME|FILE")
       ->capture_default_str();
   sub.add_option("--format", options->format,

@@ -5,6 +5,7 @@
 // Progress goes to stderr when it is a terminal; in a pipe the command is silent but for its
 // output.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -89,8 +90,7 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
   write_output_file(data, everything.dump(2) + "\n");
   const advisor::ReportInput input{std::string(kTuneSchema), run.facts, std::nullopt, run, advice};
   write_output_file(page, advisor::render_report_html(advisor::build_report(input)));
-  fmt::print(io.err,
-             "mmtune: report written to {} and {}, everything behind it to {} ({:.1f} s)\n",
+  fmt::print(io.err, "mmtune: report written to {} and {}, everything behind it to {} ({:.1f} s)\n",
              report.path.string(), page.path.string(), data.path.string(), run.wall_s);
   if (run.interrupted)
     fail(ErrorKind::interrupted, "tune stopped early; the report covers the steps that ran");
@@ -101,9 +101,9 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
 
 Action attach_tune(CLI::App& sub, const Globals& globals) {
   auto options = std::make_shared<TuneOptions>();
-  sub.add_option(
-         "--profile", options->profile,
-         "Workload class: a name in profiles/ (general, database, mongodb8, …) or a .json file")
+  sub.add_option("--profile", options->profile,
+                 fmt::format("Workload class: {} (profiles/), or a .json file",
+                             fmt::join(advisor::profile_names(), ", ")))
       ->type_name("NAME|FILE")
       ->capture_default_str();
   sub.add_option("-o,--output-dir", options->output_dir,
