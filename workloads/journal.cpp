@@ -85,6 +85,8 @@ json entry_json(const JournalEntry& entry) {
     line["old"] = entry.old_value;
     line["new"] = entry.new_value;
   }
+  if (entry.kind == ChangeKind::loop_device && !entry.new_value.empty())
+    line["new"] = entry.new_value;
   if (entry.kind == ChangeKind::dirty_pair) {
     line["partner"] = entry.partner;
     line["partner_old"] = entry.partner_old;
@@ -171,6 +173,14 @@ UndoOutcome undo_setting(const probes::HostFs& host, const JournalEntry& entry) 
     outcome.message = fmt::format("{}: cannot be read any more; left alone", entry.path);
     return outcome;
   }
+  // The old value is journaled (and synced) before the write, so a run killed in between leaves
+  // an entry for a write that never happened: the file still holds the old value.
+  if (*current != normalized(entry.new_value) && *current == normalized(entry.old_value)) {
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: still {} (the {} was never written, or was put back)",
+                                  entry.path, *current, normalized(entry.new_value));
+    return outcome;
+  }
   if (*current != normalized(entry.new_value)) {
     outcome.status = UndoStatus::left_alone;
     outcome.message = fmt::format("{}: left alone: it is now {}, not the {} mmtune wrote",
@@ -243,6 +253,39 @@ UndoOutcome undo_io_limit(const probes::HostFs& host, const JournalEntry& entry)
   return outcome;
 }
 
+// A loop device the run made (LOOP_CTL_ADD) goes once detached; the detach completes at its last
+// close, so a busy device is asked again for a while. Someone may bind it between our detach and
+// the removal: then it is theirs and stays.
+void remove_made_loop_device(const fs::path& device, UndoOutcome& outcome) {
+  const std::string name = device.filename().string();  // "loop8"
+  if (!name.starts_with("loop")) return;
+  const int number = std::atoi(name.c_str() + 4);
+  int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (control < 0) return;
+  int error = 0;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    error = ::ioctl(control, LOOP_CTL_REMOVE, number) >= 0 ? 0 : errno;
+    if (error != EBUSY) break;
+    // Bound to another file than ours (still ours while a lazy unmount holds it): theirs now.
+    std::string backing =
+        probes::HostFs("/").read("sys/block/" + name + "/loop/backing_file").value_or("");
+    if (!backing.empty() && backing.find("mmtune-") == std::string::npos) break;
+    ::usleep(20'000);
+  }
+  ::close(control);
+  if (error == 0 || error == ENODEV) {
+    outcome.message = fmt::format("detached and removed {}", device.string());
+  } else if (error == EBUSY) {
+    outcome.status = UndoStatus::left_alone;
+    outcome.message =
+        fmt::format("detached {}; left it: someone else uses it now", device.string());
+  } else {
+    outcome.status = UndoStatus::failed;
+    outcome.message =
+        fmt::format("detached {}; cannot remove it: {}", device.string(), std::strerror(error));
+  }
+}
+
 UndoOutcome undo_path(const JournalEntry& entry) {
   UndoOutcome outcome{entry, UndoStatus::failed, {}};
   const fs::path path = entry.path;
@@ -289,6 +332,7 @@ UndoOutcome undo_path(const JournalEntry& entry) {
       if (fd >= 0) ::close(fd);
       outcome.status = UndoStatus::restored;
       outcome.message = fmt::format("detached {}", path.string());
+      if (entry.new_value == "made") remove_made_loop_device(path, outcome);
       return outcome;
     }
     case ChangeKind::mount:
@@ -524,8 +568,9 @@ void Journal::track_temp_dir(const fs::path& path) {
 void Journal::track_swap_file(const fs::path& path) {
   append(JournalEntry{0, ChangeKind::swap_file, fs::absolute(path).string(), {}, {}, {}, {}});
 }
-void Journal::track_loop_device(const fs::path& device) {
-  append(JournalEntry{0, ChangeKind::loop_device, device.string(), {}, {}, {}, {}});
+void Journal::track_loop_device(const fs::path& device, bool made_for_the_run) {
+  append(JournalEntry{
+      0, ChangeKind::loop_device, device.string(), {}, made_for_the_run ? "made" : "", {}, {}});
 }
 void Journal::track_mount(const fs::path& target) {
   append(JournalEntry{0, ChangeKind::mount, fs::absolute(target).string(), {}, {}, {}, {}});

@@ -108,7 +108,9 @@ SweepResult made_up_sweep() {
   result.plan.settings = {{{"vm.dirty_ratio", "5"}}, {{"vm.dirty_ratio", "10"}}, {{"vm.dirty_ratio", "40"}}};
   result.plan.original = {{"vm.dirty_ratio", "20"}};
   const std::vector<double> same = {150, 152, 149, 151, 150};
-  const std::vector<double> slightly = {151, 153, 150, 152, 151};  // consistent but under 5 %
+  // Every repeat above every reference repeat (significant, p = 2/252), but only 2.7 % slower:
+  // under the 5 % minimum effect.
+  const std::vector<double> slightly = {153, 154, 153, 155, 154};
   const std::vector<double> slower = {210, 205, 215, 212, 208};
   for (size_t i = 0; i < 3; ++i) {
     SettingRuns runs{result.plan.settings[i], {}};
