@@ -12,8 +12,18 @@
 //
 // Storage that keeps up never throttles anyone: on this project's host writeback goes into a host
 // cache at GB/s and the flusher outruns any writer (reference/limits.md §6). --device-bps builds a
-// slow disk for the run (slow_device.hpp: loop device, ext4, a blkio write limit); the limit is
-// lifted before the file is removed, so the cleanup does not wait for the queue behind it.
+// slow disk for the run (slow_device.hpp: a new loop device, ext4, a blkio write limit); the limit
+// is lifted before the file is removed, so the cleanup does not wait for the queue behind it.
+//
+// Where the level settles on the slow disk (mm/page-writeback.c): writers run free up to the
+// free-run ceiling (thresh + bg)/2; above it each is paused to dirty_ratelimit x pos_ratio, where
+// pos_ratio falls from 1 at the setpoint (free-run + limit)/2 to 0 at the hard limit, and
+// dirty_ratelimit is the kernel's estimate of the device's bandwidth per writer. A new device
+// starts at 100 MiB/s (INIT_BW), so N writers on a device of a few tens of MB/s are held only near
+// the hard limit; as the estimate comes down (over seconds) the level drifts towards the setpoint.
+// The plateau (highest 1 s level) is compared with the hard limit; the level over the last third
+// is shown beside the setpoint. With a wide gap between free-run ceiling and limit (ratios on a
+// large host), the rise takes seconds too; more writers make it faster.
 //
 // The dirty sysctls can be set for the run (--dirty-ratio, --dirty-bytes, …): through the journal,
 // restored at the end and after a crash. The model predicts with the settings the run will use.
@@ -59,8 +69,10 @@ constexpr size_t kBystanderBytes = 256 * 1024;
 constexpr size_t kBystanderSamples = 1 << 18;
 
 constexpr Param kParams[] = {
-    {"writers", ParamKind::integer, "threads", "2",
-     "buffered writer threads, each writing its own part of the file", 1, 64},
+    {"writers", ParamKind::integer, "threads", "4",
+     "buffered writer threads, each writing its own part of the file (with --device-bps, more "
+     "writers reach the hard limit before the kernel has learned the device's bandwidth)",
+     1, 64},
     {"size", ParamKind::size, "bytes", "0",
      "bytes to write in all (0: 1.5 x the model's hard dirty limit + 64MiB; with --device-bps: the "
      "limit + 10 s at that rate + 64MiB); bounded by the free space of --dir",
@@ -686,16 +698,26 @@ void run(Session& session) {
           free_s > 0 ? double(before_bytes) / double(kMiB) / free_s : 0.0,
           throttled_s > 0 ? double(flood.written - before_bytes) / double(kMiB) / throttled_s
                           : 0.0));
+      const std::string why_level =
+          at_limit
+              ? fmt::format(
+                    ": the kernel first lets each writer dirty at its initial estimate of a "
+                    "device's bandwidth (INIT_BW, 100 MiB/s){}, {} writer(s) against {}/s, and "
+                    "balance_dirty_pages can hold them back that far only close to the hard "
+                    "limit (pos_ratio near 0); the level stays there while the kernel learns "
+                    "the device's bandwidth (averaged over about 3 s) and lowers dirty_ratelimit",
+                    s.slow ? " (the loop device is new, with no history)" : "", s.writers,
+                    format_size(s.device_bps))
+              : ": dirty_ratelimit had come down most of the way to the device's bandwidth "
+                "before the level rose that far, so a pos_ratio above 0 balanced the writers "
+                "(more writers or a slower device make the rise faster than that learning)";
       session.explain(fmt::format(
           "dirty + writeback levelled off at {} ({} the model's hard limit of {}{}) and was at {} "
-          "over the last third of the {:.1f} s of throttled writing (model setpoint {}: where the "
-          "feedback loop settles once the rate it allows writers, dirty_ratelimit, matches the "
-          "device's bandwidth)",
+          "over the last third of the {:.1f} s of throttled writing (model setpoint {}: where "
+          "the feedback loop settles once dirty_ratelimit matches the device's bandwidth; its "
+          "last steps are small, so a run of seconds ends between the two)",
           model::format_bytes(uint64_t(*plateau * page)), at_limit ? "at" : "below",
-          model::format_bytes(uint64_t(hard)),
-          at_limit ? ": it is held there while dirty_ratelimit still exceeds what the device takes"
-                   : ": dirty_ratelimit had come down to the device's bandwidth before the level "
-                     "got there",
+          model::format_bytes(uint64_t(hard)), why_level,
           model::format_bytes(uint64_t(*settled * page)), throttled_s,
           model::format_bytes(limits.setpoint_pages * kPageBytes)));
     }

@@ -122,7 +122,8 @@ class Journal {
   void track_temp_file(const std::filesystem::path& path);
   void track_temp_dir(const std::filesystem::path& path);
   void track_swap_file(const std::filesystem::path& path);
-  void track_loop_device(const std::filesystem::path& device);
+  // made_for_the_run: the run made the device (LOOP_CTL_ADD); undo removes it after detaching.
+  void track_loop_device(const std::filesystem::path& device, bool made_for_the_run = false);
   void track_mount(const std::filesystem::path& target);
 
   // Undoes every entry not yet undone, newest first, marking each done in the file. The file is

@@ -80,21 +80,32 @@ std::string first_line(const std::string& text) {
   return line.empty() ? "no message" : line;
 }
 
-// A free loop device, configured over backing_fd. Another process may take the device the kernel
-// offered before we configure it (EBUSY): ask again.
-std::string attach_loop(int backing_fd, bool& direct_io) {
+// A loop device made for this run (LOOP_CTL_ADD of the next unused number), configured over
+// backing_fd. Not a free one already there: the kernel keeps a block device's writeback state
+// (its estimated write bandwidth and dirty_ratelimit, the rate balance_dirty_pages lets each
+// writer dirty pages at) for as long as the device exists, so a device left from a run at another
+// rate, or from someone else, would start the throttling from that history. A new device starts
+// from the kernel's INIT_BW (100 MiB/s) every time. Another process may take the new device (a
+// free device to losetup -f) before we configure it (EBUSY): it is theirs then; make another.
+std::string attach_new_loop(int backing_fd, bool& direct_io) {
   int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
   if (control < 0) fail(ErrorKind::unsupported, "/dev/loop-control: {}", std::strerror(errno));
   for (int attempt = 0; attempt < 8; ++attempt) {
-    int number = ::ioctl(control, LOOP_CTL_GET_FREE);
+    int number = ::ioctl(control, LOOP_CTL_ADD, -1L);
     if (number < 0) {
       int saved = errno;
       ::close(control);
-      fail(ErrorKind::unsupported, "no free loop device: {}", std::strerror(saved));
+      fail(ErrorKind::unsupported, "cannot make a loop device (LOOP_CTL_ADD): {}",
+           std::strerror(saved));
     }
     std::string device = fmt::format("/dev/loop{}", number);
     int fd = ::open(device.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) continue;
+    if (fd < 0) {
+      int saved = errno;
+      ::ioctl(control, LOOP_CTL_REMOVE, number);
+      ::close(control);
+      fail(ErrorKind::unsupported, "{}: {}", device, std::strerror(saved));
+    }
     loop_config config{};
     config.fd = static_cast<uint32_t>(backing_fd);
     config.info.lo_flags = LO_FLAGS_DIRECT_IO;
@@ -112,12 +123,13 @@ std::string attach_loop(int backing_fd, bool& direct_io) {
       return device;
     }
     if (saved != EBUSY) {
+      ::ioctl(control, LOOP_CTL_REMOVE, number);
       ::close(control);
       fail(ErrorKind::unsupported, "{}: LOOP_CONFIGURE: {}", device, std::strerror(saved));
     }
   }
   ::close(control);
-  fail(ErrorKind::unsupported, "every free loop device was taken by someone else first");
+  fail(ErrorKind::unsupported, "every loop device made was taken by someone else first");
 }
 
 }  // namespace
@@ -197,22 +209,25 @@ SlowDevice::SlowDevice(Journal& journal, const fs::path& parent, uint64_t fs_byt
          std::strerror(saved));
   }
   // Recorded once attached, not before: an entry for a device another process won the race for
-  // would detach theirs. A crash in the few instructions between leaves one idle loop device.
+  // would detach theirs. A crash in the few instructions between leaves one loop device behind.
   try {
-    device_ = attach_loop(backing_fd, direct_io_);
+    device_ = attach_new_loop(backing_fd, direct_io_);
   } catch (...) {
     ::close(backing_fd);
     throw;
   }
   ::close(backing_fd);
-  journal.track_loop_device(device_);
+  journal.track_loop_device(device_, /*made_for_the_run=*/true);
 
-  // Inode tables and the journal are written now, at full speed, not later by ext4lazyinit behind
-  // the limit; no discard (the image is sparse already).
+  // Inode tables are written now, at full speed, not later by ext4lazyinit behind the limit; no
+  // discard (the image is sparse already). No journal: a journal commit queues behind the
+  // throttled writeback (hundreds of MiB, seconds at the limit's rate) and writers that need a
+  // journal handle wait for it, which dirty-flood would take for balance_dirty_pages (with the
+  // default 20/10 limits and 6 writers, "throttling" then began at 2.2 GiB, 29 % below the
+  // free-run ceiling; without a journal at +3.5 %).
   fs::path mkfs = *find_on_path("mkfs.ext4");
-  auto [status, err] = run_program({mkfs.string(), "-q", "-F", "-E",
-                                    "nodiscard,lazy_itable_init=0,lazy_journal_init=0", "-L",
-                                    "mmtune-slow", device_});
+  auto [status, err] = run_program({mkfs.string(), "-q", "-F", "-O", "^has_journal", "-E",
+                                    "nodiscard,lazy_itable_init=0", "-L", "mmtune-slow", device_});
   if (status != 0)
     fail(ErrorKind::unsupported, "mkfs.ext4 {} failed ({}): {}", device_, status, first_line(err));
 
@@ -233,8 +248,16 @@ SlowDevice::SlowDevice(Journal& journal, const fs::path& parent, uint64_t fs_byt
   journal.set_io_limit(limit_.file, limit_.rule, limit_.clear);
 }
 
+SlowDevice::~SlowDevice() {
+  try {
+    lift_limit();
+  } catch (const std::exception&) {
+    // the journal lifts it when the run ends
+  }
+}
+
 void SlowDevice::lift_limit() {
-  if (lifted_) return;
+  if (lifted_ || limit_.file.empty()) return;
   journal_.write_owned(limit_.file, limit_.clear);
   lifted_ = true;
 }

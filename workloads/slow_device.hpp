@@ -1,9 +1,12 @@
 #pragma once
 // A slow disk of our own, for dirty-flood on storage where writeback always keeps up (a host
-// cache): a loop device over a file, with ext4 made on it, mounted, and a write-bandwidth limit
-// on the loop device. Every step goes through the journal, so the limit is lifted, the filesystem
-// unmounted, the loop device detached and the file removed at the end of the run, and by
-// restore_leftovers() after a crash (newest first: limit, mount, loop device, directory).
+// cache): a loop device made for the run over a file, with ext4 made on it, mounted, and a
+// write-bandwidth limit on the loop device. Every step goes through the journal, so the limit is
+// lifted, the filesystem unmounted, the loop device detached and removed and the file removed at
+// the end of the run, and by restore_leftovers() after a crash (newest first: limit, mount, loop
+// device, directory). A new device each time, because the kernel keeps a device's writeback
+// history (bandwidth estimate, dirty_ratelimit) while it exists, and that history decides where
+// throttled writers settle (dirty_flood.cpp).
 //
 // Where the limit must go (cgroup v1, measured on this project's host): buffered writes reach the
 // device from the flusher threads, which sit in the root blkio cgroup (v1 has no cgroup
@@ -51,6 +54,9 @@ class SlowDevice {
   // step.
   SlowDevice(Journal& journal, const std::filesystem::path& parent, uint64_t fs_bytes,
              uint64_t write_bytes_per_s);
+  // Lifts the limit (if lift_limit() has not); the journal unmounts, detaches and removes the
+  // loop device when the run ends.
+  ~SlowDevice();
   SlowDevice(const SlowDevice&) = delete;
   SlowDevice& operator=(const SlowDevice&) = delete;
 

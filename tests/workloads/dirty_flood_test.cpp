@@ -1,14 +1,17 @@
 // dirty-flood on this host: without a slow device the writers are never throttled (writeback into
 // the host's cache keeps up) and the result says so; with one, throttling begins at the model's
 // free-run ceiling and dirty + writeback levels off at its hard limit, for a dirty_bytes pair and
-// for 5/2 ratios. The device runs at 30 MiB/s, well below the rate the kernel first allows writers
-// (dirty_ratelimit starts near 100 MB/s): on a device that takes more than that, the level stays
-// between the setpoint and the limit instead (see dirty_analysis.hpp). Every setting, the loop
-// device, its mount and limit, and the file are gone afterwards.
+// for 5/2 ratios. The device runs at 30 MiB/s, well below the rate the kernel first allows each
+// writer on a new device (INIT_BW, 100 MiB/s); the level stays at the limit while the kernel
+// learns the device's bandwidth, then drifts towards the setpoint (dirty_flood.cpp). Every
+// setting, the loop device, its mount and limit, and the file are gone afterwards.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -62,25 +65,23 @@ class SlowDeviceTest : public testing::Test {
     if (auto why = slow_device_unsupported(probes::HostFs("/"))) GTEST_SKIP() << *why;
   }
   // Throttling begins within 10 % of the free-run ceiling; dirty + writeback levels off within
-  // 10 % of the hard limit (at_hard_limit), or anywhere between the setpoint and the limit; and
-  // nothing is left.
-  void expect_model_holds(Params params, bool at_hard_limit) {
+  // 10 % of the hard limit; and nothing is left.
+  void expect_model_holds(Params params) {
     test::HostSettingsLock lock;
     test::TempDir dir;
     HostSnapshot before = snapshot_host();
     params.push_back({"dir", dir.path().string()});
     Result r = run_tiny("dirty-flood", params);
     ASSERT_EQ(r.verdict.status, Status::ok) << r.verdict.reason;
-    EXPECT_TRUE(agrees(r, "throttle_onset_bytes")) << testing::PrintToString(r.explanation);
-    if (at_hard_limit) {
-      EXPECT_TRUE(agrees(r, "dirty_plateau_bytes")) << testing::PrintToString(r.explanation);
-    } else {
-      const double plateau = value(r, "dirty_plateau_bytes");
-      EXPECT_GE(plateau, 0.9 * r.prediction_for("dirty_settled_bytes")->prediction.value)
-          << "at least the setpoint, less 10 %";
-      EXPECT_LE(plateau, 1.02 * r.prediction_for("dirty_plateau_bytes")->prediction.value)
-          << "never above the hard limit";
+    for (const char* metric :
+         {"throttle_onset_bytes", "dirty_plateau_bytes", "dirty_settled_bytes"}) {
+      if (const Comparison* c = comparison(r, metric)) {
+        std::printf("%s: measured %.1f MiB, model %.1f MiB (%+.1f %%)\n", metric,
+                    c->measured / 1048576, c->predicted / 1048576, c->deviation * 100);
+      }
     }
+    EXPECT_TRUE(agrees(r, "throttle_onset_bytes")) << testing::PrintToString(r.explanation);
+    EXPECT_TRUE(agrees(r, "dirty_plateau_bytes")) << testing::PrintToString(r.explanation);
     EXPECT_TRUE(agrees(r, "dirty_threshold_bytes"));
     EXPECT_GT(value(r, "paused_writes"), 10);
     EXPECT_LT(value(r, "throttled_mib_per_s"), value(r, "free_running_mib_per_s") / 4);
@@ -88,22 +89,50 @@ class SlowDeviceTest : public testing::Test {
     EXPECT_TRUE(fs::is_empty(dir.path())) << "image, mount point and file are gone";
     EXPECT_EQ(snapshot_host(), before)
         << "settings, loop devices, mounts and the blkio rule are as before";
+    expect_device_removed(r);
+  }
+  // The loop device made for the run is gone (its number may since have gone to someone else's
+  // new device, bound to their file; an unbound one left there would be ours).
+  static void expect_device_removed(const Result& r) {
+    std::string device;
+    for (const std::string& note : r.notes) {
+      if (note.starts_with("slow device: /dev/")) device = note.substr(18, note.find(' ', 18) - 18);
+    }
+    ASSERT_TRUE(device.starts_with("loop")) << testing::PrintToString(r.notes);
+    const fs::path sys = fs::path("/sys/block") / device;
+    EXPECT_TRUE(!fs::exists(sys) || fs::exists(sys / "loop" / "backing_file"))
+        << "/dev/" << device << " is still there, unbound";
   }
 };
 
-// 256 MiB: the level is held at the hard limit for the whole run (4 of 4 runs here: -1 % to -5 %).
+// Each run makes a new loop device, whose writers start at the kernel's initial rate of
+// 100 MiB/s each (INIT_BW) against a 30 MiB/s device: balance_dirty_pages holds them only near the
+// hard limit until it has learned the device's bandwidth, seconds later. (A loop device reused
+// from an earlier run kept that run's dirty_ratelimit: when it had learned a slower device, the
+// writers started below the device's rate and the level only climbed to the setpoint, 224 MiB,
+// -12.5 % here: the CI failure this replaced.)
+//
+// 256 MiB: free-run ceiling to limit is 64 MiB, which 2 writers cover in about 2 s. Measured
+// here, new device, under a load of 1.8 foreign CPUs: plateau -0.8 to -3.8 %, onset +0.0 to -7.0 %
+// (4 runs). More writers than CPUs make the onset noisier at so small a ceiling (a write can be
+// preempted between its start, where the level is read, and its pause): -9 % seen with 4 writers,
+// -8.6 % and +12 % with 6.
 TEST_F(SlowDeviceTest, BytesPair) {
-  expect_model_holds(
-      {{"device-bps", "30MiB"}, {"dirty-bytes", "256MiB"}, {"dirty-background-bytes", "128MiB"}},
-      true);
+  expect_model_holds({{"writers", "2"},
+                      {"device-bps", "30MiB"},
+                      {"dirty-bytes", "256MiB"},
+                      {"dirty-background-bytes", "128MiB"}});
 }
 
-// 5 % of this host (about 1 GiB): the level reaches the hard limit in some runs and stays near the
-// setpoint in others, depending on the rate the kernel allows writers to start with (the loop
-// device's dirty_ratelimit, which outlives the run); the onset is at the free-run ceiling always.
+// 5 % of this host (about 1 GiB): free-run ceiling to limit is about 300 MiB, and the level must
+// rise that far before the kernel has learned the device's bandwidth. 6 writers do it (plateau
+// -0.9 to -4.4 %, onset -1.2 to +4.6 %, 6 runs here); 2 writers reached -7 to -13 %, 4 writers
+// -5 to -8 %, under the same load.
 TEST_F(SlowDeviceTest, Ratios5And2) {
-  expect_model_holds(
-      {{"device-bps", "30MiB"}, {"dirty-ratio", "5"}, {"dirty-background-ratio", "2"}}, false);
+  expect_model_holds({{"writers", "6"},
+                      {"device-bps", "30MiB"},
+                      {"dirty-ratio", "5"},
+                      {"dirty-background-ratio", "2"}});
 }
 
 // The time limit (a failed run) and Ctrl-C (an interrupted one) in the middle of throttled writing:
@@ -126,12 +155,29 @@ TEST_F(SlowDeviceTest, TimeLimitAndInterruptLeaveNothing) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
   EXPECT_EQ(snapshot_host(), before);
 
-  std::thread interrupter([] {
-    std::this_thread::sleep_for(std::chrono::seconds(3));
-    ::kill(::getpid(), SIGINT);
+  // Ctrl-C once the slow disk is mounted (in dir) and the writers have had a second, only while
+  // the run is still going; a SIGINT that comes late anyway finds a handler that ignores it
+  // instead of killing the test with the host half restored.
+  std::atomic<bool> finished{false};
+  struct sigaction ignore {
+  }, previous{};
+  ignore.sa_handler = [](int) {};
+  ::sigaction(SIGINT, &ignore, &previous);
+  std::thread interrupter([&] {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!finished.load() && std::chrono::steady_clock::now() < give_up &&
+           lines_with(probes::HostFs("/").read("proc/self/mountinfo").value_or(""),
+                      dir.path().string())
+               .empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (!finished.load()) ::kill(::getpid(), SIGINT);
   });
   Result interrupted = run_tiny("dirty-flood", params);
+  finished.store(true);
   interrupter.join();
+  ::sigaction(SIGINT, &previous, nullptr);
   EXPECT_TRUE(interrupted.verdict.interrupted) << interrupted.verdict.reason;
   EXPECT_TRUE(fs::is_empty(dir.path()));
   EXPECT_EQ(snapshot_host(), before);

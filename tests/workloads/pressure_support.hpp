@@ -4,6 +4,7 @@
 // (by their names, so other helpers' runs in parallel do not count). Equal snapshots mean nothing
 // was left behind; compare settings only while holding test::HostSettingsLock.
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,21 @@ struct HostSnapshot {
   std::vector<std::string> mmtune_mounts, loop_backings, swaps, blkio_rules, mmtune_cgroups;
   bool operator==(const HostSnapshot&) const = default;
 };
+
+// For gtest: a failed comparison shows what differs, not bytes.
+inline void PrintTo(const HostSnapshot& s, std::ostream* os) {
+  auto list = [os](const char* name, const std::vector<std::string>& items) {
+    *os << name << ": [";
+    for (size_t i = 0; i < items.size(); ++i) *os << (i ? ", " : "") << items[i];
+    *os << "]; ";
+  };
+  list("settings", s.settings);
+  list("mounts", s.mmtune_mounts);
+  list("loop backings", s.loop_backings);
+  list("swaps", s.swaps);
+  list("blkio rules", s.blkio_rules);
+  list("cgroups", s.mmtune_cgroups);
+}
 
 inline std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
   std::vector<std::string> out;
