@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "advisor/report_plots.hpp"
+#include "advisor/report_sections.hpp"
 #include "model/prediction.hpp"
 
 namespace mmtune::advisor {
@@ -209,7 +210,8 @@ std::optional<ReportTable> phase_table(const workloads::Result& r) {
   return table;
 }
 
-// The numbers behind a plot, for Markdown readers and for the record.
+}  // namespace
+
 ReportTable plot_table(const Plot& plot) {
   ReportTable table{"", {"line", "kind", "values"}, {}};
   for (const PlotLine& line : plot.lines) {
@@ -232,7 +234,7 @@ ReportTable plot_table(const Plot& plot) {
   }
   for (const PlotLevel& level : plot.levels) {
     const bool predicted = level.label.starts_with("predicted");
-    table.rows.push_back({level.label, predicted ? "predicted by the model" : "set for the run",
+    table.rows.push_back({level.label, predicted ? "predicted by the model" : "reference line",
                           show(level.y, plot.y_unit)});
   }
   return table;
@@ -286,8 +288,6 @@ void add_run(ReportDocument& doc, const std::string& title,
   }
 }
 
-}  // namespace
-
 ReportDocument build_report(const ReportInput& input) {
   ReportDocument doc;
   if (input.result) {
@@ -297,6 +297,11 @@ ReportDocument build_report(const ReportInput& input) {
   } else if (input.scenario) {
     doc.title = fmt::format("mmtune report: scenario {} of profile {}", input.scenario->scenario,
                             input.scenario->profile);
+  } else if (input.sweep) {
+    doc.title = fmt::format("mmtune report: sweep of {}", input.sweep->plan.options.workload);
+  } else if (input.check) {
+    doc.title = fmt::format("mmtune report: check of {}/{}", input.check->baseline.profile,
+                            input.check->baseline.scenario);
   } else if (input.advice) {
     doc.title = fmt::format("mmtune report: advice for profile {}", input.advice->profile);
   } else {
@@ -320,6 +325,8 @@ ReportDocument build_report(const ReportInput& input) {
     }
   }
   if (input.result) add_run(doc, fmt::format("Run: {}", input.result->workload), {}, *input.result);
+  if (input.sweep) add_sweep(doc, *input.sweep);
+  if (input.check) add_check(doc, *input.check);
   doc.advice = input.advice;
   return doc;
 }

@@ -38,9 +38,11 @@ ul { margin: 4px 0 12px; padding-left: 22px; }
 .change { font-weight: 600; }
 )css";
 
-// Cells that hold a number with its unit read better unbroken and aligned.
+// Cells that hold a number with its unit read better unbroken and aligned; a sentence that happens
+// to start with a number ("65,536 faults now vs …") must still wrap.
 bool numeric(std::string_view text) {
-  return !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) ||
+  constexpr size_t kLongestNumber = 32;  // "5 samples: first …" is a sentence, "4.1 GiB" a number
+  return !text.empty() && text.size() <= kLongestNumber && (std::isdigit(static_cast<unsigned char>(text[0])) ||
                            ((text[0] == '-' || text[0] == '+') && text.size() > 1 &&
                             std::isdigit(static_cast<unsigned char>(text[1]))));
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "advisor/advice_json.hpp"
+#include "advisor/fingerprint.hpp"
 #include "probes/error.hpp"
 #include "probes/facts_json.hpp"
 
@@ -13,6 +14,109 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view kTuneSchema = "mmtune.tune/1";
+
+// A setting as saved (an object, so its keys come back sorted) in the order of the sweep's --knob
+// options, which is the order the sweep printed it in.
+Setting setting_in_knob_order(const json& saved, const std::vector<KnobSweep>& knobs) {
+  Setting setting;
+  for (const KnobSweep& knob : knobs) {
+    if (saved.contains(knob.knob))
+      setting.emplace_back(knob.knob, saved.at(knob.knob).get<std::string>());
+  }
+  if (setting.size() != saved.size())
+    fail(ErrorKind::bad_input, "setting {} names a knob the sweep did not vary", saved.dump());
+  return setting;
+}
+
+SweepResult sweep_from_json(const json& j) {
+  SweepResult sweep;
+  SweepPlan& plan = sweep.plan;
+  plan.options.workload = j.at("workload").get<std::string>();
+  for (const json& knob : j.at("knobs"))
+    plan.options.knobs.push_back(
+        {knob.at("knob").get<std::string>(), knob.at("values").get<std::vector<std::string>>()});
+  plan.options.repeat = j.at("repeat").get<int>();
+  plan.options.settle_s = j.value("settle_s", 0.0);
+  plan.metrics = j.at("key_metrics").get<std::vector<std::string>>();
+  plan.options.metrics = plan.metrics;
+  plan.original = setting_in_knob_order(j.at("original"), plan.options.knobs);
+  plan.run_plan.facts = probes::host_facts_from_json(j.at("host"));
+  for (const json& saved : j.at("settings")) {
+    SettingRuns runs{setting_in_knob_order(saved.at("settings"), plan.options.knobs), {}};
+    for (const json& run : saved.at("runs"))
+      runs.runs.push_back(workloads::result_from_json(run.at("result").dump()));
+    plan.settings.push_back(runs.setting);
+    sweep.settings.push_back(std::move(runs));
+  }
+  if (sweep.settings.empty()) fail(ErrorKind::bad_input, "{}: no settings", kSweepSchema);
+  sweep.interrupted = j.value("interrupted", false);
+  sweep.notes = j.value("notes", std::vector<std::string>{});
+  return sweep;
+}
+
+TestStatus test_status(const std::string& text) {
+  for (TestStatus status : {TestStatus::pass, TestStatus::fail, TestStatus::skip})
+    if (to_string(status) == text) return status;
+  fail(ErrorKind::bad_input, "test status \"{}\" is not pass, fail or skip", text);
+}
+
+CheckReport check_from_json(const json& j) {
+  CheckReport check;
+  check.started_at = j.at("started_at").get<std::string>();
+  check.baseline_file = j.at("baseline_file").get<std::string>();
+  check.baseline.created_at = j.at("baseline_created_at").get<std::string>();
+  check.baseline.profile = j.at("profile").get<std::string>();
+  check.baseline.scenario = j.at("scenario").get<std::string>();
+  check.repeats = j.at("repeats").get<int>();
+  check.wall_s = j.at("wall_s").get<double>();
+  check.interrupted = j.value("interrupted", false);
+  check.notes = j.value("notes", std::vector<std::string>{});
+  if (j.contains("fingerprint")) check.fingerprint = fingerprint_from_json(j.at("fingerprint"));
+  for (const json& t : j.at("tests")) {
+    CheckTest test;
+    test.suite = t.at("suite").get<std::string>();
+    test.name = t.at("name").get<std::string>();
+    test.status = test_status(t.at("status").get<std::string>());
+    test.verdict = t.value("verdict", "");
+    test.summary = t.value("summary", "");
+    test.skip_reason = t.value("skip_reason", "");
+    test.time_s = t.value("time_s", 0.0);
+    const json details = t.value("details", json::object());
+    for (const auto& [key, value] : details.items())
+      test.details.emplace_back(key, value.get<std::string>());
+    check.tests.push_back(std::move(test));
+  }
+  for (const json& m : j.at("metrics")) {
+    MetricVerdict v;
+    v.name = m.at("name").get<std::string>();
+    v.unit = m.at("unit").get<std::string>();
+    v.direction = m.at("direction").get<std::string>();
+    v.baseline = m.at("baseline_samples").get<std::vector<double>>();
+    v.now = m.at("now_samples").get<std::vector<double>>();
+    v.baseline_median = m.at("baseline_median").get<double>();
+    v.now_median = m.at("now_median").get<double>();
+    v.change = m.at("change").get<double>();
+    v.worse_by = m.at("worse_by").get<double>();
+    v.allowance = m.at("allowance").get<double>();
+    v.p_worse = m.at("p_worse").get<double>();
+    v.p_better = m.at("p_better").get<double>();
+    v.verdict = m.at("verdict").get<std::string>();
+    check.metrics.push_back(std::move(v));
+  }
+  // The counts are derived from the tests; a file where they disagree was edited by hand.
+  if (const json* counts = j.contains("counts") ? &j.at("counts") : nullptr) {
+    const size_t passed = counts->at("passed").get<size_t>(),
+                 failed = counts->at("failed").get<size_t>(),
+                 skipped = counts->at("skipped").get<size_t>();
+    if (passed != check.count(TestStatus::pass) || failed != check.count(TestStatus::fail) ||
+        skipped != check.count(TestStatus::skip)) {
+      fail(ErrorKind::bad_input,
+           "counts ({} passed, {} failed, {} skipped) do not match the {} tests listed", passed,
+           failed, skipped, check.tests.size());
+    }
+  }
+  return check;
+}
 
 }  // namespace
 
@@ -33,15 +137,28 @@ ReportInput read_report_input(std::string_view text) {
     input.advice = advice_from_json(j["advice"]);
     input.scenario = scenario_from_json(j["scenario"]);
     input.host = input.scenario->facts;
+  } else if (input.schema == kSweepSchema || input.schema == kCheckSchema) {
+    // These documents have no reader of their own: a missing or mistyped key surfaces here as
+    // nlohmann's message, named after the schema.
+    try {
+      if (input.schema == kSweepSchema) {
+        input.sweep = sweep_from_json(j);
+        input.host = input.sweep->plan.run_plan.facts;
+      } else {
+        input.check = check_from_json(j);
+      }
+    } catch (const json::exception& e) {
+      fail(ErrorKind::bad_input, "{}: {}", input.schema, e.what());
+    }
   } else if (input.schema == kAdviceSchema) {
     input.advice = advice_from_json(j);
   } else if (input.schema == probes::kHostSchema) {
     input.host = probes::host_facts_from_json(j);
   } else {
     fail(ErrorKind::bad_input,
-         "schema \"{}\" is not one this build reports on ({}, {}, {}, {}, {})", input.schema,
-         workloads::kResultSchema, kScenarioSchema, kTuneSchema, kAdviceSchema,
-         probes::kHostSchema);
+         "schema \"{}\" is not one this build reports on ({}, {}, {}, {}, {}, {}, {})",
+         input.schema, workloads::kResultSchema, kScenarioSchema, kTuneSchema, kSweepSchema,
+         kCheckSchema, kAdviceSchema, probes::kHostSchema);
   }
   return input;
 }

@@ -8,23 +8,31 @@
 //   mmtune.tune/1       advice + the scenario behind it (`mmtune tune`)
 //   mmtune.advice/1     advice alone (`mmtune advise --json`)
 //   mmtune.host/1       host facts alone (`mmtune host --json`)
+//   mmtune.sweep/1      a sweep (`mmtune sweep --json`): read back into a SweepResult whose runs
+//                       are the saved results, so the tables are recomputed by analyze_sweep, the
+//                       code that printed them
+//   mmtune.check/1      a check (`mmtune check --json`): its tests and metric verdicts as saved
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "advisor/advice.hpp"
+#include "advisor/check.hpp"
 #include "advisor/scenario.hpp"
+#include "advisor/sweep.hpp"
 #include "probes/facts.hpp"
 #include "workloads/result.hpp"
 
 namespace mmtune::advisor {
 
 struct ReportInput {
-  std::string schema;  // as read: "mmtune.tune/1"
-  std::optional<probes::HostFacts> host;  // the host the document describes (before any run)
+  std::string schema;                       // as read: "mmtune.tune/1"
+  std::optional<probes::HostFacts> host;    // the host the document describes (before any run)
   std::optional<workloads::Result> result;  // a single run
   std::optional<ScenarioRun> scenario;
   std::optional<Advice> advice;
+  std::optional<SweepResult> sweep;
+  std::optional<CheckReport> check;
 };
 
 // Throws Error{bad_input} when text is not JSON, has no schema this build reads, or does not match

@@ -203,7 +203,11 @@ std::string svg_line_plot(const Plot& plot, int width, int height) {
   const AxisScale y_scale = axis_scale(plot.y_unit, std::max(std::fabs(y_min), std::fabs(y_max)));
   std::vector<double> y_ticks = nice_ticks(y_min / y_scale.divisor, y_max / y_scale.divisor, 5);
   for (double& t : y_ticks) t *= y_scale.divisor;
-  const std::vector<double> x_ticks = nice_ticks(x_min, x_max, 8);
+  std::vector<double> x_ticks = nice_ticks(x_min, x_max, 8);
+  if (plot.x_counts && x_ticks.size() > 1 && x_ticks[1] - x_ticks[0] < 1) {
+    x_ticks.clear();
+    for (double t = std::floor(x_min); t < x_max + 1; ++t) x_ticks.push_back(t);
+  }
 
   // Threshold labels sit right of the plot area; the area gives way to the longest one.
   std::vector<std::string> level_texts;
@@ -282,9 +286,10 @@ std::string svg_line_plot(const Plot& plot, int width, int height) {
       "stroke=\"#999\"/>\n",
       f.left, f.top, f.width, f.height);
   svg += fmt::format(
-      "<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">{} "
-      "({})</text>\n",
-      f.left + f.width / 2, height - 8, html_escape(plot.x_label), html_escape(plot.x_unit));
+      "<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" "
+      "fill=\"#222\">{}{}</text>\n",
+      f.left + f.width / 2, height - 8, html_escape(plot.x_label),
+      plot.x_unit.empty() ? "" : fmt::format(" ({})", html_escape(plot.x_unit)));
   svg += fmt::format(
       "<text transform=\"translate(14 {:.1f}) rotate(-90)\" font-size=\"11\" "
       "text-anchor=\"middle\" fill=\"#222\">{} ({})</text>\n",
@@ -293,6 +298,16 @@ std::string svg_line_plot(const Plot& plot, int width, int height) {
   // Observed series.
   for (size_t i = 0; i < plot.lines.size(); ++i)
     svg += polylines(plot.lines[i], f, kLineColours[i % kLineColours.size()]);
+  if (plot.x_counts) {
+    for (size_t i = 0; i < plot.lines.size(); ++i) {
+      const PlotLine& line = plot.lines[i];
+      for (size_t k = 0; k < std::min(line.x.size(), line.y.size()); ++k) {
+        if (!std::isfinite(line.x[k]) || !std::isfinite(line.y[k])) continue;
+        svg += fmt::format("<circle class=\"mark\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>\n",
+                           f.px(line.x[k]), f.py(line.y[k]), kLineColours[i % kLineColours.size()]);
+      }
+    }
+  }
 
   // Thresholds: the line across the plot, the label at its right end, labels pushed apart so
   // that thresholds a few pixels apart stay readable.

@@ -34,7 +34,10 @@ struct Plot {
   std::string y_label;  // "free memory"
   std::string y_unit;   // "bytes", "faults/s", "% of time", …
   std::string x_label = "time since the run started";
-  std::string x_unit = "s";
+  std::string x_unit = "s";  // may be empty: the label then has no unit
+  // x counts things (a sweep's repeats): ticks fall on whole numbers and every point is marked, so
+  // a series of one sample still shows.
+  bool x_counts = false;
   std::vector<PlotLine> lines;
   std::vector<PlotLevel> levels;
 };

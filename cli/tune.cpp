@@ -88,7 +88,11 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
                                      {"advice", advice_json},
                                      {"scenario", advisor::scenario_to_json(run)}};
   write_output_file(data, everything.dump(2) + "\n");
-  const advisor::ReportInput input{std::string(kTuneSchema), run.facts, std::nullopt, run, advice};
+  advisor::ReportInput input;
+  input.schema = kTuneSchema;
+  input.host = run.facts;
+  input.scenario = run;
+  input.advice = advice;
   write_output_file(page, advisor::render_report_html(advisor::build_report(input)));
   fmt::print(io.err, "mmtune: report written to {} and {}, everything behind it to {} ({:.1f} s)\n",
              report.path.string(), page.path.string(), data.path.string(), run.wall_s);

@@ -1,8 +1,14 @@
 // `mmtune report` on a real run of this host: the plots hold the observed series and the model's
-// thresholds, Markdown and HTML carry the same sections and numbers; bad input exits 2; and
-// `mmtune tune` writes the HTML report beside its Markdown.
+// thresholds, Markdown and HTML carry the same sections and numbers; bad input exits 2;
+// `mmtune tune` writes the HTML report beside its Markdown; and a run longer than a few seconds
+// shows its progress on a terminal and nothing of it in a pipe.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,8 +16,8 @@
 
 #include "model/host_model.hpp"
 #include "probes/facts_json.hpp"
-#include "tests/support/test_support.hpp"
 #include "tests/advisor/report_text.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace mmtune::test {
 namespace {
@@ -166,8 +172,8 @@ TEST(Report, HostFactsAndAdviceRenderToo) {
   ASSERT_EQ(host.exit_code, 0) << host.err;
   EXPECT_NE(host.out.find("2 NUMA nodes"), std::string::npos);
   EXPECT_NE(host.out.find("hard dirty threshold"), std::string::npos);
-  CliResult advice = run_mmtune({"report", "--format", "md",
-                                 test_data("golden/numa2-5.15/advise-database.json").string()});
+  CliResult advice = run_mmtune(
+      {"report", "--format", "md", test_data("golden/numa2-5.15/advise-database.json").string()});
   ASSERT_EQ(advice.exit_code, 0) << advice.err;
   EXPECT_NE(advice.out.find("### thp.enabled — always → never"), std::string::npos);
 }
@@ -186,10 +192,79 @@ TEST(Tune, WritesTheHtmlReportBesideTheMarkdown) {
   EXPECT_NE(page.find("<svg"), std::string::npos);
   EXPECT_NE(page.find("<h2>Advice</h2>"), std::string::npos);
   // The same as rendering the saved data afterwards.
-  CliResult again =
-      run_mmtune({"report", (dir.path() / "mmtune-tune-general.json").string()});
+  CliResult again = run_mmtune({"report", (dir.path() / "mmtune-tune-general.json").string()});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.out, page);
+}
+
+// Runs mmtune with its stderr on a new pseudo-terminal (stdout to /dev/null) and returns
+// everything the terminal received, and the exit code.
+std::pair<std::string, int> run_on_a_terminal(const std::vector<std::string>& args) {
+  int master = -1, slave = -1;
+  if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) return {"", -1};
+  const std::string binary = mmtune_binary().string();
+  std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(slave, 2);
+    ::close(master);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(slave);
+  std::string screen;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(master, buffer, sizeof buffer);
+    if (n > 0) {
+      screen.append(buffer, size_t(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;  // EIO once the child and its descendants closed the terminal
+    }
+  }
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {screen, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
+}
+
+// false-sharing runs each of its two layouts for --duration: 2 × 1.5 s, past Progress::kShowAfter
+// (2 s) with a second to spare for the half-second redraw.
+const std::vector<std::string> kLongRun = {"run", "false-sharing", "--duration", "1500ms"};
+
+TEST(Progress, ALongRunShowsTheWorkloadAndElapsedTimeOnATerminal) {
+  TempDir state;
+  std::vector<std::string> args = kLongRun;
+  args.insert(args.end(), {"--state-dir", state.path().string()});
+  const auto [screen, exit_code] = run_on_a_terminal(args);
+  if (exit_code == -1) GTEST_SKIP() << "no pseudo-terminal here";
+  ASSERT_EQ(exit_code, 0) << screen;
+  // The status line: drawn in place (carriage return, erase line), naming the workload and its
+  // time limit, then the elapsed seconds.
+  const size_t status = screen.find("\r\033[Kmmtune: false-sharing (time limit 300 s)  2.");
+  EXPECT_NE(status, std::string::npos) << screen;
+  EXPECT_NE(screen.find(" s", status), std::string::npos) << screen;
+  EXPECT_TRUE(screen.ends_with("\r\033[K")) << "the line is cleared when the run ends: " << screen;
+}
+
+TEST(Progress, NothingOfItWhenStderrIsNotATerminal) {
+  TempDir state;
+  std::vector<std::string> args = kLongRun;
+  args.insert(args.end(), {"--state-dir", state.path().string()});
+  const CliResult r = run_mmtune(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("\033["), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("(time limit 300 s)  "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("mmtune: false-sharing"), std::string::npos)
+      << "the runner's own lines still go to stderr: " << r.err;
 }
 
 }  // namespace
