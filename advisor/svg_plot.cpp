@@ -103,8 +103,8 @@ std::string polylines(const PlotLine& line, const Frame& f, std::string_view col
       emit();
       continue;
     }
-    points += fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", f.px(line.x[i]),
-                          f.py(line.y[i]));
+    points +=
+        fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", f.px(line.x[i]), f.py(line.y[i]));
   }
   emit();
   return out;
@@ -269,8 +269,7 @@ std::string svg_line_plot(const Plot& plot, int width, int height) {
         "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e3e3e3\"/>\n"
         "<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\" "
         "fill=\"#444\">{}</text>\n",
-        f.left, y, f.left + f.width, y, f.left - 6, y + 4,
-        number(t / y_scale.divisor, y_decimals));
+        f.left, y, f.left + f.width, y, f.left - 6, y + 4, number(t / y_scale.divisor, y_decimals));
   }
   const int x_decimals = decimals_for(x_ticks.size() > 1 ? x_ticks[1] - x_ticks[0] : 1);
   for (double t : x_ticks) {
@@ -303,8 +302,9 @@ std::string svg_line_plot(const Plot& plot, int width, int height) {
       const PlotLine& line = plot.lines[i];
       for (size_t k = 0; k < std::min(line.x.size(), line.y.size()); ++k) {
         if (!std::isfinite(line.x[k]) || !std::isfinite(line.y[k])) continue;
-        svg += fmt::format("<circle class=\"mark\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>\n",
-                           f.px(line.x[k]), f.py(line.y[k]), kLineColours[i % kLineColours.size()]);
+        svg += fmt::format(
+            "<circle class=\"mark\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>\n",
+            f.px(line.x[k]), f.py(line.y[k]), kLineColours[i % kLineColours.size()]);
       }
     }
   }
