@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -114,6 +115,10 @@ TEST_F(KillNine, DirtyFloodOnASlowDevice) {
   std::vector<UndoOutcome> outcomes = restore_when_dead(state_.path());
   EXPECT_GE(outcomes.size(), 5u);
   expect_restored(before, outcomes);
+  // The loop device was made for the run: detached and removed, not left idle.
+  EXPECT_TRUE(std::any_of(outcomes.begin(), outcomes.end(), [](const UndoOutcome& o) {
+    return o.message.starts_with("detached and removed /dev/loop");
+  })) << testing::PrintToString(outcomes.size());
 }
 
 TEST_F(KillNine, ReclaimWithASwapFile) {
