@@ -58,7 +58,8 @@ std::string error_of(const std::function<void()>& f) {
 
 TEST(ChangeFile, ReadsSysctlDLines) {
   auto changes = parse_change_file(
-      "# a comment\n; another\n\nvm.swappiness = 10\n  vm/dirty_ratio=15  \n-vm.zone_reclaim_mode = 0\n",
+      "# a comment\n; another\n\nvm.swappiness = 10\n  vm/dirty_ratio=15  \n-vm.zone_reclaim_mode "
+      "= 0\n",
       "90.conf");
   ASSERT_EQ(changes.size(), 3u);
   EXPECT_EQ(changes[0].knob, "vm.swappiness");
@@ -94,8 +95,9 @@ TEST(ChangeFile, EveryProblemNamesTheFileAndLine) {
   EXPECT_EQ(
       error_of([] { parse_change_file("vm.swappiness = 10\nvm.swappiness = 20\n", "x.conf"); }),
       "x.conf:2: vm.swappiness is set twice (first at x.conf:1)");
-  EXPECT_NE(error_of([] { parse_change_file(R"({"schema": "mmtune.host/1"})", "h.json"); })
-                .find("not a mmtune.advice/1"),
+  EXPECT_NE(error_of([] {
+              parse_change_file(R"({"schema": "mmtune.host/1"})", "h.json");
+            }).find("not a mmtune.advice/1"),
             std::string::npos);
   EXPECT_NE(error_of([] { parse_change_file("{ broken", "b.json"); }).find("b.json"),
             std::string::npos);
@@ -103,8 +105,8 @@ TEST(ChangeFile, EveryProblemNamesTheFileAndLine) {
 
 TEST(Apply, PlanShowsCurrentValuesAndWritesNothing) {
   FakeHost host;
-  ApplyPlan plan = plan_apply(parse_change_file("vm.swappiness = 10\nvm.dirty_ratio = 20\n", "f"),
-                              host.fs());
+  ApplyPlan plan =
+      plan_apply(parse_change_file("vm.swappiness = 10\nvm.dirty_ratio = 20\n", "f"), host.fs());
   ASSERT_EQ(plan.changes.size(), 2u);
   EXPECT_EQ(*plan.changes[0].current, "60");
   EXPECT_TRUE(plan.changes[0].changes);
@@ -119,8 +121,8 @@ TEST(Apply, PlanShowsCurrentValuesAndWritesNothing) {
 
 TEST(Apply, KeptChangesOutliveTheJournalUntilRestoreKept) {
   FakeHost host;
-  ApplyPlan plan = plan_apply(
-      parse_change_file("vm.swappiness = 10\nthp.enabled = never\n", "f"), host.fs());
+  ApplyPlan plan =
+      plan_apply(parse_change_file("vm.swappiness = 10\nthp.enabled = never\n", "f"), host.fs());
   {
     workloads::Journal journal(host.fs(), host.state.path());
     auto applied = apply_plan(plan, journal);
@@ -143,11 +145,26 @@ TEST(Apply, KeptChangesOutliveTheJournalUntilRestoreKept) {
   EXPECT_EQ(host.journals(), 0u);
 }
 
+// The old value is journaled and synced before the write, so a kill can fall between the two: the
+// file still holds the old value and the undo has nothing to do, which it says (not "left alone").
+TEST(Apply, AJournaledWriteThatNeverHappenedNeedsNoRestore) {
+  FakeHost host;
+  workloads::Journal journal(host.fs(), host.state.path());
+  journal.set("proc/sys/vm/swappiness", "10");
+  write(host.root.path() / "proc/sys/vm/swappiness", "60\n");  // as if the write never landed
+  auto outcomes = journal.undo_all();
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].status, workloads::UndoStatus::restored);
+  EXPECT_EQ(outcomes[0].message,
+            "proc/sys/vm/swappiness: still 60 (the 10 was never written, or was put back)");
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
+}
+
 TEST(Apply, TwoAppliesOfOneKnobAreTakenBackNewestFirst) {
   FakeHost host;
   for (const char* value : {"10", "30"}) {
-    ApplyPlan plan = plan_apply(parse_change_file(std::string("vm.swappiness = ") + value, "f"),
-                                host.fs());
+    ApplyPlan plan =
+        plan_apply(parse_change_file(std::string("vm.swappiness = ") + value, "f"), host.fs());
     workloads::Journal journal(host.fs(), host.state.path());
     apply_plan(plan, journal);
     keep_applied(plan, journal);
@@ -166,8 +183,8 @@ TEST(Apply, ARejectedValueStopsTheApplyAndRestoresWhatChanged) {
   // works, the write fails.
   fs::remove(host.root.path() / "proc/sys/vm/dirty_ratio");
   fs::create_symlink("/proc/version", host.root.path() / "proc/sys/vm/dirty_ratio");
-  ApplyPlan plan = plan_apply(
-      parse_change_file("vm.swappiness = 10\nvm.dirty_ratio = 15\n", "f"), host.fs());
+  ApplyPlan plan =
+      plan_apply(parse_change_file("vm.swappiness = 10\nvm.dirty_ratio = 15\n", "f"), host.fs());
   std::string message;
   {
     workloads::Journal journal(host.fs(), host.state.path());
@@ -189,8 +206,8 @@ TEST(Apply, PersistWritesAnOwnedSysctlFileAndRestoreRemovesIt) {
   FakeHost host;
   test::TempDir etc;
   const fs::path file = etc.path() / "90-mmtune.conf";
-  ApplyPlan plan = plan_apply(
-      parse_change_file("vm.swappiness = 10\nthp.enabled = never\n", "f"), host.fs(), file);
+  ApplyPlan plan = plan_apply(parse_change_file("vm.swappiness = 10\nthp.enabled = never\n", "f"),
+                              host.fs(), file);
   ASSERT_EQ(plan.notes.size(), 1u) << "THP cannot go to sysctl.d";
   {
     workloads::Journal journal(host.fs(), host.state.path());
@@ -216,8 +233,8 @@ TEST(Apply, PersistWritesAnOwnedSysctlFileAndRestoreRemovesIt) {
 
 TEST(Apply, PersistMergesOverAnEarlierFileOfOurs) {
   FakeHost host;
-  ApplyPlan first = plan_apply(parse_change_file("vm.swappiness = 10\nvm.dirty_ratio = 15\n", "a"),
-                               host.fs());
+  ApplyPlan first =
+      plan_apply(parse_change_file("vm.swappiness = 10\nvm.dirty_ratio = 15\n", "a"), host.fs());
   std::string earlier = render_persist_file(first, "");
   ApplyPlan second = plan_apply(parse_change_file("vm.swappiness = 20\n", "b"), host.fs());
   std::string merged = render_persist_file(second, earlier);

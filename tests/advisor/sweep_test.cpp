@@ -32,9 +32,12 @@ TEST(SweepKnobs, ParsesNamesAndValues) {
 TEST(SweepKnobs, EveryBadSpecIsNamed) {
   EXPECT_EQ(error_of([] { parse_knob_sweep("vm.dirty_ratoi=5"); }),
             "--knob: unknown knob \"vm.dirty_ratoi\"; did you mean \"vm.dirty_ratio\"?");
-  EXPECT_NE(error_of([] { parse_knob_sweep("vm.dirty_ratio=5,500"); }).find("--knob vm.dirty_ratio: \"500\""),
+  EXPECT_NE(error_of([] {
+              parse_knob_sweep("vm.dirty_ratio=5,500");
+            }).find("--knob vm.dirty_ratio: \"500\""),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_knob_sweep("vm.dirty_ratio"); }).find("NAME=VALUE"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_knob_sweep("vm.dirty_ratio"); }).find("NAME=VALUE"),
+            std::string::npos);
   EXPECT_NE(error_of([] { parse_knob_sweep("vm.dirty_ratio=5,,10"); }).find("empty value"),
             std::string::npos);
   EXPECT_NE(error_of([] { parse_knob_sweep("vm.dirty_ratio=5,5"); }).find("listed twice"),
@@ -65,14 +68,15 @@ TEST(SweepPlan, ChecksEverythingBeforeAnyChange) {
             }).find("one setting in the kernel"),
             std::string::npos);
   EXPECT_NE(error_of([&] {
-              plan_sweep(options_for({"vm.swappiness=1,2,3,4,5,6,7,8,9",
-                                      "vm.dirty_ratio=1,2,3,4,5,6,7,8"}),
+              plan_sweep(options_for(
+                             {"vm.swappiness=1,2,3,4,5,6,7,8,9", "vm.dirty_ratio=1,2,3,4,5,6,7,8"}),
                          facts, fs);
             }).find("72 combinations"),
             std::string::npos);
   SweepOptions bad_repeat = options_for({"vm.dirty_ratio=5"});
   bad_repeat.repeat = 0;
-  EXPECT_NE(error_of([&] { plan_sweep(bad_repeat, facts, fs); }).find("--repeat"), std::string::npos);
+  EXPECT_NE(error_of([&] { plan_sweep(bad_repeat, facts, fs); }).find("--repeat"),
+            std::string::npos);
   SweepOptions bad_param = options_for({"vm.dirty_ratio=5"});
   bad_param.run.params = {{"sise", "16MiB"}};
   EXPECT_NE(error_of([&] { plan_sweep(bad_param, facts, fs); }).find("sise"), std::string::npos);
@@ -82,7 +86,8 @@ TEST(SweepPlan, CombinationsVaryTheFirstKnobSlowest) {
   probes::HostFs fs("/");
   if (!test::is_root()) GTEST_SKIP() << "planning a sweep checks that the knobs can be written";
   probes::HostFacts facts = probes::read_host_facts(fs);
-  SweepPlan plan = plan_sweep(options_for({"vm.dirty_ratio=5,10", "vm.swappiness=30,60,90"}), facts, fs);
+  SweepPlan plan =
+      plan_sweep(options_for({"vm.dirty_ratio=5,10", "vm.swappiness=30,60,90"}), facts, fs);
   ASSERT_EQ(plan.settings.size(), 6u);
   EXPECT_EQ(setting_label(plan.settings[0]), "vm.dirty_ratio=5 vm.swappiness=30");
   EXPECT_EQ(setting_label(plan.settings[1]), "vm.dirty_ratio=5 vm.swappiness=60");
@@ -105,7 +110,8 @@ SweepResult made_up_sweep() {
   result.plan.options.workload = "demand-paging";
   result.plan.options.repeat = 5;
   result.plan.metrics = {"ns_per_fault", "minor_*"};
-  result.plan.settings = {{{"vm.dirty_ratio", "5"}}, {{"vm.dirty_ratio", "10"}}, {{"vm.dirty_ratio", "40"}}};
+  result.plan.settings = {
+      {{"vm.dirty_ratio", "5"}}, {{"vm.dirty_ratio", "10"}}, {{"vm.dirty_ratio", "40"}}};
   result.plan.original = {{"vm.dirty_ratio", "20"}};
   const std::vector<double> same = {150, 152, 149, 151, 150};
   // Every repeat above every reference repeat (significant, p = 2/252), but only 2.7 % slower:
