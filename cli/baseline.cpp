@@ -105,8 +105,10 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
     }
     advisor::Fingerprint fingerprint = advisor::read_fingerprint(fs);
 
+    advisor::Progress status(io.err, plan.scenario.time_budget_s * args->repeat);  // a status line on a terminal only
     advisor::ScenarioOptions options;
-    options.log = io.err;
+    options.log = status.log();
+    options.progress = &status;
     options.sample_interval_s = *interval;
     if (!args->state_dir.empty()) options.state_dir = args->state_dir;
     const advisor::RepeatedRuns runs = advisor::run_repeated(plan, args->repeat, options);

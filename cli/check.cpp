@@ -83,8 +83,10 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
            advisor::kMinRepeats);
     }
 
+    advisor::Progress status(io.err, baseline.time_budget_s * repeats);  // a status line on a terminal only
     advisor::ScenarioOptions options;
-    options.log = io.err;
+    options.log = status.log();
+    options.progress = &status;
     options.sample_interval_s = *interval;
     if (!args->state_dir.empty()) options.state_dir = args->state_dir;
     const advisor::CheckReport report =
