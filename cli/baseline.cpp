@@ -105,7 +105,8 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
     }
     advisor::Fingerprint fingerprint = advisor::read_fingerprint(fs);
 
-    advisor::Progress status(io.err, plan.scenario.time_budget_s * args->repeat);  // a status line on a terminal only
+    // A status line on a terminal only; in a pipe just the runner's lines.
+    advisor::Progress status(io.err, plan.scenario.time_budget_s * args->repeat);
     advisor::ScenarioOptions options;
     options.log = status.log();
     options.progress = &status;

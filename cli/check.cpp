@@ -83,7 +83,8 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
            advisor::kMinRepeats);
     }
 
-    advisor::Progress status(io.err, baseline.time_budget_s * repeats);  // a status line on a terminal only
+    // A status line on a terminal only; in a pipe just the runner's lines.
+    advisor::Progress status(io.err, baseline.time_budget_s * repeats);
     advisor::ScenarioOptions options;
     options.log = status.log();
     options.progress = &status;
