@@ -702,11 +702,11 @@ void run(Session& session) {
           at_limit
               ? fmt::format(
                     ": the kernel first lets each writer dirty at its initial estimate of a "
-                    "device's bandwidth (INIT_BW, 100 MiB/s){}, {} writer(s) against {}/s, and "
+                    "device's bandwidth (INIT_BW, 100 MiB/s{}): {} writer(s) against {}/s, and "
                     "balance_dirty_pages can hold them back that far only close to the hard "
                     "limit (pos_ratio near 0); the level stays there while the kernel learns "
                     "the device's bandwidth (averaged over about 3 s) and lowers dirty_ratelimit",
-                    s.slow ? " (the loop device is new, with no history)" : "", s.writers,
+                    s.slow ? "; the loop device was made for this run" : "", s.writers,
                     format_size(s.device_bps))
               : ": dirty_ratelimit had come down most of the way to the device's bandwidth "
                 "before the level rose that far, so a pos_ratio above 0 balanced the writers "
