@@ -57,7 +57,10 @@ Action attach_matrix(CLI::App& sub, const Globals& globals) {
                  "debian:NAME (debian:6.1-cloud, debian:6.12-cloud, debian:linux-image-…) or "
                  "PATH/TO/vmlinuz[:MODULES-DIR]; repeat for several")
       ->type_name("KERNEL")
-      ->required();
+      ->required()
+      // One value per --kernel: otherwise the "--" before the command only ends the list of
+      // kernels, and the command's own --options are taken for the matrix's.
+      ->allow_extra_args(false);
   sub.add_option("--numa", args->numa, "Emulated NUMA nodes in each guest (0 or 1: one node)")
       ->type_name("N");
   sub.add_option("--numa-distance", args->numa_distance,

@@ -93,6 +93,10 @@ std::vector<std::string> qemu_argv(const QemuPlan& plan) {
                                 "max",
                                 "-smp",
                                 std::to_string(plan.cpus)};
+  // With nodes, each CPU is its own socket: QEMU's default puts all CPUs as cores of one package
+  // sharing a last-level cache, and a kernel that finds cache siblings on different nodes warns
+  // (topology_sane, arch/x86/kernel/smpboot.c).
+  if (plan.numa_nodes >= 2) argv.back() += fmt::format(",sockets={},cores=1,threads=1", plan.cpus);
   if (plan.numa_nodes >= 2) {
     uint64_t per_node = numa_node_mib(plan);
     argv.insert(argv.end(), {"-m", fmt::format("{}M", per_node * uint64_t(plan.numa_nodes))});

@@ -51,13 +51,38 @@ void add_result_rows(const nlohmann::json& result, const std::string& prefix,
       if (text.starts_with("finding: ")) rows.emplace_back(prefix + "finding", text.substr(9));
     }
   }
+  // A measurement the model predicted carries the model's value and whether they agree in its own
+  // cell, so the column reads as one verdict per kernel; other predictions get "model:" rows.
+  std::map<std::string, const nlohmann::json*> compared;
+  if (result.contains("comparisons") && result["comparisons"].is_array()) {
+    for (const nlohmann::json& c : result["comparisons"]) compared[c.value("metric", "")] = &c;
+  }
+  std::map<std::string, const nlohmann::json*> predicted;
+  if (result.contains("predictions")) {
+    for (const nlohmann::json& p : result["predictions"]) {
+      if (std::string metric = p.value("metric", ""); compared.contains(metric))
+        predicted[metric] = &p;
+    }
+  }
   if (result.contains("measurements")) {
-    for (const nlohmann::json& m : result["measurements"])
-      rows.emplace_back(prefix + m.value("name", "?"), with_unit(m));
+    for (const nlohmann::json& m : result["measurements"]) {
+      std::string name = m.value("name", "?");
+      std::string text = with_unit(m);
+      auto c = compared.find(name);
+      auto p = predicted.find(name);
+      if (c != compared.end() && p != predicted.end()) {
+        const nlohmann::json within = c->second->value("within", nlohmann::json());
+        text += fmt::format(
+            " (model: {}{})", with_unit(*p->second),
+            within.is_boolean() ? (within.get<bool>() ? ", agrees" : ", DISAGREES") : "");
+      }
+      rows.emplace_back(prefix + name, text);
+    }
   }
   if (result.contains("predictions")) {
     for (const nlohmann::json& p : result["predictions"]) {
       std::string name = p.value("metric", "");
+      if (!name.empty() && predicted.contains(name)) continue;
       if (name.empty()) name = p.value("name", "?");
       rows.emplace_back(prefix + "model: " + name, with_unit(p));
     }

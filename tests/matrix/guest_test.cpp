@@ -76,6 +76,8 @@ TEST(Guest, NumaNodesSplitMemoryAndCarryTheDistanceTable) {
   EXPECT_NE(text.find("memory-backend-ram,id=mem2,size=682M"), std::string::npos);
   EXPECT_NE(text.find("node,nodeid=0,cpus=0,memdev=mem0"), std::string::npos);
   EXPECT_NE(text.find("node,nodeid=1,cpus=1,memdev=mem1"), std::string::npos);
+  EXPECT_NE(text.find("-smp 2,sockets=2,cores=1,threads=1"), std::string::npos)
+      << "one socket per CPU: no cache shared across nodes";
   EXPECT_NE(text.find("node,nodeid=2,memdev=mem2"), std::string::npos) << "a memory-only node";
   EXPECT_NE(text.find("dist,src=0,dst=1,val=30"), std::string::npos);
   EXPECT_NE(text.find("dist,src=1,dst=2,val=30"), std::string::npos);

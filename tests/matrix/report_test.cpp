@@ -50,6 +50,24 @@ TEST(Report, ResultRowsReadTheResultSchema) {
   EXPECT_EQ(rows[3].first, "model: affected");
 }
 
+TEST(Report, AComparedMeasurementShowsTheModelAndWhetherTheyAgree) {
+  nlohmann::json result = nlohmann::json::parse(R"({
+    "verdict": {"status": "ok", "reason": ""},
+    "measurements": [{"name": "affected", "value": 1, "unit": "bool"},
+                     {"name": "data_loss.shared", "value": 3, "unit": "reads"}],
+    "predictions": [{"metric": "affected", "name": "affected", "value": 1, "unit": "bool"},
+                    {"metric": "data_loss.shared", "name": "data_loss.shared", "value": 0,
+                     "unit": "reads"}],
+    "comparisons": [{"metric": "affected", "within": true},
+                    {"metric": "data_loss.shared", "within": false}]
+  })");
+  auto rows = result_rows(result);
+  ASSERT_EQ(rows.size(), 3u) << "no separate model: rows for compared metrics";
+  EXPECT_EQ(rows[1], (std::pair<std::string, std::string>{"affected", "yes (model: yes, agrees)"}));
+  EXPECT_EQ(rows[2], (std::pair<std::string, std::string>{"data_loss.shared",
+                                                          "3 reads (model: 0 reads, DISAGREES)"}));
+}
+
 TEST(Report, TableHasAColumnPerKernelAndSaysWhySkipped) {
   std::string table = render_table(two_kernels());
   std::string header = table.substr(0, table.find('\n'));
