@@ -67,6 +67,9 @@ constexpr uint64_t kSpareDiskBytes = 1ull << 30;
 constexpr int64_t kSampleNs = 2'000'000;
 constexpr size_t kBystanderBytes = 256 * 1024;
 constexpr size_t kBystanderSamples = 1 << 18;
+// The rate balance_dirty_pages first allows each writer on a device it knows nothing of
+// (mm/page-writeback.c INIT_BW), MiB/s.
+constexpr double kInitialRateMiBs = 100;
 
 constexpr Param kParams[] = {
     {"writers", ParamKind::integer, "threads", "4",
@@ -698,6 +701,21 @@ void run(Session& session) {
           free_s > 0 ? double(before_bytes) / double(kMiB) / free_s : 0.0,
           throttled_s > 0 ? double(flood.written - before_bytes) / double(kMiB) / throttled_s
                           : 0.0));
+      // Above the free-run ceiling the kernel lets each writer dirty at dirty_ratelimit x
+      // pos_ratio, with pos_ratio 2 at the ceiling and 1 at the setpoint; on a new device
+      // dirty_ratelimit starts at 100 MiB/s. A writer slower than that (a busy CPU) is not held
+      // back until the allowed rate has fallen below its own, past the ceiling.
+      const double per_writer_mib_s =
+          free_s > 0 ? double(before_bytes) / double(kMiB) / free_s / s.writers : 0.0;
+      if (s.slow && per_writer_mib_s > 0 && per_writer_mib_s < kInitialRateMiBs) {
+        session.explain(fmt::format(
+            "each writer managed only {:.0f} MiB/s before the onset, less than the {:.0f} MiB/s "
+            "the kernel first allows a writer on a new device: balance_dirty_pages had nothing "
+            "to hold back at the free-run ceiling, and throttling showed only where the rate it "
+            "allows fell below theirs (the CPUs were busy: fewer writers or an idle host show "
+            "the onset at the ceiling)",
+            per_writer_mib_s, kInitialRateMiBs));
+      }
       const std::string why_level =
           at_limit
               ? fmt::format(
