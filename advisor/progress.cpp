@@ -46,8 +46,9 @@ std::string Progress::status_line(std::string_view step, double elapsed_s, doubl
   if (expected_s > 0) {
     constexpr int kBar = 20;
     const int filled = std::clamp(static_cast<int>(elapsed_s / expected_s * kBar), 0, kBar);
-    line += fmt::format(" / {:g} s [{}{}]", expected_s, std::string(static_cast<size_t>(filled), '#'),
-                        std::string(static_cast<size_t>(kBar - filled), '.'));
+    line +=
+        fmt::format(" / {:g} s [{}{}]", expected_s, std::string(static_cast<size_t>(filled), '#'),
+                    std::string(static_cast<size_t>(kBar - filled), '.'));
   }
   if (total_expected_s > 0) {
     line += fmt::format("  total {:.1f} s / {:g} s", total_s, total_expected_s);

@@ -17,11 +17,12 @@
 // Lines written through log() while the status line shows clear it first and redraw it after, so
 // the two never share a line. The status line is written with write(2) from its own thread; a
 // forked child never touches it.
+#include <sys/types.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
-#include <sys/types.h>
 #include <string>
 #include <string_view>
 #include <thread>

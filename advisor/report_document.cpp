@@ -38,12 +38,12 @@ std::string params_text(const std::vector<std::pair<std::string, std::string>>& 
 // The same lines as the advisor's Markdown host section, so a reader of both sees one host.
 ReportList host_list(const HostSummary& h) {
   ReportList list;
-  list.items.push_back(fmt::format(
-      "kernel {}, {} CPUs, {} RAM{}", h.kernel.empty() ? "unknown" : h.kernel, h.cpus,
-      model::format_bytes(h.mem_total_bytes),
-      h.mem_available_bytes
-          ? fmt::format(" ({} available)", model::format_bytes(*h.mem_available_bytes))
-          : ""));
+  list.items.push_back(
+      fmt::format("kernel {}, {} CPUs, {} RAM{}", h.kernel.empty() ? "unknown" : h.kernel, h.cpus,
+                  model::format_bytes(h.mem_total_bytes),
+                  h.mem_available_bytes
+                      ? fmt::format(" ({} available)", model::format_bytes(*h.mem_available_bytes))
+                      : ""));
   std::string devices;
   for (const std::string& d : h.swap_devices) devices += (devices.empty() ? "" : ", ") + d;
   list.items.push_back(
@@ -93,10 +93,11 @@ ReportSection host_section(const HostSummary& summary, const probes::HostFacts* 
         "The model derives no thresholds from these facts (no zone with managed pages)."});
     return section;
   }
-  ReportTable table{"Thresholds the model derives for these settings (drawn as dashed lines on "
-                    "the plots), beside what the kernel reported when the facts were read",
-                    {"threshold", "predicted by the model", "the kernel reports", "how"},
-                    {}};
+  ReportTable table{
+      "Thresholds the model derives for these settings (drawn as dashed lines on "
+      "the plots), beside what the kernel reported when the facts were read",
+      {"threshold", "predicted by the model", "the kernel reports", "how"},
+      {}};
   auto add = [&](const std::vector<model::Prediction>& predictions,
                  const std::vector<std::optional<double>>& kernel) {
     for (size_t i = 0; i < predictions.size(); ++i) {
@@ -119,12 +120,12 @@ ReportSection host_section(const HostSummary& summary, const probes::HostFacts* 
 
 ReportSection scenario_section(const ScenarioRun& run) {
   ReportSection section{2, fmt::format("Scenario {} of profile {}", run.scenario, run.profile), {}};
-  std::string bounds = fmt::format(
-      "Bounds: {:g} s in all, each step at most {} ({}); took {:.1f} s.", run.time_budget_s,
-      model::format_bytes(run.memory_budget_bytes),
-      run.memory_cgroup ? "memory cgroup limit and size cap"
-                        : "size cap; no memory cgroup controller",
-      run.wall_s);
+  std::string bounds =
+      fmt::format("Bounds: {:g} s in all, each step at most {} ({}); took {:.1f} s.",
+                  run.time_budget_s, model::format_bytes(run.memory_budget_bytes),
+                  run.memory_cgroup ? "memory cgroup limit and size cap"
+                                    : "size cap; no memory cgroup controller",
+                  run.wall_s);
   if (run.peak_cgroup_bytes) {
     bounds += fmt::format(" Peak memory of a step's cgroup: {}.",
                           model::format_bytes(*run.peak_cgroup_bytes));
@@ -136,10 +137,10 @@ ReportSection scenario_section(const ScenarioRun& run) {
   ReportTable steps{"", {"step", "workload", "parameters", "status", "time"}, {}};
   for (const StepOutcome& step : run.steps) {
     const workloads::Verdict& v = step.result.verdict;
-    steps.rows.push_back(
-        {step.id, step.workload, params_text(step.params),
-         fmt::format("{}{}", workloads::status_name(v.status), v.reason.empty() ? "" : ": " + v.reason),
-         fmt::format("{:.1f} s", step.result.wall_s)});
+    steps.rows.push_back({step.id, step.workload, params_text(step.params),
+                          fmt::format("{}{}", workloads::status_name(v.status),
+                                      v.reason.empty() ? "" : ": " + v.reason),
+                          fmt::format("{:.1f} s", step.result.wall_s)});
   }
   section.blocks.push_back(std::move(steps));
   if (!run.notes.empty()) section.blocks.push_back(ReportList{"Notes:", run.notes});
@@ -148,7 +149,8 @@ ReportSection scenario_section(const ScenarioRun& run) {
 
 std::string predicted_text(const workloads::Expectation& e) {
   if (e.low && e.high && *e.low != *e.high) {
-    return fmt::format("{} – {}", show(*e.low, e.prediction.unit), show(*e.high, e.prediction.unit));
+    return fmt::format("{} – {}", show(*e.low, e.prediction.unit),
+                       show(*e.high, e.prediction.unit));
   }
   return show(e.prediction.value, e.prediction.unit);
 }
@@ -159,8 +161,8 @@ ReportTable measurement_table(const workloads::Result& r) {
                      "verdict", "how it was measured"},
                     {}};
   for (const workloads::Measurement& m : r.measurements) {
-    std::vector<std::string> row{m.name, show(m.value, m.unit), "", "", "",
-                                 fmt::format("{}: {}", m.source, m.counter)};
+    std::vector<std::string> row{
+        m.name, show(m.value, m.unit), "", "", "", fmt::format("{}: {}", m.source, m.counter)};
     if (const workloads::Expectation* e = r.prediction_for(m.name)) {
       row[2] = predicted_text(*e);
       for (const workloads::Comparison& c : r.comparisons) {
@@ -183,11 +185,10 @@ std::optional<ReportList> other_predictions(const workloads::Result& r) {
   for (const workloads::Expectation& e : r.predictions) {
     if (!e.metric.empty() && r.find(e.metric)) continue;
     const model::Prediction& p = e.prediction;
-    list.items.push_back(fmt::format("{} = {} — {}; {}{}", e.metric.empty() ? p.name : e.metric,
-                                     predicted_text(e), p.why.rule, p.why.text,
-                                     p.why.kernel_function.empty()
-                                         ? ""
-                                         : fmt::format(" (mirrors {})", p.why.kernel_function)));
+    list.items.push_back(fmt::format(
+        "{} = {} — {}; {}{}", e.metric.empty() ? p.name : e.metric, predicted_text(e), p.why.rule,
+        p.why.text,
+        p.why.kernel_function.empty() ? "" : fmt::format(" (mirrors {})", p.why.kernel_function)));
   }
   if (list.items.empty()) return std::nullopt;
   return list;
@@ -195,10 +196,10 @@ std::optional<ReportList> other_predictions(const workloads::Result& r) {
 
 std::optional<ReportTable> phase_table(const workloads::Result& r) {
   if (r.phases.empty()) return std::nullopt;
-  ReportTable table{"Phases (getrusage of the workload process over each phase)",
-                    {"phase", "from", "to", "minor faults", "major faults", "user CPU",
-                     "system CPU"},
-                    {}};
+  ReportTable table{
+      "Phases (getrusage of the workload process over each phase)",
+      {"phase", "from", "to", "minor faults", "major faults", "user CPU", "system CPU"},
+      {}};
   for (const workloads::Phase& p : r.phases) {
     const workloads::Rusage& u = p.rusage_delta;
     table.rows.push_back({p.name, fmt::format("{:.3f} s", p.start_s),
@@ -225,12 +226,12 @@ ReportTable plot_table(const Plot& plot) {
       high = std::max(high, v);
     }
     const bool predicted = line.label.starts_with("predicted");
-    table.rows.push_back(
-        {line.label, predicted ? "predicted by the model" : "observed",
-         n == 0 ? std::string("no samples")
-                : fmt::format("{} samples: first {}, lowest {}, highest {}, last {}", n,
-                              show(first, plot.y_unit), show(low, plot.y_unit),
-                              show(high, plot.y_unit), show(last, plot.y_unit))});
+    table.rows.push_back({line.label, predicted ? "predicted by the model" : "observed",
+                          n == 0
+                              ? std::string("no samples")
+                              : fmt::format("{} samples: first {}, lowest {}, highest {}, last {}",
+                                            n, show(first, plot.y_unit), show(low, plot.y_unit),
+                                            show(high, plot.y_unit), show(last, plot.y_unit))});
   }
   for (const PlotLevel& level : plot.levels) {
     const bool predicted = level.label.starts_with("predicted");
@@ -265,10 +266,9 @@ void add_run(ReportDocument& doc, const std::string& title,
         "Bounds: maps at most {} (size cap {}{}){}; time limit {:g} s.",
         model::format_bytes(r.limits.footprint_bytes), model::format_bytes(r.limits.size_cap_bytes),
         r.limits.forced ? ", lifted by --force" : "",
-        r.limits.memory_limit_bytes
-            ? fmt::format(", in a memory cgroup limited to {}",
-                          model::format_bytes(*r.limits.memory_limit_bytes))
-            : "",
+        r.limits.memory_limit_bytes ? fmt::format(", in a memory cgroup limited to {}",
+                                                  model::format_bytes(*r.limits.memory_limit_bytes))
+                                    : "",
         r.limits.time_limit_s)});
   }
   if (!r.measurements.empty()) section.blocks.push_back(measurement_table(r));

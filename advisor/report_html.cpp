@@ -42,9 +42,10 @@ ul { margin: 4px 0 12px; padding-left: 22px; }
 // to start with a number ("65,536 faults now vs …") must still wrap.
 bool numeric(std::string_view text) {
   constexpr size_t kLongestNumber = 32;  // "5 samples: first …" is a sentence, "4.1 GiB" a number
-  return !text.empty() && text.size() <= kLongestNumber && (std::isdigit(static_cast<unsigned char>(text[0])) ||
-                           ((text[0] == '-' || text[0] == '+') && text.size() > 1 &&
-                            std::isdigit(static_cast<unsigned char>(text[1]))));
+  return !text.empty() && text.size() <= kLongestNumber &&
+         (std::isdigit(static_cast<unsigned char>(text[0])) ||
+          ((text[0] == '-' || text[0] == '+') && text.size() > 1 &&
+           std::isdigit(static_cast<unsigned char>(text[1]))));
 }
 
 std::string_view tone_class(Tone tone) {

@@ -22,10 +22,9 @@ std::string source_item(const std::string& id) {
   auto source = find_source(id);
   if (!source) return html_escape(id);
   const std::string where(source->where);
-  const std::string shown =
-      where.starts_with("https://") || where.starts_with("http://")
-          ? fmt::format("<a href=\"{0}\">{0}</a>", html_escape(where))
-          : html_escape(where);
+  const std::string shown = where.starts_with("https://") || where.starts_with("http://")
+                                ? fmt::format("<a href=\"{0}\">{0}</a>", html_escape(where))
+                                : html_escape(where);
   return fmt::format("{} — {}{}", html_escape(source->title), shown,
                      source->primary ? "" : " (secondary)");
 }
@@ -35,8 +34,8 @@ std::string detail(const Recommendation& r) {
       "<h3>{} — {}</h3>\n", html_escape(r.knob),
       html_escape(r.change ? fmt::format("{} → {}", r.current.value_or("absent"), r.recommended)
                            : fmt::format("keep {}", r.current.value_or("absent"))));
-  out += fmt::format("<p>{} (confidence: {})</p>\n", html_escape(r.summary),
-                     to_string(r.confidence));
+  out +=
+      fmt::format("<p>{} (confidence: {})</p>\n", html_escape(r.summary), to_string(r.confidence));
   std::vector<std::string> items;
   for (const std::string& line : r.rationale) items.push_back(html_escape(line));
   out += "<p>Why:</p>\n" + list(items);
@@ -55,8 +54,7 @@ std::string detail(const Recommendation& r) {
       items.push_back(html_escape(fmt::format(
           "{} = {} ({}{}; {})", e.measurement, format_value(e.value, e.unit),
           e.run == "host" ? "host" : "step " + e.run,
-          e.workload.empty() || e.workload == e.run ? "" : ", workload " + e.workload,
-          e.counter)));
+          e.workload.empty() || e.workload == e.run ? "" : ", workload " + e.workload, e.counter)));
     }
     if (r.evidence_missing) items.push_back(html_escape("not measured: " + *r.evidence_missing));
     out += "<p>Measured:</p>\n" + list(items);
@@ -74,12 +72,11 @@ std::string render_advice_html(const Advice& advice) {
       "<section>\n<h2>Advice</h2>\n<table>\n<thead><tr><th>knob</th><th>now</th>"
       "<th>recommended</th><th>confidence</th><th>why</th></tr></thead>\n<tbody>\n";
   for (const Recommendation& r : advice.recommendations) {
-    out += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", code(r.knob),
-        html_escape(r.current.value_or("absent")),
-        r.change ? "<span class=\"change\">" + html_escape(r.recommended) + "</span>"
-                 : std::string("keep"),
-        to_string(r.confidence), html_escape(r.summary));
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                       code(r.knob), html_escape(r.current.value_or("absent")),
+                       r.change ? "<span class=\"change\">" + html_escape(r.recommended) + "</span>"
+                                : std::string("keep"),
+                       to_string(r.confidence), html_escape(r.summary));
   }
   out += "</tbody>\n</table>\n";
   for (const Recommendation& r : advice.recommendations) out += detail(r);

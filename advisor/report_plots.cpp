@@ -216,9 +216,8 @@ std::vector<Plot> workload_plots(const workloads::Series& series) {
       plot.levels.push_back({"predicted " + column_words(column), values.front() * scale});
       continue;
     }
-    PlotLine line{model_value ? "predicted " + column_words(column) : column + ", observed",
-                  series.t_s,
-                  {}};
+    PlotLine line{
+        model_value ? "predicted " + column_words(column) : column + ", observed", series.t_s, {}};
     for (double v : values) line.y.push_back(v * scale);
     plot.lines.push_back(std::move(line));
   }
@@ -266,15 +265,16 @@ std::optional<ModelThresholds> model_thresholds(const probes::HostFacts& facts) 
   const std::string function =
       m.zones.empty() ? std::string() : m.zones.front().why.kernel_function;
   t.watermarks = {
-      bytes_prediction("min watermark", min,
-                       {"below min, allocations enter direct reclaim; sum over zones, boost included",
-                        function, min_terms}),
-      bytes_prediction("low watermark", low,
-                       {"below low, kswapd wakes; sum over zones, boost included", function,
-                        low_terms}),
-      bytes_prediction("high watermark", high,
-                       {"kswapd sleeps again at high; sum over zones, boost included", function,
-                        high_terms})};
+      bytes_prediction(
+          "min watermark", min,
+          {"below min, allocations enter direct reclaim; sum over zones, boost included", function,
+           min_terms}),
+      bytes_prediction(
+          "low watermark", low,
+          {"below low, kswapd wakes; sum over zones, boost included", function, low_terms}),
+      bytes_prediction(
+          "high watermark", high,
+          {"kswapd sleeps again at high; sum over zones, boost included", function, high_terms})};
   auto dirty = [&](std::string name, const model::Prediction& p) {
     return bytes_prediction(std::move(name), p.value * kPage, p.why);
   };

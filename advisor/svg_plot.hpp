@@ -17,7 +17,7 @@
 namespace mmtune::advisor {
 
 struct PlotLine {
-  std::string label;     // "free (all zones), observed"
+  std::string label;      // "free (all zones), observed"
   std::vector<double> x;  // seconds since the run started
   std::vector<double> y;  // in the plot's unit; a non-finite value leaves a gap
 };

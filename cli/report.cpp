@@ -53,8 +53,8 @@ int run_report(const ReportOptions& options, const Io& io) {
     fail(ErrorKind::bad_input, "{}: {}", options.input, e.what());
   }
   const advisor::ReportDocument doc = advisor::build_report(input);
-  const std::string text = format == "md" ? advisor::render_report_markdown(doc)
-                                          : advisor::render_report_html(doc);
+  const std::string text =
+      format == "md" ? advisor::render_report_markdown(doc) : advisor::render_report_html(doc);
   if (file) {
     write_output_file(*file, text);
     fmt::print(io.err, "mmtune: wrote {}\n", file->path.string());

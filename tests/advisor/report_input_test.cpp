@@ -1,11 +1,12 @@
 // Reading what `mmtune report` renders: every schema by its own reader, and clear errors.
+#include "advisor/report_input.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "advisor/advice_json.hpp"
-#include "advisor/report_input.hpp"
 #include "probes/error.hpp"
 #include "probes/facts_json.hpp"
 #include "tests/support/test_support.hpp"
@@ -59,10 +60,11 @@ TEST(ReportInput, ReadsEachSchemaWithItsOwnReader) {
   scenario.scenario = "quick";
   scenario.facts = *host.host;
   scenario.steps.push_back({"thp", "thp", {}, r});
-  const nlohmann::json tune = {{"schema", "mmtune.tune/1"},
-                               {"advice", nlohmann::json::parse(slurp(test::test_data(
-                                              "golden/numa2-5.15/advise-database.json")))},
-                               {"scenario", scenario_to_json(scenario)}};
+  const nlohmann::json tune = {
+      {"schema", "mmtune.tune/1"},
+      {"advice",
+       nlohmann::json::parse(slurp(test::test_data("golden/numa2-5.15/advise-database.json")))},
+      {"scenario", scenario_to_json(scenario)}};
   const ReportInput both = read_report_input(tune.dump());
   ASSERT_TRUE(both.scenario && both.advice);
   EXPECT_EQ(both.scenario->steps.at(0).result.workload, "thp");
@@ -73,11 +75,10 @@ TEST(ReportInput, SaysWhatIsWrong) {
   EXPECT_NE(error_of("{nope").find("not a JSON document"), std::string::npos);
   EXPECT_NE(error_of(R"({"schema": "mmtune.other/7"})").find("\"mmtune.other/7\" is not one"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"schema": "mmtune.tune/1"})").find("needs \"advice\""),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"schema": "mmtune.result/1", "verdict": {"status": "great"}})")
-                .find("great"),
-            std::string::npos);
+  EXPECT_NE(error_of(R"({"schema": "mmtune.tune/1"})").find("needs \"advice\""), std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"schema": "mmtune.result/1", "verdict": {"status": "great"}})").find("great"),
+      std::string::npos);
 }
 
 }  // namespace

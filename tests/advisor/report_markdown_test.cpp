@@ -1,5 +1,7 @@
 // The Markdown and the HTML report carry the same sections and the same numbers: one document
 // behind both, and the advice (the advisor's Markdown, the report's HTML) held together here.
+#include "advisor/report_markdown.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,11 +11,10 @@
 #include "advisor/render.hpp"
 #include "advisor/report_document.hpp"
 #include "advisor/report_html.hpp"
-#include "advisor/report_markdown.hpp"
 #include "probes/host_fs.hpp"
 #include "probes/readers.hpp"
-#include "tests/support/test_support.hpp"
 #include "tests/advisor/report_text.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace mmtune::advisor {
 namespace {
@@ -38,13 +39,16 @@ workloads::Result sample_result(const probes::HostFacts& facts) {
   r.limits.size_cap_bytes = 1ull << 33;
   r.limits.time_limit_s = 300;
   r.limits.memory_limit_bytes = 1ull << 30;
-  r.measurements = {{"write_p99_ms", 41.25, "ms", "measured", "CLOCK_MONOTONIC | per write", {}},
-                    {"throttle_onset_bytes", 3221225472, "bytes", "derived", "nr_dirty at <first>",
-                     {}},
-                    {"bystander_stalls", 3, "events", "measured", "allocstall delta", {}}};
+  r.measurements = {
+      {"write_p99_ms", 41.25, "ms", "measured", "CLOCK_MONOTONIC | per write", {}},
+      {"throttle_onset_bytes", 3221225472, "bytes", "derived", "nr_dirty at <first>", {}},
+      {"bystander_stalls", 3, "events", "measured", "allocstall delta", {}}};
   workloads::Expectation onset;
   onset.metric = "throttle_onset_bytes";
-  onset.prediction = {"freerun", 3.0e9, "bytes", {"freerun = (thresh + bg) / 2", "dirty_freerun_ceiling", "= 3 GB"}};
+  onset.prediction = {"freerun",
+                      3.0e9,
+                      "bytes",
+                      {"freerun = (thresh + bg) / 2", "dirty_freerun_ceiling", "= 3 GB"}};
   onset.tolerance = 0.2;
   workloads::Expectation stalls;
   stalls.metric = "bystander_stalls";
@@ -52,7 +56,10 @@ workloads::Result sample_result(const probes::HostFacts& facts) {
   stalls.low = 0;
   stalls.high = 10;
   workloads::Expectation age;
-  age.prediction = {"worst_age_seconds", 35, "seconds", {"age ≤ expire + interval", "wb_check_old_data_flush", "= 35 s"}};
+  age.prediction = {"worst_age_seconds",
+                    35,
+                    "seconds",
+                    {"age ≤ expire + interval", "wb_check_old_data_flush", "= 35 s"}};
   r.predictions = {onset, stalls, age};
   r.comparisons = workloads::compare(r.predictions, r.measurements);
   workloads::Phase phase;
@@ -153,8 +160,8 @@ TEST(ReportMarkdown, ScenarioWithAdviceKeepsStepsAndAdvice) {
   input.schema = "mmtune.tune/1";
   input.scenario = run;
   input.host = facts;
-  input.advice = advice_from_json(nlohmann::json::parse(
-      slurp(test::test_data("golden/numa2-5.15/advise-general.json"))));
+  input.advice = advice_from_json(
+      nlohmann::json::parse(slurp(test::test_data("golden/numa2-5.15/advise-general.json"))));
   const ReportDocument doc = build_report(input);
   expect_same_content(doc);
   const std::string html = render_report_html(doc);

@@ -9,8 +9,8 @@
 #include "probes/facts_json.hpp"
 #include "probes/host_fs.hpp"
 #include "probes/readers.hpp"
-#include "tests/support/test_support.hpp"
 #include "tests/advisor/report_text.hpp"
+#include "tests/support/test_support.hpp"
 
 namespace mmtune::advisor {
 namespace {
@@ -110,7 +110,8 @@ TEST(SvgPlot, GapsSplitTheLine) {
   plot.lines.push_back({"rate", {0, 1, 2, 3, 4}, {1, 2, NAN, 3, 4}});
   const std::string svg = svg_line_plot(plot);
   size_t count = 0;
-  for (size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1))
+  for (size_t at = svg.find("<polyline"); at != std::string::npos;
+       at = svg.find("<polyline", at + 1))
     ++count;
   EXPECT_EQ(count, 2u);
 }
