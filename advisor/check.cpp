@@ -24,7 +24,9 @@ std::string utc_now() {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-std::string show(double value, std::string_view unit) { return workloads::format_value(value, unit); }
+std::string show(double value, std::string_view unit) {
+  return workloads::format_value(value, unit);
+}
 
 std::string drift_name(const Drift& drift) {
   // sysctl and THP names are already the knob names people know; the rest need their group.
@@ -64,7 +66,8 @@ std::string not_run_reason(const RepeatedRuns& runs, std::string_view step) {
   }
   const workloads::Verdict& v = outcomes.front()->result.verdict;
   return fmt::format("step {} {}: {}", step,
-                     v.status == workloads::Status::skipped ? "cannot run here" : "failed", v.reason);
+                     v.status == workloads::Status::skipped ? "cannot run here" : "failed",
+                     v.reason);
 }
 
 }  // namespace
@@ -100,10 +103,18 @@ MetricVerdict compare_metric(const BaselineMetric& baseline, const std::vector<d
     return v;
   }
   const bool lower = baseline.direction == Direction::lower_is_better;
-  v.change = v.baseline_median != 0 ? (v.now_median - v.baseline_median) / std::fabs(v.baseline_median) : 0;
+  v.change = v.baseline_median != 0
+                 ? (v.now_median - v.baseline_median) / std::fabs(v.baseline_median)
+                 : 0;
   v.worse_by = lower ? v.now_median - v.baseline_median : v.baseline_median - v.now_median;
-  v.allowance = std::max(baseline.tolerance.value_or(0) * std::fabs(v.baseline_median),
-                         baseline.absolute.value_or(0));
+  // The baseline's own range is noise this host has already shown with nothing changed (on a
+  // shared host, the load of the moment moves wall-time metrics by more than a tolerance): a
+  // median that moved by less than that range is not evidence of a regression.
+  const auto [lowest, highest] =
+      std::minmax_element(baseline.samples.begin(), baseline.samples.end());
+  v.baseline_range = *highest - *lowest;
+  v.allowance = std::max({baseline.tolerance.value_or(0) * std::fabs(v.baseline_median),
+                          baseline.absolute.value_or(0), v.baseline_range});
   const MannWhitney test = mann_whitney_u(now, baseline.samples);
   v.p_worse = lower ? test.p_greater : test.p_less;
   v.p_better = lower ? test.p_less : test.p_greater;
@@ -126,29 +137,34 @@ CheckTest metric_test(const MetricVerdict& v) {
   test.verdict = v.verdict;
   if (v.verdict == "insufficient") {
     test.status = TestStatus::skip;
-    test.skip_reason = fmt::format("insufficient samples: {} in the baseline, {} now (need {} each)",
-                                   v.baseline.size(), v.now.size(), kMinRepeats);
+    test.skip_reason =
+        fmt::format("insufficient samples: {} in the baseline, {} now (need {} each)",
+                    v.baseline.size(), v.now.size(), kMinRepeats);
     test.summary = test.skip_reason;
     return test;
   }
   test.status = v.verdict == "regressed" ? TestStatus::fail : TestStatus::pass;
   const double allowance_pct =
       v.baseline_median != 0 ? v.allowance / std::fabs(v.baseline_median) * 100 : 0;
-  const std::string words = v.verdict == "regressed"  ? "REGRESSED"
-                            : v.verdict == "noisy"    ? "noisy: worse beyond the allowance but not significant"
+  const std::string words = v.verdict == "regressed" ? "REGRESSED"
+                            : v.verdict == "noisy"
+                                ? "noisy: worse beyond the allowance but not significant"
                             : v.verdict == "improved" ? "improved"
                                                       : "ok";
+  const bool range_decides = v.baseline_range > 0 && v.allowance == v.baseline_range;
   test.summary = fmt::format(
-      "{} now vs {} in the baseline ({:+.1f} %; {} is better; allowed {} worse, {:.1f} %; "
+      "{} now vs {} in the baseline ({:+.1f} %; {} is better; allowed {} worse, {:.1f} %{}; "
       "p(worse)={:.3f}): {}",
       show(v.now_median, v.unit), show(v.baseline_median, v.unit), v.change * 100, v.direction,
-      show(v.allowance, v.unit), allowance_pct, v.p_worse, words);
+      show(v.allowance, v.unit), allowance_pct, range_decides ? ", the baseline's own range" : "",
+      v.p_worse, words);
   test.details = {{"verdict", v.verdict},
                   {"direction", v.direction + " is better"},
                   {"baseline_median", fmt::format("{:.6g}", v.baseline_median)},
                   {"now_median", fmt::format("{:.6g}", v.now_median)},
                   {"change_pct", fmt::format("{:+.2f}", v.change * 100)},
                   {"allowance", fmt::format("{:.6g} {}", v.allowance, v.unit)},
+                  {"baseline_range", fmt::format("{:.6g} {}", v.baseline_range, v.unit)},
                   {"test", "Mann-Whitney U, one-sided (now worse than the baseline), alpha 0.05"},
                   {"p_worse", fmt::format("{:.4f}", v.p_worse)},
                   {"p_better", fmt::format("{:.4f}", v.p_better)},
@@ -186,7 +202,8 @@ std::vector<CheckTest> drift_tests(const Fingerprint& baseline, const Fingerprin
     test.suite = "drift";
     test.name = group;
     test.verdict = "unchanged";
-    test.summary = fmt::format("unchanged ({} settings)", it == now.groups.end() ? 0 : it->second.size());
+    test.summary =
+        fmt::format("unchanged ({} settings)", it == now.groups.end() ? 0 : it->second.size());
     tests.push_back(std::move(test));
   }
   return tests;
@@ -214,8 +231,8 @@ std::vector<CheckTest> correctness_tests(const Baseline& baseline, const Repeate
     } else if (!failures.empty()) {
       test.status = TestStatus::fail;
       test.verdict = "fail";
-      test.summary = fmt::format("{} failed in {} of {} repeats: {}", step.workload, failures.size(),
-                                 outcomes.size(), failures.front());
+      test.summary = fmt::format("{} failed in {} of {} repeats: {}", step.workload,
+                                 failures.size(), outcomes.size(), failures.front());
       for (size_t i = 0; i < failures.size(); ++i)
         test.details.emplace_back(fmt::format("failure_{}", i + 1), failures[i]);
     } else if (skipped == outcomes.size()) {
@@ -223,9 +240,9 @@ std::vector<CheckTest> correctness_tests(const Baseline& baseline, const Repeate
       test.skip_reason = outcomes.front()->result.verdict.reason;
     } else {
       test.verdict = "pass";
-      test.summary = fmt::format("{} ran in {} of {} repeats without failing{}", step.workload, ok,
-                                 outcomes.size(),
-                                 skipped ? fmt::format(" ({} skipped)", skipped) : "");
+      test.summary =
+          fmt::format("{} ran in {} of {} repeats without failing{}", step.workload, ok,
+                      outcomes.size(), skipped ? fmt::format(" ({} skipped)", skipped) : "");
     }
     if (test.status == TestStatus::skip) test.summary = test.skip_reason;
     tests.push_back(std::move(test));
@@ -249,11 +266,12 @@ std::vector<CheckTest> correctness_tests(const Baseline& baseline, const Repeate
       } else if (lost > 0) {
         loss.status = TestStatus::fail;
         loss.verdict = "fail";
-        loss.summary = fmt::format("{:.0f} of {:.0f} O_DIRECT reads lost their data (any loss fails)",
-                                   lost, tries);
+        loss.summary = fmt::format(
+            "{:.0f} of {:.0f} O_DIRECT reads lost their data (any loss fails)", lost, tries);
       } else {
         loss.verdict = "pass";
-        loss.summary = fmt::format("no data lost in {:.0f} O_DIRECT reads over {} repeats", tries, measured);
+        loss.summary =
+            fmt::format("no data lost in {:.0f} O_DIRECT reads over {} repeats", tries, measured);
       }
       tests.push_back(std::move(loss));
     }
@@ -270,7 +288,8 @@ std::vector<CheckTest> correctness_tests(const Baseline& baseline, const Repeate
       }
       if (measured == 0) {
         survived.status = TestStatus::skip;
-        survived.skip_reason = outcomes.empty() ? "not run" : outcomes.front()->result.verdict.reason;
+        survived.skip_reason =
+            outcomes.empty() ? "not run" : outcomes.front()->result.verdict.reason;
         survived.summary = survived.skip_reason;
       } else if (alive < measured) {
         survived.status = TestStatus::fail;
@@ -280,7 +299,8 @@ std::vector<CheckTest> correctness_tests(const Baseline& baseline, const Repeate
             measured - alive, measured);
       } else {
         survived.verdict = "pass";
-        survived.summary = fmt::format("only the allocator was OOM-killed, in all {} repeats", measured);
+        survived.summary =
+            fmt::format("only the allocator was OOM-killed, in all {} repeats", measured);
       }
       tests.push_back(std::move(survived));
     }
@@ -297,9 +317,9 @@ std::vector<CheckTest> performance_tests(const Baseline& baseline, const Repeate
     CheckTest test = metric_test(verdict);
     if (now.empty()) {
       std::string why = not_run_reason(runs, metric.step);
-      test.skip_reason = why.empty() ? fmt::format("no run of step {} measured {}", metric.step,
-                                                   metric.metric)
-                                     : why;
+      test.skip_reason =
+          why.empty() ? fmt::format("no run of step {} measured {}", metric.step, metric.metric)
+                      : why;
       test.summary = test.skip_reason;
     }
     if (verdicts) verdicts->push_back(std::move(verdict));
@@ -333,9 +353,9 @@ CheckReport run_check(const Baseline& baseline, std::string baseline_file, int r
 
 int check_exit_code(const CheckReport& report) {
   if (report.count(TestStatus::fail) > 0) return 1;
-  const bool anything_ran = std::any_of(report.tests.begin(), report.tests.end(), [](const CheckTest& t) {
-    return t.suite != "drift" && t.status != TestStatus::skip;
-  });
+  const bool anything_ran = std::any_of(
+      report.tests.begin(), report.tests.end(),
+      [](const CheckTest& t) { return t.suite != "drift" && t.status != TestStatus::skip; });
   return anything_ran ? 0 : 3;
 }
 
@@ -365,6 +385,7 @@ json check_to_json(const CheckReport& report) {
                        {"change", v.change},
                        {"worse_by", v.worse_by},
                        {"allowance", v.allowance},
+                       {"baseline_range", v.baseline_range},
                        {"p_worse", v.p_worse},
                        {"p_better", v.p_better},
                        {"verdict", v.verdict}});
@@ -382,8 +403,9 @@ json check_to_json(const CheckReport& report) {
             {"alternative", "one-sided: now worse than the baseline"},
             {"alpha", kCheckAlpha},
             {"min_samples", kMinRepeats},
-            {"rule", "regressed = significant AND worse by more than max(tolerance × |baseline "
-                     "median|, absolute)"}}},
+            {"rule",
+             "regressed = significant AND worse by more than max(tolerance × |baseline "
+             "median|, absolute, baseline max − min)"}}},
           {"counts",
            {{"passed", report.count(TestStatus::pass)},
             {"failed", report.count(TestStatus::fail)},

@@ -11,7 +11,7 @@
 //   performance  one test per baseline metric, classified against the baseline's samples:
 //                  regressed  worse, significantly (Mann-Whitney U one-sided, α = 0.05) AND by
 //                             more than the allowance, max(tolerance × |baseline median|,
-//                             absolute): fails
+//                             absolute, the baseline's own range max − min): fails
 //                  noisy      worse beyond the allowance but not significant: passes (noise
 //                             must not fail CI)
 //                  improved   better, significantly and beyond the allowance: passes
@@ -19,7 +19,8 @@
 //                fewer than kMinRepeats samples on either side: SKIP (insufficient samples)
 //
 // Exit (check_exit_code): 1 when any test failed, 3 when nothing could run here (every
-// correctness and performance test skipped) and nothing failed, else 0. The CLI maps bad input to 2.
+// correctness and performance test skipped) and nothing failed, else 0. The CLI maps bad input
+// to 2.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -57,7 +58,9 @@ struct MetricVerdict {
   double baseline_median = 0, now_median = 0;
   double change = 0;     // (now − baseline) / |baseline| (medians); 0 when baseline is 0
   double worse_by = 0;   // in the metric's unit, positive when now is worse
-  double allowance = 0;  // max(tolerance × |baseline median|, absolute)
+  double allowance = 0;  // max(tolerance × |baseline median|, absolute, baseline_range)
+  double baseline_range =
+      0;  // max − min of the baseline's samples: noise seen with nothing changed
   double p_worse = 1, p_better = 1;
   std::string verdict;  // ok, regressed, noisy, improved, insufficient
 };

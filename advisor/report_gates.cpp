@@ -185,7 +185,7 @@ void add_check(ReportDocument& doc, const CheckReport& check) {
   section.blocks.push_back(ReportParagraph{counts, check_tone(check)});
   section.blocks.push_back(ReportParagraph{fmt::format(
       "A metric regressed when it is worse here, significantly (Mann-Whitney U, one-sided, p < "
-      "{:g}), and by more than its allowance, max(tolerance × |baseline median|, absolute); worse "
+      "{:g}), and by more than its allowance, max(tolerance × |baseline median|, absolute, baseline range); worse "
       "beyond the allowance but not significantly is noisy and passes; fewer than {} samples on "
       "either side skips.",
       kCheckAlpha, kMinRepeats)});

@@ -39,8 +39,9 @@ Three kinds of test, in this order:
                controller did not survive: always a failure
   performance  a metric fails only when it is worse than the baseline significantly (Mann-Whitney
                U, one-sided, alpha 0.05, 5+ samples each side) AND by more than the profile's
-               tolerance (max of tolerance × baseline median and the absolute margin). Worse beyond
-               the tolerance but not significant is reported as noisy and passes.
+               tolerance (max of tolerance × baseline median, the absolute margin, and the range
+               of the baseline's own samples: noise this host showed with nothing changed). Worse
+               beyond that but not significant is reported as noisy and passes.
 A step this host cannot run, or a metric with too few samples, is "ok … # SKIP reason".)";
 
 std::string hostname() {
@@ -76,8 +77,8 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
     if (!interval || *interval < 0.001)
       fail(ErrorKind::bad_input, "--interval: \"{}\" must be at least 1ms", args->interval);
     const advisor::Baseline baseline = advisor::read_baseline(args->baseline);
-    const int repeats = args->repeat == 0 ? std::max(baseline.repeats, advisor::kMinRepeats)
-                                          : args->repeat;
+    const int repeats =
+        args->repeat == 0 ? std::max(baseline.repeats, advisor::kMinRepeats) : args->repeat;
     if (repeats < advisor::kMinRepeats || repeats > 100) {
       fail(ErrorKind::bad_input, "--repeat: {} must be between {} and 100", repeats,
            advisor::kMinRepeats);
