@@ -59,7 +59,11 @@ std::string show(double value, std::string_view unit) {
 }
 
 void print_summary(std::FILE* out, const workloads::Result& r) {
-  fmt::print(out, "{}: {}{} ({:.2f} s)\n", r.workload, workloads::status_name(r.verdict.status),
+  // A skipped run is one this host cannot do (exit 3): say it in those words.
+  const std::string_view status = r.verdict.status == workloads::Status::skipped
+                                      ? "not supported here"
+                                      : workloads::status_name(r.verdict.status);
+  fmt::print(out, "{}: {}{} ({:.2f} s)\n", r.workload, status,
              r.verdict.reason.empty() ? "" : ": " + r.verdict.reason, r.wall_s);
   std::string params;
   for (const workloads::ParamRecord& p : r.parameters)
