@@ -16,6 +16,16 @@
 namespace mmtune::test {
 namespace {
 
+// Under AddressSanitizer the guest runs the instrumented binary: its race window is another, and
+// in CI (ASan + UBSan) 6.1 lost 0 of 112 racing reads where the release build loses 2-3 %. There
+// only the machinery and the controls are held; the release build and the matrix-acceptance
+// label hold the loss itself.
+#ifdef __SANITIZE_ADDRESS__
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 // A command without a result document (`host`): its stdout comes back, and it is the guest's own
 // view (both kernels boot in the dio-fork-race test below).
 TEST(MatrixLive, RunsMmtuneInsideAndReturnsItsOutput) {
@@ -55,12 +65,16 @@ TEST(MatrixLive, DioForkRaceLosesDataOn61AndNotOn612) {
       EXPECT_GT(*value_of(*kernel, std::string("tries.") + control), 0);
     }
     // The model's expectation agrees with what was measured, on both kernels.
-    EXPECT_EQ(value_of(*kernel, "affected"), value_of(*kernel, "affected", true))
-        << (*kernel)["label"];
+    if (!kSanitized || kernel == new_kernel) {
+      EXPECT_EQ(value_of(*kernel, "affected"), value_of(*kernel, "affected", true))
+          << (*kernel)["label"];
+    }
   }
   double old_loss =
       *value_of(*old_kernel, "data_loss.io_uring") + *value_of(*old_kernel, "data_loss.thread");
-  EXPECT_GT(old_loss, 0) << "Debian 12's 6.1 kernel still has the O_DIRECT + fork race";
+  if (!kSanitized) {
+    EXPECT_GT(old_loss, 0) << "Debian 12's 6.1 kernel still has the O_DIRECT + fork race";
+  }
   EXPECT_EQ(*value_of(*old_kernel, "affected", true), 1);
   EXPECT_EQ(
       *value_of(*new_kernel, "data_loss.io_uring") + *value_of(*new_kernel, "data_loss.thread"), 0);
@@ -69,7 +83,9 @@ TEST(MatrixLive, DioForkRaceLosesDataOn61AndNotOn612) {
   // The table: one column per kernel, and the model beside the measurement.
   std::string header = run.cli.out.substr(0, run.cli.out.find('\n'));
   EXPECT_LT(header.find("debian:6.1-cloud"), header.find("debian:6.12-cloud")) << run.cli.out;
-  EXPECT_NE(run.cli.out.find("(model: yes, agrees)"), std::string::npos) << run.cli.out;
+  if (!kSanitized || old_loss > 0) {
+    EXPECT_NE(run.cli.out.find("(model: yes, agrees)"), std::string::npos) << run.cli.out;
+  }
   EXPECT_NE(run.cli.out.find("(model: no, agrees)"), std::string::npos) << run.cli.out;
   for (const nlohmann::json* kernel : {old_kernel, new_kernel})
     EXPECT_TRUE((*kernel)["kernel_warnings"].empty()) << (*kernel)["kernel_warnings"].dump();
