@@ -24,6 +24,9 @@ std::string render_sysctl(const Advice& advice);
 // transparent_hugepages for thp.enabled, [sysfs] for the other THP files; a comment per line.
 std::string render_tuned(const Advice& advice);
 
+// Text for one Markdown table cell: on one line, its pipes escaped so they cannot split the row.
+std::string markdown_cell(std::string_view text);
+
 // "60 GiB", "1.25x", "0.93 ratio": a value in its unit, for reports.
 std::string format_value(double value, std::string_view unit);
 

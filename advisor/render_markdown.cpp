@@ -8,10 +8,9 @@
 #include "workloads/params.hpp"
 
 namespace mmtune::advisor {
-namespace {
 
 // Keeps a cell on one line and its pipes from splitting the table.
-std::string cell(std::string_view text) {
+std::string markdown_cell(std::string_view text) {
   std::string out;
   for (char c : text) {
     if (c == '|') {
@@ -24,6 +23,8 @@ std::string cell(std::string_view text) {
   }
   return out;
 }
+
+namespace {
 
 std::string host_section(const HostSummary& h) {
   std::string out = "## Host\n\n";
@@ -65,9 +66,9 @@ std::string run_section(const ScenarioRun& run) {
     for (const auto& [name, value] : step.params)
       params += fmt::format("{}--{} {}", params.empty() ? "" : " ", name, value);
     const workloads::Verdict& v = step.result.verdict;
-    out += fmt::format("| {} | {} | {} | {}{} | {:.1f} s |\n", step.id, step.workload, cell(params),
-                       workloads::status_name(v.status),
-                       v.reason.empty() ? "" : ": " + cell(v.reason), step.result.wall_s);
+    out += fmt::format("| {} | {} | {} | {}{} | {:.1f} s |\n", step.id, step.workload,
+                       markdown_cell(params), workloads::status_name(v.status),
+                       v.reason.empty() ? "" : ": " + markdown_cell(v.reason), step.result.wall_s);
   }
   if (!run.notes.empty()) out += "\n";
   for (const std::string& note : run.notes) out += fmt::format("- note: {}\n", note);
@@ -136,9 +137,10 @@ std::string render_markdown_advice(const Advice& advice) {
   std::string out =
       "## Advice\n\n| knob | now | recommended | confidence | why |\n|---|---|---|---|---|\n";
   for (const Recommendation& r : advice.recommendations) {
-    out += fmt::format("| `{}` | {} | {} | {} | {} |\n", r.knob, cell(r.current.value_or("absent")),
-                       r.change ? "**" + cell(r.recommended) + "**" : std::string("keep"),
-                       to_string(r.confidence), cell(r.summary));
+    out += fmt::format("| `{}` | {} | {} | {} | {} |\n", r.knob,
+                       markdown_cell(r.current.value_or("absent")),
+                       r.change ? "**" + markdown_cell(r.recommended) + "**" : std::string("keep"),
+                       to_string(r.confidence), markdown_cell(r.summary));
   }
   out += "\n";
   for (const Recommendation& r : advice.recommendations) out += detail(r);

@@ -7,21 +7,6 @@
 namespace mmtune::advisor {
 namespace {
 
-// One line, and no pipe that would split the cell.
-std::string cell(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 struct BlockMarkdown {
   std::string& out;
   void operator()(const ReportParagraph& p) const { out += p.text + "\n\n"; }
@@ -33,13 +18,13 @@ struct BlockMarkdown {
   void operator()(const ReportTable& t) const {
     if (!t.caption.empty()) out += t.caption + ":\n\n";
     out += "|";
-    for (const std::string& h : t.header) out += " " + cell(h) + " |";
+    for (const std::string& h : t.header) out += " " + markdown_cell(h) + " |";
     out += "\n|";
     for (size_t i = 0; i < t.header.size(); ++i) out += "---|";
     out += "\n";
     for (const std::vector<std::string>& row : t.rows) {
       out += "|";
-      for (const std::string& c : row) out += " " + cell(c) + " |";
+      for (const std::string& c : row) out += " " + markdown_cell(c) + " |";
       out += "\n";
     }
     out += "\n";
