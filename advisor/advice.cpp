@@ -8,6 +8,7 @@
 
 #include "advisor/rules.hpp"
 #include "advisor/sources.hpp"
+#include "facts/units.hpp"
 #include "model/host_model.hpp"
 
 namespace mmtune::advisor {
@@ -77,14 +78,14 @@ Confidence pin_confidence(const VendorPin& pin) {
   return source && source->primary ? Confidence::medium : Confidence::low;
 }
 
-HostSummary summarize_host(const probes::HostFacts& facts) {
+HostSummary summarize_host(const facts::HostFacts& facts) {
   HostSummary h;
   h.kernel = facts.kernel.release;
   h.cpus = facts.cpu.online;
   h.mem_total_bytes = facts.meminfo.total_bytes;
   h.mem_available_bytes = facts.meminfo.available_bytes;
   h.swap_total_bytes = facts.meminfo.swap_total_bytes;
-  for (const probes::SwapDevice& swap : facts.swaps) h.swap_devices.push_back(swap.filename);
+  for (const facts::SwapDevice& swap : facts.swaps) h.swap_devices.push_back(swap.filename);
   h.numa_nodes = facts.numa.size();
   h.mglru = facts.mglru_enabled();
   h.cgroup_version = facts.cgroup.version;
@@ -93,7 +94,7 @@ HostSummary summarize_host(const probes::HostFacts& facts) {
   return h;
 }
 
-Advice advise(const probes::HostFacts& facts, const Profile& profile, const ScenarioRun* run) {
+Advice advise(const facts::HostFacts& facts, const Profile& profile, const ScenarioRun* run) {
   Advice advice;
   advice.profile = profile.name;
   advice.profile_file = profile.file;
@@ -129,7 +130,7 @@ Advice advise(const probes::HostFacts& facts, const Profile& profile, const Scen
         "this runs in a cgroup v2 memory cgroup limited to {}: the vm.* sysctls are host-wide and "
         "only "
         "the host's administrator can set them; memory.high/memory.max shape reclaim here",
-        model::format_bytes(*facts.cgroup.max_bytes)));
+        facts::format_bytes(*facts.cgroup.max_bytes)));
   }
   return advice;
 }

@@ -12,8 +12,8 @@
 
 #include "advisor/profile.hpp"
 #include "advisor/scenario.hpp"
+#include "facts/facts.hpp"
 #include "model/prediction.hpp"
-#include "probes/facts.hpp"
 
 namespace mmtune::advisor {
 
@@ -80,8 +80,8 @@ struct Advice {
 };
 
 // The whole advice for facts under profile, with run's measurements as evidence when given.
-Advice advise(const probes::HostFacts& facts, const Profile& profile, const ScenarioRun* run);
+Advice advise(const facts::HostFacts& facts, const Profile& profile, const ScenarioRun* run);
 
-HostSummary summarize_host(const probes::HostFacts& facts);
+HostSummary summarize_host(const facts::HostFacts& facts);
 
 }  // namespace mmtune::advisor

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "advisor/sources.hpp"
+#include "facts/error.hpp"
 #include "model/json.hpp"
-#include "probes/error.hpp"
 
 namespace mmtune::advisor {
 namespace {
@@ -140,11 +140,11 @@ Advice advice_from_json(const json& j) {
       rec.summary = r.value("summary", "");
       rec.rationale = r.value("rationale", std::vector<std::string>{});
       for (const json& p : r.value("numbers", json::array())) {
-        rec.numbers.push_back({p.value("name", ""),
-                               number_or_nan(p.value("value", json())),
-                               p.value("unit", ""),
-                               {p.value("rule", ""), p.value("kernel_function", ""),
-                                p.value("text", "")}});
+        rec.numbers.push_back(
+            {p.value("name", ""),
+             number_or_nan(p.value("value", json())),
+             p.value("unit", ""),
+             {p.value("rule", ""), p.value("kernel_function", ""), p.value("text", "")}});
       }
       for (const json& e : r.value("evidence", json::array())) {
         rec.evidence.push_back({e.value("run", ""), e.value("workload", ""),

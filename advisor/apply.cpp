@@ -10,8 +10,8 @@
 #include <map>
 #include <sstream>
 
-#include "probes/error.hpp"
-#include "probes/knobs.hpp"
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
 #include "probes/parsers.hpp"
 
 namespace mmtune::advisor {
@@ -54,7 +54,7 @@ ApplyPlan plan_apply(const std::vector<RequestedChange>& requests, const probes:
                      std::optional<fs::path> persist_file) {
   ApplyPlan plan;
   for (const RequestedChange& request : requests) {
-    auto knob = probes::find_knob(request.knob);
+    auto knob = facts::find_knob(request.knob);
     if (!knob) fail(ErrorKind::bad_input, "{}: unknown knob \"{}\"", request.origin, request.knob);
     PlannedChange change{request, knob->path, std::nullopt, false};
     if (auto text = host.read(knob->path)) change.current = probes::parse_bracketed_choice(*text);
@@ -91,7 +91,7 @@ ApplyPlan plan_apply(const std::vector<RequestedChange>& requests, const probes:
   return plan;
 }
 
-std::vector<AppliedChange> apply_plan(const ApplyPlan& plan, workloads::Journal& journal) {
+std::vector<AppliedChange> apply_plan(const ApplyPlan& plan, changes::Journal& journal) {
   std::vector<AppliedChange> applied;
   for (const PlannedChange& change : plan.changes) {
     if (!change.changes) continue;
@@ -99,7 +99,7 @@ std::vector<AppliedChange> apply_plan(const ApplyPlan& plan, workloads::Journal&
       journal.set_knob(change.request.knob, change.request.value);
     } catch (const Error& e) {
       std::vector<std::string> restored;
-      for (const workloads::UndoOutcome& outcome : journal.undo_all())
+      for (const changes::UndoOutcome& outcome : journal.undo_all())
         restored.push_back(outcome.message);
       fail(e.kind(), "{}: {}; the apply stopped{}{}", change.request.origin, e.what(),
            restored.empty() ? " before changing anything" : " and restored what it had changed: ",
@@ -137,7 +137,7 @@ std::string render_persist_file(const ApplyPlan& plan, std::string_view existing
   return text;
 }
 
-void keep_applied(const ApplyPlan& plan, workloads::Journal& journal) {
+void keep_applied(const ApplyPlan& plan, changes::Journal& journal) {
   if (plan.persist_file) {
     const fs::path& file = *plan.persist_file;
     const std::string text = render_persist_file(plan, read_text(file).value_or(""));

@@ -1,10 +1,9 @@
 #pragma once
 // `mmtune apply`: knob changes made through the journal (workloads/journal.hpp), meant to stay.
 //
-//   ApplyPlan plan = plan_apply(read_change_file(path), fs, persist);  // input errors, nothing done
-//   Journal journal(fs, state_dir);
-//   std::vector<AppliedChange> done = apply_plan(plan, journal);      // all, or none (throws)
-//   keep_applied(plan, journal);                                       // persist; they stay
+//   ApplyPlan plan = plan_apply(read_change_file(path), fs, persist);  // input errors, nothing
+//   done Journal journal(fs, state_dir); std::vector<AppliedChange> done = apply_plan(plan,
+//   journal);      // all, or none (throws) keep_applied(plan, journal); // persist; they stay
 //
 // apply_plan() writes each change through the journal in order. When the kernel rejects a value,
 // it undoes what it had already changed (newest first) and throws Error{bad_input} saying what was
@@ -19,8 +18,8 @@
 #include <vector>
 
 #include "advisor/change_file.hpp"
+#include "changes/journal.hpp"
 #include "probes/host_fs.hpp"
-#include "workloads/journal.hpp"
 
 namespace mmtune::advisor {
 
@@ -48,12 +47,12 @@ struct AppliedChange {
 };
 
 // See above. Only the changes that change something are written.
-std::vector<AppliedChange> apply_plan(const ApplyPlan& plan, workloads::Journal& journal);
+std::vector<AppliedChange> apply_plan(const ApplyPlan& plan, changes::Journal& journal);
 
 // Writes plan.persist_file (recorded in the journal first, so `restore --applied` removes it),
 // then keeps every entry of the journal. Throws Error{unsupported} when the file cannot be
 // written; the journal then still holds the changes as pending and undoes them.
-void keep_applied(const ApplyPlan& plan, workloads::Journal& journal);
+void keep_applied(const ApplyPlan& plan, changes::Journal& journal);
 
 // The sysctl.d text for these changes (sysctl knobs only), merged over the knobs an earlier
 // `mmtune apply` put in existing (its text; empty when there is none).

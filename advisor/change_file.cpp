@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "advisor/advice_json.hpp"
-#include "probes/error.hpp"
-#include "probes/knobs.hpp"
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
 #include "probes/parsers.hpp"
 
 namespace mmtune::advisor {
@@ -19,9 +19,9 @@ constexpr std::string_view kTuneSchema = "mmtune.tune/1";
 
 // Checks the knob name and value; origin prefixes the error.
 void check_change(const RequestedChange& change) {
-  auto knob = probes::find_knob(change.knob);
+  auto knob = facts::find_knob(change.knob);
   if (!knob) {
-    std::string guess = probes::suggest_knob(change.knob);
+    std::string guess = facts::suggest_knob(change.knob);
     if (guess.empty()) {
       fail(ErrorKind::bad_input,
            "{}: unknown knob \"{}\" (mmtune applies the memory-manager knobs `mmtune model` "
@@ -31,8 +31,9 @@ void check_change(const RequestedChange& change) {
     fail(ErrorKind::bad_input, "{}: unknown knob \"{}\"; did you mean \"{}\"?", change.origin,
          change.knob, guess);
   }
-  if (auto why = probes::invalid_knob_value(*knob, change.value))
-    fail(ErrorKind::bad_input, "{}: {} = \"{}\" {}", change.origin, change.knob, change.value, *why);
+  if (auto why = facts::invalid_knob_value(*knob, change.value))
+    fail(ErrorKind::bad_input, "{}: {} = \"{}\" {}", change.origin, change.knob, change.value,
+         *why);
 }
 
 void check_all(const std::vector<RequestedChange>& changes) {
@@ -128,7 +129,8 @@ std::vector<RequestedChange> parse_change_file(std::string_view text, std::strin
 std::vector<RequestedChange> read_change_file(const std::filesystem::path& path) {
   std::error_code ec;
   std::ifstream in(path);
-  if (!std::filesystem::is_regular_file(path, ec) || !in) fail(ErrorKind::bad_input, "{}: cannot be read", path.string());
+  if (!std::filesystem::is_regular_file(path, ec) || !in)
+    fail(ErrorKind::bad_input, "{}: cannot be read", path.string());
   std::stringstream buffer;
   buffer << in.rdbuf();
   return parse_change_file(buffer.str(), path.string());

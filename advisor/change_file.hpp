@@ -17,9 +17,9 @@
 namespace mmtune::advisor {
 
 struct RequestedChange {
-  std::string knob;    // "vm.swappiness"
-  std::string value;   // "10"
-  std::string origin;  // "advice.json: recommendations[2]", "90-mmtune.conf:12"
+  std::string knob;       // "vm.swappiness"
+  std::string value;      // "10"
+  std::string origin;     // "advice.json: recommendations[2]", "90-mmtune.conf:12"
   bool optional = false;  // sysctl.d "-name = value": skipped where the host lacks the knob
 };
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::advisor {
 namespace {

@@ -14,8 +14,9 @@
 
 #include "advisor/located_json.hpp"
 #include "advisor/sources.hpp"
-#include "probes/error.hpp"
-#include "probes/knobs.hpp"
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
+#include "facts/units.hpp"
 #include "workloads/params.hpp"
 #include "workloads/registry.hpp"
 
@@ -65,16 +66,7 @@ std::string joined(Options<E> options) {
 }
 
 std::string nearest(std::string_view word, std::initializer_list<std::string_view> words) {
-  std::string best;
-  size_t best_distance = 3;
-  for (std::string_view candidate : words) {
-    size_t d = probes::edit_distance(word, candidate);
-    if (d < best_distance) {
-      best_distance = d;
-      best = std::string(candidate);
-    }
-  }
-  return best;
+  return facts::nearest_name(word, words);
 }
 
 // Reads fields of the document, failing with "LABEL:LINE: FIELD: message".
@@ -142,7 +134,7 @@ class Checker {
   }
   uint64_t size(std::string_view pointer) const {
     std::string value = text(pointer);
-    auto bytes = workloads::parse_size(value);
+    auto bytes = facts::parse_size(value);
     if (!bytes) error(pointer, fmt::format("\"{}\" is not a size such as 64MiB or 1GiB", value));
     return *bytes;
   }
@@ -266,9 +258,9 @@ std::vector<VendorPin> read_vendor(const Checker& c) {
     VendorPin pin;
     pin.line = c.line(ip);
     pin.knob = c.text(ip + "/knob");
-    auto knob = probes::find_knob(pin.knob);
+    auto knob = facts::find_knob(pin.knob);
     if (!knob) {
-      std::string guess = probes::suggest_knob(pin.knob);
+      std::string guess = facts::suggest_knob(pin.knob);
       c.error(ip + "/knob", guess.empty() ? fmt::format("unknown knob \"{}\"", pin.knob)
                                           : fmt::format("unknown knob \"{}\"; did you mean \"{}\"?",
                                                         pin.knob, guess));
@@ -277,7 +269,7 @@ std::vector<VendorPin> read_vendor(const Checker& c) {
       c.error(ip + "/knob", fmt::format("{} is pinned twice", pin.knob));
     const json& value = c.at(ip + "/value");
     pin.value = value.is_number_integer() ? value.dump() : c.text(ip + "/value");
-    if (auto why_not = probes::invalid_knob_value(*knob, pin.value)) {
+    if (auto why_not = facts::invalid_knob_value(*knob, pin.value)) {
       c.error(ip + "/value", fmt::format("{}: \"{}\" {}", pin.knob, pin.value, *why_not));
     }
     pin.source = c.source(ip + "/source");
@@ -508,15 +500,7 @@ Profile load_profile(std::string_view name_or_path) {
     }
   }
   std::vector<std::string> names = profile_names();
-  std::string best;
-  size_t best_distance = 4;
-  for (const std::string& name : names) {
-    size_t d = probes::edit_distance(given, name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = name;
-    }
-  }
+  const std::string best = facts::nearest_name(given, names);
   if (!best.empty())
     fail(ErrorKind::bad_input, "--profile: unknown profile \"{}\"; did you mean \"{}\"?", given,
          best);

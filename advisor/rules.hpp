@@ -14,7 +14,7 @@
 namespace mmtune::advisor {
 
 struct RuleContext {
-  const probes::HostFacts& facts;
+  const facts::HostFacts& facts;
   const Profile& profile;
   const ScenarioRun* run;       // nullptr: nothing measured; rules stand on facts and the model
   const model::HostModel& now;  // the model for the settings the host has

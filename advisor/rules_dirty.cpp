@@ -20,6 +20,7 @@
 
 #include "advisor/evidence.hpp"
 #include "advisor/rules.hpp"
+#include "facts/units.hpp"
 #include "model/advice_inputs.hpp"
 #include "model/what_if.hpp"
 
@@ -34,7 +35,7 @@ constexpr std::string_view kBystanderP99 = "bystander_stall_p99_ms";
 constexpr std::string_view kThrottledRate = "throttled_mib_per_s";
 constexpr std::string_view kWriteRate = "write_mib_per_s";
 
-std::string bytes_of(uint64_t pages) { return model::format_bytes(pages * model::kPageSize); }
+std::string bytes_of(uint64_t pages) { return facts::format_bytes(pages * model::kPageSize); }
 
 std::string limits_line(std::string_view when, const model::DirtyLimits& d) {
   return fmt::format(
@@ -218,7 +219,7 @@ std::vector<Recommendation> dirty_rules(const RuleContext& ctx) {
                                 "than the {} that {} "
                                 "sets for this kind of work",
                                 bytes_of(ctx.now.dirty.threshold_pages),
-                                model::format_bytes(*f.bytes), f.source)
+                                facts::format_bytes(*f.bytes), f.source)
                   : fmt::format(
                         "{} sets dirty_ratio {} / dirty_background_ratio {} for this kind of work",
                         f.source, *f.ratio, *f.background_ratio));
@@ -227,7 +228,7 @@ std::vector<Recommendation> dirty_rules(const RuleContext& ctx) {
           "without a measured bandwidth these are the source's values, not this device's");
       if (coarse) {
         rationale.push_back(fmt::format("one percent of dirty_ratio is {} here: {}",
-                                        model::format_bytes(uint64_t(step.value)), step.why.text));
+                                        facts::format_bytes(uint64_t(step.value)), step.why.text));
       }
       numbers.push_back(step);
       Pair pair = f.bytes ? Pair{"vm.dirty_bytes", "vm.dirty_background_bytes",
@@ -249,7 +250,7 @@ std::vector<Recommendation> dirty_rules(const RuleContext& ctx) {
     rationale.push_back(
         fmt::format("one percent of dirty_ratio is {} here ({}); if you tune it, prefer the _bytes "
                     "pair",
-                    model::format_bytes(uint64_t(step.value)), step.why.text));
+                    facts::format_bytes(uint64_t(step.value)), step.why.text));
   }
   return keep_pair(ctx, goals.writes == WritePattern::light ? Confidence::high : Confidence::medium,
                    rationale, {}, missing, sources);

@@ -17,12 +17,12 @@
 namespace mmtune::advisor {
 namespace {
 
-std::optional<model::Prediction> worst_remote_penalty(const probes::HostFacts& facts) {
+std::optional<model::Prediction> worst_remote_penalty(const facts::HostFacts& facts) {
   if (facts.numa.size() < 2) return std::nullopt;
   double worst = 1;
   int from = 0, to = 0;
-  for (const probes::NumaNode& a : facts.numa) {
-    for (const probes::NumaNode& b : facts.numa) {
+  for (const facts::NumaNode& a : facts.numa) {
+    for (const facts::NumaNode& b : facts.numa) {
       if (a.distances.empty()) continue;
       const double penalty = model::remote_penalty(facts.numa, a.id, b.id);
       if (penalty > worst) {

@@ -16,6 +16,7 @@
 
 #include "advisor/evidence.hpp"
 #include "advisor/rules.hpp"
+#include "facts/units.hpp"
 #include "model/advice_inputs.hpp"
 
 namespace mmtune::advisor {
@@ -27,7 +28,7 @@ std::vector<Recommendation> overcommit_rules(const RuleContext& ctx) {
   if (!rec.current) return {};
   rec.sources = sources_for(ctx.profile, "overcommit", {"kernel-overcommit", "kernel-vm-rst"});
   const int64_t current = ctx.facts.settings.integer("vm.overcommit_memory").value_or(0);
-  const probes::MemInfo& mem = ctx.facts.meminfo;
+  const facts::MemInfo& mem = ctx.facts.meminfo;
   const uint64_t hugetlb = mem.fields.get_or("Hugetlb", 0);
   const int64_t ratio = ctx.facts.settings.integer("vm.overcommit_ratio").value_or(50);
   const model::Prediction limit =
@@ -36,12 +37,12 @@ std::vector<Recommendation> overcommit_rules(const RuleContext& ctx) {
   rec.numbers.push_back(limit);
   const std::string committed_text =
       committed ? fmt::format("Committed_AS is {} ({:.0f} % of that limit)",
-                              model::format_bytes(*committed),
+                              facts::format_bytes(*committed),
                               limit.value > 0 ? double(*committed) / limit.value * 100 : 0)
                 : "Committed_AS is not known here";
   rec.rationale.push_back(
       fmt::format("under overcommit_memory=2 the commit limit would be {} ({}); {}",
-                  model::format_bytes(uint64_t(limit.value)), limit.why.text, committed_text));
+                  facts::format_bytes(uint64_t(limit.value)), limit.why.text, committed_text));
 
   if (goal == OvercommitGoal::fork_safe) {
     set_value(rec, "1");

@@ -26,8 +26,8 @@
 namespace mmtune::advisor {
 namespace {
 
-bool has_zram(const probes::HostFacts& facts) {
-  for (const probes::SwapDevice& swap : facts.swaps) {
+bool has_zram(const facts::HostFacts& facts) {
+  for (const facts::SwapDevice& swap : facts.swaps) {
     if (swap.filename.starts_with("/dev/zram")) return true;
   }
   return false;
@@ -74,7 +74,7 @@ void add_swap_evidence(const RuleContext& ctx, Recommendation& rec) {
   for (const char* column : {"pswpin", "pswpout", "workingset_refault"}) {
     if (auto e = host_growth(ctx.run, column, "pages")) rec.evidence.push_back(*e);
   }
-  const probes::Counters& v = ctx.facts.vmstat;
+  const facts::Counters& v = ctx.facts.vmstat;
   for (const char* counter : {"pswpin", "pswpout"}) {
     if (auto value = v.get(counter)) {
       rec.evidence.push_back(

@@ -20,6 +20,7 @@
 
 #include "advisor/evidence.hpp"
 #include "advisor/rules.hpp"
+#include "facts/units.hpp"
 #include "model/thp.hpp"
 #include "model/what_if.hpp"
 
@@ -57,7 +58,7 @@ model::ThpShape sparse_heap() {
   return shape;
 }
 
-probes::Settings with(const RuleContext& ctx, std::vector<model::KnobChange> changes) {
+facts::Settings with(const RuleContext& ctx, std::vector<model::KnobChange> changes) {
   return model::apply_knob_changes(ctx.facts.settings, ctx.facts.zones, ctx.facts.kernel, changes)
       .settings;
 }
@@ -180,11 +181,11 @@ std::vector<Recommendation> thp_rules(const RuleContext& ctx) {
       rec.rationale.push_back(fmt::format(
           "written one page per 2 MiB, it becomes {} resident instead of 2 MiB "
           "(model: {})",
-          model::format_bytes(uint64_t(plain_now.fault_bloat_bytes.value) + 2 * model::kMiB),
+          facts::format_bytes(uint64_t(plain_now.fault_bloat_bytes.value) + 2 * model::kMiB),
           plain_now.fault_bloat_bytes.why.text));
     }
     if (rec.change) {
-      const probes::Settings after = with(ctx, {{"thp.enabled", d.enabled}});
+      const facts::Settings after = with(ctx, {{"thp.enabled", d.enabled}});
       const model::ThpPrediction plain_then =
           model::predict_thp(sparse_heap(), after, ctx.facts.buddyinfo);
       rec.numbers.push_back(plain_then.fault_bloat_bytes);
@@ -233,7 +234,7 @@ std::vector<Recommendation> thp_rules(const RuleContext& ctx) {
                             "pages",
                             d.enabled, current_defrag));
     }
-    const probes::Settings after =
+    const facts::Settings after =
         with(ctx, {{"thp.enabled", d.enabled}, {"thp.defrag", rec.recommended}});
     model::ThpShape madvised = sparse_heap();
     madvised.madv_hugepage = true;
@@ -271,7 +272,7 @@ std::vector<Recommendation> thp_rules(const RuleContext& ctx) {
     // 4 KiB pages (no free blocks, no direct compaction), later collapsed by khugepaged.
     model::ThpShape shape = sparse_heap();
     shape.madv_hugepage = true;
-    const std::vector<probes::BuddyZone> no_blocks;
+    const std::vector<facts::BuddyZone> no_blocks;
     std::vector<model::KnobChange> fallback = {{"thp.enabled", d.enabled}};
     if (ctx.facts.settings.text("thp.defrag")) fallback.push_back({"thp.defrag", "never"});
     const model::ThpPrediction now = model::predict_thp(shape, with(ctx, fallback), no_blocks);
@@ -279,7 +280,7 @@ std::vector<Recommendation> thp_rules(const RuleContext& ctx) {
     rec.rationale.push_back(
         fmt::format("at {}: a 1 GiB region that faulted in 4 KiB pages (no free 2 MiB "
                     "blocks) may grow by up to {} when khugepaged collapses it ({})",
-                    current, model::format_bytes(uint64_t(now.collapse_bloat_bound_bytes.value)),
+                    current, facts::format_bytes(uint64_t(now.collapse_bloat_bound_bytes.value)),
                     now.collapse_bloat_bound_bytes.why.text));
     if (rec.change) {
       fallback.push_back({rec.knob, rec.recommended});
@@ -287,7 +288,7 @@ std::vector<Recommendation> thp_rules(const RuleContext& ctx) {
       rec.numbers.push_back(then.collapse_bloat_bound_bytes);
       rec.rationale.push_back(
           fmt::format("at {}: up to {} ({})", rec.recommended,
-                      model::format_bytes(uint64_t(then.collapse_bloat_bound_bytes.value)),
+                      facts::format_bytes(uint64_t(then.collapse_bloat_bound_bytes.value)),
                       then.collapse_bloat_bound_bytes.why.text));
     }
     rec.summary = rec.change

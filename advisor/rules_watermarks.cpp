@@ -24,6 +24,7 @@
 
 #include "advisor/evidence.hpp"
 #include "advisor/rules.hpp"
+#include "facts/units.hpp"
 #include "model/advice_inputs.hpp"
 #include "model/what_if.hpp"
 
@@ -84,7 +85,7 @@ void add_run_evidence(const Stalls& s, Recommendation& rec) {
 }
 
 void add_boot_evidence(const RuleContext& ctx, Recommendation& rec) {
-  const probes::Counters& v = ctx.facts.vmstat;
+  const facts::Counters& v = ctx.facts.vmstat;
   if (auto stalls = v.sum_prefix("allocstall")) {
     rec.evidence.push_back(
         since_boot("allocstall", double(*stalls), "events", "/proc/vmstat allocstall_*"));
@@ -98,7 +99,7 @@ void add_boot_evidence(const RuleContext& ctx, Recommendation& rec) {
 }
 
 // Share of page scanning since boot that allocations did themselves (direct reclaim).
-std::optional<double> direct_share_since_boot(const probes::Counters& v) {
+std::optional<double> direct_share_since_boot(const facts::Counters& v) {
   auto direct = v.get("pgscan_direct"), kswapd = v.get("pgscan_kswapd");
   if (!direct || !kswapd || *direct + *kswapd == 0) return std::nullopt;
   return double(*direct) / double(*direct + *kswapd);
@@ -119,12 +120,12 @@ Recommendation min_free_rule(const RuleContext& ctx, const Stalls& stalls) {
     rec.confidence = Confidence::medium;
     rec.summary = fmt::format(
         "{:.0f} → {:.0f} kB: the kernel's own value; the extra {} is a hard reserve", current,
-        expected.value, model::format_bytes(uint64_t((current - expected.value) * 1024)));
+        expected.value, facts::format_bytes(uint64_t((current - expected.value) * 1024)));
     rec.rationale.push_back(fmt::format(
         "min_free_kbytes sets the min watermark: {} that no ordinary allocation may use; to make "
         "kswapd start "
         "earlier, raise watermark_scale_factor instead (it moves only kswapd's triggers)",
-        model::format_bytes(uint64_t(current * 1024))));
+        facts::format_bytes(uint64_t(current * 1024))));
   } else if (ratio <= 0.5) {
     set_value(rec, fmt::format("{:.0f}", expected.value));
     rec.confidence = Confidence::medium;
@@ -172,8 +173,8 @@ Recommendation wsf_rule(const RuleContext& ctx, const Stalls& stalls) {
     rec.rationale.push_back(
         fmt::format("measured first-touch allocation at {:.2f} GiB/s ({}): a burst needs {} of "
                     "headroom while kswapd naps; the gap is {}",
-                    stalls.rate->value, stalls.rate->run, model::format_bytes(*burst_bytes),
-                    model::format_bytes(zone.gap_pages * model::kPageSize)));
+                    stalls.rate->value, stalls.rate->run, facts::format_bytes(*burst_bytes),
+                    facts::format_bytes(zone.gap_pages * model::kPageSize)));
   }
   auto sized = [&]() {
     model::Prediction wsf =
@@ -238,7 +239,7 @@ Recommendation wsf_rule(const RuleContext& ctx, const Stalls& stalls) {
         stalls.low_wmark_quickly ? stalls.low_wmark_quickly->value : 0,
         stalls.lowest
             ? fmt::format("; free memory stayed at least {} above the low watermarks",
-                          model::format_bytes(uint64_t(std::max(0.0, stalls.lowest->value))))
+                          facts::format_bytes(uint64_t(std::max(0.0, stalls.lowest->value))))
             : ""));
   }
 
@@ -251,14 +252,14 @@ Recommendation wsf_rule(const RuleContext& ctx, const Stalls& stalls) {
     rec.numbers.push_back(gap_prediction(then, zi));
     rec.rationale.push_back(fmt::format(
         "at {}: {} (gap {} instead of {}), and min stays where it is", *target,
-        then.bands[zi].why.text, model::format_bytes(then.zones[zi].gap_pages * model::kPageSize),
-        model::format_bytes(zone.gap_pages * model::kPageSize)));
+        then.bands[zi].why.text, facts::format_bytes(then.zones[zi].gap_pages * model::kPageSize),
+        facts::format_bytes(zone.gap_pages * model::kPageSize)));
     rec.summary = fmt::format("{} → {}: widen kswapd's headroom to {} in {}", current, *target,
-                              model::format_bytes(then.zones[zi].gap_pages * model::kPageSize),
+                              facts::format_bytes(then.zones[zi].gap_pages * model::kPageSize),
                               zone_label(ctx.now, zi));
   } else {
     rec.summary = fmt::format("keep {}: kswapd headroom {} in {}", current,
-                              model::format_bytes(zone.gap_pages * model::kPageSize),
+                              facts::format_bytes(zone.gap_pages * model::kPageSize),
                               zone_label(ctx.now, zi));
   }
   return rec;

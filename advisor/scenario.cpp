@@ -8,9 +8,10 @@
 
 #include <algorithm>
 
+#include "facts/error.hpp"
+#include "facts/facts_json.hpp"
+#include "facts/units.hpp"
 #include "model/prediction.hpp"
-#include "probes/error.hpp"
-#include "probes/facts_json.hpp"
 #include "workloads/params.hpp"
 
 namespace mmtune::advisor {
@@ -24,13 +25,13 @@ double now_s() {
   return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
-uint64_t available_bytes(const probes::HostFacts& facts) {
+uint64_t available_bytes(const facts::HostFacts& facts) {
   return facts.meminfo.available_bytes.value_or(facts.meminfo.free_bytes);
 }
 
 std::string param_text(const ParamSpec& spec, uint64_t available) {
   if (spec.literal) return *spec.literal;
-  return workloads::format_size(resolve_fraction(spec, available));
+  return facts::format_size(resolve_fraction(spec, available));
 }
 
 const workloads::Measurement* find_measurement(const workloads::Result& result,
@@ -65,7 +66,7 @@ uint64_t resolve_fraction(const ParamSpec& spec, uint64_t available_bytes) {
 }
 
 ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario_name,
-                           const probes::HostFacts& facts) {
+                           const facts::HostFacts& facts) {
   const Scenario* scenario = profile.scenario(scenario_name);
   if (!scenario) {
     std::string names;
@@ -148,7 +149,7 @@ ScenarioRun run_scenario(const ScenarioPlan& plan, const ScenarioOptions& option
       run_options.memory_limit_bytes.reset();
       run.notes.push_back(
           fmt::format("{}: no memory cgroup ({}); bounded by the size cap of {} alone",
-                      step.step.id, e.what(), model::format_bytes(plan.memory_budget_bytes)));
+                      step.step.id, e.what(), facts::format_bytes(plan.memory_budget_bytes)));
       if (options.log) fmt::print(options.log, "mmtune: {}\n", run.notes.back());
       try {
         const workloads::RunPlan uncapped =
@@ -201,7 +202,7 @@ json scenario_to_json(const ScenarioRun& run) {
       {"profile", run.profile},
       {"profile_file", run.profile_file},
       {"scenario", run.scenario},
-      {"host", probes::host_facts_to_json(run.facts)},
+      {"host", facts::host_facts_to_json(run.facts)},
       {"bounds",
        {{"time_budget_s", run.time_budget_s},
         {"memory_budget_bytes", run.memory_budget_bytes},
@@ -223,7 +224,7 @@ ScenarioRun scenario_from_json(const json& j) {
     run.profile = j.at("profile").get<std::string>();
     run.profile_file = j.at("profile_file").get<std::string>();
     run.scenario = j.at("scenario").get<std::string>();
-    run.facts = probes::host_facts_from_json(j.at("host"));
+    run.facts = facts::host_facts_from_json(j.at("host"));
     const json& bounds = j.at("bounds");
     run.time_budget_s = bounds.at("time_budget_s").get<double>();
     run.memory_budget_bytes = bounds.at("memory_budget_bytes").get<uint64_t>();

@@ -27,7 +27,7 @@
 
 #include "advisor/profile.hpp"
 #include "advisor/progress.hpp"
-#include "probes/facts.hpp"
+#include "facts/facts.hpp"
 #include "workloads/result.hpp"
 #include "workloads/runner.hpp"
 
@@ -46,7 +46,7 @@ struct ScenarioPlan {
   std::string profile;
   std::string profile_file;
   Scenario scenario;
-  probes::HostFacts facts;
+  facts::HostFacts facts;
   uint64_t memory_budget_bytes = 0;  // memory_fraction × MemAvailable
   bool memory_cgroup = false;        // steps run in a memory cgroup with that limit
   std::vector<PlannedStep> steps;
@@ -63,7 +63,7 @@ struct ScenarioRun {
   std::string profile;
   std::string profile_file;
   std::string scenario;
-  probes::HostFacts facts;  // before the run
+  facts::HostFacts facts;  // before the run
   double time_budget_s = 0;
   uint64_t memory_budget_bytes = 0;
   bool memory_cgroup = false;
@@ -87,11 +87,11 @@ uint64_t resolve_fraction(const ParamSpec& spec, uint64_t available_bytes);
 // Error{bad_input} naming the profile file, line and step for the first problem, before anything
 // runs; unknown scenario names list the profile's scenarios.
 ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario,
-                           const probes::HostFacts& facts);
+                           const facts::HostFacts& facts);
 
 struct ScenarioOptions {
   std::FILE* log = nullptr;  // progress lines (a terminal's stderr); nullptr: quiet
-  std::filesystem::path state_dir = workloads::default_state_dir();
+  std::filesystem::path state_dir = changes::default_state_dir();
   double sample_interval_s = 0.1;
   Progress* progress = nullptr;  // a terminal's status line: each step begins and ends in it
 };

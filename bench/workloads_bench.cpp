@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "facts/units.hpp"
 #include "probes/readers.hpp"
 #include "workloads/loops.hpp"
 #include "workloads/mapping.hpp"
@@ -131,8 +132,8 @@ void print(const std::vector<Row>& rows) {
   fmt::print("{:<44} {:>16} {:>16} {:>8}\n", "loop", "minimal", "mmtune", "ratio");
   for (const Row& r : rows) {
     double ratio = r.higher_is_better ? r.ours / r.minimal : r.minimal / r.ours;
-    fmt::print("{:<44} {:>16} {:>16} {:>7.3f}x\n", r.name, format_value(r.minimal, r.unit),
-               format_value(r.ours, r.unit), ratio);
+    fmt::print("{:<44} {:>16} {:>16} {:>7.3f}x\n", r.name, facts::format_value(r.minimal, r.unit),
+               facts::format_value(r.ours, r.unit), ratio);
   }
 }
 
@@ -141,13 +142,13 @@ int bench(int argc, char** argv) {
   int reps = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
-    if (flag == "--size") size = parse_size(argv[i + 1]).value_or(size);
+    if (flag == "--size") size = facts::parse_size(argv[i + 1]).value_or(size);
     if (flag == "--reps") reps = std::max(1, std::atoi(argv[i + 1]));
   }
   fmt::print(
       "workloads_bench: {} regions, {} alternating repetitions, median; ratio > 1 means mmtune is "
       "faster\n",
-      format_size(size), reps);
+      facts::format_size(size), reps);
   std::vector<Row> rows;
   rows.push_back(alternate(
       "demand-paging: touch 1 byte/page (4 KiB)", "faults/s", reps,
@@ -189,8 +190,8 @@ int bench(int argc, char** argv) {
   if (!::mkdtemp(state.data())) return 1;
   RunOptions options;
   options.state_dir = state;
-  options.params = {{"size", format_size(size)}};
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  options.params = {{"size", facts::format_size(size)}};
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   std::vector<double> minimal, ours;
   for (int i = 0; i < reps; ++i) {
     minimal_touch(size);  // makes the next one hot, as the workload's warm-up does for it

@@ -16,12 +16,13 @@
 #include "advisor/advice.hpp"
 #include "advisor/advice_json.hpp"
 #include "advisor/profile.hpp"
-#include "advisor/render.hpp"
 #include "advisor/scenario.hpp"
+#include "advisor/sysctl_files.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_files.hpp"
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "probes/readers.hpp"
+#include "report/advice_render.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -62,7 +63,7 @@ int run_advise(const AdviseOptions& options, const Globals& globals, const Io& i
   }
   const advisor::Profile profile = advisor::load_profile(options.profile);
   std::optional<advisor::ScenarioRun> run;
-  probes::HostFacts facts;
+  facts::HostFacts facts;
   if (options.from) {
     run = read_run(*options.from);
     facts = run->facts;
@@ -77,9 +78,9 @@ int run_advise(const AdviseOptions& options, const Globals& globals, const Io& i
   if (format == "json") {
     fmt::print(io.out, "{}\n", advisor::advice_to_json(advice).dump(2));
   } else if (format == "md") {
-    fmt::print(io.out, "{}", advisor::render_markdown(advice, run ? &*run : nullptr));
+    fmt::print(io.out, "{}", report::render_markdown(advice, run ? &*run : nullptr));
   } else {
-    fmt::print(io.out, "{}", advisor::render_text(advice));
+    fmt::print(io.out, "{}", report::render_text(advice));
   }
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string& kind = options.emit[i].first;

@@ -10,10 +10,10 @@
 #include <string>
 
 #include "advisor/change_file.hpp"
-#include "advisor/interrupt.hpp"
+#include "changes/journal.hpp"
+#include "changes/signal_guard.hpp"
 #include "cli/commands.hpp"
-#include "probes/error.hpp"
-#include "workloads/journal.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -66,7 +66,8 @@ Action attach_apply(CLI::App& sub, const Globals& globals) {
   sub.add_option("file", args->file, "An advice JSON (mmtune advise --json) or a sysctl.d file")
       ->required();
   sub.add_flag("-y,--yes", args->yes, "Apply; without it only show what would change");
-  sub.add_flag("--persist", args->persist, "Also write a sysctl.d file so the values survive a reboot");
+  sub.add_flag("--persist", args->persist,
+               "Also write a sysctl.d file so the values survive a reboot");
   sub.add_option("--sysctl-file", args->sysctl_file,
                  "The sysctl.d file --persist writes (default /etc/sysctl.d/90-mmtune.conf)")
       ->type_name("FILE");
@@ -75,8 +76,9 @@ Action attach_apply(CLI::App& sub, const Globals& globals) {
   sub.footer(kFooter);
   return [args, &globals](const Io& io) {
     const probes::HostFs fs = globals.host_fs();
-    const std::filesystem::path state_dir =
-        args->state_dir.empty() ? workloads::default_state_dir() : std::filesystem::path(args->state_dir);
+    const std::filesystem::path state_dir = args->state_dir.empty()
+                                                ? changes::default_state_dir()
+                                                : std::filesystem::path(args->state_dir);
     std::optional<std::filesystem::path> persist;
     if (args->persist) persist = std::filesystem::absolute(args->sysctl_file);
     const advisor::ApplyPlan plan =
@@ -90,12 +92,13 @@ Action attach_apply(CLI::App& sub, const Globals& globals) {
       }
     }
 
-    advisor::InterruptGuard guard;
-    for (const workloads::UndoOutcome& outcome : workloads::restore_leftovers(state_dir))
-      fmt::print(io.err, "mmtune: restored what an earlier, killed run left: {}\n", outcome.message);
-    workloads::Journal journal(fs, state_dir);
+    changes::InterruptGuard guard;
+    for (const changes::UndoOutcome& outcome : changes::restore_leftovers(state_dir))
+      fmt::print(io.err, "mmtune: restored what an earlier, killed run left: {}\n",
+                 outcome.message);
+    changes::Journal journal(fs, state_dir);
     const std::vector<advisor::AppliedChange> applied = advisor::apply_plan(plan, journal);
-    if (advisor::InterruptGuard::signal_received() != 0)
+    if (changes::InterruptGuard::signal_received() != 0)
       fail(ErrorKind::interrupted, "apply stopped; what it had changed was restored");
     advisor::keep_applied(plan, journal);
     fmt::print(io.out, "applied {} change(s) through the journal {}:\n", applied.size(),

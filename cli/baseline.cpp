@@ -2,19 +2,21 @@
 // fingerprint and a CI scenario's metrics from repeated runs (mmtune.baseline/1) for `mmtune
 // check`. Exit: 0 written, 1 written but a metric has fewer than 5 samples (a step failed),
 // 2 bad input, 3 no step could run here (nothing written), 130 interrupted (nothing written).
-#include "advisor/baseline.hpp"
+#include "compare/baseline.hpp"
 
 #include <fmt/format.h>
 
 #include <memory>
 #include <string>
 
-#include "advisor/fingerprint.hpp"
 #include "advisor/profile.hpp"
 #include "advisor/scenario.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/output_files.hpp"
-#include "probes/error.hpp"
+#include "compare/fingerprint.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "probes/readers.hpp"
 #include "workloads/params.hpp"
 #include "workloads/result.hpp"
@@ -26,7 +28,7 @@ struct BaselineArgs {
   std::string output;
   std::string profile = "ci-smoke";
   std::string scenario = "ci";
-  int repeat = advisor::kMinRepeats;
+  int repeat = compare::kMinRepeats;
   std::string state_dir;
   std::string interval = "100ms";
 };
@@ -38,28 +40,29 @@ settings, swap devices, NUMA topology, MGLRU, cgroup version, memory-manager CON
 samples of every repeat with their median and spread, the direction that is better, and the
 profile's tolerance. `--profile ci` is short for ci-smoke. `mmtune check --baseline FILE` compares.)";
 
-void print_summary(const advisor::Baseline& baseline, std::FILE* out) {
+void print_summary(const compare::Baseline& baseline, std::FILE* out) {
   fmt::print(out, "baseline of {}/{}: {} repeats\n", baseline.profile, baseline.scenario,
              baseline.repeats);
   size_t width = 6;
-  for (const advisor::BaselineMetric& m : baseline.metrics) width = std::max(width, m.name().size());
+  for (const compare::BaselineMetric& m : baseline.metrics)
+    width = std::max(width, m.name().size());
   fmt::print(out, "  {:<{}}  {:>16}  {:>33}  {:>2}  {}\n", "metric", width, "median",
              "spread (min – max)", "n", "better / allowed worse");
-  for (const advisor::BaselineMetric& m : baseline.metrics) {
+  for (const compare::BaselineMetric& m : baseline.metrics) {
     std::string allowed;
     if (m.tolerance) allowed = fmt::format("{:g} %", *m.tolerance * 100);
     if (m.absolute)
-      allowed += (allowed.empty() ? "" : " or ") + workloads::format_value(*m.absolute, m.unit);
+      allowed += (allowed.empty() ? "" : " or ") + facts::format_value(*m.absolute, m.unit);
     if (m.samples.empty()) {
       fmt::print(out, "  {:<{}}  {:>16}  {:>33}  {:>2}  {} / {}\n", m.name(), width, "—", "", 0,
                  advisor::to_string(m.direction), allowed);
       continue;
     }
-    const advisor::Summary s = advisor::summarize(m.samples);
+    const compare::Summary s = compare::summarize(m.samples);
     fmt::print(out, "  {:<{}}  {:>16}  {:>33}  {:>2}  {} / {}\n", m.name(), width,
-               workloads::format_value(s.median, m.unit),
-               fmt::format("{} – {}", workloads::format_value(s.min, m.unit),
-                           workloads::format_value(s.max, m.unit)),
+               facts::format_value(s.median, m.unit),
+               fmt::format("{} – {}", facts::format_value(s.min, m.unit),
+                           facts::format_value(s.max, m.unit)),
                s.n, advisor::to_string(m.direction), allowed);
   }
   for (const std::string& note : baseline.notes) fmt::print(out, "note: {}\n", note);
@@ -84,13 +87,13 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
   return [args, &globals](const Io& io) {
     if (globals.root != "/")
       fail(ErrorKind::bad_input, "--root: a baseline runs workloads on the live host");
-    if (args->repeat < advisor::kMinRepeats || args->repeat > 100) {
-      fail(ErrorKind::bad_input, "--repeat: {} must be between {} and 100 (the check's test needs {})",
-           args->repeat, advisor::kMinRepeats, advisor::kMinRepeats);
+    if (args->repeat < compare::kMinRepeats || args->repeat > 100) {
+      fail(ErrorKind::bad_input,
+           "--repeat: {} must be between {} and 100 (the check's test needs {})", args->repeat,
+           compare::kMinRepeats, compare::kMinRepeats);
     }
-    auto interval = workloads::parse_duration(args->interval);
-    if (!interval || *interval < 0.001)
-      fail(ErrorKind::bad_input, "--interval: \"{}\" must be at least 1ms", args->interval);
+    const double interval =
+        facts::seconds(duration_option("--interval", args->interval, kMinSampleInterval));
     const OutputFile output = check_output_file("--output", args->output);
     const advisor::Profile profile =
         advisor::load_profile(args->profile == "ci" ? "ci-smoke" : args->profile);
@@ -103,30 +106,30 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
            "ci-smoke's \"ci\")",
            plan.scenario.name, plan.profile);
     }
-    advisor::Fingerprint fingerprint = advisor::read_fingerprint(fs);
+    compare::Fingerprint fingerprint = compare::read_fingerprint(fs);
 
     // A status line on a terminal only; in a pipe just the runner's lines.
     advisor::Progress status(io.err, plan.scenario.time_budget_s * args->repeat);
     advisor::ScenarioOptions options;
     options.log = status.log();
     options.progress = &status;
-    options.sample_interval_s = *interval;
+    options.sample_interval_s = interval;
     if (!args->state_dir.empty()) options.state_dir = args->state_dir;
-    const advisor::RepeatedRuns runs = advisor::run_repeated(plan, args->repeat, options);
+    const compare::RepeatedRuns runs = compare::run_repeated(plan, args->repeat, options);
     if (runs.interrupted) fail(ErrorKind::interrupted, "baseline stopped; nothing was written");
-    const advisor::Baseline baseline = advisor::make_baseline(plan, runs, std::move(fingerprint));
+    const compare::Baseline baseline = compare::make_baseline(plan, runs, std::move(fingerprint));
 
     bool anything = false, complete = true;
-    for (const advisor::BaselineMetric& m : baseline.metrics) {
+    for (const compare::BaselineMetric& m : baseline.metrics) {
       anything |= !m.samples.empty();
-      complete &= m.samples.size() >= size_t(advisor::kMinRepeats);
+      complete &= m.samples.size() >= size_t(compare::kMinRepeats);
     }
     if (!anything) {
       fail(ErrorKind::unsupported, "no step of {}/{} could run here; nothing written: {}",
            plan.profile, plan.scenario.name,
            baseline.notes.empty() ? std::string("see the messages above") : baseline.notes.front());
     }
-    write_output_file(output, advisor::baseline_to_json(baseline).dump(2) + "\n");
+    write_output_file(output, compare::baseline_to_json(baseline).dump(2) + "\n");
     print_summary(baseline, io.out);
     fmt::print(io.out, "written to {} in {:.1f} s\n", output.path.string(), runs.wall_s);
     return complete ? 0 : 1;

@@ -2,7 +2,7 @@
 // here and compares: configuration drift, correctness, performance. TAP 13 on stdout ending with
 // "N passed, N failed, N skipped"; progress on stderr. Exit: 0 all passed, 1 any failed, 2 bad
 // input, 3 nothing could run here, 130 interrupted (the reports cover what finished).
-#include "advisor/check.hpp"
+#include "compare/check.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -11,12 +11,14 @@
 #include <optional>
 #include <string>
 
-#include "advisor/baseline.hpp"
-#include "advisor/report_junit.hpp"
-#include "advisor/report_tap.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/output_files.hpp"
-#include "probes/error.hpp"
+#include "compare/baseline.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
+#include "report/junit.hpp"
+#include "report/tap.hpp"
 #include "workloads/params.hpp"
 
 namespace mmtune::cli {
@@ -73,15 +75,14 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
     std::optional<OutputFile> junit, json;
     if (!args->junit.empty()) junit = check_output_file("--junit", args->junit);
     if (!args->json.empty()) json = check_output_file("--json", args->json);
-    auto interval = workloads::parse_duration(args->interval);
-    if (!interval || *interval < 0.001)
-      fail(ErrorKind::bad_input, "--interval: \"{}\" must be at least 1ms", args->interval);
-    const advisor::Baseline baseline = advisor::read_baseline(args->baseline);
+    const double interval =
+        facts::seconds(duration_option("--interval", args->interval, kMinSampleInterval));
+    const compare::Baseline baseline = compare::read_baseline(args->baseline);
     const int repeats =
-        args->repeat == 0 ? std::max(baseline.repeats, advisor::kMinRepeats) : args->repeat;
-    if (repeats < advisor::kMinRepeats || repeats > 100) {
+        args->repeat == 0 ? std::max(baseline.repeats, compare::kMinRepeats) : args->repeat;
+    if (repeats < compare::kMinRepeats || repeats > 100) {
       fail(ErrorKind::bad_input, "--repeat: {} must be between {} and 100", repeats,
-           advisor::kMinRepeats);
+           compare::kMinRepeats);
     }
 
     // A status line on a terminal only; in a pipe just the runner's lines.
@@ -89,18 +90,18 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
     advisor::ScenarioOptions options;
     options.log = status.log();
     options.progress = &status;
-    options.sample_interval_s = *interval;
+    options.sample_interval_s = interval;
     if (!args->state_dir.empty()) options.state_dir = args->state_dir;
-    const advisor::CheckReport report =
-        advisor::run_check(baseline, args->baseline, repeats, options, globals.host_fs());
+    const compare::CheckReport report =
+        compare::run_check(baseline, args->baseline, repeats, options, globals.host_fs());
 
-    fmt::print(io.out, "{}", advisor::render_tap(report));
+    fmt::print(io.out, "{}", report::render_tap(report));
     std::fflush(io.out);
-    if (junit) write_output_file(*junit, advisor::render_junit(report, hostname()));
-    if (json) write_output_file(*json, advisor::check_to_json(report).dump(2) + "\n");
+    if (junit) write_output_file(*junit, report::render_junit(report, hostname()));
+    if (json) write_output_file(*json, compare::check_to_json(report).dump(2) + "\n");
     if (report.interrupted)
       fail(ErrorKind::interrupted, "check stopped; everything it changed was restored");
-    return advisor::check_exit_code(report);
+    return compare::check_exit_code(report);
   };
 }
 

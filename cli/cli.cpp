@@ -5,8 +5,9 @@
 #include <map>
 
 #include "cli/commands.hpp"
-#include "probes/error.hpp"
-#include "probes/knobs.hpp"
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -18,26 +19,21 @@ Run `mmtune COMMAND --help` for a command's options.)";
 
 int exit_code(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::bad_input: return 2;
-    case ErrorKind::unsupported: return 3;
-    case ErrorKind::internal: return 4;
-    case ErrorKind::interrupted: return 130;
+    case ErrorKind::bad_input:
+      return 2;
+    case ErrorKind::unsupported:
+      return 3;
+    case ErrorKind::internal:
+      return 4;
+    case ErrorKind::interrupted:
+      return 130;
   }
   return 4;
 }
 
 // Suggests the nearest subcommand for an unknown first word.
 std::string did_you_mean(std::string_view word) {
-  std::string best;
-  size_t best_distance = 3;
-  for (const Command& command : all_commands()) {
-    size_t d = probes::edit_distance(word, command.name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = std::string(command.name);
-    }
-  }
-  return best;
+  return facts::nearest_name(word, all_commands(), &Command::name);
 }
 
 bool is_command(std::string_view word) {
@@ -67,7 +63,8 @@ int run(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   app.footer(kFooter);
   app.set_help_all_flag("--help-all", "Show the help of every command");
   Globals globals;
-  app.add_option("--root", globals.root, "Read /proc and /sys under DIR (a recorded host) instead of /")
+  app.add_option("--root", globals.root,
+                 "Read /proc and /sys under DIR (a recorded host) instead of /")
       ->check(CLI::ExistingDirectory.description(""))
       ->type_name("DIR");
   app.require_subcommand(1);
@@ -94,8 +91,9 @@ int run(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
     std::string message = e.what();
     if (std::string word = first_word(argc, argv); !word.empty() && !is_command(word)) {
       std::string guess = did_you_mean(word);
-      message = guess.empty() ? fmt::format("unknown command \"{}\" (try `mmtune --help`)", word)
-                              : fmt::format("unknown command \"{}\"; did you mean \"{}\"?", word, guess);
+      message = guess.empty()
+                    ? fmt::format("unknown command \"{}\" (try `mmtune --help`)", word)
+                    : fmt::format("unknown command \"{}\"; did you mean \"{}\"?", word, guess);
     } else if (message.find("subcommand is required") != std::string::npos) {
       message = "a command is required (try `mmtune --help`)";
     }
@@ -106,8 +104,8 @@ int run(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   try {
     return actions.at(app.get_subcommands().front())(Io{out, err});
   } catch (const Error& e) {
-    fmt::print(err, "mmtune: {}: {}\n", e.kind() == ErrorKind::interrupted ? "interrupted" : "error",
-               e.what());
+    fmt::print(err, "mmtune: {}: {}\n",
+               e.kind() == ErrorKind::interrupted ? "interrupted" : "error", e.what());
     return exit_code(e.kind());
   } catch (const std::exception& e) {
     fmt::print(err, "mmtune: internal error: {}\n", e.what());

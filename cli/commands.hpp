@@ -2,7 +2,6 @@
 // The subcommand table. Each command file binds its options to a struct in attach() and returns
 // the action; actions run after parsing, so parse errors (exit 2) and run errors stay apart.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <functional>
 #include <span>

@@ -14,8 +14,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/host_render.hpp"
-#include "probes/error.hpp"
-#include "probes/facts_json.hpp"
+#include "facts/error.hpp"
+#include "facts/facts_json.hpp"
 #include "probes/readers.hpp"
 
 namespace mmtune::cli {
@@ -59,7 +59,7 @@ int run_host(const HostOptions& options, const Globals& globals, const Io& io) {
   probes::require_host_root(fs);
   std::map<std::string, std::string> read_files;
   if (options.record) fs.record_reads_into(&read_files);
-  probes::HostFacts facts = probes::read_host_facts(fs);
+  facts::HostFacts facts = probes::read_host_facts(fs);
   fs.record_reads_into(nullptr);
 
   if (options.record) {

@@ -9,18 +9,18 @@
 #include <utility>
 #include <vector>
 
+#include "facts/error.hpp"
+#include "facts/facts_json.hpp"
+#include "facts/knobs.hpp"
 #include "model/host_model.hpp"
-#include "probes/error.hpp"
-#include "probes/facts_json.hpp"
-#include "probes/knobs.hpp"
 
 namespace mmtune::cli {
 namespace {
 
-using probes::kGiB;
-using probes::kKiB;
-using probes::kMiB;
-using probes::kPageSize;
+using facts::kGiB;
+using facts::kKiB;
+using facts::kMiB;
+using facts::kPageSize;
 
 constexpr std::string_view kNotAvailable = "not available";
 
@@ -58,7 +58,7 @@ class Section {
   std::string& out_;
 };
 
-void kernel_and_cpu(const probes::HostFacts& f, Section& s) {
+void kernel_and_cpu(const facts::HostFacts& f, Section& s) {
   s.line("kernel", f.kernel.release.empty() ? std::string(kNotAvailable) : f.kernel.release);
   std::string cpus = f.cpu.online > 0
                          ? fmt::format("{} online ({})", f.cpu.online, f.cpu.online_list)
@@ -68,8 +68,8 @@ void kernel_and_cpu(const probes::HostFacts& f, Section& s) {
   s.line("cpus", cpus);
 }
 
-void memory(const probes::HostFacts& f, Section& s) {
-  const probes::MemInfo& m = f.meminfo;
+void memory(const facts::HostFacts& f, Section& s) {
+  const facts::MemInfo& m = f.meminfo;
   s.line("memory", fmt::format("total {}, free {}, available {}", human_bytes(m.total_bytes),
                                human_bytes(m.free_bytes), optional_bytes(m.available_bytes)));
   s.more(fmt::format("file LRU {} (active {}, inactive {}), anon LRU {} (active {}, inactive {})",
@@ -82,21 +82,21 @@ void memory(const probes::HostFacts& f, Section& s) {
                      human_bytes(m.page_tables_bytes), optional_bytes(m.anon_huge_bytes)));
 }
 
-void swap(const probes::HostFacts& f, Section& s) {
-  const probes::MemInfo& m = f.meminfo;
+void swap(const facts::HostFacts& f, Section& s) {
+  const facts::MemInfo& m = f.meminfo;
   if (m.swap_total_bytes == 0 && f.swaps.empty()) {
     s.line("swap", "none");
     return;
   }
   s.line("swap", fmt::format("total {}, free {}, {} device(s)", human_bytes(m.swap_total_bytes),
                              human_bytes(m.swap_free_bytes), f.swaps.size()));
-  for (const probes::SwapDevice& d : f.swaps) {
+  for (const facts::SwapDevice& d : f.swaps) {
     s.more(fmt::format("{} ({}): size {}, used {}, priority {}", d.filename, d.type,
                        human_bytes(d.size_bytes), human_bytes(d.used_bytes), d.priority));
   }
 }
 
-void numa(const probes::HostFacts& f, Section& s) {
+void numa(const facts::HostFacts& f, Section& s) {
   if (f.numa.empty()) {
     s.line("numa", fmt::format("{} (no /sys/devices/system/node)", kNotAvailable));
     return;
@@ -104,9 +104,9 @@ void numa(const probes::HostFacts& f, Section& s) {
   s.line("numa", fmt::format("{} node(s)", f.numa.size()));
   std::string header = fmt::format("  {:<5} {:<16} {:>10} {:>10}  distance to", "node", "cpus",
                                    "MemTotal", "MemFree");
-  for (const probes::NumaNode& n : f.numa) header += fmt::format(" {:>3}", n.id);
+  for (const facts::NumaNode& n : f.numa) header += fmt::format(" {:>3}", n.id);
   s.raw(header + "\n");
-  for (const probes::NumaNode& n : f.numa) {
+  for (const facts::NumaNode& n : f.numa) {
     std::string row = fmt::format(
         "  {:<5} {:<16} {:>10} {:>10}  {:<11}", n.id, n.cpulist.empty() ? "-" : n.cpulist,
         optional_bytes(n.mem_total_bytes), optional_bytes(n.mem_free_bytes), "");
@@ -116,7 +116,7 @@ void numa(const probes::HostFacts& f, Section& s) {
   }
 }
 
-void zones(const probes::HostFacts& f, Section& s) {
+void zones(const facts::HostFacts& f, Section& s) {
   if (f.zones.empty()) {
     s.line("zones", fmt::format("{} (no /proc/zoneinfo)", kNotAvailable));
     return;
@@ -126,7 +126,7 @@ void zones(const probes::HostFacts& f, Section& s) {
   s.raw(fmt::format("  {:<5} {:<8} {:>10} {:>9} {:>9} {:>9} {:>10} {:>7}  {}\n", "node", "zone",
                     "free", "min", "low", "high", "managed", "boost", "protection (pages)"));
   std::string empty;
-  for (const probes::Zone& z : f.zones) {
+  for (const facts::Zone& z : f.zones) {
     if (z.managed_pages == 0) {
       empty += fmt::format("{}node {} {}", empty.empty() ? "" : ", ", z.node, z.name);
       continue;
@@ -144,17 +144,17 @@ void zones(const probes::HostFacts& f, Section& s) {
   if (!empty.empty()) s.more("empty zones (no managed pages): " + empty);
 }
 
-std::string setting(const probes::HostFacts& f, std::string_view knob) {
+std::string setting(const facts::HostFacts& f, std::string_view knob) {
   auto value = f.settings.text(knob);
   return value ? std::string(*value) : std::string(kNotAvailable);
 }
 
-void thp(const probes::HostFacts& f, Section& s) {
+void thp(const facts::HostFacts& f, Section& s) {
   s.line("thp", fmt::format("enabled {}, defrag {}, shmem_enabled {}, use_zero_page {}",
                             setting(f, "thp.enabled"), setting(f, "thp.defrag"),
                             setting(f, "thp.shmem_enabled"), setting(f, "thp.use_zero_page")));
   std::string khugepaged;
-  for (const probes::Knob& knob : probes::static_knobs()) {
+  for (const facts::Knob& knob : facts::static_knobs()) {
     constexpr std::string_view kPrefix = "thp.khugepaged.";
     if (!std::string_view(knob.name).starts_with(kPrefix)) continue;
     khugepaged += fmt::format("{}{} {}", khugepaged.empty() ? "" : ", ",
@@ -177,7 +177,7 @@ void thp(const probes::HostFacts& f, Section& s) {
   s.more("per-size (mTHP): " + (size_text.empty() ? std::string(kNotAvailable) : size_text));
 }
 
-void mglru(const probes::HostFacts& f, Section& s) {
+void mglru(const facts::HostFacts& f, Section& s) {
   if (!f.mglru) {
     s.line("mglru", fmt::format("{} (no /sys/kernel/mm/lru_gen/enabled)", kNotAvailable));
     return;
@@ -186,9 +186,9 @@ void mglru(const probes::HostFacts& f, Section& s) {
                               f.mglru_enabled() ? "enabled" : "disabled", *f.mglru));
 }
 
-void settings(const probes::HostFacts& f, Section& s) {
+void settings(const facts::HostFacts& f, Section& s) {
   bool first = true;
-  for (const probes::Knob& knob : probes::static_knobs()) {
+  for (const facts::Knob& knob : facts::static_knobs()) {
     if (std::string_view(knob.name).starts_with("thp.")) continue;
     std::string text = fmt::format("{:<30} {}", knob.name, setting(f, knob.name));
     if (first)
@@ -199,12 +199,12 @@ void settings(const probes::HostFacts& f, Section& s) {
   }
 }
 
-std::string psi_line(const probes::PsiLine& p) {
+std::string psi_line(const facts::PsiLine& p) {
   return fmt::format("avg10 {:.2f}%, avg60 {:.2f}%, avg300 {:.2f}%, total {:.3f} s", p.avg10,
                      p.avg60, p.avg300, double(p.total_us) / 1e6);
 }
 
-void psi(const std::optional<probes::Psi>& pressure, std::string_view label,
+void psi(const std::optional<facts::Psi>& pressure, std::string_view label,
          std::string_view missing, Section& s, std::string_view prefix = "") {
   if (!pressure) {
     s.line(label, fmt::format("{}{} ({})", prefix, kNotAvailable, missing));
@@ -215,8 +215,8 @@ void psi(const std::optional<probes::Psi>& pressure, std::string_view label,
                      pressure->full ? psi_line(*pressure->full) : std::string(kNotAvailable)));
 }
 
-void cgroup(const probes::HostFacts& f, Section& s) {
-  const probes::CgroupMemory& cg = f.cgroup;
+void cgroup(const facts::HostFacts& f, Section& s) {
+  const facts::CgroupMemory& cg = f.cgroup;
   if (cg.version == 0) {
     s.line("cgroup",
            fmt::format("{} (no memory controller found for this process)", kNotAvailable));
@@ -240,7 +240,7 @@ struct Thresholds {
   std::string unavailable;  // why not, when model is empty
 };
 
-Thresholds derive(const probes::HostFacts& facts) {
+Thresholds derive(const facts::HostFacts& facts) {
   try {
     return {model::model_host(facts), {}};
   } catch (const Error& e) {
@@ -303,7 +303,7 @@ nlohmann::json thresholds_json(const Thresholds& t) {
   return j;
 }
 
-void thresholds(const probes::HostFacts& facts, Section& s) {
+void thresholds(const facts::HostFacts& facts, Section& s) {
   Thresholds t = derive(facts);
   if (!t.model) {
     s.line("thresholds", fmt::format("{} ({})", kNotAvailable, t.unavailable));
@@ -348,13 +348,13 @@ void thresholds(const probes::HostFacts& facts, Section& s) {
 
 }  // namespace
 
-nlohmann::json host_json(const probes::HostFacts& facts) {
-  nlohmann::json j = probes::host_facts_to_json(facts);
+nlohmann::json host_json(const facts::HostFacts& facts) {
+  nlohmann::json j = facts::host_facts_to_json(facts);
   j["thresholds"] = thresholds_json(derive(facts));
   return j;
 }
 
-std::string host_text(const probes::HostFacts& facts, const std::string& root) {
+std::string host_text(const facts::HostFacts& facts, const std::string& root) {
   std::string out;
   Section s(out);
   s.line("host", root == "/" ? std::string("this machine (/)") : "recorded host at " + root);

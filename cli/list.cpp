@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "probes/readers.hpp"
 #include "workloads/registry.hpp"
 
@@ -34,7 +34,7 @@ std::string placeholder(const workloads::Param& p) {
 Action attach_list(CLI::App& sub, const Globals& globals) {
   sub.footer("Run one with `mmtune run NAME --PARAM VALUE …`.");
   return [&globals](const Io& io) {
-    std::optional<probes::HostFacts> facts;
+    std::optional<facts::HostFacts> facts;
     std::string facts_error;
     try {
       facts = probes::read_host_facts(globals.host_fs());

@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "facts/error.hpp"
 #include "matrix/report.hpp"
-#include "probes/error.hpp"
 
 namespace mmtune::cli {
 namespace {

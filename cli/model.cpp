@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/host_model.hpp"
 #include "model/json.hpp"
 #include "model/what_if.hpp"
-#include "probes/error.hpp"
 #include "probes/readers.hpp"
 
 namespace mmtune::cli {
@@ -35,8 +36,8 @@ struct Row {
   std::string label, now, kernel, what_if;
 };
 
-const probes::Zone* find_zone(const probes::HostFacts& facts, const model::ZoneWatermarks& z) {
-  for (const probes::Zone& zone : facts.zones) {
+const facts::Zone* find_zone(const facts::HostFacts& facts, const model::ZoneWatermarks& z) {
+  for (const facts::Zone& zone : facts.zones) {
     if (zone.node == z.node && zone.name == z.zone) return &zone;
   }
   return nullptr;
@@ -61,13 +62,13 @@ std::string age(const model::DirtyLimits& d) {
   return d.age_unbounded ? "unbounded" : fmt::format("{:.0f} s", d.worst_age_seconds.value);
 }
 
-std::vector<Row> rows(const probes::HostFacts& facts, const model::HostModel& now,
+std::vector<Row> rows(const facts::HostFacts& facts, const model::HostModel& now,
                       const model::HostModel* what_if) {
   std::vector<Row> out;
   const bool many_nodes = facts.numa.size() > 1;
   for (size_t i = 0; i < now.zones.size(); ++i) {
     const model::ZoneWatermarks& z = now.zones[i];
-    const probes::Zone* read = find_zone(facts, z);
+    const facts::Zone* read = find_zone(facts, z);
     const model::ZoneWatermarks* w =
         what_if && i < what_if->zones.size() ? &what_if->zones[i] : nullptr;
     std::string name = many_nodes ? fmt::format("node {} {}", z.node, z.zone) : z.zone;
@@ -116,13 +117,13 @@ std::vector<Row> rows(const probes::HostFacts& facts, const model::HostModel& no
   return out;
 }
 
-void print_text(const Io& io, const probes::HostFacts& facts, const model::HostModel& now,
+void print_text(const Io& io, const facts::HostFacts& facts, const model::HostModel& now,
                 const model::HostModel* what_if, const model::WhatIf* changes) {
   fmt::print(
       io.out,
       "kernel {}, {} of memory; model numbers are computed from one read of /proc and /sys\n\n",
       facts.kernel.release.empty() ? "unknown" : facts.kernel.release,
-      model::format_bytes(facts.meminfo.total_bytes));
+      facts::format_bytes(facts.meminfo.total_bytes));
   std::vector<Row> table = rows(facts, now, what_if);
   size_t width = 0, column = 12;
   for (const Row& r : table) {
@@ -173,7 +174,7 @@ int run_model(const ModelOptions& options, const Globals& globals, const Io& io)
       fail(e.kind(), "--set {}", e.what());
     }
   }
-  probes::HostFacts facts = probes::read_host_facts(globals.host_fs());
+  facts::HostFacts facts = probes::read_host_facts(globals.host_fs());
   if (facts.zones.empty()) {
     fail(ErrorKind::unsupported, "{}: no zones in /proc/zoneinfo, nothing to model",
          globals.host_fs().path("proc/zoneinfo").string());

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::cli {
 

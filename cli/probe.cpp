@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "probes/error.hpp"
+#include "cli/options.hpp"
+#include "facts/error.hpp"
 #include "probes/parsers.hpp"
 #include "probes/rates.hpp"
 #include "probes/readers.hpp"
@@ -23,7 +24,6 @@ namespace mmtune::cli {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr std::chrono::nanoseconds kMinInterval = 10ms;
 constexpr int kTableHeaderEvery = 25;  // rows between repeated headers, as vmstat does
 
 struct ProbeOptions {
@@ -33,19 +33,6 @@ struct ProbeOptions {
   std::optional<std::string> cgroup;
   std::optional<std::string> format;
 };
-
-std::chrono::nanoseconds checked_duration(std::string_view option, std::string_view text,
-                                          std::chrono::nanoseconds minimum) {
-  auto value = probes::parse_duration(text);
-  if (!value)
-    fail(ErrorKind::bad_input, "{}: \"{}\" is not a duration (e.g. 100ms, 1s, 2.5s)", option, text);
-  if (*value <= 0ns) fail(ErrorKind::bad_input, "{}: \"{}\" must be positive", option, text);
-  if (*value < minimum) {
-    fail(ErrorKind::bad_input, "{}: \"{}\" is below the minimum of {}ms", option, text,
-         std::chrono::duration_cast<std::chrono::milliseconds>(minimum).count());
-  }
-  return *value;
-}
 
 // The SIGINT/SIGTERM handler reaches the running loop's stop through this pointer.
 std::atomic<probes::SamplerStop*> g_stop{nullptr};
@@ -61,7 +48,8 @@ class StopOnSignals {
     g_stop.store(&stop);
     struct sigaction action {};
     action.sa_handler = on_stop_signal;
-    action.sa_flags = SA_RESTART;  // a write to stdout is resumed; ppoll wakes by the eventfd anyway
+    action.sa_flags =
+        SA_RESTART;  // a write to stdout is resumed; ppoll wakes by the eventfd anyway
     sigemptyset(&action.sa_mask);
     ::sigaction(SIGINT, &action, &old_int_);
     ::sigaction(SIGTERM, &action, &old_term_);
@@ -189,9 +177,9 @@ class RowPrinter {
 
 int run_probe(const ProbeOptions& options, const Globals& globals, const Io& io) {
   // Validate everything before sampling or printing anything.
-  auto interval = checked_duration("--interval", options.interval, kMinInterval);
+  auto interval = duration_option("--interval", options.interval, kMinSampleInterval);
   std::optional<std::chrono::nanoseconds> duration;
-  if (options.duration) duration = checked_duration("--duration", *options.duration, 1ns);
+  if (options.duration) duration = duration_option("--duration", *options.duration, 1ns);
   Format format = ::isatty(::fileno(io.out)) ? Format::table : Format::jsonl;
   if (options.format)
     format = *options.format == "table" ? Format::table

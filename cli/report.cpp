@@ -10,13 +10,13 @@
 #include <sstream>
 #include <string>
 
-#include "advisor/report_document.hpp"
-#include "advisor/report_html.hpp"
-#include "advisor/report_input.hpp"
-#include "advisor/report_markdown.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_files.hpp"
-#include "probes/error.hpp"
+#include "facts/error.hpp"
+#include "report/document.hpp"
+#include "report/html.hpp"
+#include "report/input.hpp"
+#include "report/markdown.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -45,16 +45,16 @@ int run_report(const ReportOptions& options, const Io& io) {
   std::optional<OutputFile> file;
   if (options.output && *options.output != "-") file = check_output_file("-o", *options.output);
 
-  advisor::ReportInput input;
+  report::ReportInput input;
   try {
-    input = advisor::read_report_input(read_file(options.input));
+    input = report::read_report_input(read_file(options.input));
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::bad_input) throw;
     fail(ErrorKind::bad_input, "{}: {}", options.input, e.what());
   }
-  const advisor::ReportDocument doc = advisor::build_report(input);
+  const report::ReportDocument doc = report::build_report(input);
   const std::string text =
-      format == "md" ? advisor::render_report_markdown(doc) : advisor::render_report_html(doc);
+      format == "md" ? report::render_report_markdown(doc) : report::render_report_html(doc);
   if (file) {
     write_output_file(*file, text);
     fmt::print(io.err, "mmtune: wrote {}\n", file->path.string());

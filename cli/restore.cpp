@@ -2,16 +2,19 @@
 // temp files, loop devices, mounts), from the journals in the state directory, and says what it
 // restored. --applied also takes back what `mmtune apply` applied. Exit: 0 nothing left to
 // restore, 1 something could not be restored (its entry stays for the next attempt).
+#include "changes/restore.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
 #include <memory>
 #include <string>
 
-#include "advisor/restore.hpp"
+#include "changes/journal.hpp"
 #include "cli/commands.hpp"
-#include "probes/error.hpp"
-#include "workloads/journal.hpp"
+#include "cli/options.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "workloads/params.hpp"
 
 namespace mmtune::cli {
@@ -35,13 +38,13 @@ still be exiting for a moment and holds the journal until then: restore waits fo
 Changes `mmtune apply` made are meant to stay and are kept, not undone; restore lists them, and
 --applied takes them back too (and removes the sysctl.d file apply --persist wrote).)";
 
-std::string describe(const workloads::JournalEntry& entry) {
+std::string describe(const changes::JournalEntry& entry) {
   switch (entry.kind) {
-    case workloads::ChangeKind::setting:
-    case workloads::ChangeKind::dirty_pair:
+    case changes::ChangeKind::setting:
+    case changes::ChangeKind::dirty_pair:
       return fmt::format("{}: {} → {}", entry.path, entry.old_value, entry.new_value);
     default:
-      return fmt::format("{} {}", workloads::change_kind_name(entry.kind), entry.path);
+      return fmt::format("{} {}", changes::change_kind_name(entry.kind), entry.path);
   }
 }
 
@@ -57,18 +60,18 @@ Action attach_restore(CLI::App& sub, const Globals&) {
       ->type_name("DURATION");
   sub.footer(kFooter);
   return [args](const Io& io) {
-    auto wait = workloads::parse_duration(args->wait);
-    if (!wait || *wait < 0)
-      fail(ErrorKind::bad_input, "--wait: \"{}\" must be a duration (0 for none)", args->wait);
-    const std::filesystem::path state_dir =
-        args->state_dir.empty() ? workloads::default_state_dir() : std::filesystem::path(args->state_dir);
+    const double wait =
+        facts::seconds(duration_option("--wait", args->wait, std::chrono::nanoseconds::zero()));
+    const std::filesystem::path state_dir = args->state_dir.empty()
+                                                ? changes::default_state_dir()
+                                                : std::filesystem::path(args->state_dir);
 
-    const auto still_exiting = advisor::wait_for_ended_runs(
-        state_dir, std::chrono::milliseconds(static_cast<int64_t>(*wait * 1000)));
-    std::vector<workloads::UndoOutcome> outcomes = workloads::restore_leftovers(state_dir);
+    const auto still_exiting = changes::wait_for_ended_runs(
+        state_dir, std::chrono::milliseconds(static_cast<int64_t>(wait * 1000)));
+    std::vector<changes::UndoOutcome> outcomes = changes::restore_leftovers(state_dir);
     const size_t leftovers = outcomes.size();
     if (args->applied) {
-      for (workloads::UndoOutcome& outcome : workloads::restore_kept(state_dir))
+      for (changes::UndoOutcome& outcome : changes::restore_kept(state_dir))
         outcomes.push_back(std::move(outcome));
     }
 
@@ -79,26 +82,26 @@ Action attach_restore(CLI::App& sub, const Globals&) {
       fmt::print(io.out, "restored from the journals in {}:\n", state_dir.string());
     }
     for (size_t i = 0; i < outcomes.size(); ++i) {
-      const workloads::UndoOutcome& outcome = outcomes[i];
-      const char* status = outcome.status == workloads::UndoStatus::restored     ? "restored"
-                           : outcome.status == workloads::UndoStatus::left_alone ? "left alone"
-                                                                                 : "FAILED";
-      failed |= outcome.status == workloads::UndoStatus::failed;
+      const changes::UndoOutcome& outcome = outcomes[i];
+      const char* status = outcome.status == changes::UndoStatus::restored     ? "restored"
+                           : outcome.status == changes::UndoStatus::left_alone ? "left alone"
+                                                                               : "FAILED";
+      failed |= outcome.status == changes::UndoStatus::failed;
       fmt::print(io.out, "  {} ({}): {}\n", status, i < leftovers ? "killed run" : "applied",
                  outcome.message);
     }
-    const std::vector<workloads::JournalEntry> kept = workloads::kept_changes(state_dir);
+    const std::vector<changes::JournalEntry> kept = changes::kept_changes(state_dir);
     if (!kept.empty()) {
       fmt::print(io.out, "kept by `mmtune apply` (take back with `mmtune restore --applied`):\n");
-      for (const workloads::JournalEntry& entry : kept) fmt::print(io.out, "  {}\n", describe(entry));
+      for (const changes::JournalEntry& entry : kept) fmt::print(io.out, "  {}\n", describe(entry));
     }
-    for (const advisor::JournalFile& journal : advisor::list_journals(state_dir)) {
+    for (const changes::JournalFile& journal : changes::list_journals(state_dir)) {
       if (journal.owner_alive) {
         fmt::print(io.out, "left alone: {} belongs to running process {}\n",
                    journal.path.filename().string(), journal.owner_pid);
       }
     }
-    for (const advisor::JournalFile& journal : still_exiting) {
+    for (const changes::JournalFile& journal : still_exiting) {
       fmt::print(io.out,
                  "still held by the processes of ended run {} after {}: run restore again\n",
                  journal.owner_pid, args->wait);

@@ -10,8 +10,10 @@
 
 #include "advisor/progress.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/prediction.hpp"
-#include "probes/error.hpp"
 #include "probes/readers.hpp"
 #include "workloads/params.hpp"
 #include "workloads/result.hpp"
@@ -54,9 +56,7 @@ std::vector<std::pair<std::string, std::string>> workload_params(
   return params;
 }
 
-std::string show(double value, std::string_view unit) {
-  return workloads::format_value(value, unit);
-}
+std::string show(double value, std::string_view unit) { return facts::format_value(value, unit); }
 
 void print_summary(std::FILE* out, const workloads::Result& r) {
   // A skipped run is one this host cannot do (exit 3): say it in those words.
@@ -163,17 +163,12 @@ Action attach_run(CLI::App& sub, const Globals& globals) {
     }
     workloads::RunOptions options;
     options.params = workload_params(args->extras);
-    auto limit = workloads::parse_duration(args->time_limit);
-    if (!limit || *limit <= 0)
-      fail(ErrorKind::bad_input, "--time-limit: \"{}\" must be a positive duration",
-           args->time_limit);
-    options.time_limit_s = *limit;
-    auto interval = workloads::parse_duration(args->interval);
-    if (!interval || *interval < 0.001)
-      fail(ErrorKind::bad_input, "--interval: \"{}\" must be at least 1ms", args->interval);
-    options.sample_interval_s = *interval;
+    options.time_limit_s = facts::seconds(
+        duration_option("--time-limit", args->time_limit, std::chrono::milliseconds(1)));
+    options.sample_interval_s =
+        facts::seconds(duration_option("--interval", args->interval, kMinSampleInterval));
     if (!args->memory_limit.empty()) {
-      auto bytes = workloads::parse_size(args->memory_limit);
+      auto bytes = facts::parse_size(args->memory_limit);
       if (!bytes || *bytes < (4u << 20)) {
         fail(ErrorKind::bad_input, "--memory-limit: \"{}\" must be a size of at least 4MiB",
              args->memory_limit);
@@ -186,7 +181,7 @@ Action attach_run(CLI::App& sub, const Globals& globals) {
     advisor::Progress status(io.err);
     options.log = status.log();
 
-    probes::HostFacts facts = probes::read_host_facts(globals.host_fs());
+    facts::HostFacts facts = probes::read_host_facts(globals.host_fs());
     workloads::RunPlan plan = workloads::plan_run(args->workload, options, facts);
     status.begin(fmt::format("{} (time limit {:g} s)", args->workload, options.time_limit_s), 0);
     workloads::Result result = workloads::execute(plan, options);

@@ -11,12 +11,13 @@
 #include <string>
 
 #include "advisor/profile.hpp"
-#include "advisor/render.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_files.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/prediction.hpp"
-#include "probes/error.hpp"
 #include "probes/readers.hpp"
+#include "report/advice_render.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -40,12 +41,12 @@ void print_plan(const advisor::ScenarioPlan& plan, std::FILE* out) {
   fmt::print(out, "profile {} ({}), scenario {}: {}\n", plan.profile, plan.profile_file,
              plan.scenario.name, plan.scenario.summary);
   fmt::print(out, "bounds: {:g} s in all; each step at most {} ({:g} % of MemAvailable{})\n",
-             plan.scenario.time_budget_s, model::format_bytes(plan.memory_budget_bytes),
+             plan.scenario.time_budget_s, facts::format_bytes(plan.memory_budget_bytes),
              plan.scenario.memory_fraction * 100, plan.memory_cgroup ? ", in a memory cgroup" : "");
   for (const advisor::PlannedStep& step : plan.steps) {
     fmt::print(out, "  {:<16} {} {} (≤ {:g} s, maps {}){}\n", step.step.id, step.step.workload,
                params_text(step.params), step.step.time_limit_s,
-               model::format_bytes(step.plan.limits.footprint_bytes),
+               facts::format_bytes(step.plan.limits.footprint_bytes),
                step.plan.unsupported ? " — will be skipped: " + *step.plan.unsupported : "");
   }
   for (const advisor::CiMetric& m : plan.scenario.metrics) {
@@ -60,15 +61,15 @@ void print_run(const advisor::ScenarioRun& run, std::FILE* out) {
   fmt::print(out, "profile {}, scenario {}: {} steps in {:.1f} s", run.profile, run.scenario,
              run.steps.size(), run.wall_s);
   if (run.peak_cgroup_bytes)
-    fmt::print(out, ", peak cgroup memory {}", model::format_bytes(*run.peak_cgroup_bytes));
-  fmt::print(out, " (budget {})\n", model::format_bytes(run.memory_budget_bytes));
+    fmt::print(out, ", peak cgroup memory {}", facts::format_bytes(*run.peak_cgroup_bytes));
+  fmt::print(out, " (budget {})\n", facts::format_bytes(run.memory_budget_bytes));
   for (const advisor::StepOutcome& step : run.steps) {
     const workloads::Verdict& v = step.result.verdict;
     fmt::print(out, "\n{} ({} {}): {}{}{} in {:.1f} s\n", step.id, step.workload,
                params_text(step.params), workloads::status_name(v.status),
                v.reason.empty() ? "" : ": ", v.reason, step.result.wall_s);
     for (const workloads::Measurement& m : step.result.measurements) {
-      fmt::print(out, "  {:<32} {}\n", m.name, advisor::format_value(m.value, m.unit));
+      fmt::print(out, "  {:<32} {}\n", m.name, facts::format_value(m.value, m.unit));
     }
     for (const std::string& line : step.result.explanation) fmt::print(out, "  · {}\n", line);
   }
@@ -80,7 +81,7 @@ int run_scenario_command(const ScenarioOptions& options, const Globals& globals,
   const advisor::Profile profile = advisor::load_profile(options.profile);
   probes::HostFs fs = globals.host_fs();
   probes::require_host_root(fs);
-  const probes::HostFacts facts = probes::read_host_facts(fs);
+  const facts::HostFacts facts = probes::read_host_facts(fs);
   const advisor::ScenarioPlan plan = advisor::plan_scenario(profile, options.scenario, facts);
   if (options.plan_only) {
     print_plan(plan, io.out);

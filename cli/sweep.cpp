@@ -3,7 +3,7 @@
 // table of the key metrics per setting (median, spread, significant differences), --json for all
 // of it (mmtune.sweep/1). Exit: 0 done, 2 bad input (nothing changed), 3 cannot run here, 130
 // interrupted (everything restored).
-#include "advisor/sweep.hpp"
+#include "compare/sweep.hpp"
 
 #include <fmt/format.h>
 
@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/output_files.hpp"
-#include "probes/error.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "probes/readers.hpp"
 #include "workloads/params.hpp"
 
@@ -63,14 +65,6 @@ std::vector<std::pair<std::string, std::string>> workload_params(
   return params;
 }
 
-double duration_option(const std::string& option, const std::string& text, double min_s) {
-  auto seconds = workloads::parse_duration(text);
-  if (!seconds || *seconds < min_s)
-    fail(ErrorKind::bad_input, "{}: \"{}\" must be a duration of at least {}", option, text,
-         workloads::format_duration(min_s));
-  return *seconds;
-}
-
 }  // namespace
 
 Action attach_sweep(CLI::App& sub, const Globals& globals) {
@@ -109,18 +103,21 @@ Action attach_sweep(CLI::App& sub, const Globals& globals) {
            "--root: a sweep runs on the live host; --root only reads a recorded one");
     }
     // Every input first: nothing changes before all of it is known to be good.
-    advisor::SweepOptions options;
+    compare::SweepOptions options;
     options.workload = args->workload;
     for (const std::string& knob : args->knobs)
-      options.knobs.push_back(advisor::parse_knob_sweep(knob));
+      options.knobs.push_back(compare::parse_knob_sweep(knob));
     options.repeat = args->repeat;
-    options.settle_s = duration_option("--settle", args->settle, 0);
+    options.settle_s =
+        facts::seconds(duration_option("--settle", args->settle, std::chrono::nanoseconds::zero()));
     options.metrics = args->metrics;
     options.run.params = workload_params(sub.remaining());
-    options.run.time_limit_s = duration_option("--time-limit", args->time_limit, 0.001);
-    options.run.sample_interval_s = duration_option("--interval", args->interval, 0.001);
+    options.run.time_limit_s = facts::seconds(
+        duration_option("--time-limit", args->time_limit, std::chrono::milliseconds(1)));
+    options.run.sample_interval_s =
+        facts::seconds(duration_option("--interval", args->interval, kMinSampleInterval));
     if (!args->memory_limit.empty()) {
-      auto bytes = workloads::parse_size(args->memory_limit);
+      auto bytes = facts::parse_size(args->memory_limit);
       if (!bytes || *bytes < (4u << 20)) {
         fail(ErrorKind::bad_input, "--memory-limit: \"{}\" must be a size of at least 4MiB",
              args->memory_limit);
@@ -131,16 +128,17 @@ Action attach_sweep(CLI::App& sub, const Globals& globals) {
     if (!args->state_dir.empty()) options.run.state_dir = args->state_dir;
     options.run.log = io.err;
     std::optional<OutputFile> json_file;
-    if (!args->json.empty() && args->json != "-") json_file = check_output_file("--json", args->json);
+    if (!args->json.empty() && args->json != "-")
+      json_file = check_output_file("--json", args->json);
 
     const probes::HostFs fs = globals.host_fs();
-    const probes::HostFacts facts = probes::read_host_facts(fs);
-    const advisor::SweepPlan plan = advisor::plan_sweep(options, facts, fs);
-    const advisor::SweepResult result = advisor::run_sweep(plan);
+    const facts::HostFacts facts = probes::read_host_facts(fs);
+    const compare::SweepPlan plan = compare::plan_sweep(options, facts, fs);
+    const compare::SweepResult result = compare::run_sweep(plan);
 
-    fmt::print(args->json == "-" ? io.err : io.out, "{}", advisor::render_sweep(result));
+    fmt::print(args->json == "-" ? io.err : io.out, "{}", compare::render_sweep(result));
     if (!args->json.empty()) {
-      const std::string text = advisor::sweep_to_json(result).dump(2) + "\n";
+      const std::string text = compare::sweep_to_json(result).dump(2) + "\n";
       if (json_file) {
         write_output_file(*json_file, text);
       } else {

@@ -15,15 +15,16 @@
 #include "advisor/advice.hpp"
 #include "advisor/advice_json.hpp"
 #include "advisor/profile.hpp"
-#include "advisor/render.hpp"
-#include "advisor/report_document.hpp"
-#include "advisor/report_html.hpp"
 #include "advisor/scenario.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_files.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/prediction.hpp"
-#include "probes/error.hpp"
 #include "probes/readers.hpp"
+#include "report/advice_render.hpp"
+#include "report/document.hpp"
+#include "report/html.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -59,14 +60,14 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
       check_output_file("-o", dir / fmt::format("mmtune-tune-{}.html", profile.name));
 
   const bool progress = ::isatty(::fileno(io.err));
-  const probes::HostFacts facts = probes::read_host_facts(fs);
+  const facts::HostFacts facts = probes::read_host_facts(fs);
   const advisor::ScenarioPlan plan = advisor::plan_scenario(profile, "quick", facts);
   if (progress) {
     fmt::print(io.err,
                "mmtune: tune for profile {}: {} steps, at most {:g} s, each within {} ({:g} % of "
                "MemAvailable)\n",
                profile.name, plan.steps.size(), plan.scenario.time_budget_s,
-               model::format_bytes(plan.memory_budget_bytes), plan.scenario.memory_fraction * 100);
+               facts::format_bytes(plan.memory_budget_bytes), plan.scenario.memory_fraction * 100);
   }
   advisor::Progress status(io.err, plan.scenario.time_budget_s);
   advisor::ScenarioOptions run_options;
@@ -79,21 +80,21 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
   if (options.format == "json") {
     fmt::print(io.out, "{}\n", advice_json.dump(2));
   } else if (options.format == "md") {
-    fmt::print(io.out, "{}", advisor::render_markdown(advice, &run));
+    fmt::print(io.out, "{}", report::render_markdown(advice, &run));
   } else {
-    fmt::print(io.out, "{}", advisor::render_text(advice));
+    fmt::print(io.out, "{}", report::render_text(advice));
   }
-  write_output_file(report, advisor::render_markdown(advice, &run));
+  write_output_file(report, report::render_markdown(advice, &run));
   const nlohmann::json everything = {{"schema", kTuneSchema},
                                      {"advice", advice_json},
                                      {"scenario", advisor::scenario_to_json(run)}};
   write_output_file(data, everything.dump(2) + "\n");
-  advisor::ReportInput input;
+  report::ReportInput input;
   input.schema = kTuneSchema;
   input.host = run.facts;
   input.scenario = run;
   input.advice = advice;
-  write_output_file(page, advisor::render_report_html(advisor::build_report(input)));
+  write_output_file(page, report::render_report_html(report::build_report(input)));
   fmt::print(io.err, "mmtune: report written to {} and {}, everything behind it to {} ({:.1f} s)\n",
              report.path.string(), page.path.string(), data.path.string(), run.wall_s);
   if (run.interrupted)

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::matrix {
 namespace {

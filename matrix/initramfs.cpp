@@ -6,11 +6,11 @@
 #include <fstream>
 #include <set>
 
+#include "facts/error.hpp"
 #include "matrix/cpio.hpp"
 #include "matrix/guest.hpp"
 #include "matrix/modules.hpp"
 #include "matrix/process.hpp"
-#include "probes/error.hpp"
 #include "probes/parsers.hpp"
 
 namespace mmtune::matrix {

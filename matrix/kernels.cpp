@@ -10,8 +10,8 @@
 #include <fstream>
 #include <regex>
 
+#include "facts/error.hpp"
 #include "matrix/process.hpp"
-#include "probes/error.hpp"
 #include "probes/parsers.hpp"
 
 namespace mmtune::matrix {

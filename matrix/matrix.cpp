@@ -7,9 +7,9 @@
 #include <fstream>
 #include <regex>
 
+#include "facts/error.hpp"
 #include "matrix/guest.hpp"
 #include "matrix/process.hpp"
-#include "probes/error.hpp"
 #include "probes/parsers.hpp"
 
 namespace mmtune::matrix {

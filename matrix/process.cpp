@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::matrix {
 namespace {

@@ -32,7 +32,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::model {
 namespace {
@@ -53,8 +54,8 @@ Prediction burst_headroom_bytes(double alloc_bytes_per_s, double reaction_s) {
           "bytes",
           {"headroom = allocation rate × kswapd reaction time",
            "kswapd_try_to_sleep (mm/vmscan.c: HZ/10 nap before sleeping)",
-           fmt::format("= {}/s × {:g} s = {}", format_bytes(uint64_t(alloc_bytes_per_s)),
-                       reaction_s, format_bytes(uint64_t(bytes)))}};
+           fmt::format("= {}/s × {:g} s = {}", facts::format_bytes(uint64_t(alloc_bytes_per_s)),
+                       reaction_s, facts::format_bytes(uint64_t(bytes)))}};
 }
 
 Prediction watermark_scale_factor_for_gap(uint64_t managed_pages, uint64_t gap_pages) {
@@ -81,8 +82,8 @@ Prediction commit_limit_bytes(uint64_t total_ram_bytes, uint64_t hugetlb_bytes,
           "bytes",
           {"CommitLimit = (MemTotal − hugetlb) · overcommit_ratio / 100 + SwapTotal",
            "vm_commit_limit (mm/util.c)",
-           fmt::format("= {} · {} % + {} = {}", format_bytes(ram), ratio,
-                       format_bytes(swap_total_bytes), format_bytes(limit))}};
+           fmt::format("= {} · {} % + {} = {}", facts::format_bytes(ram), ratio,
+                       facts::format_bytes(swap_total_bytes), facts::format_bytes(limit))}};
 }
 
 DirtyBytesSizing dirty_bytes_for_bandwidth(double write_bytes_per_s, double drain_s) {
@@ -99,25 +100,27 @@ DirtyBytesSizing dirty_bytes_for_bandwidth(double write_bytes_per_s, double drai
               "bytes",
               {"dirty_bytes = write bandwidth × drain time, ≥ 16 MiB, rounded up to MiB",
                "domain_dirty_limits (mm/page-writeback.c: thresh = ⌈dirty_bytes / 4 KiB⌉)",
-               fmt::format("= {}/s × {:g} s = {}", format_bytes(uint64_t(write_bytes_per_s)),
-                           drain_s, format_bytes(hard))}};
-  out.background = {"dirty_background_bytes",
-                    double(background),
-                    "bytes",
-                    {"dirty_background_bytes = dirty_bytes / 4, rounded up to MiB",
-                     "domain_dirty_limits (bg_thresh; background writeback starts above it)",
-                     fmt::format("= {} / 4 = {}", format_bytes(hard), format_bytes(background))}};
+               fmt::format("= {}/s × {:g} s = {}", facts::format_bytes(uint64_t(write_bytes_per_s)),
+                           drain_s, facts::format_bytes(hard))}};
+  out.background = {
+      "dirty_background_bytes",
+      double(background),
+      "bytes",
+      {"dirty_background_bytes = dirty_bytes / 4, rounded up to MiB",
+       "domain_dirty_limits (bg_thresh; background writeback starts above it)",
+       fmt::format("= {} / 4 = {}", facts::format_bytes(hard), facts::format_bytes(background))}};
   return out;
 }
 
 Prediction dirty_ratio_step_bytes(uint64_t dirtyable_pages) {
   const uint64_t bytes = dirtyable_pages * kPageSize / 100;
-  return {"dirty_ratio_step_bytes",
-          double(bytes),
-          "bytes",
-          {"one percent of vm.dirty_ratio = dirtyable memory / 100",
-           "domain_dirty_limits (mm/page-writeback.c)",
-           fmt::format("= {} / 100 = {}", format_pages(dirtyable_pages), format_bytes(bytes))}};
+  return {
+      "dirty_ratio_step_bytes",
+      double(bytes),
+      "bytes",
+      {"one percent of vm.dirty_ratio = dirtyable memory / 100",
+       "domain_dirty_limits (mm/page-writeback.c)",
+       fmt::format("= {} / 100 = {}", format_pages(dirtyable_pages), facts::format_bytes(bytes))}};
 }
 
 }  // namespace mmtune::model

@@ -34,8 +34,9 @@
 
 #include <cmath>
 
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/page_tables.hpp"
-#include "probes/error.hpp"
 
 namespace mmtune::model {
 namespace {
@@ -80,16 +81,16 @@ DemandPagingPrediction predict_demand_paging(const DemandPagingShape& shape) {
     case AccessPattern::sequential:
       pages = pages_in_region;
       pte_tables = huge_ranges;
-      how =
-          fmt::format("{} / {}", format_bytes(shape.region_bytes), format_bytes(shape.page_bytes));
+      how = fmt::format("{} / {}", facts::format_bytes(shape.region_bytes),
+                        facts::format_bytes(shape.page_bytes));
       break;
     case AccessPattern::strided: {
       uint64_t touches = div_round_up(shape.region_bytes, shape.stride_bytes);
       pages = shape.stride_bytes >= shape.page_bytes ? touches : pages_in_region;
       pte_tables = shape.stride_bytes >= kHugePageSize ? touches : huge_ranges;
-      how =
-          fmt::format("{} touches {} apart, {} per page", touches, format_bytes(shape.stride_bytes),
-                      shape.stride_bytes >= shape.page_bytes ? "one" : "several");
+      how = fmt::format("{} touches {} apart, {} per page", touches,
+                        facts::format_bytes(shape.stride_bytes),
+                        shape.stride_bytes >= shape.page_bytes ? "one" : "several");
       break;
     }
     case AccessPattern::random:
@@ -112,15 +113,16 @@ DemandPagingPrediction predict_demand_paging(const DemandPagingShape& shape) {
                  fmt::format("({}: {}) = {}", pattern_name(shape.pattern), how, pages)}};
 
   uint64_t rss = shape.writes ? pages * shape.page_bytes : 0;
-  out.rss_bytes = {"rss", double(rss), "bytes",
-                   shape.writes
-                       ? Explanation{"RSS = faults × page size", fault_fn,
-                                     fmt::format("= {} × {} = {}", pages,
-                                                 format_bytes(shape.page_bytes), format_bytes(rss))}
-                       : Explanation{"read faults map the shared zero page: RSS does not grow",
-                                     huge ? "do_huge_pmd_anonymous_page → huge zero page"
-                                          : "do_anonymous_page → my_zero_pfn",
-                                     "= 0"}};
+  out.rss_bytes = {
+      "rss", double(rss), "bytes",
+      shape.writes
+          ? Explanation{"RSS = faults × page size", fault_fn,
+                        fmt::format("= {} × {} = {}", pages, facts::format_bytes(shape.page_bytes),
+                                    facts::format_bytes(rss))}
+          : Explanation{"read faults map the shared zero page: RSS does not grow",
+                        huge ? "do_huge_pmd_anonymous_page → huge zero page"
+                             : "do_anonymous_page → my_zero_pfn",
+                        "= 0"}};
 
   PageTableFootprint tables = page_tables_for(shape.region_bytes, pte_tables);
   uint64_t bytes = table_bytes(tables);
@@ -133,7 +135,7 @@ DemandPagingPrediction predict_demand_paging(const DemandPagingShape& shape) {
        huge ? "pgtable_trans_huge_deposit + mm_inc_nr_ptes (mm/huge_memory.c)"
             : "__pte_alloc / __pmd_alloc (mm/memory.c)",
        fmt::format("= ({} + {} + {}) × 4 KiB = {}", tables.pte_tables, tables.pmd_tables,
-                   tables.pud_tables, format_bytes(bytes))}};
+                   tables.pud_tables, facts::format_bytes(bytes))}};
   return out;
 }
 

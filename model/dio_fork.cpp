@@ -60,7 +60,7 @@ std::string_view to_string(DioVerdict verdict) {
   return "?";
 }
 
-DioForkPrediction predict_dio_fork(const DioForkShape& shape, const probes::KernelInfo& kernel) {
+DioForkPrediction predict_dio_fork(const DioForkShape& shape, const facts::KernelInfo& kernel) {
   DioForkPrediction out;
   const bool pins_dio = kernel_at_least(kernel, 6, 5);
   const bool pins_registered_copied = kernel_at_least(kernel, 5, 9);

@@ -42,6 +42,6 @@ struct DioForkPrediction {
   std::vector<Workaround> workarounds;  // MADV_DONTFORK, MAP_SHARED, registered buffers
 };
 
-DioForkPrediction predict_dio_fork(const DioForkShape& shape, const probes::KernelInfo& kernel);
+DioForkPrediction predict_dio_fork(const DioForkShape& shape, const facts::KernelInfo& kernel);
 
 }  // namespace mmtune::model

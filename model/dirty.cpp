@@ -43,6 +43,8 @@
 #include <cmath>
 #include <limits>
 
+#include "facts/units.hpp"
+
 namespace mmtune::model {
 namespace {
 
@@ -74,7 +76,7 @@ Prediction pages_prediction(std::string name, uint64_t pages, Explanation why) {
 
 }  // namespace
 
-DirtySettings dirty_settings_from(const probes::Settings& settings) {
+DirtySettings dirty_settings_from(const facts::Settings& settings) {
   DirtySettings out;
   auto get = [&](std::string_view knob, auto fallback) {
     auto value = settings.integer(knob);
@@ -89,7 +91,7 @@ DirtySettings dirty_settings_from(const probes::Settings& settings) {
   return out;
 }
 
-DirtyInputs dirty_inputs_from(const probes::HostFacts& facts, uint64_t totalreserve) {
+DirtyInputs dirty_inputs_from(const facts::HostFacts& facts, uint64_t totalreserve) {
   DirtyInputs in;
   in.free_pages = facts.meminfo.free_bytes / kPageSize;
   auto active = facts.vmstat.get("nr_active_file"), inactive = facts.vmstat.get("nr_inactive_file");
@@ -102,7 +104,7 @@ DirtyInputs dirty_inputs_from(const probes::HostFacts& facts, uint64_t totalrese
 }
 
 DirtyLimits dirty_limits(const DirtyInputs& in, const DirtySettings& settings,
-                         const probes::KernelInfo& kernel) {
+                         const facts::KernelInfo& kernel) {
   DirtyLimits out;
   const uint64_t free_above_reserve =
       in.free_pages - std::min(in.free_pages, in.totalreserve_pages);
@@ -113,7 +115,7 @@ DirtyLimits dirty_limits(const DirtyInputs& in, const DirtySettings& settings,
        "global_dirtyable_memory (mm/page-writeback.c)",
        fmt::format("= {} − {} + {} + 1 = {} pages ({})", in.free_pages,
                    std::min(in.free_pages, in.totalreserve_pages), in.file_lru_pages,
-                   out.dirtyable_pages, format_bytes(out.dirtyable_pages * kPageSize))});
+                   out.dirtyable_pages, facts::format_bytes(out.dirtyable_pages * kPageSize))});
 
   const bool fine = kernel_at_least(kernel, 4, 2);
   Threshold thresh = threshold_for(settings.bytes, settings.ratio, out.dirtyable_pages, fine,
@@ -133,12 +135,12 @@ DirtyLimits dirty_limits(const DirtyInputs& in, const DirtySettings& settings,
   out.threshold = pages_prediction(
       "threshold", out.threshold_pages,
       {settings.bytes ? "thresh = ⌈dirty_bytes / 4 KiB⌉" : "thresh = ratio·4096/100 · avail / 4096",
-       limits_fn, thresh.text + " (" + format_bytes(out.threshold_pages * kPageSize) + ")"});
+       limits_fn, thresh.text + " (" + facts::format_bytes(out.threshold_pages * kPageSize) + ")"});
   out.background = pages_prediction(
       "background", out.background_pages,
       {settings.background_bytes ? "bg = ⌈dirty_background_bytes / 4 KiB⌉; bg ≥ thresh → thresh/2"
                                  : "bg = bg_ratio·4096/100 · avail / 4096; bg ≥ thresh → thresh/2",
-       limits_fn, bg.text + " (" + format_bytes(out.background_pages * kPageSize) + ")"});
+       limits_fn, bg.text + " (" + facts::format_bytes(out.background_pages * kPageSize) + ")"});
 
   out.freerun_pages = (out.threshold_pages + out.background_pages) / 2;
   out.freerun = pages_prediction(
@@ -146,14 +148,14 @@ DirtyLimits dirty_limits(const DirtyInputs& in, const DirtySettings& settings,
       {"freerun = (thresh + bg) / 2: writers are throttled above it",
        "dirty_freerun_ceiling (mm/page-writeback.c)",
        fmt::format("= ({} + {}) / 2 = {} pages ({})", out.threshold_pages, out.background_pages,
-                   out.freerun_pages, format_bytes(out.freerun_pages * kPageSize))});
+                   out.freerun_pages, facts::format_bytes(out.freerun_pages * kPageSize))});
   out.setpoint_pages = (out.freerun_pages + out.threshold_pages) / 2;
   out.setpoint = pages_prediction(
       "setpoint", out.setpoint_pages,
       {"setpoint = (freerun + limit) / 2, limit = thresh: throttled writers settle here",
        "balance_dirty_pages → pos_ratio_polynom (mm/page-writeback.c)",
        fmt::format("= ({} + {}) / 2 = {} pages ({})", out.freerun_pages, out.threshold_pages,
-                   out.setpoint_pages, format_bytes(out.setpoint_pages * kPageSize))});
+                   out.setpoint_pages, facts::format_bytes(out.setpoint_pages * kPageSize))});
 
   out.age_unbounded = settings.writeback_centisecs == 0;
   double age = out.age_unbounded

@@ -18,7 +18,7 @@ struct DirtySettings {
   int64_t writeback_centisecs = 500;  // vm.dirty_writeback_centisecs (0 = no periodic writeback)
 };
 // Reads the vm.dirty_* knobs; a knob the host lacks keeps the kernel default above.
-DirtySettings dirty_settings_from(const probes::Settings& settings);
+DirtySettings dirty_settings_from(const facts::Settings& settings);
 
 // What global_dirtyable_memory() reads, in pages. Take free from MemFree (meminfo), which counts
 // memory the kernel has not initialised yet as free, like the dirty limits do; nr_free_pages and
@@ -30,7 +30,7 @@ struct DirtyInputs {
 };
 // free from meminfo.free_bytes; the file LRU from /proc/vmstat (nr_active_file + nr_inactive_file)
 // when present, else from meminfo Active(file) + Inactive(file).
-DirtyInputs dirty_inputs_from(const probes::HostFacts& facts, uint64_t totalreserve_pages);
+DirtyInputs dirty_inputs_from(const facts::HostFacts& facts, uint64_t totalreserve_pages);
 
 struct DirtyLimits {
   uint64_t dirtyable_pages = 0;
@@ -48,6 +48,6 @@ struct DirtyLimits {
 // dirty_freerun_ceiling / balance_dirty_pages. kernel selects the ratio precision: 1/4096 steps
 // since ≈4.2, whole percent before.
 DirtyLimits dirty_limits(const DirtyInputs& inputs, const DirtySettings& settings,
-                         const probes::KernelInfo& kernel);
+                         const facts::KernelInfo& kernel);
 
 }  // namespace mmtune::model

@@ -28,7 +28,7 @@
 #include <algorithm>
 #include <map>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::model {
 

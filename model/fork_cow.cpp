@@ -34,8 +34,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/page_tables.hpp"
-#include "probes/error.hpp"
 
 namespace mmtune::model {
 
@@ -56,7 +57,7 @@ ForkPrediction predict_fork(const ForkShape& shape) {
       {shape.huge_pages ? "fork copies one PMD per 2 MiB huge page"
                         : "fork copies one PTE per 4 KiB page",
        shape.huge_pages ? "copy_huge_pmd (mm/huge_memory.c)" : "copy_pte_range (mm/memory.c)",
-       fmt::format("= {} / {} = {}", format_bytes(shape.rss_bytes),
+       fmt::format("= {} / {} = {}", facts::format_bytes(shape.rss_bytes),
                    shape.huge_pages ? "2 MiB" : "4 KiB", entries)}};
 
   PageTableFootprint tables = page_tables_for(shape.rss_bytes, huge_ranges);
@@ -69,7 +70,7 @@ ForkPrediction predict_fork(const ForkShape& shape) {
                         : "child's tables = (PTE tables per 2 MiB + PMD per 1 GiB + PUD) × 4 KiB",
        "copy_page_range (mm/memory.c)",
        fmt::format("= ({} + {} + {}) × 4 KiB = {}", tables.pte_tables, tables.pmd_tables,
-                   tables.pud_tables, format_bytes(table_size))}};
+                   tables.pud_tables, facts::format_bytes(table_size))}};
 
   // Pages written after fork, in 4 KiB pages.
   const uint64_t written =
@@ -107,11 +108,11 @@ ForkPrediction predict_fork(const ForkShape& shape) {
       double(faults),
       "faults",
       {"every first write to a write-protected shared page faults", copy_fn, fault_text}};
-  out.pages_copied = {
-      "pages_copied",
-      double(copied),
-      "pages",
-      {copy_rule, copy_fn, fmt::format("= {} ({})", copied, format_bytes(copied * kPageSize))}};
+  out.pages_copied = {"pages_copied",
+                      double(copied),
+                      "pages",
+                      {copy_rule, copy_fn,
+                       fmt::format("= {} ({})", copied, facts::format_bytes(copied * kPageSize))}};
 
   uint64_t growth = table_size + copied * kPageSize;
   out.memory_growth_bytes = {
@@ -119,8 +120,8 @@ ForkPrediction predict_fork(const ForkShape& shape) {
       double(growth),
       "bytes",
       {"growth = child's page tables + pages copied × 4 KiB", "copy_page_range + wp_page_copy",
-       fmt::format("= {} + {} = {}", format_bytes(table_size), format_bytes(copied * kPageSize),
-                   format_bytes(growth))}};
+       fmt::format("= {} + {} = {}", facts::format_bytes(table_size),
+                   facts::format_bytes(copied * kPageSize), facts::format_bytes(growth))}};
   return out;
 }
 

@@ -8,13 +8,13 @@
 namespace mmtune::model {
 
 struct ForkShape {
-  uint64_t rss_bytes = 0;        // private anonymous memory resident in the parent (2 MiB-aligned)
-  double written_fraction = 0;   // f: the part of it written after fork (by parent or child)
-  bool spread_writes = false;    // false: one contiguous f·S range; true: f of the pages, spread
-                                 // evenly (one write per touched 4 KiB page)
-  bool huge_pages = false;       // the memory is PMD-mapped THP
-  bool other_side_alive = true;  // false: the other process exited before the writes (no copies)
-  probes::KernelInfo kernel = {};  // COW of THP changed in 5.8
+  uint64_t rss_bytes = 0;         // private anonymous memory resident in the parent (2 MiB-aligned)
+  double written_fraction = 0;    // f: the part of it written after fork (by parent or child)
+  bool spread_writes = false;     // false: one contiguous f·S range; true: f of the pages, spread
+                                  // evenly (one write per touched 4 KiB page)
+  bool huge_pages = false;        // the memory is PMD-mapped THP
+  bool other_side_alive = true;   // false: the other process exited before the writes (no copies)
+  facts::KernelInfo kernel = {};  // COW of THP changed in 5.8
 };
 
 struct ForkPrediction {

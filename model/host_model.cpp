@@ -16,10 +16,12 @@
 
 #include <algorithm>
 
+#include "facts/units.hpp"
+
 namespace mmtune::model {
 namespace {
 
-bool thp_enabled(const probes::Settings& settings) {
+bool thp_enabled(const facts::Settings& settings) {
   const std::string mode = pmd_thp_mode(settings);  // khugepaged runs for PMD THP only
   return mode == "always" || mode == "madvise";
 }
@@ -34,17 +36,20 @@ std::vector<std::string> plain_words(const HostModel& m) {
         "allocations "
         "stall in direct reclaim below {}",
         z.zone, m.zones.size() > 3 ? fmt::format(" (node {})", z.node) : "",
-        format_bytes(b.kswapd_wakes_below_bytes), format_bytes(b.kswapd_sleeps_at_bytes),
-        format_bytes(b.direct_reclaim_below_bytes)));
+        facts::format_bytes(b.kswapd_wakes_below_bytes),
+        facts::format_bytes(b.kswapd_sleeps_at_bytes),
+        facts::format_bytes(b.direct_reclaim_below_bytes)));
   }
   const DirtyLimits& d = m.dirty;
   lines.push_back(fmt::format(
       "background writeback starts above {} of dirty pages; writers are throttled once dirty pages "
       "exceed {} "
       "and settle near {}; the hard limit is {} (of {} dirtyable)",
-      format_bytes(d.background_pages * kPageSize), format_bytes(d.freerun_pages * kPageSize),
-      format_bytes(d.setpoint_pages * kPageSize), format_bytes(d.threshold_pages * kPageSize),
-      format_bytes(d.dirtyable_pages * kPageSize)));
+      facts::format_bytes(d.background_pages * kPageSize),
+      facts::format_bytes(d.freerun_pages * kPageSize),
+      facts::format_bytes(d.setpoint_pages * kPageSize),
+      facts::format_bytes(d.threshold_pages * kPageSize),
+      facts::format_bytes(d.dirtyable_pages * kPageSize)));
   lines.push_back(
       d.age_unbounded
           ? std::string("periodic writeback is off: dirty data below the background "
@@ -89,11 +94,11 @@ std::vector<std::string> plain_words(const HostModel& m) {
 }  // namespace
 
 KernelAgreement compare_with_kernel(const std::vector<ZoneWatermarks>& model,
-                                    const std::vector<probes::Zone>& zones,
-                                    const probes::Counters& vmstat) {
+                                    const std::vector<facts::Zone>& zones,
+                                    const facts::Counters& vmstat) {
   KernelAgreement agreement;
   for (const ZoneWatermarks& z : model) {
-    auto it = std::find_if(zones.begin(), zones.end(), [&](const probes::Zone& zone) {
+    auto it = std::find_if(zones.begin(), zones.end(), [&](const facts::Zone& zone) {
       return zone.node == z.node && zone.name == z.zone;
     });
     if (it == zones.end()) continue;
@@ -109,7 +114,7 @@ KernelAgreement compare_with_kernel(const std::vector<ZoneWatermarks>& model,
   return agreement;
 }
 
-HostModel model_host(const probes::HostFacts& facts, const probes::Settings& settings) {
+HostModel model_host(const facts::HostFacts& facts, const facts::Settings& settings) {
   HostModel m;
   m.settings = settings;
   m.watermark_settings = watermark_settings_from(settings);
@@ -139,7 +144,7 @@ HostModel model_host(const probes::HostFacts& facts, const probes::Settings& set
   return m;
 }
 
-HostModel model_host(const probes::HostFacts& facts) {
+HostModel model_host(const facts::HostFacts& facts) {
   HostModel m = model_host(facts, facts.settings);
   m.agreement = compare_with_kernel(m.zones, facts.zones, facts.vmstat);
   // Again: with the agreement known, the min_free_kbytes line speaks of this host's own value.

@@ -24,7 +24,7 @@ struct KernelAgreement {
 };
 
 struct HostModel {
-  probes::Settings settings;  // the settings this model is for
+  facts::Settings settings;  // the settings this model is for
   WatermarkSettings watermark_settings;
   Prediction expected_min_free_kbytes;  // what the kernel would pick without a sysctl write
   std::vector<ZoneWatermarks> zones;    // zones with managed pages
@@ -41,13 +41,13 @@ struct HostModel {
 };
 
 // The model for facts.settings, with the agreement against the kernel's own numbers.
-HostModel model_host(const probes::HostFacts& facts);
+HostModel model_host(const facts::HostFacts& facts);
 // The model for other settings (a what-if) on the same memory: no agreement section.
-HostModel model_host(const probes::HostFacts& facts, const probes::Settings& settings);
+HostModel model_host(const facts::HostFacts& facts, const facts::Settings& settings);
 
 // Compares model watermarks (boost included) with the zones as read; counts exact matches.
 KernelAgreement compare_with_kernel(const std::vector<ZoneWatermarks>& model,
-                                    const std::vector<probes::Zone>& zones,
-                                    const probes::Counters& vmstat);
+                                    const std::vector<facts::Zone>& zones,
+                                    const facts::Counters& vmstat);
 
 }  // namespace mmtune::model

@@ -31,20 +31,21 @@
 
 #include <algorithm>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::model {
 namespace {
 
-size_t index_of(const std::vector<probes::NumaNode>& nodes, int id) {
+size_t index_of(const std::vector<facts::NumaNode>& nodes, int id) {
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].id == id) return i;
   }
   fail(ErrorKind::bad_input, "NUMA node {} does not exist on this host", id);
 }
 
-int distance(const std::vector<probes::NumaNode>& nodes, int from, int to) {
-  const probes::NumaNode& row = nodes[index_of(nodes, from)];
+int distance(const std::vector<facts::NumaNode>& nodes, int from, int to) {
+  const facts::NumaNode& row = nodes[index_of(nodes, from)];
   size_t column = index_of(nodes, to);
   if (column >= row.distances.size())
     return from == to ? 10 : 20;  // no SLIT: the kernel's defaults
@@ -52,9 +53,9 @@ int distance(const std::vector<probes::NumaNode>& nodes, int from, int to) {
 }
 
 // Nodes in fallback order from `from`: nearest first, ties by id (build_zonelists).
-std::vector<int> fallback_order(const std::vector<probes::NumaNode>& nodes, int from) {
+std::vector<int> fallback_order(const std::vector<facts::NumaNode>& nodes, int from) {
   std::vector<int> order;
-  for (const probes::NumaNode& node : nodes) order.push_back(node.id);
+  for (const facts::NumaNode& node : nodes) order.push_back(node.id);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
     return distance(nodes, from, a) < distance(nodes, from, b);
   });
@@ -62,7 +63,7 @@ std::vector<int> fallback_order(const std::vector<probes::NumaNode>& nodes, int 
 }
 
 // Fills nodes in order, each up to its free memory when known.
-void fill(std::map<int, uint64_t>& out, const std::vector<probes::NumaNode>& nodes,
+void fill(std::map<int, uint64_t>& out, const std::vector<facts::NumaNode>& nodes,
           const std::vector<int>& order, uint64_t bytes) {
   for (size_t i = 0; i < order.size() && bytes > 0; ++i) {
     const auto& free = nodes[index_of(nodes, order[i])].mem_free_bytes;
@@ -88,19 +89,19 @@ std::string_view to_string(MemPolicy policy) {
   return "?";
 }
 
-double remote_penalty(const std::vector<probes::NumaNode>& nodes, int from, int to) {
+double remote_penalty(const std::vector<facts::NumaNode>& nodes, int from, int to) {
   return double(distance(nodes, from, to)) / double(distance(nodes, from, from));
 }
 
-int node_of_cpu(const std::vector<probes::NumaNode>& nodes, int cpu) {
-  for (const probes::NumaNode& node : nodes) {
+int node_of_cpu(const std::vector<facts::NumaNode>& nodes, int cpu) {
+  for (const facts::NumaNode& node : nodes) {
     if (std::find(node.cpus.begin(), node.cpus.end(), cpu) != node.cpus.end()) return node.id;
   }
   fail(ErrorKind::bad_input, "CPU {} belongs to no NUMA node on this host", cpu);
 }
 
 NumaPlacement predict_numa_placement(const NumaShape& shape,
-                                     const std::vector<probes::NumaNode>& nodes) {
+                                     const std::vector<facts::NumaNode>& nodes) {
   if (nodes.empty()) fail(ErrorKind::bad_input, "NUMA placement: this host reports no NUMA nodes");
   if (shape.policy != MemPolicy::local && shape.nodes.empty()) {
     fail(ErrorKind::bad_input, "NUMA placement: policy {} needs at least one node",
@@ -158,15 +159,16 @@ NumaPlacement predict_numa_placement(const NumaShape& shape,
   out.balancing_may_migrate =
       shape.numa_balancing && shape.policy == MemPolicy::local && remote > 0;
   const double fraction = shape.bytes ? double(remote) / double(shape.bytes) : 0;
-  out.why = {rule, "alloc_pages_mpol / policy_nodemask / interleave_nid (mm/mempolicy.c)",
-             fmt::format("access from node {}; {} remote{}", out.access_node, format_bytes(remote),
-                         out.balancing_may_migrate ? "; NUMA balancing would migrate it" : "")};
+  out.why = {
+      rule, "alloc_pages_mpol / policy_nodemask / interleave_nid (mm/mempolicy.c)",
+      fmt::format("access from node {}; {} remote{}", out.access_node, facts::format_bytes(remote),
+                  out.balancing_may_migrate ? "; NUMA balancing would migrate it" : "")};
   out.remote_fraction = {"remote_fraction",
                          fraction,
                          "ratio",
                          {"remote = bytes not on the accessing CPU's node", out.why.kernel_function,
-                          fmt::format("= {} / {} = {:.3f}", format_bytes(remote),
-                                      format_bytes(shape.bytes), fraction)}};
+                          fmt::format("= {} / {} = {:.3f}", facts::format_bytes(remote),
+                                      facts::format_bytes(shape.bytes), fraction)}};
   out.penalty = {"penalty",
                  weighted,
                  "x",

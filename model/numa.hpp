@@ -34,13 +34,13 @@ struct NumaPlacement {
 
 // distance(from, to) / distance(from, from) from the SLIT rows; 1.0 when from == to. Throws
 // Error{bad_input} for a node that is not in nodes.
-double remote_penalty(const std::vector<probes::NumaNode>& nodes, int from, int to);
+double remote_penalty(const std::vector<facts::NumaNode>& nodes, int from, int to);
 // The node whose cpu list holds cpu; throws Error{bad_input} if none does.
-int node_of_cpu(const std::vector<probes::NumaNode>& nodes, int cpu);
+int node_of_cpu(const std::vector<facts::NumaNode>& nodes, int cpu);
 
 // Throws Error{bad_input} when a policy node does not exist or bind/interleave/preferred has no
 // node.
 NumaPlacement predict_numa_placement(const NumaShape& shape,
-                                     const std::vector<probes::NumaNode>& nodes);
+                                     const std::vector<facts::NumaNode>& nodes);
 
 }  // namespace mmtune::model

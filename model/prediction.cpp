@@ -4,17 +4,12 @@
 
 #include <cmath>
 
+#include "facts/units.hpp"
+
 namespace mmtune::model {
 
-std::string format_bytes(uint64_t bytes) {
-  if (bytes >= kGiB) return fmt::format("{:.1f} GiB", double(bytes) / double(kGiB));
-  if (bytes >= kMiB) return fmt::format("{:.1f} MiB", double(bytes) / double(kMiB));
-  if (bytes >= kKiB) return fmt::format("{:.1f} KiB", double(bytes) / double(kKiB));
-  return fmt::format("{} B", bytes);
-}
-
 std::string format_pages(uint64_t pages) {
-  return fmt::format("{} pages ({})", pages, format_bytes(pages * kPageSize));
+  return fmt::format("{} pages ({})", pages, facts::format_bytes(pages * kPageSize));
 }
 
 std::string describe(const Prediction& prediction) {
@@ -30,7 +25,7 @@ std::string describe(const Prediction& prediction) {
   return line;
 }
 
-bool kernel_at_least(const probes::KernelInfo& kernel, int major, int minor) {
+bool kernel_at_least(const facts::KernelInfo& kernel, int major, int minor) {
   if (kernel.major == 0) return true;
   return kernel.major > major || (kernel.major == major && kernel.minor >= minor);
 }

@@ -7,14 +7,14 @@
 #include <cstdint>
 #include <string>
 
-#include "probes/facts.hpp"
+#include "facts/facts.hpp"
 
 namespace mmtune::model {
 
-using probes::kGiB;
-using probes::kKiB;
-using probes::kMiB;
-using probes::kPageSize;
+using facts::kGiB;
+using facts::kKiB;
+using facts::kMiB;
+using facts::kPageSize;
 
 inline constexpr uint64_t kHugePageSize = 2 * kMiB;  // PMD-mapped THP on x86_64
 inline constexpr uint64_t kPagesPerHugePage =
@@ -37,14 +37,12 @@ struct Prediction {
 // "faults: 262144 faults (1 GiB / 4 KiB) — mirrors do_anonymous_page": the rule's arithmetic on the
 // first line, the kernel function on the second.
 std::string describe(const Prediction& prediction);
-// "150.0 MiB", "3.1 GiB", "512 KiB", "100 B": human units, one decimal above KiB.
-std::string format_bytes(uint64_t bytes);
 // "38400 pages (150.0 MiB)".
 std::string format_pages(uint64_t pages);
 
 // True when the kernel is at least major.minor. An unknown kernel (release "" → 0.0) counts as new:
 // the model then describes the current upstream behaviour.
-bool kernel_at_least(const probes::KernelInfo& kernel, int major, int minor);
+bool kernel_at_least(const facts::KernelInfo& kernel, int major, int minor);
 
 uint64_t div_round_up(uint64_t value, uint64_t divisor);
 

@@ -35,7 +35,8 @@
 
 #include <algorithm>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::model {
 namespace {
@@ -152,16 +153,16 @@ OomPoint cgroup_oom_point(const CgroupOomShape& shape) {
       std::min(shape.swap_limit_bytes.value_or(UINT64_MAX), shape.host_swap_free_bytes);
   const uint64_t usable = out.swaps ? swap_room : 0;
   std::string swap_limit_text =
-      shape.swap_limit_bytes ? format_bytes(*shape.swap_limit_bytes) : "max";
-  out.swap_usable = {
-      "swap_usable",
-      double(usable),
-      "bytes",
-      {"usable swap = min(swap limit, free swap) if cgroup reclaim swaps, else 0",
-       "try_charge_memcg → try_to_free_mem_cgroup_pages → get_scan_count",
-       out.swaps ? fmt::format("= min({}, {}) = {}", swap_limit_text,
-                               format_bytes(shape.host_swap_free_bytes), format_bytes(usable))
-                 : fmt::format("= 0: {}", balance.anon_share.why.rule)}};
+      shape.swap_limit_bytes ? facts::format_bytes(*shape.swap_limit_bytes) : "max";
+  out.swap_usable = {"swap_usable",
+                     double(usable),
+                     "bytes",
+                     {"usable swap = min(swap limit, free swap) if cgroup reclaim swaps, else 0",
+                      "try_charge_memcg → try_to_free_mem_cgroup_pages → get_scan_count",
+                      out.swaps ? fmt::format("= min({}, {}) = {}", swap_limit_text,
+                                              facts::format_bytes(shape.host_swap_free_bytes),
+                                              facts::format_bytes(usable))
+                                : fmt::format("= 0: {}", balance.anon_share.why.rule)}};
   const uint64_t room = shape.limit_bytes + usable;
   const uint64_t anon = room - std::min(room, shape.unreclaimable_bytes);
   out.anon_at_oom = {
@@ -170,8 +171,9 @@ OomPoint cgroup_oom_point(const CgroupOomShape& shape) {
       "bytes",
       {"OOM when anon > limit + usable swap − unreclaimable",
        "try_charge_memcg → mem_cgroup_oom (mm/memcontrol.c)",
-       fmt::format("= {} + {} − {} = {}", format_bytes(shape.limit_bytes), format_bytes(usable),
-                   format_bytes(shape.unreclaimable_bytes), format_bytes(anon))}};
+       fmt::format("= {} + {} − {} = {}", facts::format_bytes(shape.limit_bytes),
+                   facts::format_bytes(usable), facts::format_bytes(shape.unreclaimable_bytes),
+                   facts::format_bytes(anon))}};
   return out;
 }
 

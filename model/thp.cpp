@@ -39,7 +39,8 @@
 
 #include <algorithm>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::model {
 namespace {
@@ -84,15 +85,15 @@ std::string_view to_string(ThpOutcome outcome) {
   return "?";
 }
 
-std::string pmd_thp_mode(const probes::Settings& settings) {
+std::string pmd_thp_mode(const facts::Settings& settings) {
   auto per_size = settings.text("thp.hugepages-2048kB.enabled");
   if (per_size && *per_size != "inherit") return std::string(*per_size);
   return std::string(settings.text("thp.enabled").value_or("absent"));
 }
 
-uint64_t free_huge_blocks(const std::vector<probes::BuddyZone>& buddyinfo) {
+uint64_t free_huge_blocks(const std::vector<facts::BuddyZone>& buddyinfo) {
   uint64_t blocks = 0;
-  for (const probes::BuddyZone& zone : buddyinfo) {
+  for (const facts::BuddyZone& zone : buddyinfo) {
     if (zone.zone == "DMA") continue;
     for (size_t order = kHugeOrder; order < zone.free_blocks.size(); ++order) {
       blocks += zone.free_blocks[order] << (order - kHugeOrder);
@@ -107,8 +108,8 @@ uint64_t aligned_huge_ranges(uint64_t start_offset, uint64_t length) {
   return length > head ? (length - head) / kHugePageSize : 0;
 }
 
-ThpPrediction predict_thp(const ThpShape& shape, const probes::Settings& settings,
-                          const std::vector<probes::BuddyZone>& buddyinfo) {
+ThpPrediction predict_thp(const ThpShape& shape, const facts::Settings& settings,
+                          const std::vector<facts::BuddyZone>& buddyinfo) {
   if (!(shape.touched_fraction >= 0 && shape.touched_fraction <= 1)) {
     fail(ErrorKind::bad_input, "thp: touched fraction {} must be in [0, 1]",
          shape.touched_fraction);
@@ -178,18 +179,19 @@ ThpPrediction predict_thp(const ThpShape& shape, const probes::Settings& setting
                   coverage,
                   "ratio",
                   {"coverage = huge faults × 2 MiB / region", "AnonHugePages in /proc/meminfo",
-                   fmt::format("= {} × 2 MiB / {} = {:.3f}", huge, format_bytes(shape.region_bytes),
-                               coverage)}};
+                   fmt::format("= {} × 2 MiB / {} = {:.3f}", huge,
+                               facts::format_bytes(shape.region_bytes), coverage)}};
 
   uint64_t fault_bloat =
       static_cast<uint64_t>(double(huge * kHugePageSize) * (1.0 - shape.touched_fraction));
-  out.fault_bloat_bytes = {"fault_bloat_bytes",
-                           double(fault_bloat),
-                           "bytes",
-                           {"bloat = huge faults × 2 MiB × (1 − touched fraction)",
-                            "do_huge_pmd_anonymous_page (whole 2 MiB zeroed and mapped)",
-                            fmt::format("= {} × 2 MiB × {:.3f} = {}", huge,
-                                        1.0 - shape.touched_fraction, format_bytes(fault_bloat))}};
+  out.fault_bloat_bytes = {
+      "fault_bloat_bytes",
+      double(fault_bloat),
+      "bytes",
+      {"bloat = huge faults × 2 MiB × (1 − touched fraction)",
+       "do_huge_pmd_anonymous_page (whole 2 MiB zeroed and mapped)",
+       fmt::format("= {} × 2 MiB × {:.3f} = {}", huge, 1.0 - shape.touched_fraction,
+                   facts::format_bytes(fault_bloat))}};
 
   // Ranges that faulted as 4 KiB pages; khugepaged may later collapse each of them.
   uint64_t collapsible = out.khugepaged_collapses ? out.huge_ranges - huge : 0;
@@ -201,7 +203,7 @@ ThpPrediction predict_thp(const ThpShape& shape, const probes::Settings& setting
       {"khugepaged bloat ≤ ranges left in 4 KiB pages × max_ptes_none × 4 KiB",
        "hpage_collapse_scan_pmd (mm/khugepaged.c: none_or_zero ≤ max_ptes_none)",
        fmt::format("= {} × {} × 4 KiB = {}", collapsible, max_ptes_none,
-                   format_bytes(collapse_bloat))}};
+                   facts::format_bytes(collapse_bloat))}};
   return out;
 }
 

@@ -41,21 +41,21 @@ struct ThpPrediction {
   Explanation why;                        // the eligibility and defrag reasoning
 };
 
-// The mode that governs PMD-size (2 MiB) THP: thp.hugepages-2048kB.enabled (6.8+ mTHP control) unless
-// it is absent or "inherit", else thp.enabled; "absent" when the kernel has no THP. Mirrors
+// The mode that governs PMD-size (2 MiB) THP: thp.hugepages-2048kB.enabled (6.8+ mTHP control)
+// unless it is absent or "inherit", else thp.enabled; "absent" when the kernel has no THP. Mirrors
 // hugepage_pmd_enabled / the per-order masks in mm/huge_memory.c.
-std::string pmd_thp_mode(const probes::Settings& settings);
+std::string pmd_thp_mode(const facts::Settings& settings);
 
 // Free order ≥ 9 blocks across zones, in 2 MiB units (an order-10 block counts 2). The DMA zone is
 // left out: its lowmem_reserve keeps user allocations away.
-uint64_t free_huge_blocks(const std::vector<probes::BuddyZone>& buddyinfo);
+uint64_t free_huge_blocks(const std::vector<facts::BuddyZone>& buddyinfo);
 // 2 MiB-aligned ranges that fit inside [start_offset, start_offset + length).
 uint64_t aligned_huge_ranges(uint64_t start_offset, uint64_t length);
 
 // Reads thp.enabled, thp.defrag and thp.khugepaged.max_ptes_none from settings. A host without THP
 // (no thp.enabled) gives small_pages. Throws Error{bad_input} for a touched fraction outside [0,
 // 1].
-ThpPrediction predict_thp(const ThpShape& shape, const probes::Settings& settings,
-                          const std::vector<probes::BuddyZone>& buddyinfo);
+ThpPrediction predict_thp(const ThpShape& shape, const facts::Settings& settings,
+                          const std::vector<facts::BuddyZone>& buddyinfo);
 
 }  // namespace mmtune::model

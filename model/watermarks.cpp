@@ -53,7 +53,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::model {
 namespace {
@@ -75,13 +76,13 @@ uint64_t int_sqrt(uint64_t x) {
   return r;
 }
 
-std::optional<int64_t> optional_setting(const probes::Settings& settings, std::string_view knob) {
+std::optional<int64_t> optional_setting(const facts::Settings& settings, std::string_view knob) {
   return settings.integer(knob);
 }
 
 }  // namespace
 
-WatermarkSettings watermark_settings_from(const probes::Settings& settings) {
+WatermarkSettings watermark_settings_from(const facts::Settings& settings) {
   auto min_free = settings.integer("vm.min_free_kbytes");
   if (!min_free || *min_free < 0)
     fail(ErrorKind::unsupported, "vm.min_free_kbytes is missing from the settings");
@@ -89,22 +90,22 @@ WatermarkSettings watermark_settings_from(const probes::Settings& settings) {
           optional_setting(settings, "vm.watermark_boost_factor")};
 }
 
-std::vector<ZoneWatermarks> zone_watermarks(const std::vector<probes::Zone>& zones,
+std::vector<ZoneWatermarks> zone_watermarks(const std::vector<facts::Zone>& zones,
                                             const WatermarkSettings& settings,
-                                            const probes::KernelInfo& kernel) {
+                                            const facts::KernelInfo& kernel) {
   const bool movable_capped = kernel_at_least(kernel, 6, 1);
   auto capped = [&](const std::string& zone) {
     return is_highmem(zone) || (movable_capped && zone == "Movable");
   };
   const uint64_t pages_min = settings.min_free_kbytes >> 2;
   uint64_t lowmem = 0;
-  for (const probes::Zone& zone : zones) {
+  for (const facts::Zone& zone : zones) {
     if (!capped(zone.name)) lowmem += zone.managed_pages;
   }
   if (lowmem == 0) fail(ErrorKind::unsupported, "zoneinfo: no zone has managed pages");
 
   std::vector<ZoneWatermarks> out;
-  for (const probes::Zone& zone : zones) {
+  for (const facts::Zone& zone : zones) {
     if (zone.managed_pages == 0) continue;
     ZoneWatermarks z;
     z.node = zone.node;
@@ -164,9 +165,9 @@ uint64_t totalreserve_pages(const std::vector<ZoneWatermarks>& zones) {
   return total;
 }
 
-uint64_t free_buffer_pages(const std::vector<probes::Zone>& zones) {
+uint64_t free_buffer_pages(const std::vector<facts::Zone>& zones) {
   uint64_t sum = 0;
-  for (const probes::Zone& zone : zones) {
+  for (const facts::Zone& zone : zones) {
     if (up_to_normal(zone.name) && zone.managed_pages > zone.high_pages) {
       sum += zone.managed_pages - zone.high_pages;
     }
@@ -174,7 +175,7 @@ uint64_t free_buffer_pages(const std::vector<probes::Zone>& zones) {
   return sum;
 }
 
-Prediction default_min_free_kbytes(uint64_t lowmem_kbytes, const probes::KernelInfo& kernel) {
+Prediction default_min_free_kbytes(uint64_t lowmem_kbytes, const facts::KernelInfo& kernel) {
   const uint64_t cap = kernel_at_least(kernel, 5, 7) ? 262144 : 65536;
   const uint64_t root = int_sqrt(lowmem_kbytes * 16);
   const uint64_t value = std::clamp<uint64_t>(root, 128, cap);
@@ -202,14 +203,14 @@ Prediction thp_recommended_min_free_kbytes(uint64_t populated_zones, uint64_t fr
                        wanted, free_buffer, ceiling, pages, kbytes)}};
 }
 
-uint64_t thp_counted_zones(const std::vector<probes::Zone>& zones) {
-  return std::count_if(zones.begin(), zones.end(), [](const probes::Zone& zone) {
+uint64_t thp_counted_zones(const std::vector<facts::Zone>& zones) {
+  return std::count_if(zones.begin(), zones.end(), [](const facts::Zone& zone) {
     return up_to_normal(zone.name) && zone.present_pages > 0;
   });
 }
 
-Prediction expected_min_free_kbytes(const std::vector<probes::Zone>& zones, bool thp_enabled,
-                                    const probes::KernelInfo& kernel) {
+Prediction expected_min_free_kbytes(const std::vector<facts::Zone>& zones, bool thp_enabled,
+                                    const facts::KernelInfo& kernel) {
   const uint64_t free_buffer = free_buffer_pages(zones);
   Prediction standard = default_min_free_kbytes(free_buffer * (kPageSize / kKiB), kernel);
   if (!thp_enabled) {
@@ -239,9 +240,9 @@ ReclaimBands reclaim_bands(const ZoneWatermarks& zone) {
       "kswapd wakes below low and reclaims up to high; below min allocations reclaim directly",
       "wakeup_kswapd / pgdat_balanced / __alloc_pages_slowpath (mm/vmscan.c, mm/page_alloc.c)",
       fmt::format("zone {}: direct reclaim ≤ {}, kswapd wakes < {}, sleeps at {}", zone.zone,
-                  format_bytes(bands.direct_reclaim_below_bytes),
-                  format_bytes(bands.kswapd_wakes_below_bytes),
-                  format_bytes(bands.kswapd_sleeps_at_bytes))};
+                  facts::format_bytes(bands.direct_reclaim_below_bytes),
+                  facts::format_bytes(bands.kswapd_wakes_below_bytes),
+                  facts::format_bytes(bands.kswapd_sleeps_at_bytes))};
   return bands;
 }
 

@@ -20,7 +20,7 @@ struct WatermarkSettings {
 };
 // Reads vm.min_free_kbytes, vm.watermark_scale_factor and vm.watermark_boost_factor (absent stays
 // absent). Throws Error{unsupported} when vm.min_free_kbytes is missing.
-WatermarkSettings watermark_settings_from(const probes::Settings& settings);
+WatermarkSettings watermark_settings_from(const facts::Settings& settings);
 
 struct ZoneWatermarks {
   int node = 0;
@@ -39,9 +39,9 @@ struct ZoneWatermarks {
 // allocator never uses them). Mirrors __setup_per_zone_wmarks for kernel; the current boost and
 // the lowmem_reserve are taken from the zones as read. Throws Error{unsupported} when no zone has
 // managed pages.
-std::vector<ZoneWatermarks> zone_watermarks(const std::vector<probes::Zone>& zones,
+std::vector<ZoneWatermarks> zone_watermarks(const std::vector<facts::Zone>& zones,
                                             const WatermarkSettings& settings,
-                                            const probes::KernelInfo& kernel);
+                                            const facts::KernelInfo& kernel);
 
 // Σ min(high + max lowmem_reserve, managed) over zones: what dirty limits and overcommit treat as
 // reserved (calculate_totalreserve_pages).
@@ -49,22 +49,22 @@ uint64_t totalreserve_pages(const std::vector<ZoneWatermarks>& zones);
 
 // nr_free_buffer_pages(): Σ max(0, managed − high) over zones up to Normal, in pages, using the
 // high marks given (the zones as read, or freshly computed ones).
-uint64_t free_buffer_pages(const std::vector<probes::Zone>& zones);
+uint64_t free_buffer_pages(const std::vector<facts::Zone>& zones);
 
 // calculate_min_free_kbytes(): int_sqrt(lowmem_kbytes · 16), clamped to [128, 262144] (65536 before
 // 5.7).
-Prediction default_min_free_kbytes(uint64_t lowmem_kbytes, const probes::KernelInfo& kernel);
+Prediction default_min_free_kbytes(uint64_t lowmem_kbytes, const facts::KernelInfo& kernel);
 // set_recommended_min_free_kbytes(): 11 pageblocks per populated zone up to Normal, at most 5 % of
 // nr_free_buffer_pages, in kB. populated_zones counts zones with present pages, over all nodes.
 Prediction thp_recommended_min_free_kbytes(uint64_t populated_zones, uint64_t free_buffer_pages);
 // Populated zones (present pages > 0) up to Normal, over all nodes: what the THP bump counts.
-uint64_t thp_counted_zones(const std::vector<probes::Zone>& zones);
+uint64_t thp_counted_zones(const std::vector<facts::Zone>& zones);
 
 // The min_free_kbytes the kernel computes by itself for these zones: the default, raised to the THP
 // recommendation when THP is enabled (always|madvise). A different value on the host means someone
 // wrote the sysctl (or memory changed since).
-Prediction expected_min_free_kbytes(const std::vector<probes::Zone>& zones, bool thp_enabled,
-                                    const probes::KernelInfo& kernel);
+Prediction expected_min_free_kbytes(const std::vector<facts::Zone>& zones, bool thp_enabled,
+                                    const facts::KernelInfo& kernel);
 
 // The reclaim bands of one zone in bytes, effective marks (boost included):
 //   free ≤ min             allocations that may block enter direct reclaim (allocstall)

@@ -28,9 +28,9 @@
 #include <algorithm>
 #include <climits>
 
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
 #include "model/watermarks.hpp"
-#include "probes/error.hpp"
-#include "probes/knobs.hpp"
 
 namespace mmtune::model {
 namespace {
@@ -53,13 +53,13 @@ KnobChange parse_knob_change(std::string_view text) {
     fail(ErrorKind::bad_input, "\"{}\": expected KNOB=VALUE, e.g. vm.dirty_ratio=10", text);
   }
   KnobChange change{std::string(text.substr(0, equals)), std::string(text.substr(equals + 1))};
-  auto knob = probes::find_knob(change.knob);
+  auto knob = facts::find_knob(change.knob);
   if (!knob) {
-    std::string guess = probes::suggest_knob(change.knob);
+    std::string guess = facts::suggest_knob(change.knob);
     if (guess.empty()) fail(ErrorKind::bad_input, "{}: unknown knob", change.knob);
     fail(ErrorKind::bad_input, "{}: unknown knob; did you mean \"{}\"?", change.knob, guess);
   }
-  if (auto reason = probes::invalid_knob_value(*knob, change.value)) {
+  if (auto reason = facts::invalid_knob_value(*knob, change.value)) {
     fail(ErrorKind::bad_input, "{}={}: {}", change.knob, change.value, *reason);
   }
   if (change.knob == "vm.dirty_bytes" || change.knob == "vm.dirty_background_bytes") {
@@ -72,8 +72,8 @@ KnobChange parse_knob_change(std::string_view text) {
   return change;
 }
 
-WhatIf apply_knob_changes(const probes::Settings& current, const std::vector<probes::Zone>& zones,
-                          const probes::KernelInfo& kernel, std::span<const KnobChange> changes) {
+WhatIf apply_knob_changes(const facts::Settings& current, const std::vector<facts::Zone>& zones,
+                          const facts::KernelInfo& kernel, std::span<const KnobChange> changes) {
   // Validate everything first: nothing is half-applied.
   std::vector<KnobChange> checked;
   for (const KnobChange& change : changes) {

@@ -23,7 +23,7 @@ struct KnobChange {
 KnobChange parse_knob_change(std::string_view text);
 
 struct WhatIf {
-  probes::Settings settings;                    // the settings after every change
+  facts::Settings settings;                     // the settings after every change
   std::optional<int64_t> user_min_free_kbytes;  // set once vm.min_free_kbytes was written
   std::vector<std::string> side_effects;        // what else the handlers changed, one line each
 };
@@ -36,7 +36,7 @@ struct WhatIf {
 //   6.5+, recomputes the default when THP is turned off).
 // zones are the host's zones as read (for the THP recomputation). Throws Error{bad_input} for a
 // knob this host does not have or a value the kernel would reject.
-WhatIf apply_knob_changes(const probes::Settings& current, const std::vector<probes::Zone>& zones,
-                          const probes::KernelInfo& kernel, std::span<const KnobChange> changes);
+WhatIf apply_knob_changes(const facts::Settings& current, const std::vector<facts::Zone>& zones,
+                          const facts::KernelInfo& kernel, std::span<const KnobChange> changes);
 
 }  // namespace mmtune::model

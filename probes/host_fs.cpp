@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::probes {
 
@@ -58,7 +58,8 @@ std::vector<std::string> HostFs::list(std::string_view rel_dir) const {
 
 void HostFs::write(std::string_view rel, std::string_view value) const {
   auto target = path(rel);
-  int fd = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);  // O_TRUNC: a recorded tree is plain files
+  int fd = ::open(target.c_str(),
+                  O_WRONLY | O_TRUNC | O_CLOEXEC);  // O_TRUNC: a recorded tree is plain files
   if (fd < 0) {
     fail(errno == EACCES || errno == EPERM ? ErrorKind::unsupported : ErrorKind::bad_input,
          "cannot open {} for writing: {}", target.string(), std::strerror(errno));

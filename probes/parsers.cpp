@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::probes {
 namespace {
@@ -65,8 +65,8 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-Counters parse_key_values(std::string_view text) {
-  Counters counters;
+facts::Counters parse_key_values(std::string_view text) {
+  facts::Counters counters;
   for_each_line(text, [&](std::string_view line) {
     auto words = split_words(line);
     if (words.size() != 2) return;
@@ -75,8 +75,8 @@ Counters parse_key_values(std::string_view text) {
   return counters;
 }
 
-Counters parse_colon_kib(std::string_view text) {
-  Counters counters;
+facts::Counters parse_colon_kib(std::string_view text) {
+  facts::Counters counters;
   for_each_line(text, [&](std::string_view line) {
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) return;
@@ -85,15 +85,15 @@ Counters parse_colon_kib(std::string_view text) {
     auto value = to_u64(words[0]);
     if (!value) return;  // e.g. "Name:\tbash", "Cpus_allowed_list: 0-1"
     bool kib = words.size() >= 2 && words[1] == "kB";
-    counters.values.emplace(trim(line.substr(0, colon)), kib ? *value * kKiB : *value);
+    counters.values.emplace(trim(line.substr(0, colon)), kib ? *value * facts::kKiB : *value);
   });
   return counters;
 }
 
-MemInfo parse_meminfo(std::string_view text) {
-  MemInfo info;
+facts::MemInfo parse_meminfo(std::string_view text) {
+  facts::MemInfo info;
   info.fields = parse_colon_kib(text);
-  const Counters& f = info.fields;
+  const facts::Counters& f = info.fields;
   auto total = f.get("MemTotal");
   if (!total) fail(ErrorKind::internal, "meminfo: no MemTotal line");
   info.total_bytes = *total;
@@ -112,14 +112,14 @@ MemInfo parse_meminfo(std::string_view text) {
   return info;
 }
 
-std::vector<Zone> parse_zoneinfo(std::string_view text) {
-  std::vector<Zone> zones;
+std::vector<facts::Zone> parse_zoneinfo(std::string_view text) {
+  std::vector<facts::Zone> zones;
   for_each_line(text, [&](std::string_view line) {
     auto words = split_words(line);
     if (words.empty()) return;
     // "Node 0, zone   Normal"
     if (words[0] == "Node" && words.size() >= 4 && words[2] == "zone") {
-      Zone zone;
+      facts::Zone zone;
       std::string_view node = words[1];
       if (!node.empty() && node.back() == ',') node.remove_suffix(1);
       zone.node = static_cast<int>(need_u64(node, "zoneinfo node"));
@@ -128,7 +128,7 @@ std::vector<Zone> parse_zoneinfo(std::string_view text) {
       return;
     }
     if (zones.empty()) return;
-    Zone& zone = zones.back();
+    facts::Zone& zone = zones.back();
     if (words[0] == "pages" && words.size() == 3 && words[1] == "free") {
       zone.free_pages = need_u64(words[2], "zoneinfo pages free");
     } else if (words[0] == "protection:") {
@@ -164,13 +164,13 @@ std::vector<Zone> parse_zoneinfo(std::string_view text) {
   return zones;
 }
 
-std::vector<BuddyZone> parse_buddyinfo(std::string_view text) {
-  std::vector<BuddyZone> zones;
+std::vector<facts::BuddyZone> parse_buddyinfo(std::string_view text) {
+  std::vector<facts::BuddyZone> zones;
   for_each_line(text, [&](std::string_view line) {
     auto words = split_words(line);
     // "Node 0, zone   Normal  2424 892 …"
     if (words.size() < 4 || words[0] != "Node" || words[2] != "zone") return;
-    BuddyZone zone;
+    facts::BuddyZone zone;
     std::string_view node = words[1];
     if (!node.empty() && node.back() == ',') node.remove_suffix(1);
     zone.node = static_cast<int>(need_u64(node, "buddyinfo node"));
@@ -182,13 +182,13 @@ std::vector<BuddyZone> parse_buddyinfo(std::string_view text) {
   return zones;
 }
 
-Psi parse_psi(std::string_view text) {
-  Psi psi;
+facts::Psi parse_psi(std::string_view text) {
+  facts::Psi psi;
   bool saw_some = false;
   for_each_line(text, [&](std::string_view line) {
     auto words = split_words(line);
     if (words.empty() || (words[0] != "some" && words[0] != "full")) return;
-    PsiLine parsed;
+    facts::PsiLine parsed;
     for (size_t i = 1; i < words.size(); ++i) {
       size_t eq = words[i].find('=');
       if (eq == std::string_view::npos) continue;
@@ -213,8 +213,8 @@ Psi parse_psi(std::string_view text) {
   return psi;
 }
 
-std::vector<SwapDevice> parse_swaps(std::string_view text) {
-  std::vector<SwapDevice> devices;
+std::vector<facts::SwapDevice> parse_swaps(std::string_view text) {
+  std::vector<facts::SwapDevice> devices;
   bool header = true;
   for_each_line(text, [&](std::string_view line) {
     if (header) {  // "Filename Type Size Used Priority"
@@ -223,11 +223,11 @@ std::vector<SwapDevice> parse_swaps(std::string_view text) {
     }
     auto words = split_words(line);
     if (words.size() < 5) return;
-    SwapDevice device;
+    facts::SwapDevice device;
     device.filename = std::string(words[0]);
     device.type = std::string(words[1]);
-    device.size_bytes = need_u64(words[2], "swaps size") * kKiB;
-    device.used_bytes = need_u64(words[3], "swaps used") * kKiB;
+    device.size_bytes = need_u64(words[2], "swaps size") * facts::kKiB;
+    device.used_bytes = need_u64(words[3], "swaps used") * facts::kKiB;
     std::string_view priority = words[4];
     bool negative = !priority.empty() && priority.front() == '-';
     if (negative) priority.remove_prefix(1);
@@ -264,8 +264,8 @@ std::vector<int> parse_cpulist(std::string_view text) {
   return ids;
 }
 
-KernelInfo parse_kernel_release(std::string_view release) {
-  KernelInfo info;
+facts::KernelInfo parse_kernel_release(std::string_view release) {
+  facts::KernelInfo info;
   info.release = std::string(trim(release));
   int* parts[] = {&info.major, &info.minor, &info.patch};
   std::string_view rest = info.release;
@@ -294,40 +294,6 @@ std::map<int, uint64_t> parse_numa_maps(std::string_view text) {
     }
   });
   return pages;
-}
-
-std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
-  text = trim(text);
-  size_t unit_start = 0;
-  while (unit_start < text.size() &&
-         (std::isdigit(static_cast<unsigned char>(text[unit_start])) || text[unit_start] == '.' ||
-          (unit_start == 0 && (text[0] == '-' || text[0] == '+')))) {
-    ++unit_start;
-  }
-  std::string number(text.substr(0, unit_start));
-  std::string_view unit = text.substr(unit_start);
-  if (number.empty() || number == "-" || number == "+") return std::nullopt;
-  char* end = nullptr;
-  double value = std::strtod(number.c_str(), &end);
-  if (end != number.c_str() + number.size() || !std::isfinite(value)) return std::nullopt;
-  double scale = 0;
-  if (unit.empty() || unit == "s")
-    scale = 1e9;
-  else if (unit == "ms")
-    scale = 1e6;
-  else if (unit == "us" || unit == "µs")
-    scale = 1e3;
-  else if (unit == "ns")
-    scale = 1;
-  else if (unit == "m" || unit == "min")
-    scale = 60e9;
-  else if (unit == "h")
-    scale = 3600e9;
-  else
-    return std::nullopt;
-  double ns = value * scale;
-  if (std::fabs(ns) > 9e18) return std::nullopt;
-  return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(ns)));
 }
 
 std::optional<CgroupMount> parse_cgroup_mount(std::string_view mountinfo, int version) {

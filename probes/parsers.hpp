@@ -9,27 +9,27 @@
 #include <string_view>
 #include <vector>
 
-#include "probes/facts.hpp"
+#include "facts/facts.hpp"
 
 namespace mmtune::probes {
 
 // "key value" per line (/proc/vmstat, memory.stat, numastat, memory.events).
-Counters parse_key_values(std::string_view text);
+facts::Counters parse_key_values(std::string_view text);
 // "Key:   123 kB" per line (/proc/meminfo, /proc/PID/status, smaps_rollup); kB values become bytes.
-Counters parse_colon_kib(std::string_view text);
+facts::Counters parse_colon_kib(std::string_view text);
 
-MemInfo parse_meminfo(std::string_view text);
-std::vector<Zone> parse_zoneinfo(std::string_view text);
-std::vector<BuddyZone> parse_buddyinfo(std::string_view text);
-Psi parse_psi(std::string_view text);
-std::vector<SwapDevice> parse_swaps(std::string_view text);
+facts::MemInfo parse_meminfo(std::string_view text);
+std::vector<facts::Zone> parse_zoneinfo(std::string_view text);
+std::vector<facts::BuddyZone> parse_buddyinfo(std::string_view text);
+facts::Psi parse_psi(std::string_view text);
+std::vector<facts::SwapDevice> parse_swaps(std::string_view text);
 // The selected word of a sysfs choice file: "always [madvise] never" → "madvise". A file without
 // brackets (a plain value) is returned trimmed.
 std::string parse_bracketed_choice(std::string_view text);
 // A CPU or node list: "0-3,8,10-11" → {0,1,2,3,8,10,11}. Throws on malformed input.
 std::vector<int> parse_cpulist(std::string_view text);
 // "6.1.0-56-cloud-amd64" → 6, 1, 0 (missing parts are 0).
-KernelInfo parse_kernel_release(std::string_view release);
+facts::KernelInfo parse_kernel_release(std::string_view release);
 // numa_maps: pages per node summed over all VMAs.
 std::map<int, uint64_t> parse_numa_maps(std::string_view text);
 
@@ -40,11 +40,6 @@ struct CgroupMount {
   std::string root;         // the mount's root inside the hierarchy, usually "/"
 };
 std::optional<CgroupMount> parse_cgroup_mount(std::string_view mountinfo, int version);
-
-// A duration as users type it: "100ms", "1s", "2.5s", "500us", "2m", "1h"; a bare number is
-// seconds. nullopt when text is not one (the caller names the option in its error). Negative
-// values parse (so the caller can say "must be positive" rather than "not a duration").
-std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 // Trims ASCII whitespace at both ends.
 std::string_view trim(std::string_view text);

@@ -1,6 +1,6 @@
 #include "probes/rates.hpp"
 
-#include "probes/facts.hpp"
+#include "facts/facts.hpp"
 
 namespace mmtune::probes {
 namespace {
@@ -47,7 +47,7 @@ constexpr MetricInfo kMetrics[] = {
 };
 static_assert(std::size(kMetrics) == kMetricCount);
 
-constexpr double kPagesToMiB = double(kPageSize) / double(kMiB);
+constexpr double kPagesToMiB = double(facts::kPageSize) / double(facts::kMiB);
 
 // Fills one metric of a row; absent inputs leave it absent.
 struct RowWriter {
@@ -134,9 +134,9 @@ void compute_row(const Sample& first, const Sample& before, const Sample& after,
   w.rate(M::cg_scan_s, Field::cg_pgscan);
   w.rate(M::cg_steal_s, Field::cg_pgsteal);
   w.rate(M::cg_refault_s, Field::cg_refault);
-  w.gauge(M::cg_mem_mib, Field::cg_current_bytes, 1.0 / double(kMiB));
-  w.gauge(M::cg_dirty_mib, Field::cg_dirty_bytes, 1.0 / double(kMiB));
-  w.gauge(M::cg_writeback_mib, Field::cg_writeback_bytes, 1.0 / double(kMiB));
+  w.gauge(M::cg_mem_mib, Field::cg_current_bytes, 1.0 / double(facts::kMiB));
+  w.gauge(M::cg_dirty_mib, Field::cg_dirty_bytes, 1.0 / double(facts::kMiB));
+  w.gauge(M::cg_writeback_mib, Field::cg_writeback_bytes, 1.0 / double(facts::kMiB));
   w.since_start(M::cg_oom_kills, Field::cg_oom_kill);
   w.stall_share(M::cg_psi_some_pct, Field::cg_psi_some_us);
   w.stall_share(M::cg_psi_full_pct, Field::cg_psi_full_us);

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include "probes/error.hpp"
-#include "probes/knobs.hpp"
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
 #include "probes/parsers.hpp"
 
 namespace mmtune::probes {
@@ -40,50 +40,51 @@ std::string join_path(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-MemInfo read_meminfo(const HostFs& fs) {
+facts::MemInfo read_meminfo(const HostFs& fs) {
   auto text = fs.read("proc/meminfo");
   if (!text) fail(ErrorKind::unsupported, "cannot read {}", fs.path("proc/meminfo").string());
   return parse_meminfo(*text);
 }
 
-Counters read_vmstat(const HostFs& fs) {
+facts::Counters read_vmstat(const HostFs& fs) {
   auto text = fs.read("proc/vmstat");
-  return text ? parse_key_values(*text) : Counters{};
+  return text ? parse_key_values(*text) : facts::Counters{};
 }
 
-std::vector<Zone> read_zoneinfo(const HostFs& fs) {
+std::vector<facts::Zone> read_zoneinfo(const HostFs& fs) {
   auto text = fs.read("proc/zoneinfo");
-  return text ? parse_zoneinfo(*text) : std::vector<Zone>{};
+  return text ? parse_zoneinfo(*text) : std::vector<facts::Zone>{};
 }
 
-std::vector<BuddyZone> read_buddyinfo(const HostFs& fs) {
+std::vector<facts::BuddyZone> read_buddyinfo(const HostFs& fs) {
   auto text = fs.read("proc/buddyinfo");
-  return text ? parse_buddyinfo(*text) : std::vector<BuddyZone>{};
+  return text ? parse_buddyinfo(*text) : std::vector<facts::BuddyZone>{};
 }
 
-std::optional<Psi> read_psi(const HostFs& fs) {
+std::optional<facts::Psi> read_psi(const HostFs& fs) {
   auto text = fs.read("proc/pressure/memory");  // absent before 4.20; EOPNOTSUPP with psi=0
   if (!text || trim(*text).empty()) return std::nullopt;
   return parse_psi(*text);
 }
 
-std::vector<SwapDevice> read_swaps(const HostFs& fs) {
+std::vector<facts::SwapDevice> read_swaps(const HostFs& fs) {
   auto text = fs.read("proc/swaps");
-  return text ? parse_swaps(*text) : std::vector<SwapDevice>{};
+  return text ? parse_swaps(*text) : std::vector<facts::SwapDevice>{};
 }
 
-Settings read_settings(const HostFs& fs) {
-  Settings settings;
-  auto store = [&](const Knob& knob) {
+facts::Settings read_settings(const HostFs& fs) {
+  facts::Settings settings;
+  auto store = [&](const facts::Knob& knob) {
     auto text = fs.read(knob.path);
     if (!text) return;
-    settings.values[knob.name] =
-        knob.kind == KnobKind::choice ? parse_bracketed_choice(*text) : std::string(trim(*text));
+    settings.values[knob.name] = knob.kind == facts::KnobKind::choice
+                                     ? parse_bracketed_choice(*text)
+                                     : std::string(trim(*text));
   };
-  for (const Knob& knob : static_knobs()) store(knob);
+  for (const facts::Knob& knob : facts::static_knobs()) store(knob);
   for (const std::string& entry : fs.list("sys/kernel/mm/transparent_hugepage")) {
     if (!entry.starts_with("hugepages-")) continue;  // "hugepages-64kB"
-    if (auto knob = find_knob("thp." + entry + ".enabled")) store(*knob);
+    if (auto knob = facts::find_knob("thp." + entry + ".enabled")) store(*knob);
   }
   return settings;
 }
@@ -99,15 +100,15 @@ std::optional<uint32_t> read_mglru(const HostFs& fs) {
   return mask;
 }
 
-std::vector<NumaNode> read_numa_nodes(const HostFs& fs) {
-  std::vector<NumaNode> nodes;
+std::vector<facts::NumaNode> read_numa_nodes(const HostFs& fs) {
+  std::vector<facts::NumaNode> nodes;
   for (const std::string& entry : fs.list("sys/devices/system/node")) {
     if (entry.size() < 5 || !entry.starts_with("node")) continue;
     int id = 0;
     auto [ptr, ec] = std::from_chars(entry.data() + 4, entry.data() + entry.size(), id);
     if (ec != std::errc() || ptr != entry.data() + entry.size()) continue;
     std::string dir = "sys/devices/system/node/" + entry;
-    NumaNode node;
+    facts::NumaNode node;
     node.id = id;
     if (auto cpulist = fs.read(dir + "/cpulist")) {
       node.cpulist = std::string(trim(*cpulist));
@@ -127,8 +128,8 @@ std::vector<NumaNode> read_numa_nodes(const HostFs& fs) {
     }
     if (auto meminfo = fs.read(dir + "/meminfo")) {
       // "Node 0 MemTotal:  4286676 kB": drop the "Node N " prefix so keys match /proc/meminfo.
-      Counters raw = parse_colon_kib(*meminfo);
-      Counters fields;
+      facts::Counters raw = parse_colon_kib(*meminfo);
+      facts::Counters fields;
       for (const auto& [key, value] : raw.values) {
         size_t space = key.find(' ', 5);
         fields.values[space == std::string::npos ? key : key.substr(space + 1)] = value;
@@ -140,19 +141,19 @@ std::vector<NumaNode> read_numa_nodes(const HostFs& fs) {
     nodes.push_back(std::move(node));
   }
   std::sort(nodes.begin(), nodes.end(),
-            [](const NumaNode& a, const NumaNode& b) { return a.id < b.id; });
+            [](const facts::NumaNode& a, const facts::NumaNode& b) { return a.id < b.id; });
   return nodes;
 }
 
-KernelInfo read_kernel(const HostFs& fs) {
+facts::KernelInfo read_kernel(const HostFs& fs) {
   auto release = fs.read("proc/sys/kernel/osrelease");
-  KernelInfo kernel = parse_kernel_release(release ? *release : "");
+  facts::KernelInfo kernel = parse_kernel_release(release ? *release : "");
   if (auto cmdline = fs.read("proc/cmdline")) kernel.cmdline = std::string(trim(*cmdline));
   return kernel;
 }
 
-CpuInfo read_cpu(const HostFs& fs) {
-  CpuInfo cpu;
+facts::CpuInfo read_cpu(const HostFs& fs) {
+  facts::CpuInfo cpu;
   if (auto online = fs.read("sys/devices/system/cpu/online")) {
     cpu.online_list = std::string(trim(*online));
     cpu.online = static_cast<int>(parse_cpulist(cpu.online_list).size());
@@ -163,8 +164,8 @@ CpuInfo read_cpu(const HostFs& fs) {
   return cpu;
 }
 
-CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int version) {
-  CgroupMemory cg;
+facts::CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int version) {
+  facts::CgroupMemory cg;
   cg.version = version;
   cg.dir = std::string(dir);
   if (version == 2) {
@@ -241,7 +242,7 @@ CgroupDir resolve_cgroup(const HostFs& fs, std::string_view cgroup) {
   fail(ErrorKind::bad_input, "--cgroup \"{}\": no memory cgroup by that path or directory", cgroup);
 }
 
-CgroupMemory read_own_cgroup(const HostFs& fs) {
+facts::CgroupMemory read_own_cgroup(const HostFs& fs) {
   auto membership = fs.read("proc/self/cgroup");
   auto mountinfo = fs.read("proc/self/mountinfo");
   if (!membership || !mountinfo) return {};
@@ -264,18 +265,18 @@ CgroupMemory read_own_cgroup(const HostFs& fs) {
     if (!path) continue;
     auto dir = memory_cgroup_dir(fs, *mountinfo, *path, version);
     if (!dir) continue;
-    CgroupMemory cg = read_cgroup_dir(fs, *dir, version);
+    facts::CgroupMemory cg = read_cgroup_dir(fs, *dir, version);
     cg.path = *path;
     return cg;
   }
   return {};
 }
 
-ProcessMemory read_process(const HostFs& fs, int pid) {
+facts::ProcessMemory read_process(const HostFs& fs, int pid) {
   std::string dir = "proc/" + std::to_string(pid);
   auto status = fs.read(dir + "/status");
   if (!status) fail(ErrorKind::bad_input, "--pid {}: no such process", pid);
-  ProcessMemory process;
+  facts::ProcessMemory process;
   process.pid = pid;
   process.status = parse_colon_kib(*status);
   if (auto rollup = fs.read(dir + "/smaps_rollup")) {
@@ -297,8 +298,8 @@ void require_host_root(const HostFs& fs) {
        fs.root().string());
 }
 
-HostFacts read_host_facts(const HostFs& fs) {
-  HostFacts facts;
+facts::HostFacts read_host_facts(const HostFs& fs) {
+  facts::HostFacts facts;
   facts.meminfo = read_meminfo(fs);  // first: it is the one file without which we stop
   facts.kernel = read_kernel(fs);
   facts.cpu = read_cpu(fs);

@@ -6,33 +6,33 @@
 #include <string>
 #include <string_view>
 
-#include "probes/facts.hpp"
+#include "facts/facts.hpp"
 #include "probes/host_fs.hpp"
 
 namespace mmtune::probes {
 
-MemInfo read_meminfo(const HostFs& fs);
-Counters read_vmstat(const HostFs& fs);
-std::vector<Zone> read_zoneinfo(const HostFs& fs);
-std::vector<BuddyZone> read_buddyinfo(const HostFs& fs);
-std::optional<Psi> read_psi(const HostFs& fs);
-std::vector<SwapDevice> read_swaps(const HostFs& fs);
-Settings read_settings(const HostFs& fs);
+facts::MemInfo read_meminfo(const HostFs& fs);
+facts::Counters read_vmstat(const HostFs& fs);
+std::vector<facts::Zone> read_zoneinfo(const HostFs& fs);
+std::vector<facts::BuddyZone> read_buddyinfo(const HostFs& fs);
+std::optional<facts::Psi> read_psi(const HostFs& fs);
+std::vector<facts::SwapDevice> read_swaps(const HostFs& fs);
+facts::Settings read_settings(const HostFs& fs);
 std::optional<uint32_t> read_mglru(const HostFs& fs);
-std::vector<NumaNode> read_numa_nodes(const HostFs& fs);
-KernelInfo read_kernel(const HostFs& fs);
-CpuInfo read_cpu(const HostFs& fs);
+std::vector<facts::NumaNode> read_numa_nodes(const HostFs& fs);
+facts::KernelInfo read_kernel(const HostFs& fs);
+facts::CpuInfo read_cpu(const HostFs& fs);
 
 // The memory cgroup of this process (from proc/self/cgroup and proc/self/mountinfo). A host with no
 // memory controller gives version 0.
-CgroupMemory read_own_cgroup(const HostFs& fs);
+facts::CgroupMemory read_own_cgroup(const HostFs& fs);
 // A memory cgroup given by its relative directory ("sys/fs/cgroup/memory/x" or "sys/fs/cgroup/x")
 // and version. Throws Error{bad_input} when the directory has no memory controller files.
-CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int version);
+facts::CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int version);
 
 // /proc/PID/{status,smaps_rollup,numa_maps}. Throws Error{bad_input} when the process does not
 // exist.
-ProcessMemory read_process(const HostFs& fs, int pid);
+facts::ProcessMemory read_process(const HostFs& fs, int pid);
 
 // A memory cgroup directory and its hierarchy's version.
 struct CgroupDir {
@@ -55,6 +55,6 @@ CgroupDir resolve_cgroup(const HostFs& fs, std::string_view cgroup);
 void require_host_root(const HostFs& fs);
 
 // Everything above, once.
-HostFacts read_host_facts(const HostFs& fs);
+facts::HostFacts read_host_facts(const HostFs& fs);
 
 }  // namespace mmtune::probes

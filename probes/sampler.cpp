@@ -11,7 +11,7 @@
 #include <cstring>
 #include <utility>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "probes/parsers.hpp"
 
 namespace mmtune::probes {
@@ -254,7 +254,7 @@ std::vector<WatchedLine> resolve_vmstat(std::string_view text) {
 // Free pages and watermarks of every zone with managed pages: an empty Movable zone prints
 // min = low = high = 32 on 6.x, which would distort the sums.
 std::vector<WatchedLine> resolve_zoneinfo(std::string_view text) {
-  std::vector<Zone> zones = parse_zoneinfo(text);
+  std::vector<facts::Zone> zones = parse_zoneinfo(text);
   std::vector<WatchedLine> lines;
   int zone_index = -1;
   each_line(text, [&](uint32_t line_no, std::string_view line) {

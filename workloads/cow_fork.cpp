@@ -23,8 +23,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/fork_cow.hpp"
-#include "probes/error.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
 #include "workloads/expectations.hpp"
@@ -53,7 +54,7 @@ constexpr Param kParams[] = {
 
 std::string fraction_label(double f) { return fmt::format("f{:g}", f); }
 
-std::optional<std::string> unsupported(const probes::HostFacts&) { return std::nullopt; }
+std::optional<std::string> unsupported(const facts::HostFacts&) { return std::nullopt; }
 
 std::optional<std::string> invalid(const ParamValues&) { return std::nullopt; }
 
@@ -66,7 +67,7 @@ uint64_t footprint(const ParamValues& p) {
   return std::max(largest, cow + static_cast<uint64_t>(std::ceil(f * double(cow))));
 }
 
-model::ForkShape fork_shape(uint64_t rss, double f, bool huge, const probes::HostFacts& facts) {
+model::ForkShape fork_shape(uint64_t rss, double f, bool huge, const facts::HostFacts& facts) {
   model::ForkShape shape;
   shape.rss_bytes = rss;
   shape.written_fraction = f;
@@ -77,11 +78,11 @@ model::ForkShape fork_shape(uint64_t rss, double f, bool huge, const probes::Hos
   return shape;
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
   const bool huge = p.choice("thp") == "on";
   std::vector<Expectation> out;
   for (uint64_t size : p.bytes_list("sizes")) {
-    std::string label = format_size(size);
+    std::string label = facts::format_size(size);
     model::ForkPrediction fork = model::predict_fork(fork_shape(size, 0, huge, facts));
     fork.entries_copied.name += "." + label;
     out.push_back({"", fork.entries_copied, std::nullopt, std::nullopt, std::nullopt});
@@ -154,7 +155,7 @@ struct SideReport {
 
 void fill_smaps(const probes::HostFs& fs, SideReport& report, const char* region) {
   if (auto vma = smaps_of(fs, region)) report.region_pss = vma->get_or("Pss", 0);
-  probes::Counters rollup = probes::parse_colon_kib(fs.read("proc/self/smaps_rollup").value_or(""));
+  facts::Counters rollup = probes::parse_colon_kib(fs.read("proc/self/smaps_rollup").value_or(""));
   report.pss = rollup.get_or("Pss", 0);
   report.shared = rollup.get_or("Shared_Clean", 0) + rollup.get_or("Shared_Dirty", 0);
   report.priv = rollup.get_or("Private_Clean", 0) + rollup.get_or("Private_Dirty", 0);
@@ -173,13 +174,13 @@ SideReport write_side(char* base, size_t pages, uint64_t count) {
 }
 
 void fork_latency(Session& session, uint64_t size, int forks, HugeAdvice advice) {
-  const std::string label = format_size(size);
+  const std::string label = facts::format_size(size);
   const std::map<std::string, std::string> labels = {{"rss", label}};
   Mapping memory = Mapping::anonymous(size, true, advice);
   PhaseStart phase = session.begin_phase("fork." + label);
-  probes::Counters before = read_self(session.fs(), PhaseDetail::status);
+  facts::Counters before = read_self(session.fs(), PhaseDetail::status);
   touch_sequential(memory.data(), memory.size(), Session::stop_flag(), nullptr);
-  probes::Counters after = read_self(session.fs(), PhaseDetail::status);
+  facts::Counters after = read_self(session.fs(), PhaseDetail::status);
 
   std::vector<double> fork_ms, cycle_ms;
   for (int i = 0; i <= forks && !session.stop_requested(); ++i) {
@@ -335,8 +336,8 @@ void run(Session& session) {
     const Measurement* rss = nullptr;
     const Measurement* ms = nullptr;
     for (const Measurement& m : session.measurements()) {
-      if (m.name == "rss_bytes." + format_size(size)) rss = &m;
-      if (m.name == "fork_ms." + format_size(size)) ms = &m;
+      if (m.name == "rss_bytes." + facts::format_size(size)) rss = &m;
+      if (m.name == "fork_ms." + facts::format_size(size)) ms = &m;
     }
     if (rss && ms) points.emplace_back(rss->value / double(1ull << 30), ms->value);
   }

@@ -26,10 +26,11 @@
 #include <filesystem>
 #include <thread>
 
+#include "changes/journal.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/thp.hpp"
-#include "probes/error.hpp"
 #include "workloads/expectations.hpp"
-#include "workloads/journal.hpp"
 #include "workloads/loops.hpp"
 #include "workloads/mapping.hpp"
 #include "workloads/session.hpp"
@@ -86,7 +87,7 @@ Shape shape_of(const ParamValues& p) {
   return s;
 }
 
-std::optional<std::string> unsupported(const probes::HostFacts&) { return std::nullopt; }
+std::optional<std::string> unsupported(const facts::HostFacts&) { return std::nullopt; }
 
 std::optional<std::string> invalid(const ParamValues& p) {
   Shape s = shape_of(p);
@@ -104,7 +105,7 @@ std::optional<std::string> invalid(const ParamValues& p) {
       // The file is sparse until touched; keep 1 GiB beyond it free for everyone else.
       if (free_bytes < p.bytes("size") + (1ull << 30)) {
         return fmt::format("--dir: {} has {} free, too little for --size {} plus 1GiB to spare",
-                           p.text("dir"), format_size(free_bytes), p.text("size"));
+                           p.text("dir"), facts::format_size(free_bytes), p.text("size"));
       }
     }
   }
@@ -119,7 +120,7 @@ model::AccessPattern model_pattern(const std::string& pattern) {
   return model::AccessPattern::sequential;
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
   Shape s = shape_of(p);
   model::DemandPagingShape shape;
   shape.region_bytes = s.per_thread * uint64_t(s.threads);
@@ -147,7 +148,7 @@ std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& 
 // A file descriptor for the shared backings: a memfd, or an unnamed file in dir (O_TMPFILE; where
 // the filesystem lacks it, a named file unlinked at once, journalled before it is created so that
 // a kill in the instant it has a name leaves it to the next run to remove).
-int backing_fd(const Shape& s, const std::string& dir, Journal* journal) {
+int backing_fd(const Shape& s, const std::string& dir, changes::Journal* journal) {
   int fd = -1;
   if (s.backing == "memfd") {
     fd = ::memfd_create("mmtune-demand-paging", MFD_CLOEXEC);
@@ -177,7 +178,7 @@ int backing_fd(const Shape& s, const std::string& dir, Journal* journal) {
 struct Pass {
   double seconds = 0;
   Rusage rusage;
-  probes::Counters before, after;
+  facts::Counters before, after;
   std::vector<ProgressLog> logs;
   int64_t t0_ns = 0;
   uint64_t touched_bytes = 0;
@@ -363,7 +364,7 @@ void run(Session& session) {
   if (s.threads > 1) {
     session.explain(
         fmt::format("{} threads, each with its own {} mapping (own VMA, so no VMA lock contention)",
-                    s.threads, format_size(s.per_thread)));
+                    s.threads, facts::format_size(s.per_thread)));
   }
 }
 

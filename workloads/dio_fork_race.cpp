@@ -45,9 +45,10 @@
 #include <random>
 #include <thread>
 
+#include "changes/journal.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/dio_fork.hpp"
-#include "probes/error.hpp"
-#include "workloads/journal.hpp"
 #include "workloads/loops.hpp"
 #include "workloads/session.hpp"
 #include "workloads/workload.hpp"
@@ -112,7 +113,7 @@ unsigned char pattern_byte(uint64_t o) {
   return static_cast<unsigned char>(1 + ((x >> 56) + (o & 7) * 31) % 249);
 }
 
-std::optional<std::string> unsupported(const probes::HostFacts&) { return std::nullopt; }
+std::optional<std::string> unsupported(const facts::HostFacts&) { return std::nullopt; }
 
 std::optional<std::string> invalid(const ParamValues& p) {
   if (p.bytes("read-size") % 4096 != 0)
@@ -140,7 +141,7 @@ model::DioBuffer model_buffer(Buffer buffer) {
   return model::DioBuffer::private_anon;
 }
 
-model::DioForkPrediction model_for(const Variant& v, const probes::KernelInfo& kernel) {
+model::DioForkPrediction model_for(const Variant& v, const facts::KernelInfo& kernel) {
   model::DioForkShape shape;
   shape.buffer = model_buffer(v.buffer);
   shape.parent_writes_same_page =
@@ -149,7 +150,7 @@ model::DioForkPrediction model_for(const Variant& v, const probes::KernelInfo& k
   return model::predict_dio_fork(shape, kernel);
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
   std::vector<Expectation> out;
   model::DioForkPrediction race = model_for(kVariants[0], facts.kernel);
   model::Prediction affected{"affected",
@@ -484,7 +485,7 @@ void run(Session& session) {
   session.note(
       fmt::format("pattern file: {} on {} in {} ({}, unlinked); reads of {} from the page start, "
                   "align 512…3584, random spin ≤ {} before fork()",
-                  format_size(file_size), file.filesystem, p.text("dir"),
+                  facts::format_size(file_size), file.filesystem, p.text("dir"),
                   "O_TMPFILE or unlinked at once", p.text("read-size"), p.text("max-delay")));
   Race race(session, file, file_size);
 

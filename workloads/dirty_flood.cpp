@@ -43,16 +43,17 @@
 #include <mutex>
 #include <thread>
 
+#include "changes/journal.hpp"
+#include "changes/slow_device.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/host_model.hpp"
 #include "model/what_if.hpp"
-#include "probes/error.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
 #include "workloads/dirty_analysis.hpp"
-#include "workloads/journal.hpp"
 #include "workloads/latency.hpp"
 #include "workloads/session.hpp"
-#include "workloads/slow_device.hpp"
 #include "workloads/worker.hpp"
 #include "workloads/workload.hpp"
 
@@ -121,7 +122,7 @@ std::vector<model::KnobChange> dirty_changes(const ParamValues& p) {
   return changes;
 }
 
-model::DirtyLimits planned_limits(const ParamValues& p, const probes::HostFacts& facts) {
+model::DirtyLimits planned_limits(const ParamValues& p, const facts::HostFacts& facts) {
   model::WhatIf what_if =
       model::apply_knob_changes(facts.settings, facts.zones, facts.kernel, dirty_changes(p));
   return model::model_host(facts, what_if.settings).dirty;
@@ -162,7 +163,7 @@ std::optional<uint64_t> free_bytes(const fs::path& dir) {
 // The slow disk holds the file and ext4's own needs (journal, inode tables: a few %).
 uint64_t slow_fs_bytes(uint64_t file_bytes) { return file_bytes + file_bytes / 16 + 256 * kMiB; }
 
-std::optional<std::string> unsupported(const probes::HostFacts&) { return std::nullopt; }
+std::optional<std::string> unsupported(const facts::HostFacts&) { return std::nullopt; }
 
 std::optional<std::string> invalid(const ParamValues& p) {
   if (p.integer("dirty-ratio") > 0 && p.bytes("dirty-bytes") > 0) {
@@ -191,7 +192,7 @@ std::optional<std::string> invalid(const ParamValues& p) {
     uint64_t needed = (p.bytes("device-bps") > 0 ? slow_fs_bytes(size) : size) + kSpareDiskBytes;
     if (auto room = free_bytes(p.text("dir")); room && *room < needed) {
       return fmt::format("--dir: {} has {} free, too little for --size {} and 1GiB to spare",
-                         p.text("dir"), format_size(*room), p.text("size"));
+                         p.text("dir"), facts::format_size(*room), p.text("size"));
     }
   }
   return std::nullopt;
@@ -209,11 +210,11 @@ model::Prediction in_bytes(const model::Prediction& pages, std::string name) {
   out.value = pages.value * double(kPageBytes);
   out.unit = "bytes";
   out.why.text +=
-      fmt::format(" (x 4 KiB = {})", model::format_bytes(static_cast<uint64_t>(out.value)));
+      fmt::format(" (x 4 KiB = {})", facts::format_bytes(static_cast<uint64_t>(out.value)));
   return out;
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
   model::DirtyLimits limits = planned_limits(p, facts);
   const bool slow = p.bytes("device-bps") > 0;
   // The kernel's thresholds are computed from free memory at the instant: a few % apart from the
@@ -485,7 +486,7 @@ Series writes_series(const Flood& f, int64_t run_start_ns) {
 void apply_dirty_settings(Session& session, const ParamValues& p) {
   std::vector<model::KnobChange> changes = dirty_changes(p);
   if (changes.empty()) return;
-  Journal* journal = session.journal();
+  changes::Journal* journal = session.journal();
   if (!journal)
     fail(ErrorKind::internal, "dirty-flood: setting the dirty limits needs the run's journal");
   for (const model::KnobChange& change : changes) journal->set_knob(change.knob, change.value);
@@ -518,14 +519,14 @@ void report_bystander(Session& session, const Bystander& bystander, const Flood&
 
 void run(Session& session) {
   const ParamValues& p = session.params();
-  const probes::HostFacts& facts = session.host();
+  const facts::HostFacts& facts = session.host();
   const model::DirtyLimits limits = planned_limits(p, facts);
   const uint64_t total =
       p.bytes("size") > 0 ? p.bytes("size") : auto_size(limits, p.bytes("device-bps"));
   const Shape s = shape_of(p, total);
   const uint64_t file_bytes = s.per_writer * uint64_t(s.writers);
   const fs::path dir = p.text("dir");
-  Journal* journal = session.journal();
+  changes::Journal* journal = session.journal();
 
   // Free disk first, before anything is changed.
   const uint64_t needed = (s.slow ? slow_fs_bytes(file_bytes) : file_bytes) + kSpareDiskBytes;
@@ -537,10 +538,10 @@ void run(Session& session) {
     fail(
         ErrorKind::bad_input,
         "--dir: {} has {} free, too little for {} of file and 1GiB to spare (use a smaller --size)",
-        dir.string(), format_size(*room), format_size(file_bytes));
+        dir.string(), facts::format_size(*room), facts::format_size(file_bytes));
   }
   if (s.slow) {
-    if (auto why = slow_device_unsupported(session.fs())) {
+    if (auto why = changes::slow_device_unsupported(session.fs())) {
       session.skip(*why);
       return;
     }
@@ -549,16 +550,18 @@ void run(Session& session) {
   }
   apply_dirty_settings(session, p);
 
-  std::unique_ptr<SlowDevice> device;
+  std::unique_ptr<changes::SlowDevice> device;
   fs::path target = dir;
   if (s.slow) {
-    device = std::make_unique<SlowDevice>(*journal, dir, slow_fs_bytes(file_bytes), s.device_bps);
+    device = std::make_unique<changes::SlowDevice>(*journal, dir, slow_fs_bytes(file_bytes),
+                                                   s.device_bps);
     target = device->mount_point();
     session.note(fmt::format(
         "slow device: {} ({} over an image in {}), ext4, write limit {} /s on {} in {}{}",
-        device->device(), format_size(slow_fs_bytes(file_bytes)), dir.string(),
-        format_size(s.device_bps), device->limit().rule.substr(0, device->limit().rule.find(' ')),
-        device->limit().file, device->direct_io() ? "" : " (loop without direct I/O)"));
+        device->device(), facts::format_size(slow_fs_bytes(file_bytes)), dir.string(),
+        facts::format_size(s.device_bps),
+        device->limit().rule.substr(0, device->limit().rule.find(' ')), device->limit().file,
+        device->direct_io() ? "" : " (loop without direct I/O)"));
   }
 
   // On the slow disk the file lives and dies with its filesystem; elsewhere the journal removes it
@@ -589,11 +592,11 @@ void run(Session& session) {
     session.note(fmt::format(
         "dirty + writeback was still {} after waiting 5 s for it to fall below a tenth of the "
         "free-run ceiling: the onset may come early",
-        model::format_bytes((level.dirty_pages + level.writeback_pages) * kPageBytes)));
+        facts::format_bytes((level.dirty_pages + level.writeback_pages) * kPageBytes)));
   }
 
   // The kernel's own thresholds, as it computes them now (with the settings of this run).
-  probes::Counters vmstat = probes::read_vmstat(session.fs());
+  facts::Counters vmstat = probes::read_vmstat(session.fs());
   if (auto t = vmstat.get("nr_dirty_threshold")) {
     session.measured("dirty_threshold_bytes", double(*t) * page, "bytes",
                      "/proc/vmstat nr_dirty_threshold x 4 KiB");
@@ -636,9 +639,9 @@ void run(Session& session) {
   std::vector<double> latencies;
   latencies.reserve(flood.writes.size());
   for (const WriteRecord& w : flood.writes) latencies.push_back(double(w.end_ns - w.start_ns));
-  report_latencies(session, "write_latency", latencies,
-                   fmt::format("CLOCK_MONOTONIC around each {} pwrite()", format_size(s.block)),
-                   true);
+  report_latencies(
+      session, "write_latency", latencies,
+      fmt::format("CLOCK_MONOTONIC around each {} pwrite()", facts::format_size(s.block)), true);
   report_bystander(session, bystander, flood);
 
   std::optional<ThrottleOnset> onset = find_throttle_onset(flood.writes, flood.samples);
@@ -697,7 +700,7 @@ void run(Session& session) {
           "writers ran free until dirty + writeback reached {} (model free-run ceiling (thresh + "
           "bg)/2 = {}), then balance_dirty_pages paused them; throughput fell from {:.0f} to "
           "{:.1f} MiB/s",
-          model::format_bytes(uint64_t(onset_bytes)), model::format_bytes(uint64_t(freerun)),
+          facts::format_bytes(uint64_t(onset_bytes)), facts::format_bytes(uint64_t(freerun)),
           free_s > 0 ? double(before_bytes) / double(kMiB) / free_s : 0.0,
           throttled_s > 0 ? double(flood.written - before_bytes) / double(kMiB) / throttled_s
                           : 0.0));
@@ -725,7 +728,7 @@ void run(Session& session) {
                     "limit (pos_ratio near 0); the level stays there while the kernel learns "
                     "the device's bandwidth (averaged over about 3 s) and lowers dirty_ratelimit",
                     s.slow ? "; the loop device was made for this run" : "", s.writers,
-                    format_size(s.device_bps))
+                    facts::format_size(s.device_bps))
               : ": dirty_ratelimit had come down most of the way to the device's bandwidth "
                 "before the level rose that far, so a pos_ratio above 0 balanced the writers "
                 "(more writers or a slower device make the rise faster than that learning)";
@@ -734,24 +737,24 @@ void run(Session& session) {
           "over the last third of the {:.1f} s of throttled writing (model setpoint {}: where "
           "the feedback loop settles once dirty_ratelimit matches the device's bandwidth; its "
           "last steps are small, so a run of seconds ends between the two)",
-          model::format_bytes(uint64_t(*plateau * page)), at_limit ? "at" : "below",
-          model::format_bytes(uint64_t(hard)), why_level,
-          model::format_bytes(uint64_t(*settled * page)), throttled_s,
-          model::format_bytes(limits.setpoint_pages * kPageBytes)));
+          facts::format_bytes(uint64_t(*plateau * page)), at_limit ? "at" : "below",
+          facts::format_bytes(uint64_t(hard)), why_level,
+          facts::format_bytes(uint64_t(*settled * page)), throttled_s,
+          facts::format_bytes(limits.setpoint_pages * kPageBytes)));
     }
   } else {
     session.explain(fmt::format(
         "writers were not throttled: no write was held by balance_dirty_pages; dirty + writeback "
         "peaked at {}, {} the "
         "model's free-run ceiling of {}{}",
-        model::format_bytes(uint64_t(peak)), peak < freerun ? "below" : "above",
-        model::format_bytes(uint64_t(freerun)),
+        facts::format_bytes(uint64_t(peak)), peak < freerun ? "below" : "above",
+        facts::format_bytes(uint64_t(freerun)),
         peak < freerun
             ? fmt::format(
                   ": the flusher, writing back from the background threshold ({}) on, kept up with "
                   "{} "
                   "writer(s) at {:.0f} MiB/s{}",
-                  model::format_bytes(uint64_t(background)), s.writers,
+                  facts::format_bytes(uint64_t(background)), s.writers,
                   double(flood.written) / double(kMiB) / write_s,
                   s.slow
                       ? ""
@@ -763,7 +766,7 @@ void run(Session& session) {
     session.note(fmt::format(
         "other processes had {} dirty or under writeback before the run: the kernel's limits "
         "count everyone's pages, and so do these figures",
-        model::format_bytes(uint64_t(dirty_before))));
+        facts::format_bytes(uint64_t(dirty_before))));
   }
   session.trace(dirty_series(flood, limits, session.start_ns()));
   session.trace(writes_series(flood, session.start_ns()));

@@ -21,7 +21,7 @@
 #include <memory>
 #include <thread>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "workloads/loops.hpp"
 #include "workloads/session.hpp"
 #include "workloads/workload.hpp"
@@ -59,7 +59,7 @@ void pin_to(int cpu) {
   ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
 }
 
-std::optional<std::string> unsupported(const probes::HostFacts& facts) {
+std::optional<std::string> unsupported(const facts::HostFacts& facts) {
   if (facts.cpu.online < 2) {
     return fmt::format(
         "needs at least 2 CPUs ({} online): on one CPU the threads take turns and never write a "
@@ -82,11 +82,11 @@ int thread_count(const ParamValues& p, int cpus) {
   return threads == 0 ? cpus : static_cast<int>(threads);
 }
 
-uint32_t line_size(const probes::HostFacts& facts) {
+uint32_t line_size(const facts::HostFacts& facts) {
   return facts.cpu.cache_line_bytes.value_or(64);
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
   const int cpus = std::max(1, facts.cpu.online);
   model::FalseSharingShape shape;
   shape.threads = thread_count(p, cpus);

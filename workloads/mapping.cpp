@@ -7,7 +7,7 @@
 #include <cstring>
 #include <utility>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "probes/parsers.hpp"
 
 namespace mmtune::workloads {
@@ -88,7 +88,7 @@ void Mapping::reset() {
   map_length_ = length_ = 0;
 }
 
-std::optional<probes::Counters> smaps_of(const probes::HostFs& fs, const void* address) {
+std::optional<facts::Counters> smaps_of(const probes::HostFs& fs, const void* address) {
   auto text = fs.read("proc/self/smaps");
   if (!text) return std::nullopt;
   const std::string start = fmt::format("{:08x}-", reinterpret_cast<uintptr_t>(address));

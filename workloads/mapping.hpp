@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "probes/facts.hpp"
+#include "facts/facts.hpp"
 #include "probes/host_fs.hpp"
 
 namespace mmtune::workloads {
@@ -40,6 +40,6 @@ class Mapping {
 
 // The smaps fields of the VMA that starts at address ("AnonHugePages", "Rss", … in bytes);
 // nullopt when no VMA starts there.
-std::optional<probes::Counters> smaps_of(const probes::HostFs& fs, const void* address);
+std::optional<facts::Counters> smaps_of(const probes::HostFs& fs, const void* address);
 
 }  // namespace mmtune::workloads

@@ -31,11 +31,11 @@
 #include <functional>
 #include <map>
 
+#include "changes/journal.hpp"
+#include "facts/error.hpp"
 #include "model/numa.hpp"
-#include "probes/error.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
-#include "workloads/journal.hpp"
 #include "workloads/loops.hpp"
 #include "workloads/mapping.hpp"
 #include "workloads/session.hpp"
@@ -60,14 +60,14 @@ constexpr Param kParams[] = {
      "how long the thread uses the misplaced region", 1, 600},
 };
 
-std::optional<std::string> unsupported(const probes::HostFacts& facts) {
+std::optional<std::string> unsupported(const facts::HostFacts& facts) {
   int with_memory = 0;
-  for (const probes::NumaNode& node : facts.numa)
+  for (const facts::NumaNode& node : facts.numa)
     with_memory += node.mem_total_bytes.value_or(1) > 0;
   if (facts.numa.size() < 2 || with_memory < 2) {
     return facts.numa.size() < 2 ? "one NUMA node" : "only one NUMA node has memory";
   }
-  for (const probes::NumaNode& node : facts.numa) {
+  for (const facts::NumaNode& node : facts.numa) {
     if (!node.cpus.empty()) return std::nullopt;
   }
   return "no NUMA node lists a CPU";
@@ -82,9 +82,9 @@ struct Nodes {
 };
 
 // A: the first node with CPUs; B: the nearest other node with memory (the likeliest misplacement).
-Nodes pick_nodes(const std::vector<probes::NumaNode>& numa) {
+Nodes pick_nodes(const std::vector<facts::NumaNode>& numa) {
   Nodes nodes;
-  for (const probes::NumaNode& node : numa) {
+  for (const facts::NumaNode& node : numa) {
     if (!node.cpus.empty()) {
       nodes.local = node.id;
       nodes.cpu = node.cpus.front();
@@ -92,7 +92,7 @@ Nodes pick_nodes(const std::vector<probes::NumaNode>& numa) {
     }
   }
   int best = 1 << 30;
-  for (const probes::NumaNode& node : numa) {
+  for (const facts::NumaNode& node : numa) {
     if (node.id == nodes.local || node.mem_total_bytes.value_or(1) == 0) continue;
     int distance = 0;
     try {
@@ -109,7 +109,7 @@ Nodes pick_nodes(const std::vector<probes::NumaNode>& numa) {
 }
 
 model::NumaPlacement placement_for(int node, const Nodes& nodes, uint64_t bytes, bool balancing,
-                                   model::MemPolicy policy, const probes::HostFacts& facts) {
+                                   model::MemPolicy policy, const facts::HostFacts& facts) {
   model::NumaShape shape;
   shape.policy = policy;
   shape.nodes = {node};
@@ -121,13 +121,12 @@ model::NumaPlacement placement_for(int node, const Nodes& nodes, uint64_t bytes,
 
 // Without a second node with memory the model's whole answer is that nothing can be remote: every
 // page lands on the thread's own node, penalty 1×. Shown (not compared: nothing is measured here).
-std::vector<Expectation> predict_without_remote(const ParamValues& p,
-                                                const probes::HostFacts& facts,
+std::vector<Expectation> predict_without_remote(const ParamValues& p, const facts::HostFacts& facts,
                                                 const std::string& why_not) {
   const uint64_t size = p.bytes("size");
   model::NumaPlacement placement;
   int cpu_node = -1;
-  for (const probes::NumaNode& node : facts.numa) {
+  for (const facts::NumaNode& node : facts.numa) {
     if (!node.cpus.empty()) {
       cpu_node = node.id;
       placement = placement_for(node.id, {node.id, -1, node.cpus.front()}, size, false,
@@ -152,7 +151,7 @@ std::vector<Expectation> predict_without_remote(const ParamValues& p,
           {"", placement.remote_fraction, std::nullopt, std::nullopt, std::nullopt}};
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
   std::vector<Expectation> out;
   if (std::optional<std::string> why_not = unsupported(facts))
     return predict_without_remote(p, facts, *why_not);
@@ -179,8 +178,8 @@ std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& 
   if (p.choice("balancing") == "on") {
     // The balancing region: placed on B (as if first touched by a CPU of B), default policy, used
     // from A. The model needs a CPU of B to say so; a memory-only B has none.
-    const probes::NumaNode* remote = nullptr;
-    for (const probes::NumaNode& node : facts.numa) {
+    const facts::NumaNode* remote = nullptr;
+    for (const facts::NumaNode& node : facts.numa) {
       if (node.id == nodes.remote && !node.cpus.empty()) remote = &node;
     }
     if (remote) {
@@ -385,7 +384,7 @@ void run(Session& session) {
     session.skip("libnuma: this kernel has no NUMA support (numa_available() < 0)");
     return;
   }
-  const probes::HostFacts& facts = session.host();
+  const facts::HostFacts& facts = session.host();
   Nodes nodes = pick_nodes(facts.numa);
   if (nodes.local < 0 || nodes.remote < 0) {
     session.skip("no pair of nodes: one with CPUs and another with memory");

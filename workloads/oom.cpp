@@ -28,15 +28,16 @@
 #include <memory>
 #include <thread>
 
+#include "changes/journal.hpp"
+#include "changes/memcg.hpp"
+#include "changes/swap_file.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/reclaim.hpp"
-#include "probes/error.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
-#include "workloads/journal.hpp"
 #include "workloads/kernel_log.hpp"
-#include "workloads/memcg.hpp"
 #include "workloads/session.hpp"
-#include "workloads/swap_file.hpp"
 #include "workloads/worker.hpp"
 #include "workloads/workload.hpp"
 
@@ -62,7 +63,7 @@ constexpr Param kParams[] = {
     {"dir", ParamKind::path, "path", "/var/tmp", "directory for the temporary swap file"},
 };
 
-std::optional<std::string> unsupported(const probes::HostFacts& facts) {
+std::optional<std::string> unsupported(const facts::HostFacts& facts) {
   if (facts.cgroup.version == 0)
     return "needs a memory cgroup controller (cgroup v1 memory or v2 with memory enabled)";
   return std::nullopt;
@@ -73,7 +74,7 @@ std::optional<std::string> invalid(const ParamValues& p) {
   if (p.bytes("swap") > 0 && !std::filesystem::is_directory(p.text("dir"), ec)) {
     return fmt::format("--dir: \"{}\" is not a directory", p.text("dir"));
   }
-  if (uint64_t swap = p.bytes("swap"); swap > 0 && swap < kMinSwapBytes) {
+  if (uint64_t swap = p.bytes("swap"); swap > 0 && swap < changes::kMinSwapBytes) {
     return fmt::format("--swap: {} is below the smallest swap file (160KiB)", p.text("swap"));
   }
   return std::nullopt;
@@ -82,13 +83,13 @@ std::optional<std::string> invalid(const ParamValues& p) {
 // The cgroup bounds what the allocator can hold in memory; the rest goes to swap.
 uint64_t footprint(const ParamValues& p) { return p.bytes("limit"); }
 
-model::LruKind lru_of(const probes::HostFacts& facts) {
+model::LruKind lru_of(const facts::HostFacts& facts) {
   return facts.mglru_enabled() ? model::LruKind::mglru : model::LruKind::classic;
 }
 
 // What the model is asked: the cgroup's limit, its swap allowance, the swap the host will have
 // free (a temporary file of swap + slack when it has none), and the swappiness a new cgroup gets.
-model::CgroupOomShape oom_shape(const ParamValues& p, const probes::HostFacts& facts,
+model::CgroupOomShape oom_shape(const ParamValues& p, const facts::HostFacts& facts,
                                 uint64_t host_swap_free) {
   model::CgroupOomShape shape;
   shape.limit_bytes = p.bytes("limit");
@@ -99,12 +100,12 @@ model::CgroupOomShape oom_shape(const ParamValues& p, const probes::HostFacts& f
   return shape;
 }
 
-uint64_t planned_swap_free(const ParamValues& p, const probes::HostFacts& facts) {
+uint64_t planned_swap_free(const ParamValues& p, const facts::HostFacts& facts) {
   if (p.bytes("swap") == 0) return facts.meminfo.swap_free_bytes;
   return facts.has_swap() ? facts.meminfo.swap_free_bytes : p.bytes("swap") + kSwapSlack;
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
   model::OomPoint point = model::cgroup_oom_point(oom_shape(p, facts, planned_swap_free(p, facts)));
   std::vector<Expectation> out;
   out.push_back({"", point.swap_usable, std::nullopt, std::nullopt, std::nullopt});
@@ -162,14 +163,15 @@ int allocate_until_killed(uint64_t span, uint64_t* progress) {
 }
 
 // Whether the swap allowance can be set at all (v1 without swap accounting has no memsw files).
-bool can_limit_swap(const WorkerCgroup& cgroup) {
+bool can_limit_swap(const changes::WorkerCgroup& cgroup) {
   return probes::HostFs("/").exists(cgroup.dir() + "/" + cgroup.files().swap_limit);
 }
 
-Repetition one_repetition(Session& session, Journal& journal, const probes::CgroupDir& parent,
-                          int index, const ParamValues& p, KernelLog& log) {
+Repetition one_repetition(Session& session, changes::Journal& journal,
+                          const probes::CgroupDir& parent, int index, const ParamValues& p,
+                          KernelLog& log) {
   const uint64_t limit = p.bytes("limit"), swap = p.bytes("swap");
-  WorkerCgroup cgroup(journal, parent, fmt::format("mmtune-oom-{}-{}", ::getpid(), index));
+  changes::WorkerCgroup cgroup(journal, parent, fmt::format("mmtune-oom-{}-{}", ::getpid(), index));
   cgroup.set_limit(limit);
   // No swap must mean none even on a host with swap; with --swap the allowance is the bound.
   if (can_limit_swap(cgroup)) cgroup.set_swap_limit(swap);
@@ -177,7 +179,7 @@ Repetition one_repetition(Session& session, Journal& journal, const probes::Cgro
   SharedArray<uint64_t> progress(1);
   const uint64_t span = (limit + swap) * 2 + 256 * kMiB;
   probes::HostFs fs("/");
-  std::optional<probes::Psi> host_psi_before = probes::read_psi(fs);
+  std::optional<facts::Psi> host_psi_before = probes::read_psi(fs);
   if (log.available()) log.read_new();  // skip what came before
 
   Repetition rep;
@@ -292,7 +294,7 @@ void report(Session& session, const std::vector<Repetition>& reps, const model::
         r.exit.pid,
         r.exit.signal ? fmt::format("killed by {}", ::strsignal(r.exit.signal))
                       : fmt::format("exited with status {}", r.exit.code),
-        r.seconds, model::format_bytes(r.touched),
+        r.seconds, facts::format_bytes(r.touched),
         r.oom_kills ? fmt::format("cgroup oom_kill {}", *r.oom_kills) : "no oom_kill counter",
         r.logged ? fmt::format("; kernel log: {} OOM killed pid {} ({}){}",
                                r.logged->memcg ? "memory cgroup" : "global", r.logged->pid,
@@ -339,33 +341,33 @@ void report(Session& session, const std::vector<Repetition>& reps, const model::
           : fmt::format(" (its oom_score_adj is {}: lowering it needs CAP_SYS_RESOURCE, which this "
                         "process {})",
                         controller_adj, has_sys_resource(controller) ? "has" : "lacks"),
-      model::format_bytes(uint64_t(point.anon_at_oom.value)), point.anon_at_oom.why.text));
+      facts::format_bytes(uint64_t(point.anon_at_oom.value)), point.anon_at_oom.why.text));
 }
 
 void run(Session& session) {
   const ParamValues& p = session.params();
-  Journal* journal = session.journal();
+  changes::Journal* journal = session.journal();
   if (!journal) fail(ErrorKind::internal, "oom: needs the run's journal for its cgroups");
   if (::geteuid() != 0) {
     session.skip("needs root to make memory cgroups");
     return;
   }
   probes::HostFs fs("/");
-  probes::CgroupDir parent = own_memory_cgroup(fs);
+  probes::CgroupDir parent = changes::own_memory_cgroup(fs);
   const uint64_t swap = p.bytes("swap");
-  std::unique_ptr<TempSwap> swap_file;
+  std::unique_ptr<changes::TempSwap> swap_file;
   if (swap > 0 && !session.host().has_swap()) {
-    swap_file = std::make_unique<TempSwap>(*journal, p.text("dir"), swap + kSwapSlack);
+    swap_file = std::make_unique<changes::TempSwap>(*journal, p.text("dir"), swap + kSwapSlack);
     session.note(fmt::format("temporary swap file {} ({}), removed afterwards",
-                             swap_file->path().string(), format_size(swap_file->bytes())));
+                             swap_file->path().string(), facts::format_size(swap_file->bytes())));
   }
-  if (swap > 0 && !fs.exists(parent.dir + "/" + memcg_files(parent.version).swap_limit)) {
+  if (swap > 0 && !fs.exists(parent.dir + "/" + changes::memcg_files(parent.version).swap_limit)) {
     session.skip(
         "--swap needs swap accounting in the memory cgroup (memory.memsw.* / memory.swap.max are "
         "missing)");
     return;
   }
-  const probes::MemInfo meminfo = probes::read_meminfo(fs);
+  const facts::MemInfo meminfo = probes::read_meminfo(fs);
   model::OomPoint point =
       model::cgroup_oom_point(oom_shape(p, session.host(), meminfo.swap_free_bytes));
 
@@ -388,12 +390,12 @@ void run(Session& session) {
     const Repetition& last = reps.back();
     if (last.exit.exited && last.exit.code == kAllocatorFinished) {
       fail(ErrorKind::internal, "repetition {}: the allocator touched {} without an OOM kill",
-           i + 1, model::format_bytes(last.touched));
+           i + 1, facts::format_bytes(last.touched));
     }
     if (last.timed_out) {
       fail(ErrorKind::internal,
            "repetition {}: no OOM kill within --timeout {} ({} touched by then)", i + 1,
-           p.text("timeout"), model::format_bytes(last.touched));
+           p.text("timeout"), facts::format_bytes(last.touched));
     }
   }
   report(session, reps, point, parent.version, controller, controller_adj);

@@ -6,33 +6,13 @@
 #include <charconv>
 #include <cmath>
 
-#include "probes/error.hpp"
-#include "probes/knobs.hpp"
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
+#include "facts/units.hpp"
 #include "probes/parsers.hpp"
 
 namespace mmtune::workloads {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-// A non-negative decimal number followed by a suffix: "1.5GiB" → {1.5, "gib"}.
-std::optional<std::pair<double, std::string>> split_number(std::string_view text) {
-  size_t end = 0;
-  while (end < text.size() &&
-         (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.')) {
-    ++end;
-  }
-  if (end == 0) return std::nullopt;
-  double number = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + end, number);
-  if (ec != std::errc() || ptr != text.data() + end || !std::isfinite(number)) return std::nullopt;
-  return std::pair{number, lower(text.substr(end))};
-}
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
@@ -45,16 +25,7 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 }
 
 std::string suggest(std::span<const Param> params, std::string_view name) {
-  std::string best;
-  size_t best_distance = 3;
-  for (const Param& param : params) {
-    size_t d = probes::edit_distance(name, param.name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = std::string(param.name);
-    }
-  }
-  return best;
+  return facts::nearest_name(name, params, &Param::name);
 }
 
 // What the value must look like, for error messages.
@@ -84,9 +55,10 @@ std::string format_in_unit(const Param& param, double value) {
   switch (param.kind) {
     case ParamKind::size:
     case ParamKind::size_list:
-      return format_size(static_cast<uint64_t>(value));
+      return facts::format_size(static_cast<uint64_t>(value));
     case ParamKind::duration:
-      return format_duration(value);
+      return facts::format_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::duration<double>(value)));
     default:
       return fmt::format("{}", value);
   }
@@ -96,11 +68,13 @@ std::optional<double> parse_one(const Param& param, std::string_view text) {
   switch (param.kind) {
     case ParamKind::size:
     case ParamKind::size_list: {
-      auto bytes = parse_size(text);
+      auto bytes = facts::parse_size(text);
       return bytes ? std::optional<double>(static_cast<double>(*bytes)) : std::nullopt;
     }
-    case ParamKind::duration:
-      return parse_duration(text);
+    case ParamKind::duration: {
+      auto duration = facts::parse_duration(text);
+      return duration ? std::optional<double>(facts::seconds(*duration)) : std::nullopt;
+    }
     case ParamKind::integer: {
       int64_t number = 0;
       auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -109,7 +83,7 @@ std::optional<double> parse_one(const Param& param, std::string_view text) {
     }
     case ParamKind::fraction:
     case ParamKind::fraction_list:
-      return parse_fraction(text);
+      return facts::parse_fraction(text);
     case ParamKind::choice:
     case ParamKind::path:
       return std::nullopt;
@@ -151,57 +125,6 @@ ParamValue parse_value(const Param& param, std::string_view text) {
 }
 
 }  // namespace
-
-std::optional<uint64_t> parse_size(std::string_view text) {
-  auto split_text = split_number(text);
-  if (!split_text) return std::nullopt;
-  auto [number, suffix] = *split_text;
-  double multiplier = 0;
-  if (suffix.empty() || suffix == "b") multiplier = 1;
-  if (suffix == "k" || suffix == "kib" || suffix == "kb") multiplier = 1024.0;
-  if (suffix == "m" || suffix == "mib" || suffix == "mb") multiplier = 1024.0 * 1024;
-  if (suffix == "g" || suffix == "gib" || suffix == "gb") multiplier = 1024.0 * 1024 * 1024;
-  if (suffix == "t" || suffix == "tib" || suffix == "tb") multiplier = 1024.0 * 1024 * 1024 * 1024;
-  if (multiplier == 0) return std::nullopt;
-  double bytes = number * multiplier;
-  if (bytes > 9.0e18 || bytes != std::floor(bytes)) return std::nullopt;  // fractions of a byte
-  return static_cast<uint64_t>(bytes);
-}
-
-std::optional<double> parse_duration(std::string_view text) {
-  // One duration syntax across the CLI: probes' parser (also behind `mmtune probe --interval`).
-  auto value = probes::parse_duration(text);
-  if (!value || value->count() < 0) return std::nullopt;
-  return double(value->count()) / 1e9;
-}
-
-std::optional<double> parse_fraction(std::string_view text) {
-  bool percent = !text.empty() && text.back() == '%';
-  if (percent) text.remove_suffix(1);
-  auto split_text = split_number(text);
-  if (!split_text || !split_text->second.empty()) return std::nullopt;
-  double value = percent ? split_text->first / 100 : split_text->first;
-  if (value > 1) return std::nullopt;
-  return value;
-}
-
-std::string format_size(uint64_t bytes) {
-  constexpr std::pair<uint64_t, const char*> kUnits[] = {
-      {1ull << 40, "TiB"}, {1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"}};
-  for (auto [unit, name] : kUnits) {
-    if (bytes >= unit) {
-      if (bytes % unit == 0) return fmt::format("{}{}", bytes / unit, name);
-      return fmt::format("{:.1f}{}", double(bytes) / double(unit), name);
-    }
-  }
-  return fmt::format("{}B", bytes);
-}
-
-std::string format_duration(double seconds) {
-  if (seconds >= 1 || seconds == 0) return fmt::format("{:g}s", seconds);
-  if (seconds >= 1e-3) return fmt::format("{:g}ms", seconds * 1e3);
-  return fmt::format("{:g}us", seconds * 1e6);
-}
 
 std::string_view kind_name(ParamKind kind) {
   switch (kind) {

@@ -66,14 +66,6 @@ struct ParamValues {
 ParamValues parse_params(std::span<const Param> params,
                          std::span<const std::pair<std::string, std::string>> given);
 
-// The unit parsers behind the kinds, nullopt when the text is malformed.
-std::optional<uint64_t> parse_size(std::string_view text);
-std::optional<double> parse_duration(std::string_view text);  // seconds
-std::optional<double> parse_fraction(std::string_view text);
-// "1GiB" for 2^30, "1.5GiB", "100MiB", "4KiB", "100B": the shortest exact-ish form for output.
-std::string format_size(uint64_t bytes);
-// "2s", "100ms", "250us".
-std::string format_duration(double seconds);
 std::string_view kind_name(ParamKind kind);
 
 }  // namespace mmtune::workloads

@@ -43,14 +43,15 @@
 #include <memory>
 #include <thread>
 
-#include "probes/error.hpp"
+#include "changes/journal.hpp"
+#include "changes/memcg.hpp"
+#include "changes/swap_file.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
-#include "workloads/journal.hpp"
 #include "workloads/latency.hpp"
-#include "workloads/memcg.hpp"
 #include "workloads/session.hpp"
-#include "workloads/swap_file.hpp"
 #include "workloads/worker.hpp"
 #include "workloads/workload.hpp"
 
@@ -92,7 +93,7 @@ constexpr Param kParams[] = {
      "directory for the file and the temporary swap file"},
 };
 
-std::optional<std::string> unsupported(const probes::HostFacts& facts) {
+std::optional<std::string> unsupported(const facts::HostFacts& facts) {
   if (facts.cgroup.version == 0)
     return "needs a memory cgroup controller (cgroup v1 memory or v2 with memory enabled)";
   return std::nullopt;
@@ -114,7 +115,7 @@ std::optional<std::string> invalid(const ParamValues& p) {
         "killed, with no page cache to compete",
         p.text("anon"), p.text("limit"));
   }
-  if (uint64_t swap = p.bytes("swap"); swap > 0 && swap < kMinSwapBytes) {
+  if (uint64_t swap = p.bytes("swap"); swap > 0 && swap < changes::kMinSwapBytes) {
     return fmt::format("--swap: {} is below the smallest swap file (160KiB)", p.text("swap"));
   }
   struct statvfs st {};
@@ -124,7 +125,7 @@ std::optional<std::string> invalid(const ParamValues& p) {
     if (room < needed) {
       return fmt::format(
           "--dir: {} has {} free, too little for --file and --swap and 1GiB to spare",
-          p.text("dir"), format_size(room));
+          p.text("dir"), facts::format_size(room));
     }
   }
   return std::nullopt;
@@ -134,7 +135,7 @@ uint64_t footprint(const ParamValues& p) {
   return std::min(p.bytes("limit"), p.bytes("anon") + p.bytes("file"));
 }
 
-model::LruKind lru_of(const probes::HostFacts& facts) {
+model::LruKind lru_of(const facts::HostFacts& facts) {
   return facts.mglru_enabled() ? model::LruKind::mglru : model::LruKind::classic;
 }
 
@@ -142,7 +143,7 @@ std::string_view lru_name(model::LruKind lru) {
   return lru == model::LruKind::mglru ? "MGLRU" : "classic LRU";
 }
 
-bool swap_during_run(const ParamValues& p, const probes::HostFacts& facts) {
+bool swap_during_run(const ParamValues& p, const facts::HostFacts& facts) {
   return facts.has_swap() || p.bytes("swap") > 0;
 }
 
@@ -155,7 +156,7 @@ model::ScanBalance balance_at(int swappiness, bool swap, model::LruKind lru) {
   return model::scan_balance(shape);
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
   const bool swap = swap_during_run(p, facts);
   const model::LruKind lru = lru_of(facts);
   const int low = static_cast<int>(p.integer("swappiness-low")),
@@ -300,17 +301,16 @@ void drop_cache(const fs::path& path) {
 // ---- one phase ----
 
 struct Snapshot {
-  probes::Counters vmstat;
-  probes::CgroupMemory cgroup;
-  std::optional<probes::Psi> host_psi;
+  facts::Counters vmstat;
+  facts::CgroupMemory cgroup;
+  std::optional<facts::Psi> host_psi;
 };
 
-Snapshot snapshot(const probes::HostFs& fs, const WorkerCgroup& cgroup) {
+Snapshot snapshot(const probes::HostFs& fs, const changes::WorkerCgroup& cgroup) {
   return {probes::read_vmstat(fs), cgroup.read(), probes::read_psi(fs)};
 }
 
-uint64_t delta(const probes::Counters& before, const probes::Counters& after,
-               std::string_view key) {
+uint64_t delta(const facts::Counters& before, const facts::Counters& after, std::string_view key) {
   uint64_t a = after.get_or(key, 0), b = before.get_or(key, 0);
   return a > b ? a - b : 0;
 }
@@ -321,12 +321,13 @@ struct PhaseOutcome {
   double file_refaults = 0;
 };
 
-PhaseOutcome run_phase(Session& session, Journal& journal, const probes::CgroupDir& parent,
+PhaseOutcome run_phase(Session& session, changes::Journal& journal, const probes::CgroupDir& parent,
                        int swappiness, const fs::path& file) {
   const ParamValues& p = session.params();
   probes::HostFs fs("/");
   const std::string tag = fmt::format("sw{}", swappiness);
-  WorkerCgroup cgroup(journal, parent, fmt::format("mmtune-reclaim-{}-{}", ::getpid(), tag));
+  changes::WorkerCgroup cgroup(journal, parent,
+                               fmt::format("mmtune-reclaim-{}-{}", ::getpid(), tag));
   cgroup.set_limit(p.bytes("limit"));
   if (cgroup.version() == 1) {
     cgroup.set_swappiness(swappiness);
@@ -461,25 +462,25 @@ PhaseOutcome run_phase(Session& session, Journal& journal, const probes::CgroupD
 
 void run(Session& session) {
   const ParamValues& p = session.params();
-  Journal* journal = session.journal();
+  changes::Journal* journal = session.journal();
   if (!journal) fail(ErrorKind::internal, "reclaim: needs the run's journal for its cgroups");
   if (::geteuid() != 0) {
     session.skip("needs root to make memory cgroups");
     return;
   }
   probes::HostFs fs("/");
-  probes::CgroupDir parent = own_memory_cgroup(fs);
-  const probes::HostFacts& facts = session.host();
+  probes::CgroupDir parent = changes::own_memory_cgroup(fs);
+  const facts::HostFacts& facts = session.host();
   const model::LruKind lru = lru_of(facts);
   session.explain(
       fmt::format("LRU kind of this host: {} ({})", lru_name(lru),
                   facts.mglru ? fmt::format("/sys/kernel/mm/lru_gen/enabled = {:#x}", *facts.mglru)
                               : std::string("no /sys/kernel/mm/lru_gen: the kernel has no MGLRU")));
-  std::unique_ptr<TempSwap> swap_file;
+  std::unique_ptr<changes::TempSwap> swap_file;
   if (p.bytes("swap") > 0 && !facts.has_swap()) {
-    swap_file = std::make_unique<TempSwap>(*journal, p.text("dir"), p.bytes("swap"));
+    swap_file = std::make_unique<changes::TempSwap>(*journal, p.text("dir"), p.bytes("swap"));
     session.note(fmt::format("temporary swap file {} ({}), removed afterwards",
-                             swap_file->path().string(), format_size(swap_file->bytes())));
+                             swap_file->path().string(), facts::format_size(swap_file->bytes())));
   } else if (!facts.has_swap()) {
     session.note(
         "no swap: only page cache can be reclaimed, whatever the swappiness (give --swap SIZE for "

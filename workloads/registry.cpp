@@ -1,6 +1,7 @@
 #include "workloads/registry.hpp"
 
-#include "probes/knobs.hpp"
+#include "facts/knobs.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::workloads {
 
@@ -26,18 +27,7 @@ const Workload* find_workload(std::string_view name) {
 }
 
 std::string suggest_workload(std::string_view name) {
-  std::string best;
-  size_t best_distance = 4;
-  for (const Workload* workload : kAll) {
-    size_t d = probes::edit_distance(name, workload->name);
-    // A prefix ("cow", "false") is as good a hint as a typo.
-    if (workload->name.starts_with(name) && !name.empty()) d = std::min<size_t>(d, 1);
-    if (d < best_distance) {
-      best_distance = d;
-      best = std::string(workload->name);
-    }
-  }
-  return best;
+  return facts::nearest_name(name, kAll, [](const Workload* w) { return w->name; });
 }
 
 }  // namespace mmtune::workloads

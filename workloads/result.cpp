@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "probes/error.hpp"
-#include "probes/facts_json.hpp"
+#include "facts/error.hpp"
+#include "facts/facts_json.hpp"
 #include "workloads/result_json.hpp"
 
 namespace mmtune::workloads {
@@ -79,14 +79,14 @@ std::optional<Status> status_from(std::string_view name) {
 
 }  // namespace
 
-json counters_json(const probes::Counters& counters) {
+json counters_json(const facts::Counters& counters) {
   json j = json::object();
   for (const auto& [key, value] : counters.values) j[key] = value;
   return j;
 }
 
-probes::Counters counters_from(const json& j) {
-  probes::Counters counters;
+facts::Counters counters_from(const json& j) {
+  facts::Counters counters;
   if (!j.is_object()) return counters;
   for (const auto& [key, value] : j.items()) {
     if (value.is_number_unsigned()) counters.values.emplace(key, value.get<uint64_t>());
@@ -199,36 +199,6 @@ Expectation expectation_from(const json& j) {
   return e;
 }
 
-namespace {
-std::string grouped(double value) {
-  std::string digits = fmt::format("{:.0f}", std::fabs(value));
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (value < 0 ? "-" : "") + out;
-}
-}  // namespace
-
-std::string format_value(double value, std::string_view unit) {
-  if (!std::isfinite(value)) return "n/a";
-  if (unit == "bytes") {
-    std::string text = model::format_bytes(static_cast<uint64_t>(std::llround(std::fabs(value))));
-    return value < 0 ? "-" + text : text;
-  }
-  if (unit == "x") return fmt::format("{:.2f}x", value);
-  if (unit == "ratio") return fmt::format("{:.3f}", value);
-  if (unit == "bool") return value != 0 ? "yes" : "no";
-  if (unit.ends_with("/s") && std::fabs(value) >= 1e6)
-    return fmt::format("{:.3f} M {}", value / 1e6, unit);
-  if (unit.ends_with("/s") && std::fabs(value) >= 1e4)
-    return fmt::format("{:.1f} K {}", value / 1e3, unit);
-  if (value == std::floor(value) && std::fabs(value) < 1e15)
-    return fmt::format("{} {}", grouped(value), unit);
-  return fmt::format("{:.4g} {}", value, unit);
-}
-
 std::string_view status_name(Status status) {
   switch (status) {
     case Status::ok:
@@ -293,7 +263,7 @@ std::string to_json(const Result& result, int indent) {
   j["workload"] = result.workload;
   j["started_at"] = result.started_at;
   j["wall_s"] = result.wall_s;
-  j["host"] = probes::host_facts_to_json(result.host);
+  j["host"] = facts::host_facts_to_json(result.host);
   json parameters = json::object();
   for (const ParamRecord& p : result.parameters) {
     json value = p.numbers.size() == 1 ? json(p.numbers[0]) : json(p.numbers);
@@ -340,7 +310,7 @@ Result result_from_json(std::string_view text) {
   result.workload = j.value("workload", "");
   result.started_at = j.value("started_at", "");
   result.wall_s = j.value("wall_s", 0.0);
-  if (j.contains("host")) result.host = probes::host_facts_from_json(j["host"]);
+  if (j.contains("host")) result.host = facts::host_facts_from_json(j["host"]);
   if (j.contains("parameters") && j["parameters"].is_object()) {
     for (const auto& [name, p] : j["parameters"].items()) {
       ParamRecord record{

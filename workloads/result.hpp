@@ -30,8 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include "facts/facts.hpp"
 #include "model/prediction.hpp"
-#include "probes/facts.hpp"
 
 namespace mmtune::workloads {
 
@@ -74,11 +74,10 @@ struct Rusage {
 struct Phase {
   std::string name;
   double start_s = 0, end_s = 0;  // since the run started
-  probes::Counters vmstat_delta;  // /proc/vmstat keys that changed (host-wide)
+  facts::Counters vmstat_delta;   // /proc/vmstat keys that changed (host-wide)
   Rusage rusage_delta;
-  probes::Counters
-      process_before;  // /proc/self/status (bytes), plus smaps_rollup as "smaps.Pss", …
-  probes::Counters process_after;
+  facts::Counters process_before;  // /proc/self/status (bytes), plus smaps_rollup as "smaps.Pss", …
+  facts::Counters process_after;
 };
 
 // A time series: one time axis, several columns of the same length.
@@ -116,7 +115,7 @@ struct Result {
   std::string workload;
   std::string started_at;  // UTC, ISO 8601
   double wall_s = 0;
-  probes::HostFacts host;
+  facts::HostFacts host;
   std::vector<ParamRecord> parameters;
   RunLimits limits;
   std::vector<Expectation> predictions;
@@ -134,9 +133,6 @@ struct Result {
 };
 
 std::string_view status_name(Status status);
-
-// A value for people, by unit: "1.0 GiB", "262,144 faults", "1.624 M faults/s", "3.41x".
-std::string format_value(double value, std::string_view unit);
 
 // Compares every prediction that names a metric with the measurement of that name.
 std::vector<Comparison> compare(const std::vector<Expectation>& predictions,

@@ -8,8 +8,8 @@
 
 namespace mmtune::workloads {
 
-nlohmann::json counters_json(const probes::Counters& counters);
-probes::Counters counters_from(const nlohmann::json& j);
+nlohmann::json counters_json(const facts::Counters& counters);
+facts::Counters counters_from(const nlohmann::json& j);
 
 nlohmann::json measurement_json(const Measurement& m);
 Measurement measurement_from(const nlohmann::json& j);

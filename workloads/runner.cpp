@@ -16,8 +16,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/prediction.hpp"
-#include "probes/error.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
 #include "probes/sampler.hpp"
@@ -105,14 +106,6 @@ class OomShield {
   }
   std::optional<std::string> old_;
 };
-
-std::string utc_now() {
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
 
 // Busy CPU seconds of the whole host since boot, from the first line of /proc/stat
 // (user nice system idle iowait irq softirq steal …: everything but idle and iowait).
@@ -270,7 +263,7 @@ void drain_lines(std::string& buffer, Collected& collected, std::FILE* log,
 
 // The workload process: never returns.
 [[noreturn]] void child_main(const RunPlan& plan, pid_t controller, int report_fd, int go_fd,
-                             int64_t start_ns, Journal* journal) {
+                             int64_t start_ns, changes::Journal* journal) {
   // Die with the controller, whatever kills it; and if it died before the line above took effect,
   // do not run an orphan.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -308,12 +301,12 @@ void drain_lines(std::string& buffer, Collected& collected, std::FILE* log,
 }
 
 std::string describe_comparison(const Comparison& c, const Expectation& e) {
-  std::string measured = format_value(c.measured, c.unit);
-  std::string predicted = format_value(c.predicted, c.unit);
+  std::string measured = facts::format_value(c.measured, c.unit);
+  std::string predicted = facts::format_value(c.predicted, c.unit);
   std::string verdict;
   if (e.low && e.high) {
-    verdict = fmt::format("model range {} to {}: {}", format_value(*e.low, c.unit),
-                          format_value(*e.high, c.unit), *c.within ? "inside" : "OUTSIDE");
+    verdict = fmt::format("model range {} to {}: {}", facts::format_value(*e.low, c.unit),
+                          facts::format_value(*e.high, c.unit), *c.within ? "inside" : "OUTSIDE");
   } else if (c.tolerance) {
     verdict = fmt::format("{} ±{:g} %", *c.within ? "within" : "OUTSIDE", *c.tolerance * 100);
   } else {
@@ -326,12 +319,12 @@ std::string describe_comparison(const Comparison& c, const Expectation& e) {
 
 }  // namespace
 
-uint64_t size_cap_bytes(const RunOptions& options, const probes::HostFacts& facts) {
+uint64_t size_cap_bytes(const RunOptions& options, const facts::HostFacts& facts) {
   uint64_t available = facts.meminfo.available_bytes.value_or(facts.meminfo.free_bytes);
   return static_cast<uint64_t>(options.size_cap_fraction * double(available));
 }
 
-RunPlan plan_run(std::string_view name, const RunOptions& options, const probes::HostFacts& facts) {
+RunPlan plan_run(std::string_view name, const RunOptions& options, const facts::HostFacts& facts) {
   RunPlan plan;
   plan.workload = find_workload(name);
   if (!plan.workload) {
@@ -367,8 +360,8 @@ RunPlan plan_run(std::string_view name, const RunOptions& options, const probes:
          "{} with these parameters needs {} of memory, more than the size cap of {} ({:g} % of "
          "MemAvailable); "
          "use smaller sizes, --memory-limit, or --force",
-         plan.workload->name, model::format_bytes(on_host),
-         model::format_bytes(plan.limits.size_cap_bytes), options.size_cap_fraction * 100);
+         plan.workload->name, facts::format_bytes(on_host),
+         facts::format_bytes(plan.limits.size_cap_bytes), options.size_cap_fraction * 100);
   }
   return plan;
 }
@@ -377,7 +370,7 @@ Result execute(const RunPlan& plan, const RunOptions& options) {
   const Workload& workload = *plan.workload;
   Result result;
   result.workload = std::string(workload.name);
-  result.started_at = utc_now();
+  result.started_at = facts::utc_now();
   result.host = plan.facts;
   result.limits = plan.limits;
   result.predictions = plan.predictions;
@@ -396,13 +389,13 @@ Result execute(const RunPlan& plan, const RunOptions& options) {
   }
 
   probes::HostFs fs("/");
-  for (const UndoOutcome& outcome : restore_leftovers(options.state_dir)) {
+  for (const changes::UndoOutcome& outcome : changes::restore_leftovers(options.state_dir)) {
     result.notes.push_back(
         fmt::format("restored what an earlier, killed run left: {}", outcome.message));
     if (options.log)
       fmt::print(options.log, "mmtune: restored after an earlier run: {}\n", outcome.message);
   }
-  Journal journal(fs, options.state_dir);
+  changes::Journal journal(fs, options.state_dir);
 
   // The memory cgroup, under our own (v2 needs the memory controller enabled in our cgroup's
   // subtree_control; v1 nests freely).
@@ -535,7 +528,7 @@ Result execute(const RunPlan& plan, const RunOptions& options) {
   std::optional<uint64_t> cgroup_oom_kills;
   if (!cgroup.empty()) {
     bool v2 = plan.facts.cgroup.version == 2;
-    probes::Counters events = probes::parse_key_values(
+    facts::Counters events = probes::parse_key_values(
         fs.read(cgroup + (v2 ? "/memory.events" : "/memory.oom_control")).value_or(""));
     cgroup_oom_kills = events.get("oom_kill");
     auto peak = fs.read(cgroup + (v2 ? "/memory.peak" : "/memory.max_usage_in_bytes"));
@@ -626,8 +619,8 @@ Result execute(const RunPlan& plan, const RunOptions& options) {
   for (std::string& line : collected.explanation) result.explanation.push_back(std::move(line));
   for (std::string& line : collected.notes) result.notes.push_back(std::move(line));
 
-  for (const UndoOutcome& outcome : journal.undo_all()) {
-    if (outcome.status != UndoStatus::restored) result.notes.push_back(outcome.message);
+  for (const changes::UndoOutcome& outcome : journal.undo_all()) {
+    if (outcome.status != changes::UndoStatus::restored) result.notes.push_back(outcome.message);
   }
   return result;
 }

@@ -31,8 +31,8 @@
 #include <utility>
 #include <vector>
 
-#include "probes/facts.hpp"
-#include "workloads/journal.hpp"
+#include "changes/journal.hpp"
+#include "facts/facts.hpp"
 #include "workloads/params.hpp"
 #include "workloads/result.hpp"
 #include "workloads/workload.hpp"
@@ -46,14 +46,14 @@ struct RunOptions {
   double size_cap_fraction = 0.5;              // of MemAvailable
   std::optional<uint64_t> memory_limit_bytes;  // run inside a new memory cgroup with this limit
   double sample_interval_s = 0.1;
-  std::filesystem::path state_dir = default_state_dir();
+  std::filesystem::path state_dir = changes::default_state_dir();
   std::FILE* log = nullptr;  // progress lines (the CLI passes stderr); nullptr: quiet
 };
 
 struct RunPlan {
   const Workload* workload = nullptr;
   ParamValues params;
-  probes::HostFacts facts;
+  facts::HostFacts facts;
   std::optional<std::string> unsupported;  // set: execute() skips with this reason
   std::vector<Expectation> predictions;
   RunLimits limits;
@@ -62,7 +62,7 @@ struct RunPlan {
 // Finds the workload ("did you mean" when unknown), parses and checks its parameters, asks the
 // model for its predictions and checks the footprint against the size cap (a fraction of
 // MemAvailable; only --force lifts it). Throws Error{bad_input} before anything has run.
-RunPlan plan_run(std::string_view name, const RunOptions& options, const probes::HostFacts& facts);
+RunPlan plan_run(std::string_view name, const RunOptions& options, const facts::HostFacts& facts);
 
 // Runs the plan on the live host and returns its result; never leaves a child process, a cgroup
 // or a changed setting behind. Throws Error{unsupported} when the state directory or a requested
@@ -70,6 +70,6 @@ RunPlan plan_run(std::string_view name, const RunOptions& options, const probes:
 Result execute(const RunPlan& plan, const RunOptions& options);
 
 // The size cap for these options on this host, in bytes.
-uint64_t size_cap_bytes(const RunOptions& options, const probes::HostFacts& facts);
+uint64_t size_cap_bytes(const RunOptions& options, const facts::HostFacts& facts);
 
 }  // namespace mmtune::workloads

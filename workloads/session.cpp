@@ -22,8 +22,8 @@ void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 
 double seconds(const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) / 1e6; }
 
-probes::Counters delta(const probes::Counters& before, const probes::Counters& after) {
-  probes::Counters out;
+facts::Counters delta(const facts::Counters& before, const facts::Counters& after) {
+  facts::Counters out;
   for (const auto& [key, value] : after.values) {
     auto old = before.get(key);
     if (old && value != *old) out.values.emplace(key, value >= *old ? value - *old : 0);
@@ -71,18 +71,17 @@ Rusage operator-(const Rusage& after, const Rusage& before) {
                 after.system_s - before.system_s};
 }
 
-probes::Counters read_self(const probes::HostFs& fs, PhaseDetail detail) {
-  probes::Counters counters = probes::parse_colon_kib(fs.read("proc/self/status").value_or(""));
+facts::Counters read_self(const probes::HostFs& fs, PhaseDetail detail) {
+  facts::Counters counters = probes::parse_colon_kib(fs.read("proc/self/status").value_or(""));
   if (detail == PhaseDetail::smaps_rollup) {
-    probes::Counters smaps =
-        probes::parse_colon_kib(fs.read("proc/self/smaps_rollup").value_or(""));
+    facts::Counters smaps = probes::parse_colon_kib(fs.read("proc/self/smaps_rollup").value_or(""));
     for (const auto& [key, value] : smaps.values) counters.values.emplace("smaps." + key, value);
   }
   return counters;
 }
 
-Session::Session(const ParamValues& params, const probes::HostFacts& facts, int report_fd,
-                 int64_t start_ns, Journal* journal)
+Session::Session(const ParamValues& params, const facts::HostFacts& facts, int report_fd,
+                 int64_t start_ns, changes::Journal* journal)
     : params_(params),
       facts_(facts),
       fs_("/"),
@@ -145,7 +144,7 @@ Phase Session::end_phase(const PhaseStart& start) {
   Phase phase;
   phase.end_s = elapsed_s();
   Rusage rusage = read_rusage();
-  probes::Counters vmstat = probes::read_vmstat(fs_);
+  facts::Counters vmstat = probes::read_vmstat(fs_);
   phase.name = start.name;
   phase.start_s = start.start_s;
   phase.rusage_delta = rusage - start.rusage;

@@ -12,14 +12,16 @@
 #include <string>
 #include <vector>
 
-#include "probes/facts.hpp"
+#include "facts/facts.hpp"
 #include "probes/host_fs.hpp"
 #include "workloads/params.hpp"
 #include "workloads/result.hpp"
 
-namespace mmtune::workloads {
-
+namespace mmtune::changes {
 class Journal;
+}
+
+namespace mmtune::workloads {
 
 // What a phase records about the workload process besides the host's /proc/vmstat and
 // getrusage: /proc/self/status always (cheap at any size); smaps_rollup on request, because it
@@ -30,9 +32,9 @@ struct PhaseStart {
   std::string name;
   PhaseDetail detail = PhaseDetail::status;
   double start_s = 0;
-  probes::Counters vmstat;
+  facts::Counters vmstat;
   Rusage rusage;
-  probes::Counters process;
+  facts::Counters process;
 };
 
 class Session {
@@ -40,11 +42,11 @@ class Session {
   // The runner makes this in the child. report_fd: the pipe to the controller (-1: keep reports in
   // memory only, for benchmarks and tests of a workload's parts). start_ns: CLOCK_MONOTONIC when
   // the run started; every time in the result is relative to it.
-  Session(const ParamValues& params, const probes::HostFacts& facts, int report_fd,
-          int64_t start_ns, Journal* journal = nullptr);
+  Session(const ParamValues& params, const facts::HostFacts& facts, int report_fd, int64_t start_ns,
+          changes::Journal* journal = nullptr);
 
   const ParamValues& params() const { return params_; }
-  const probes::HostFacts& host() const { return facts_; }
+  const facts::HostFacts& host() const { return facts_; }
   // The live host, for reads of /proc/self and /proc/vmstat.
   const probes::HostFs& fs() const { return fs_; }
 
@@ -75,7 +77,7 @@ class Session {
   Phase end_phase(const PhaseStart& start);
 
   // The run's journal, for temp files and other things to undo (nullptr outside a run).
-  Journal* journal() const { return journal_; }
+  changes::Journal* journal() const { return journal_; }
 
   // Everything reported so far (also kept when report_fd is -1).
   const std::vector<Measurement>& measurements() const { return measurements_; }
@@ -84,11 +86,11 @@ class Session {
   void send(const std::string& line);
 
   const ParamValues& params_;
-  const probes::HostFacts& facts_;
+  const facts::HostFacts& facts_;
   probes::HostFs fs_;
   int report_fd_;
   int64_t start_ns_;
-  Journal* journal_;
+  changes::Journal* journal_;
   std::vector<Measurement> measurements_;
 };
 
@@ -102,6 +104,6 @@ int64_t monotonic_ns();
 Rusage read_rusage();
 Rusage operator-(const Rusage& after, const Rusage& before);
 // /proc/self/status (and smaps_rollup with detail smaps_rollup, keys prefixed "smaps.").
-probes::Counters read_self(const probes::HostFs& fs, PhaseDetail detail);
+facts::Counters read_self(const probes::HostFs& fs, PhaseDetail detail);
 
 }  // namespace mmtune::workloads

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "facts/units.hpp"
 #include "workloads/loops.hpp"
 #include "workloads/mapping.hpp"
 #include "workloads/session.hpp"
@@ -40,7 +41,7 @@ constexpr Param kParams[] = {
      "timed chases per region, alternating; the median counts", 1, 20},
 };
 
-std::optional<std::string> unsupported(const probes::HostFacts& facts) {
+std::optional<std::string> unsupported(const facts::HostFacts& facts) {
   if (!facts.settings.text("thp.enabled")) {
     return "this kernel has no transparent huge pages (/sys/kernel/mm/transparent_hugepage is "
            "missing)";
@@ -61,7 +62,7 @@ uint64_t footprint(const ParamValues& p) {
   return 2 * p.bytes("size") + p.bytes("size") / spacing(p) * 4;
 }
 
-model::ThpPrediction thp_prediction(uint64_t size, bool huge, const probes::HostFacts& facts) {
+model::ThpPrediction thp_prediction(uint64_t size, bool huge, const facts::HostFacts& facts) {
   model::ThpShape shape;
   shape.region_bytes = size;
   shape.madv_hugepage = huge;
@@ -76,7 +77,7 @@ Expectation coverage_expectation(const model::Prediction& coverage, const std::s
           std::min(1.0, coverage.value + 0.1)};
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const probes::HostFacts& facts) {
+std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
   std::vector<Expectation> out;
   for (bool huge : {true, false}) {
     std::string label = huge ? "hugepage" : "nohugepage";
@@ -179,7 +180,7 @@ void run(Session& session) {
       fmt::format("random access: {:.1f} ns with huge pages vs {:.1f} ns with 4 KiB pages "
                   "({:.2f}x) over {} one node per {} "
                   "(chain checksum {})",
-                  median[0], median[1], median[1] / median[0], format_size(size),
+                  median[0], median[1], median[1] / median[0], facts::format_size(size),
                   p.choice("access") == "page" ? "page" : "cache line", sink % 1000));
   session.note(
       "fault times are on memory as found: memory idle for over ~1 s is host-cold and faults "

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <thread>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "workloads/session.hpp"
 
 namespace mmtune::workloads {

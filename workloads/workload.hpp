@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "probes/facts.hpp"
+#include "facts/facts.hpp"
 #include "workloads/params.hpp"
 #include "workloads/result.hpp"
 
@@ -30,12 +30,12 @@ struct Workload {
   std::string_view summary;  // one line for `mmtune list`
   std::span<const Param> params;
   // nullopt when this host can run it; otherwise the reason, one line ("needs at least 2 CPUs").
-  std::optional<std::string> (*unsupported)(const probes::HostFacts& facts);
+  std::optional<std::string> (*unsupported)(const facts::HostFacts& facts);
   // nullopt when the parameters make sense together; otherwise the problem, naming the option
   // ("--stride: 1000 must be a multiple of 4KiB"). May be nullptr: nothing to check.
   std::optional<std::string> (*invalid)(const ParamValues& params);
   uint64_t (*footprint_bytes)(const ParamValues& params);
-  std::vector<Expectation> (*predict)(const ParamValues& params, const probes::HostFacts& facts);
+  std::vector<Expectation> (*predict)(const ParamValues& params, const facts::HostFacts& facts);
   // Throws Error on failure (the verdict becomes failed with its message). Checks
   // session.stop_requested() often enough to stop within about 100 ms.
   void (*run)(Session& session);

@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "advisor/change_file.hpp"
-#include "probes/error.hpp"
+#include "changes/journal.hpp"
+#include "facts/error.hpp"
 #include "tests/support/test_support.hpp"
-#include "workloads/journal.hpp"
 
 namespace mmtune::advisor {
 namespace {
@@ -124,7 +124,7 @@ TEST(Apply, KeptChangesOutliveTheJournalUntilRestoreKept) {
   ApplyPlan plan =
       plan_apply(parse_change_file("vm.swappiness = 10\nthp.enabled = never\n", "f"), host.fs());
   {
-    workloads::Journal journal(host.fs(), host.state.path());
+    changes::Journal journal(host.fs(), host.state.path());
     auto applied = apply_plan(plan, journal);
     ASSERT_EQ(applied.size(), 2u);
     EXPECT_EQ(applied[0].old_value, "60");
@@ -133,11 +133,11 @@ TEST(Apply, KeptChangesOutliveTheJournalUntilRestoreKept) {
   EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "10") << "kept: the journal's end does not undo it";
   EXPECT_EQ(host.at("sys/kernel/mm/transparent_hugepage/enabled"), "never");
   EXPECT_EQ(host.journals(), 1u) << "the journal file stays as the record";
-  EXPECT_TRUE(workloads::restore_leftovers(host.state.path()).empty())
+  EXPECT_TRUE(changes::restore_leftovers(host.state.path()).empty())
       << "a crash restore does not take back what apply applied";
-  EXPECT_EQ(workloads::kept_changes(host.state.path()).size(), 2u);
+  EXPECT_EQ(changes::kept_changes(host.state.path()).size(), 2u);
 
-  auto outcomes = workloads::restore_kept(host.state.path());
+  auto outcomes = changes::restore_kept(host.state.path());
   ASSERT_EQ(outcomes.size(), 2u);
   EXPECT_EQ(outcomes[0].entry.path, "sys/kernel/mm/transparent_hugepage/enabled") << "newest first";
   EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
@@ -149,12 +149,12 @@ TEST(Apply, KeptChangesOutliveTheJournalUntilRestoreKept) {
 // file still holds the old value and the undo has nothing to do, which it says (not "left alone").
 TEST(Apply, AJournaledWriteThatNeverHappenedNeedsNoRestore) {
   FakeHost host;
-  workloads::Journal journal(host.fs(), host.state.path());
+  changes::Journal journal(host.fs(), host.state.path());
   journal.set("proc/sys/vm/swappiness", "10");
   write(host.root.path() / "proc/sys/vm/swappiness", "60\n");  // as if the write never landed
   auto outcomes = journal.undo_all();
   ASSERT_EQ(outcomes.size(), 1u);
-  EXPECT_EQ(outcomes[0].status, workloads::UndoStatus::restored);
+  EXPECT_EQ(outcomes[0].status, changes::UndoStatus::restored);
   EXPECT_EQ(outcomes[0].message,
             "proc/sys/vm/swappiness: still 60 (the 10 was never written, or was put back)");
   EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
@@ -165,15 +165,15 @@ TEST(Apply, TwoAppliesOfOneKnobAreTakenBackNewestFirst) {
   for (const char* value : {"10", "30"}) {
     ApplyPlan plan =
         plan_apply(parse_change_file(std::string("vm.swappiness = ") + value, "f"), host.fs());
-    workloads::Journal journal(host.fs(), host.state.path());
+    changes::Journal journal(host.fs(), host.state.path());
     apply_plan(plan, journal);
     keep_applied(plan, journal);
   }
   EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "30");
-  auto outcomes = workloads::restore_kept(host.state.path());
+  auto outcomes = changes::restore_kept(host.state.path());
   ASSERT_EQ(outcomes.size(), 2u);
-  EXPECT_EQ(outcomes[0].status, workloads::UndoStatus::restored) << outcomes[0].message;
-  EXPECT_EQ(outcomes[1].status, workloads::UndoStatus::restored) << outcomes[1].message;
+  EXPECT_EQ(outcomes[0].status, changes::UndoStatus::restored) << outcomes[0].message;
+  EXPECT_EQ(outcomes[1].status, changes::UndoStatus::restored) << outcomes[1].message;
   EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
 }
 
@@ -187,7 +187,7 @@ TEST(Apply, ARejectedValueStopsTheApplyAndRestoresWhatChanged) {
       plan_apply(parse_change_file("vm.swappiness = 10\nvm.dirty_ratio = 15\n", "f"), host.fs());
   std::string message;
   {
-    workloads::Journal journal(host.fs(), host.state.path());
+    changes::Journal journal(host.fs(), host.state.path());
     try {
       apply_plan(plan, journal);
       FAIL() << "the write to a read-only file should fail";
@@ -210,7 +210,7 @@ TEST(Apply, PersistWritesAnOwnedSysctlFileAndRestoreRemovesIt) {
                               host.fs(), file);
   ASSERT_EQ(plan.notes.size(), 1u) << "THP cannot go to sysctl.d";
   {
-    workloads::Journal journal(host.fs(), host.state.path());
+    changes::Journal journal(host.fs(), host.state.path());
     apply_plan(plan, journal);
     keep_applied(plan, journal);
   }
@@ -222,7 +222,7 @@ TEST(Apply, PersistWritesAnOwnedSysctlFileAndRestoreRemovesIt) {
   // It reads back as a change file (so a second apply can merge into it).
   EXPECT_EQ(parse_change_file(text, "persisted").size(), 1u);
 
-  workloads::restore_kept(host.state.path());
+  changes::restore_kept(host.state.path());
   EXPECT_FALSE(fs::exists(file));
   EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
 

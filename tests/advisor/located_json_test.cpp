@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::advisor {
 namespace {

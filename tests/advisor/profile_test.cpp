@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "advisor/sources.hpp"
-#include "probes/error.hpp"
-#include "probes/knobs.hpp"
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
 #include "workloads/registry.hpp"
 
 namespace mmtune::advisor {
@@ -67,9 +67,9 @@ TEST(Profiles, EveryShippedProfileLoadsAndNamesOnlyWhatExists) {
       }
     }
     for (const VendorPin& pin : p.vendor) {
-      auto knob = probes::find_knob(pin.knob);
+      auto knob = facts::find_knob(pin.knob);
       ASSERT_TRUE(knob) << pin.knob;
-      EXPECT_FALSE(probes::invalid_knob_value(*knob, pin.value)) << pin.knob << "=" << pin.value;
+      EXPECT_FALSE(facts::invalid_knob_value(*knob, pin.value)) << pin.knob << "=" << pin.value;
       EXPECT_TRUE(find_source(pin.source)) << pin.source;
     }
     for (const auto& [goal, ids] : p.goals.sources) {

@@ -1,14 +1,15 @@
 // The sysctl.d and tuned renderings: a comment before every setting, only what changes, and the
 // keys tuned reads.
-#include "advisor/render.hpp"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <sstream>
 
 #include "advisor/advice_json.hpp"
-#include "probes/knobs.hpp"
+#include "advisor/sysctl_files.hpp"
+#include "facts/knobs.hpp"
+#include "facts/units.hpp"
+#include "report/advice_render.hpp"
 
 namespace mmtune::advisor {
 namespace {
@@ -98,9 +99,9 @@ TEST(RenderTuned, ParsesAsIniWithTheKeysTunedReads) {
             (std::map<std::string, std::string>{
                 {"/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none", "0"}}));
   for (const auto& [key, value] : ini["sysctl"]) {
-    auto knob = probes::find_knob(key);
+    auto knob = facts::find_knob(key);
     ASSERT_TRUE(knob) << key;
-    EXPECT_FALSE(probes::invalid_knob_value(*knob, value));
+    EXPECT_FALSE(facts::invalid_knob_value(*knob, value));
   }
 }
 
@@ -123,17 +124,10 @@ TEST(AdviceJson, SchemaActionsAndSources) {
 }
 
 TEST(RenderText, TableAndChanges) {
-  const std::string text = render_text(sample_advice());
+  const std::string text = report::render_text(sample_advice());
   EXPECT_NE(text.find("vm.swappiness"), std::string::npos);
   EXPECT_NE(text.find("vm.swappiness: 60 → 1"), std::string::npos);
   EXPECT_EQ(text.find("vm.min_free_kbytes: 67584 →"), std::string::npos);
-}
-
-TEST(FormatValue, Units) {
-  EXPECT_EQ(format_value(2.0 * (1 << 30), "bytes"), "2.0 GiB");
-  EXPECT_EQ(format_value(1.234, "x"), "1.23×");
-  EXPECT_EQ(format_value(0.5, "ratio"), "50.0 %");
-  EXPECT_EQ(format_value(40, "events"), "40 events");
 }
 
 }  // namespace

@@ -11,11 +11,11 @@
 namespace mmtune::advisor {
 namespace {
 
-using probes::kGiB;
-using probes::kMiB;
+using facts::kGiB;
+using facts::kMiB;
 
-probes::HostFacts make_facts(uint64_t gib = 16, int nodes = 1) {
-  probes::HostFacts f;
+facts::HostFacts make_facts(uint64_t gib = 16, int nodes = 1) {
+  facts::HostFacts f;
   f.kernel = {"6.1.0-test", 6, 1, 0, std::nullopt};
   f.cpu.online = 4 * nodes;
   f.meminfo.total_bytes = gib * kGiB;
@@ -31,7 +31,7 @@ probes::HostFacts make_facts(uint64_t gib = 16, int nodes = 1) {
                      {"pgscan_direct", 0}};
   const uint64_t managed = gib * kGiB / 4096 / uint64_t(nodes);
   for (int n = 0; n < nodes; ++n) {
-    probes::Zone z;
+    facts::Zone z;
     z.node = n;
     z.name = "Normal";
     z.managed_pages = z.present_pages = z.spanned_pages = managed;
@@ -39,12 +39,12 @@ probes::HostFacts make_facts(uint64_t gib = 16, int nodes = 1) {
     z.high_pages = managed / 1000;
     z.protection = {0, 0, 0, 0};
     f.zones.push_back(z);
-    probes::BuddyZone b;
+    facts::BuddyZone b;
     b.node = n;
     b.zone = "Normal";
     b.free_blocks = {10, 10, 10, 10, 10, 10, 10, 10, 10, 100, 200};
     f.buddyinfo.push_back(b);
-    probes::NumaNode node;
+    facts::NumaNode node;
     node.id = n;
     node.cpus = {4 * n, 4 * n + 1, 4 * n + 2, 4 * n + 3};
     for (int m = 0; m < nodes; ++m) node.distances.push_back(m == n ? 10 : 21);
@@ -73,7 +73,7 @@ probes::HostFacts make_facts(uint64_t gib = 16, int nodes = 1) {
   return f;
 }
 
-void with_swap(probes::HostFacts& f) {
+void with_swap(facts::HostFacts& f) {
   f.meminfo.swap_total_bytes = f.meminfo.swap_free_bytes = 4 * kGiB;
   f.swaps.push_back({"/swapfile", "file", 4 * kGiB, 0, -2});
 }
@@ -130,7 +130,7 @@ TEST(Swappiness, WithoutSwapOnlyCgroupAndFileReclaimMatter) {
 }
 
 TEST(Swappiness, AvoidSwapIsOneWithTheModelsShares) {
-  probes::HostFacts f = make_facts();
+  facts::HostFacts f = make_facts();
   with_swap(f);
   Advice a = advise(f, load_profile("database"), nullptr);
   const Recommendation& r = rec(a, "vm.swappiness");
@@ -143,7 +143,7 @@ TEST(Swappiness, AvoidSwapIsOneWithTheModelsShares) {
 }
 
 TEST(Swappiness, MglruHostGetsOneNeverZero) {
-  probes::HostFacts f = make_facts();
+  facts::HostFacts f = make_facts();
   with_swap(f);
   f.mglru = 7;
   f.settings.values["vm.swappiness"] = "0";
@@ -162,7 +162,7 @@ TEST(Watermarks, QuietHostKeepsBoth) {
 }
 
 TEST(Watermarks, StallsInARunRaiseTheScaleFactorSizedToTheMeasuredRate) {
-  probes::HostFacts f = make_facts();
+  facts::HostFacts f = make_facts();
   // 2 GiB/s of first touches, and 40 direct-reclaim stalls while the workload ran.
   ScenarioRun run = run_of(
       {step("demand-paging", {m("gib_per_s", 2.0, "GiB/s")},
@@ -183,7 +183,7 @@ TEST(Watermarks, StallsInARunRaiseTheScaleFactorSizedToTheMeasuredRate) {
 }
 
 TEST(Watermarks, HugeMinFreeGoesBackToTheKernelsValue) {
-  probes::HostFacts f = make_facts();
+  facts::HostFacts f = make_facts();
   f.settings.values["vm.min_free_kbytes"] = std::to_string(16 * 1024 * 1024 / 20);  // "5 % of RAM"
   Advice a = advise(f, load_profile("general"), nullptr);
   const Recommendation& r = rec(a, "vm.min_free_kbytes");
@@ -194,7 +194,7 @@ TEST(Watermarks, HugeMinFreeGoesBackToTheKernelsValue) {
 }
 
 TEST(Thp, DatabaseOnTwoNodesWithAlwaysGetsNeverWithTheReason) {
-  probes::HostFacts f = make_facts(64, 2);
+  facts::HostFacts f = make_facts(64, 2);
   f.settings.values["thp.enabled"] = "always";
   Advice a = advise(f, load_profile("database"), nullptr);
   const Recommendation& r = rec(a, "thp.enabled");
@@ -209,7 +209,7 @@ TEST(Thp, DatabaseOnTwoNodesWithAlwaysGetsNeverWithTheReason) {
 }
 
 TEST(Thp, Mongodb8KeepsAlwaysWithDeferMadviseAndNoEmptyPtes) {
-  probes::HostFacts f = make_facts(64, 2);
+  facts::HostFacts f = make_facts(64, 2);
   f.settings.values["thp.enabled"] = "always";
   f.settings.values["thp.defrag"] = "always";
   Advice a = advise(f, load_profile("mongodb8"), nullptr);
@@ -263,7 +263,7 @@ TEST(Dirty, WithoutAMeasurementTheFallbackAppliesOnlyWhenTheHostAllowsMore) {
   EXPECT_EQ(hard.recommended, "536870912");
   EXPECT_EQ(hard.confidence, Confidence::low);
   ASSERT_TRUE(hard.evidence_missing);
-  probes::HostFacts tight = make_facts();
+  facts::HostFacts tight = make_facts();
   tight.settings.values["vm.dirty_bytes"] = std::to_string(256 * kMiB);
   tight.settings.values["vm.dirty_ratio"] = "0";
   Advice b = advise(tight, load_profile("database"), nullptr);
@@ -278,7 +278,7 @@ TEST(Dirty, GeneralKeepsTheRatios) {
 }
 
 TEST(Overcommit, ForkSnapshotsUnderStrictAccountingGetOne) {
-  probes::HostFacts f = make_facts();
+  facts::HostFacts f = make_facts();
   f.settings.values["vm.overcommit_memory"] = "2";
   Advice a = advise(f, load_profile("cache-fork-snapshot"), nullptr);
   const Recommendation& r = rec(a, "vm.overcommit_memory");
@@ -290,7 +290,7 @@ TEST(Overcommit, ForkSnapshotsUnderStrictAccountingGetOne) {
 }
 
 TEST(Overcommit, StrictOnlyWhenWhatIsCommittedFits) {
-  probes::HostFacts f = make_facts();
+  facts::HostFacts f = make_facts();
   EXPECT_EQ(rec(advise(f, load_profile("database"), nullptr), "vm.overcommit_memory").recommended,
             "2");
   f.meminfo.fields.values["Committed_AS"] = 15 * kGiB;
@@ -305,7 +305,7 @@ TEST(Numa, LatencySensitiveTurnsBalancingOffOnTwoNodesOnly) {
   EXPECT_EQ(advise(make_facts(), load_profile("latency-sensitive"), nullptr)
                 .find("kernel.numa_balancing"),
             nullptr);
-  probes::HostFacts f = make_facts(64, 2);
+  facts::HostFacts f = make_facts(64, 2);
   f.settings.values["vm.zone_reclaim_mode"] = "1";
   const Advice with_zone_reclaim = advise(f, load_profile("database"), nullptr);
   const Recommendation& zrm = rec(with_zone_reclaim, "vm.zone_reclaim_mode");
@@ -314,7 +314,7 @@ TEST(Numa, LatencySensitiveTurnsBalancingOffOnTwoNodesOnly) {
 }
 
 TEST(Advice, EveryRecommendationHasARationaleNumbersAndASource) {
-  probes::HostFacts f = make_facts(64, 2);
+  facts::HostFacts f = make_facts(64, 2);
   with_swap(f);
   for (const char* profile :
        {"general", "database", "mongodb8", "cache-fork-snapshot", "latency-sensitive",

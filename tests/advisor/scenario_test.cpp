@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::advisor {
 namespace {
@@ -25,8 +25,8 @@ TEST(Scenario, FractionsAreClampedAndRounded) {
   EXPECT_EQ(resolve_fraction(spec, 1 * kMiB), 2 * kMiB);  // never below one multiple
 }
 
-probes::HostFacts small_host(uint64_t available) {
-  probes::HostFacts f;
+facts::HostFacts small_host(uint64_t available) {
+  facts::HostFacts f;
   f.kernel = {"6.1.0", 6, 1, 0, std::nullopt};
   f.cpu.online = 2;
   f.meminfo.total_bytes = 4 * available;
@@ -67,7 +67,7 @@ TEST(Scenario, AStepTooLargeForThisHostNamesItsLine) {
   // The ci scenario's fixed 256MiB does not fit 25 % of 512 MiB, and without a memory cgroup
   // controller nothing else bounds it.
   const Profile p = load_profile("ci-smoke");
-  probes::HostFacts host = small_host(512 * kMiB);
+  facts::HostFacts host = small_host(512 * kMiB);
   host.cgroup.version = 0;
   try {
     plan_scenario(p, "ci", host);

@@ -14,9 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "facts/facts_json.hpp"
 #include "model/host_model.hpp"
-#include "probes/facts_json.hpp"
-#include "tests/advisor/report_text.hpp"
+#include "tests/report/report_text.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::test {
@@ -90,7 +90,7 @@ TEST_F(ReportOfARealRun, PlotsHoldTheObservedSeriesAndThePredictedWatermarks) {
   }
 
   // The dashed lines are the model's watermarks for the host as the run recorded it.
-  const model::HostModel m = model::model_host(probes::host_facts_from_json(result["host"]));
+  const model::HostModel m = model::model_host(facts::host_facts_from_json(result["host"]));
   double min = 0, low = 0, high = 0;
   for (const model::ReclaimBands& b : m.bands) {
     min += double(b.direct_reclaim_below_bytes);

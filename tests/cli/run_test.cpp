@@ -160,7 +160,7 @@ bool wait_for(Predicate predicate, std::chrono::milliseconds limit) {
 
 TEST(Run, KillNineOfTheControllerLeavesNothingAndTheNextRunCleansUp) {
   TempDir state, scratch;
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   const bool with_cgroup = is_root() && facts.cgroup.version != 0;
   std::vector<std::string> args = {
       "run",       "demand-paging", "--size",      "64MiB",

@@ -6,8 +6,8 @@
 #include <functional>
 #include <sstream>
 
+#include "facts/error.hpp"
 #include "matrix/process.hpp"
-#include "probes/error.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::matrix {

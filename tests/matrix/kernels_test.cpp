@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::matrix {

@@ -6,7 +6,7 @@
 
 #include <thread>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::matrix {
 namespace {

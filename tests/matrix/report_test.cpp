@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::matrix {
 namespace {

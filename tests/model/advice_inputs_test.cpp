@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "facts/error.hpp"
 #include "model/watermarks.hpp"
-#include "probes/error.hpp"
 
 namespace mmtune::model {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <cmath>
 
+#include "facts/error.hpp"
 #include "model/what_if.hpp"
-#include "probes/error.hpp"
 #include "tests/model/kernel_info.hpp"
 
 namespace mmtune::model {
@@ -77,7 +77,7 @@ TEST(Dirty, PeriodicWritebackOffMeansUnboundedAge) {
 }
 
 TEST(Dirty, SettingsFromKnobs) {
-  probes::Settings settings;
+  facts::Settings settings;
   settings.values = {{"vm.dirty_ratio", "0"},
                      {"vm.dirty_bytes", "536870912"},
                      {"vm.dirty_background_ratio", "5"},
@@ -89,8 +89,8 @@ TEST(Dirty, SettingsFromKnobs) {
   EXPECT_EQ(s.expire_centisecs, 3000);  // absent: kernel default
 }
 
-probes::Settings defaults() {
-  probes::Settings s;
+facts::Settings defaults() {
+  facts::Settings s;
   s.values = {{"vm.dirty_ratio", "20"},
               {"vm.dirty_bytes", "0"},
               {"vm.dirty_background_ratio", "10"},
@@ -102,8 +102,8 @@ probes::Settings defaults() {
   return s;
 }
 
-WhatIf apply(const probes::Settings& settings, std::vector<KnobChange> changes,
-             const probes::KernelInfo& k = kernel(6, 18)) {
+WhatIf apply(const facts::Settings& settings, std::vector<KnobChange> changes,
+             const facts::KernelInfo& k = kernel(6, 18)) {
   return apply_knob_changes(settings, {}, k, changes);
 }
 
@@ -145,8 +145,8 @@ TEST(WhatIf, MinFreeKbytesBecomesTheUserValue) {
   EXPECT_EQ(w.user_min_free_kbytes, 524288);
 }
 
-probes::Zone zone(std::string name, uint64_t managed, uint64_t high) {
-  probes::Zone z;
+facts::Zone zone(std::string name, uint64_t managed, uint64_t high) {
+  facts::Zone z;
   z.name = std::move(name);
   z.managed_pages = managed;
   z.present_pages = managed;
@@ -155,9 +155,9 @@ probes::Zone zone(std::string name, uint64_t managed, uint64_t high) {
 }
 
 TEST(WhatIf, EnablingThpRaisesMinFreeKbytes) {
-  std::vector<probes::Zone> zones = {zone("DMA", 3840, 68), zone("DMA32", 772917, 13998),
-                                     zone("Normal", 622592, 11275)};
-  probes::Settings off = defaults();
+  std::vector<facts::Zone> zones = {zone("DMA", 3840, 68), zone("DMA32", 772917, 13998),
+                                    zone("Normal", 622592, 11275)};
+  facts::Settings off = defaults();
   off.values["thp.enabled"] = "never";
   off.values["vm.min_free_kbytes"] = "9377";
   std::vector<KnobChange> on{{"thp.enabled", "always"}};
@@ -197,7 +197,7 @@ TEST(WhatIf, BadInputNamesTheKnob) {
                Error);  // ERANGE
   EXPECT_EQ(parse_knob_change("vm.dirty_bytes=8192").value, "8192");
   // A knob the host lacks, and nothing applied when one change of several is bad.
-  probes::Settings settings = defaults();
+  facts::Settings settings = defaults();
   EXPECT_THROW(apply(settings, {{"vm.zone_reclaim_mode", "1"}}), Error);
   EXPECT_THROW(apply(settings, {{"vm.dirty_ratio", "5"}, {"vm.swappiness", "300"}}), Error);
 }

@@ -9,8 +9,8 @@
 namespace mmtune::model {
 namespace {
 
-probes::Zone zone(std::string name, uint64_t managed, uint64_t min, uint64_t low, uint64_t high) {
-  probes::Zone z;
+facts::Zone zone(std::string name, uint64_t managed, uint64_t min, uint64_t low, uint64_t high) {
+  facts::Zone z;
   z.name = std::move(name);
   z.managed_pages = managed;
   z.present_pages = managed;
@@ -22,8 +22,8 @@ probes::Zone zone(std::string name, uint64_t managed, uint64_t min, uint64_t low
 }
 
 // A 64 GiB host with one Normal zone of 16 Mi pages and THP on, as in the reference's example.
-probes::HostFacts sixty_four_gigabytes() {
-  probes::HostFacts facts;
+facts::HostFacts sixty_four_gigabytes() {
+  facts::HostFacts facts;
   facts.kernel.release = "6.1.0";
   facts.kernel.major = 6;
   facts.kernel.minor = 1;
@@ -49,7 +49,7 @@ probes::HostFacts sixty_four_gigabytes() {
 }
 
 TEST(HostModel, SixtyFourGigabyteHostInPlainWords) {
-  probes::HostFacts facts = sixty_four_gigabytes();
+  facts::HostFacts facts = sixty_four_gigabytes();
   HostModel m = model_host(facts);
   ASSERT_EQ(m.zones.size(), 1u);
   EXPECT_EQ(m.zones[0].high_pages, 50450u);
@@ -59,7 +59,8 @@ TEST(HostModel, SixtyFourGigabyteHostInPlainWords) {
   // avail = 10 Mi pages free − 50450 + 2 Mi file + 1.
   EXPECT_EQ(m.dirty.dirtyable_pages, 10u * 1024 * 1024 - 50450 + 2 * 1024 * 1024 + 1);
   EXPECT_EQ(m.reclaim.decision, ScanDecision::fraction);
-  // 200 free 2 MiB blocks for 512 ranges, and defrag = madvise gives plain memory no direct compaction.
+  // 200 free 2 MiB blocks for 512 ranges, and defrag = madvise gives plain memory no direct
+  // compaction.
   EXPECT_EQ(m.thp_plain.outcome, ThpOutcome::fallback_when_short);
   EXPECT_EQ(m.thp_plain.huge_faults.value, 200);
   EXPECT_EQ(m.thp_madvised.outcome, ThpOutcome::huge_may_stall);
@@ -76,7 +77,7 @@ TEST(HostModel, SixtyFourGigabyteHostInPlainWords) {
 }
 
 TEST(HostModel, WhatIfRecomputesFromTheSameMemory) {
-  probes::HostFacts facts = sixty_four_gigabytes();
+  facts::HostFacts facts = sixty_four_gigabytes();
   std::vector<KnobChange> changes{{"vm.watermark_scale_factor", "200"},
                                   {"vm.dirty_bytes", "1073741824"}};
   WhatIf w = apply_knob_changes(facts.settings, facts.zones, facts.kernel, changes);

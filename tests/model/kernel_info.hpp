@@ -3,12 +3,12 @@
 
 #include <string>
 
-#include "probes/facts.hpp"
+#include "facts/facts.hpp"
 
 namespace mmtune::model::test {
 
-inline probes::KernelInfo kernel(int major, int minor) {
-  probes::KernelInfo info;
+inline facts::KernelInfo kernel(int major, int minor) {
+  facts::KernelInfo info;
   info.release = std::to_string(major) + "." + std::to_string(minor) + ".0";
   info.major = major;
   info.minor = minor;

@@ -82,11 +82,11 @@ WatermarkSettings live_watermark_settings() {
 // One read of /proc/zoneinfo gives both the managed pages (input) and the marks (expected).
 // Returns a description of the first mismatch, or "" when every populated zone matches.
 std::string compare_once(const WatermarkSettings& settings, int* zones_checked) {
-  std::vector<probes::Zone> zones = probes::read_zoneinfo(kHost);
+  std::vector<facts::Zone> zones = probes::read_zoneinfo(kHost);
   std::vector<ZoneWatermarks> model = zone_watermarks(zones, settings, probes::read_kernel(kHost));
   *zones_checked = 0;
   for (const ZoneWatermarks& z : model) {
-    for (const probes::Zone& read : zones) {
+    for (const facts::Zone& read : zones) {
       if (read.node != z.node || read.name != z.zone) continue;
       ++*zones_checked;
       uint64_t boost = read.boost_pages.value_or(0);
@@ -151,15 +151,15 @@ struct DirtyReading {
 // Reads vmstat between two reads of meminfo and takes the mean MemFree, so the inputs straddle the
 // instant the kernel computed its thresholds; the reserves come from zoneinfo read just before.
 DirtyReading read_dirty() {
-  probes::HostFacts facts;
+  facts::HostFacts facts;
   facts.kernel = probes::read_kernel(kHost);
   facts.settings = probes::read_settings(kHost);
   facts.zones = probes::read_zoneinfo(kHost);
   uint64_t reserve = totalreserve_pages(
       zone_watermarks(facts.zones, watermark_settings_from(facts.settings), facts.kernel));
-  probes::MemInfo before = probes::read_meminfo(kHost);
+  facts::MemInfo before = probes::read_meminfo(kHost);
   facts.vmstat = probes::read_vmstat(kHost);
-  probes::MemInfo after = probes::read_meminfo(kHost);
+  facts::MemInfo after = probes::read_meminfo(kHost);
   facts.meminfo = after;
   facts.meminfo.free_bytes = (before.free_bytes + after.free_bytes) / 2;
   DirtyReading reading;

@@ -1,9 +1,9 @@
 // NUMA placement and penalty; O_DIRECT + fork verdicts by kernel version.
 #include <gtest/gtest.h>
 
+#include "facts/error.hpp"
 #include "model/dio_fork.hpp"
 #include "model/numa.hpp"
-#include "probes/error.hpp"
 #include "tests/model/kernel_info.hpp"
 
 namespace mmtune::model {
@@ -11,8 +11,8 @@ namespace {
 
 using test::kernel;
 
-std::vector<probes::NumaNode> two_nodes() {
-  probes::NumaNode a, b;
+std::vector<facts::NumaNode> two_nodes() {
+  facts::NumaNode a, b;
   a.id = 0;
   a.cpus = {0, 1};
   a.distances = {10, 21};

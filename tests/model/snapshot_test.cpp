@@ -30,14 +30,14 @@ TEST(RecordedHosts, WatermarksAndDirtyLimitsMatchTheKernel) {
   if (hosts.empty()) GTEST_SKIP() << "no recorded hosts under tests/data/hosts";
   for (const std::string& name : hosts) {
     SCOPED_TRACE(name);
-    probes::HostFacts facts =
+    facts::HostFacts facts =
         probes::read_host_facts(probes::HostFs(test::test_data("hosts/" + name)));
     HostModel m = model_host(facts);
     ASSERT_TRUE(m.agreement);
     EXPECT_GT(m.agreement->zones_compared, 0);
     EXPECT_EQ(m.agreement->zones_matching, m.agreement->zones_compared);
     for (const ZoneWatermarks& z : m.zones) {
-      for (const probes::Zone& read : facts.zones) {
+      for (const facts::Zone& read : facts.zones) {
         if (read.node != z.node || read.name != z.zone) continue;
         EXPECT_EQ(read.low_pages, z.low_pages + z.boost_pages) << z.zone;
         if (read.promo_pages) {

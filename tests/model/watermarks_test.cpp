@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "tests/model/kernel_info.hpp"
 
 namespace mmtune::model {
@@ -12,9 +12,9 @@ namespace {
 
 using test::kernel;
 
-probes::Zone zone(std::string name, uint64_t managed, std::vector<uint64_t> protection = {},
-                  int node = 0) {
-  probes::Zone z;
+facts::Zone zone(std::string name, uint64_t managed, std::vector<uint64_t> protection = {},
+                 int node = 0) {
+  facts::Zone z;
   z.node = node;
   z.name = std::move(name);
   z.managed_pages = managed;
@@ -26,11 +26,11 @@ probes::Zone zone(std::string name, uint64_t managed, std::vector<uint64_t> prot
 
 // This machine (6.18, 24 GiB, lazily initialised) at one moment: managed pages and the marks that
 // /proc/zoneinfo printed beside them.
-std::vector<probes::Zone> this_machine() {
-  std::vector<probes::Zone> zones = {zone("DMA", 3840, {0, 3019, 5451, 5451, 5451}),
-                                     zone("DMA32", 772917, {0, 0, 2432, 2432, 2432}),
-                                     zone("Normal", 622592, {0, 0, 0, 0, 0}), zone("Movable", 0),
-                                     zone("Device", 0)};
+std::vector<facts::Zone> this_machine() {
+  std::vector<facts::Zone> zones = {zone("DMA", 3840, {0, 3019, 5451, 5451, 5451}),
+                                    zone("DMA32", 772917, {0, 0, 2432, 2432, 2432}),
+                                    zone("Normal", 622592, {0, 0, 0, 0, 0}), zone("Movable", 0),
+                                    zone("Device", 0)};
   zones[1].present_pages = 782336;
   zones[2].present_pages = 5505024;
   zones[3].present_pages = 0;
@@ -63,7 +63,7 @@ TEST(Watermarks, ReproduceThisMachinesZoneinfo) {
 }
 
 TEST(Watermarks, SixtyFourGigabyteExampleFromTheReference) {
-  std::vector<probes::Zone> zones = {zone("Normal", 16 * 1024 * 1024)};
+  std::vector<facts::Zone> zones = {zone("Normal", 16 * 1024 * 1024)};
   auto marks = zone_watermarks(zones, {67584, 10, 15000}, kernel(6, 1));
   ASSERT_EQ(marks.size(), 1u);
   EXPECT_EQ(marks[0].min_pages, 16896u);  // 66 MiB
@@ -94,7 +94,7 @@ TEST(Watermarks, BeforeTheScaleFactorHighIsMinPlusHalf) {
 }
 
 TEST(Watermarks, MovableIsCappedSince61) {
-  std::vector<probes::Zone> zones = {zone("Normal", 1000000), zone("Movable", 1000000)};
+  std::vector<facts::Zone> zones = {zone("Normal", 1000000), zone("Movable", 1000000)};
   auto now = zone_watermarks(zones, {65536, 10, 15000}, kernel(6, 1));
   EXPECT_EQ(now[0].min_pages, 16384u);        // Normal holds all of lowmem
   EXPECT_EQ(now[1].min_pages, 128u);          // clamp(1000000/1024, 32, 128)
@@ -130,7 +130,7 @@ TEST(MinFreeKbytes, ThpBumpForThreeZonesIs67584) {
 }
 
 TEST(MinFreeKbytes, ThisMachineHasTheThpValue) {
-  std::vector<probes::Zone> zones = this_machine();
+  std::vector<facts::Zone> zones = this_machine();
   zones[0].high_pages = 68;
   zones[1].high_pages = 13998;
   zones[2].high_pages = 11275;

@@ -1,11 +1,11 @@
 // Unit tests of the workload-shape models: demand paging, fork/COW, THP, false sharing.
 #include <gtest/gtest.h>
 
+#include "facts/error.hpp"
 #include "model/demand_paging.hpp"
 #include "model/false_sharing.hpp"
 #include "model/fork_cow.hpp"
 #include "model/thp.hpp"
-#include "probes/error.hpp"
 #include "tests/model/kernel_info.hpp"
 
 namespace mmtune::model {
@@ -66,7 +66,7 @@ TEST(Fork, QuarterOfAGigabyteWritten) {
 }
 
 TEST(Fork, HugePagesCopyOnePmdEachAndCowAt4KiBSince58) {
-  probes::KernelInfo new_kernel = kernel(6, 1);
+  facts::KernelInfo new_kernel = kernel(6, 1);
   ForkPrediction p = predict_fork(
       {.rss_bytes = kGiB, .written_fraction = 0.25, .huge_pages = true, .kernel = new_kernel});
   EXPECT_EQ(p.entries_copied.value, 512);
@@ -76,7 +76,7 @@ TEST(Fork, HugePagesCopyOnePmdEachAndCowAt4KiBSince58) {
 }
 
 TEST(Fork, HugePagesCopiedWholeBefore58) {
-  probes::KernelInfo old_kernel = kernel(4, 19);
+  facts::KernelInfo old_kernel = kernel(4, 19);
   ForkPrediction contiguous = predict_fork(
       {.rss_bytes = kGiB, .written_fraction = 0.25, .huge_pages = true, .kernel = old_kernel});
   EXPECT_EQ(contiguous.cow_faults.value, 128);
@@ -98,16 +98,16 @@ TEST(Fork, NoCopiesOnceTheChildHasExited) {
   EXPECT_THROW(predict_fork({.rss_bytes = kGiB, .written_fraction = 1.5}), Error);
 }
 
-probes::Settings thp_settings(std::string enabled, std::string defrag,
-                              std::string max_ptes_none = "511") {
-  probes::Settings s;
+facts::Settings thp_settings(std::string enabled, std::string defrag,
+                             std::string max_ptes_none = "511") {
+  facts::Settings s;
   s.values["thp.enabled"] = std::move(enabled);
   s.values["thp.defrag"] = std::move(defrag);
   s.values["thp.khugepaged.max_ptes_none"] = std::move(max_ptes_none);
   return s;
 }
 
-std::vector<probes::BuddyZone> buddy(uint64_t order9, uint64_t order10) {
+std::vector<facts::BuddyZone> buddy(uint64_t order9, uint64_t order10) {
   std::vector<uint64_t> normal(11, 0);
   normal[9] = order9;
   normal[10] = order10;
@@ -173,7 +173,7 @@ TEST(Thp, ExclusionsAndBloat) {
       predict_thp({.region_bytes = 4 * kMiB, .touched_fraction = 0.25}, settings, buddy(1000, 0));
   EXPECT_EQ(sparse.fault_bloat_bytes.value, 3.0 * kMiB);
   EXPECT_EQ(sparse.collapse_bloat_bound_bytes.value, 0);  // max_ptes_none = 0
-  EXPECT_EQ(predict_thp({.region_bytes = kGiB}, probes::Settings{}, {}).outcome,
+  EXPECT_EQ(predict_thp({.region_bytes = kGiB}, facts::Settings{}, {}).outcome,
             ThpOutcome::small_pages);
 }
 

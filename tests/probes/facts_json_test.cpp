@@ -1,27 +1,27 @@
-#include "probes/facts_json.hpp"
+#include "facts/facts_json.hpp"
 
 #include <gtest/gtest.h>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "probes/readers.hpp"
 #include "tests/probes/recorded_hosts.hpp"
 
 namespace mmtune::probes {
 namespace {
 
-HostFacts small_facts() {
-  HostFacts f;
+facts::HostFacts small_facts() {
+  facts::HostFacts f;
   f.kernel = {"5.4.0-1", 5, 4, 0, std::nullopt};
   f.cpu = {4, "0-3", 64};
-  f.meminfo.total_bytes = 8 * kGiB;
-  f.meminfo.fields.values["MemTotal"] = 8 * kGiB;
-  f.zones.push_back(Zone{0, "Normal", 10, 1, 2, 3, std::nullopt, 0, 100, 90, 80, {0, 0, 0}});
+  f.meminfo.total_bytes = 8 * facts::kGiB;
+  f.meminfo.fields.values["MemTotal"] = 8 * facts::kGiB;
+  f.zones.push_back(facts::Zone{0, "Normal", 10, 1, 2, 3, std::nullopt, 0, 100, 90, 80, {0, 0, 0}});
   f.settings.values["vm.swappiness"] = "60";
   return f;
 }
 
 TEST(FactsJson, AbsentOptionalsAreNull) {
-  nlohmann::json j = host_facts_to_json(small_facts());
+  nlohmann::json j = facts::host_facts_to_json(small_facts());
   EXPECT_EQ(j["schema"], "mmtune.host/1");
   EXPECT_TRUE(j["psi"].is_null());
   EXPECT_TRUE(j["mglru"].is_null());
@@ -33,17 +33,17 @@ TEST(FactsJson, AbsentOptionalsAreNull) {
 }
 
 TEST(FactsJson, RoundTripsHandMadeFacts) {
-  HostFacts facts = small_facts();
-  facts.psi = Psi{{0.5, 0.25, 0.125, 42}, std::nullopt};
+  facts::HostFacts facts = small_facts();
+  facts.psi = facts::Psi{{0.5, 0.25, 0.125, 42}, std::nullopt};
   facts.mglru = 7;
-  EXPECT_EQ(host_facts_from_json(host_facts_to_json(facts)), facts);
+  EXPECT_EQ(facts::host_facts_from_json(facts::host_facts_to_json(facts)), facts);
 }
 
 TEST(FactsJson, RejectsAnotherSchema) {
-  nlohmann::json j = host_facts_to_json(small_facts());
+  nlohmann::json j = facts::host_facts_to_json(small_facts());
   j["schema"] = "mmtune.host/2";
   try {
-    host_facts_from_json(j);
+    facts::host_facts_from_json(j);
     FAIL() << "accepted schema mmtune.host/2";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::bad_input);
@@ -52,10 +52,10 @@ TEST(FactsJson, RejectsAnotherSchema) {
 }
 
 TEST(FactsJson, NamesAMissingKey) {
-  nlohmann::json j = host_facts_to_json(small_facts());
+  nlohmann::json j = facts::host_facts_to_json(small_facts());
   j.erase("zones");
   try {
-    host_facts_from_json(j);
+    facts::host_facts_from_json(j);
     FAIL() << "accepted a document without zones";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("zones"), std::string::npos) << e.what();
@@ -65,11 +65,11 @@ TEST(FactsJson, NamesAMissingKey) {
 TEST(FactsJsonSnapshot, EveryRecordedHostRoundTrips) {
   for (const std::string& host : test::recorded_hosts()) {
     SCOPED_TRACE(host);
-    HostFacts facts = read_host_facts(HostFs(test::test_data("hosts/" + host)));
-    nlohmann::json j = host_facts_to_json(facts);
-    EXPECT_EQ(host_facts_from_json(j), facts);
+    facts::HostFacts facts = read_host_facts(HostFs(test::test_data("hosts/" + host)));
+    nlohmann::json j = facts::host_facts_to_json(facts);
+    EXPECT_EQ(facts::host_facts_from_json(j), facts);
     // Stable text: the same facts always serialise to the same bytes.
-    EXPECT_EQ(j.dump(2), host_facts_to_json(host_facts_from_json(j)).dump(2));
+    EXPECT_EQ(j.dump(2), facts::host_facts_to_json(facts::host_facts_from_json(j)).dump(2));
   }
 }
 
@@ -81,7 +81,7 @@ TEST(FactsJsonSnapshot, EveryRecordedHostMatchesGolden) {
   for (const std::string& host : hosts) {
     SCOPED_TRACE(host);
     nlohmann::json facts =
-        host_facts_to_json(read_host_facts(HostFs(test::test_data("hosts/" + host))));
+        facts::host_facts_to_json(read_host_facts(HostFs(test::test_data("hosts/" + host))));
     auto path = test::golden_path(host);
     if (test::update_golden()) {
       nlohmann::json golden = std::filesystem::exists(path)

@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 
 namespace mmtune::probes {
 
 TEST(Meminfo, ConvertsKibToBytes) {
-  MemInfo info = parse_meminfo("MemTotal:  16 kB\nMemFree: 8 kB\nHugePages_Total: 3\n");
+  facts::MemInfo info = parse_meminfo("MemTotal:  16 kB\nMemFree: 8 kB\nHugePages_Total: 3\n");
   EXPECT_EQ(info.total_bytes, 16u * 1024);
   EXPECT_EQ(info.free_bytes, 8u * 1024);
   EXPECT_FALSE(info.available_bytes.has_value());
@@ -54,7 +54,7 @@ TEST(Choice, PicksTheBracketedWord) {
 namespace mmtune::probes {
 
 TEST(Psi, ReadsSomeAndFull) {
-  Psi psi = parse_psi(
+  facts::Psi psi = parse_psi(
       "some avg10=0.31 avg60=0.18 avg300=0.09 total=48211337\n"
       "full avg10=0.00 avg60=0.02 avg300=0.01 total=10322571\n");
   EXPECT_DOUBLE_EQ(psi.some.avg10, 0.31);
@@ -65,7 +65,7 @@ TEST(Psi, ReadsSomeAndFull) {
 }
 
 TEST(Psi, CpuPressureBeforeFullExistedHasNoFullLine) {
-  Psi psi = parse_psi("some avg10=1.00 avg60=2.00 avg300=3.00 total=7\n");
+  facts::Psi psi = parse_psi("some avg10=1.00 avg60=2.00 avg300=3.00 total=7\n");
   EXPECT_FALSE(psi.full.has_value());
   EXPECT_THROW(parse_psi("garbage\n"), Error);
 }
@@ -108,18 +108,18 @@ TEST(Cpulist, ExpandsRanges) {
 }
 
 TEST(KernelRelease, SplitsVersionNumbers) {
-  KernelInfo k = parse_kernel_release("6.1.0-56-cloud-amd64\n");
+  facts::KernelInfo k = parse_kernel_release("6.1.0-56-cloud-amd64\n");
   EXPECT_EQ(k.release, "6.1.0-56-cloud-amd64");
   EXPECT_EQ(k.major, 6);
   EXPECT_EQ(k.minor, 1);
   EXPECT_EQ(k.patch, 0);
-  KernelInfo short_release = parse_kernel_release("4.19");
+  facts::KernelInfo short_release = parse_kernel_release("4.19");
   EXPECT_EQ(short_release.minor, 19);
   EXPECT_EQ(short_release.patch, 0);
 }
 
 TEST(KeyValues, SkipsLinesThatAreNotKeyAndNumber) {
-  Counters c = parse_key_values("pgfault 12\nbogus line here\nnr_dirty 3\nname value\n");
+  facts::Counters c = parse_key_values("pgfault 12\nbogus line here\nnr_dirty 3\nname value\n");
   EXPECT_EQ(c.get("pgfault"), 12u);
   EXPECT_EQ(c.get("nr_dirty"), 3u);
   EXPECT_FALSE(c.get("bogus").has_value());
@@ -127,7 +127,7 @@ TEST(KeyValues, SkipsLinesThatAreNotKeyAndNumber) {
 }
 
 TEST(ColonKib, ConvertsOnlyKbValues) {
-  Counters c =
+  facts::Counters c =
       parse_colon_kib("Name:\tbash\nVmRSS:\t  4096 kB\nThreads:\t1\nCpus_allowed_list:\t0-1\n");
   EXPECT_EQ(c.get("VmRSS"), 4096u * 1024);
   EXPECT_EQ(c.get("Threads"), 1u);
@@ -156,21 +156,6 @@ TEST(CgroupMount, FindsTheMemoryHierarchies) {
   ASSERT_TRUE(v2.has_value());
   EXPECT_EQ(v2->mount_point, "sys/fs/cgroup/unified");
   EXPECT_FALSE(parse_cgroup_mount("22 27 0:21 / /proc rw - proc proc rw\n", 2).has_value());
-}
-
-TEST(Duration, AcceptsTheUnitsUsersType) {
-  using namespace std::chrono_literals;
-  EXPECT_EQ(parse_duration("100ms"), std::chrono::nanoseconds(100ms));
-  EXPECT_EQ(parse_duration("1s"), std::chrono::nanoseconds(1s));
-  EXPECT_EQ(parse_duration("2.5s"), std::chrono::nanoseconds(2500ms));
-  EXPECT_EQ(parse_duration("2"), std::chrono::nanoseconds(2s));
-  EXPECT_EQ(parse_duration("500us"), std::chrono::nanoseconds(500us));
-  EXPECT_EQ(parse_duration("2m"), std::chrono::nanoseconds(120s));
-  EXPECT_EQ(parse_duration("-1s"), std::chrono::nanoseconds(-1s));  // parses; the caller rejects it
-  EXPECT_FALSE(parse_duration("abc").has_value());
-  EXPECT_FALSE(parse_duration("1x").has_value());
-  EXPECT_FALSE(parse_duration("").has_value());
-  EXPECT_FALSE(parse_duration("1.2.3s").has_value());
 }
 
 }  // namespace mmtune::probes

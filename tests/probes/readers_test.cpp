@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "probes/parsers.hpp"
 #include "tests/probes/recorded_hosts.hpp"
 
@@ -15,7 +15,7 @@ namespace {
 HostFs host(const std::string& name) { return HostFs(test::test_data("hosts/" + name)); }
 
 TEST(ReadersSnapshot, NumaServerHasTwoNodesSwapAndThpAlways) {
-  HostFacts f = read_host_facts(host("numa2-5.15"));
+  facts::HostFacts f = read_host_facts(host("numa2-5.15"));
   ASSERT_EQ(f.numa.size(), 2u);
   EXPECT_EQ(f.numa[0].distances, (std::vector<int>{10, 21}));
   EXPECT_EQ(f.numa[1].distances, (std::vector<int>{21, 10}));
@@ -37,12 +37,12 @@ TEST(ReadersSnapshot, NumaServerHasTwoNodesSwapAndThpAlways) {
 }
 
 TEST(ReadersSnapshot, OldKernelLacksPsiBoostAndNewCounters) {
-  HostFacts f = read_host_facts(host("old-4.19"));
+  facts::HostFacts f = read_host_facts(host("old-4.19"));
   EXPECT_FALSE(f.psi.has_value());
   EXPECT_FALSE(f.settings.text("vm.watermark_boost_factor").has_value());
   EXPECT_FALSE(f.settings.text("vm.compaction_proactiveness").has_value());
   EXPECT_FALSE(f.settings.text("thp.khugepaged.max_ptes_shared").has_value());
-  for (const Zone& z : f.zones) {
+  for (const facts::Zone& z : f.zones) {
     EXPECT_FALSE(z.boost_pages.has_value()) << z.name;
     EXPECT_FALSE(z.promo_pages.has_value()) << z.name;
   }
@@ -59,11 +59,11 @@ TEST(ReadersSnapshot, OldKernelLacksPsiBoostAndNewCounters) {
 }
 
 TEST(ReadersSnapshot, ContainerSeesItsCgroupV2Limit) {
-  HostFacts f = read_host_facts(host("container-v2-6.1"));
+  facts::HostFacts f = read_host_facts(host("container-v2-6.1"));
   EXPECT_EQ(f.cgroup.version, 2);
   EXPECT_EQ(f.cgroup.path, "/");
   EXPECT_EQ(f.cgroup.dir, "sys/fs/cgroup");
-  EXPECT_EQ(f.cgroup.max_bytes, 2 * kGiB);
+  EXPECT_EQ(f.cgroup.max_bytes, 2 * facts::kGiB);
   EXPECT_EQ(f.cgroup.swap_max_bytes, 0u);
   EXPECT_EQ(f.cgroup.events.get("oom_kill"), 2u);
   ASSERT_TRUE(f.cgroup.pressure.has_value());
@@ -76,7 +76,7 @@ TEST(ReadersSnapshot, ContainerSeesItsCgroupV2Limit) {
 }
 
 TEST(ReadersSnapshot, ThisMachineRecording) {
-  HostFacts f = read_host_facts(host("local-6.18"));
+  facts::HostFacts f = read_host_facts(host("local-6.18"));
   EXPECT_EQ(f.numa.size(), 1u);
   EXPECT_FALSE(f.has_swap());
   EXPECT_EQ(f.settings.text("thp.enabled"), "madvise");
@@ -89,37 +89,39 @@ TEST(ReadersSnapshot, ThisMachineRecording) {
 TEST(ReadersSnapshot, HandMadeHostsAreInternallyConsistent) {
   for (const char* name : {"numa2-5.15", "old-4.19", "container-v2-6.1"}) {
     SCOPED_TRACE(name);
-    HostFacts f = read_host_facts(host(name));
+    facts::HostFacts f = read_host_facts(host(name));
     uint64_t managed = 0, free = 0;
-    for (const Zone& z : f.zones) {
+    for (const facts::Zone& z : f.zones) {
       managed += z.managed_pages;
       free += z.free_pages;
       EXPECT_LE(z.min_pages, z.low_pages);
       EXPECT_LE(z.low_pages, z.high_pages);
     }
-    EXPECT_EQ(f.meminfo.total_bytes, managed * kPageSize);
-    EXPECT_EQ(f.meminfo.free_bytes, free * kPageSize);
+    EXPECT_EQ(f.meminfo.total_bytes, managed * facts::kPageSize);
+    EXPECT_EQ(f.meminfo.free_bytes, free * facts::kPageSize);
     EXPECT_EQ(f.vmstat.get("nr_free_pages"), free);
-    EXPECT_EQ(f.meminfo.active_file_bytes, f.vmstat.get_or("nr_active_file", 0) * kPageSize);
-    EXPECT_EQ(f.meminfo.inactive_file_bytes, f.vmstat.get_or("nr_inactive_file", 0) * kPageSize);
+    EXPECT_EQ(f.meminfo.active_file_bytes, f.vmstat.get_or("nr_active_file", 0) * facts::kPageSize);
+    EXPECT_EQ(f.meminfo.inactive_file_bytes,
+              f.vmstat.get_or("nr_inactive_file", 0) * facts::kPageSize);
     uint64_t node_total = 0, node_free = 0;
-    for (const NumaNode& n : f.numa) {
+    for (const facts::NumaNode& n : f.numa) {
       node_total += n.mem_total_bytes.value_or(0);
       node_free += n.mem_free_bytes.value_or(0);
     }
     EXPECT_EQ(node_total, f.meminfo.total_bytes);
     EXPECT_EQ(node_free, f.meminfo.free_bytes);
-    for (const BuddyZone& b : f.buddyinfo) {
+    for (const facts::BuddyZone& b : f.buddyinfo) {
       uint64_t pages = 0;
       for (size_t order = 0; order < b.free_blocks.size(); ++order)
         pages += b.free_blocks[order] << order;
-      auto zone = std::find_if(f.zones.begin(), f.zones.end(),
-                               [&](const Zone& z) { return z.node == b.node && z.name == b.zone; });
+      auto zone = std::find_if(f.zones.begin(), f.zones.end(), [&](const facts::Zone& z) {
+        return z.node == b.node && z.name == b.zone;
+      });
       ASSERT_NE(zone, f.zones.end());
       EXPECT_EQ(pages, zone->free_pages) << "node " << b.node << " " << b.zone;
     }
     uint64_t swap_used = 0;
-    for (const SwapDevice& d : f.swaps) swap_used += d.used_bytes;
+    for (const facts::SwapDevice& d : f.swaps) swap_used += d.used_bytes;
     EXPECT_EQ(f.meminfo.swap_total_bytes - f.meminfo.swap_free_bytes, swap_used);
   }
 }
@@ -163,7 +165,7 @@ TEST(ReadersSnapshot, RecordsExactlyWhatItReads) {
 }
 
 TEST(ReadersLive, ReadsThisProcess) {
-  ProcessMemory self = read_process(HostFs("/"), ::getpid());
+  facts::ProcessMemory self = read_process(HostFs("/"), ::getpid());
   EXPECT_GT(self.status.get_or("VmRSS", 0), 0u);
   ASSERT_TRUE(self.smaps_rollup.has_value());
   EXPECT_GT(self.smaps_rollup->get_or("Rss", 0), 0u);

@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "probes/parsers.hpp"
 #include "probes/rates.hpp"
 #include "tests/probes/allocation_counter.hpp"
@@ -32,8 +32,8 @@ TEST(SamplerSnapshot, ReadsTheCountersOfARecordedHost) {
   for (const std::string& name : test::recorded_hosts()) {
     SCOPED_TRACE(name);
     HostFs fs = host(name);
-    Counters vmstat = parse_key_values(*fs.read("proc/vmstat"));
-    std::vector<Zone> zones = parse_zoneinfo(*fs.read("proc/zoneinfo"));
+    facts::Counters vmstat = parse_key_values(*fs.read("proc/vmstat"));
+    std::vector<facts::Zone> zones = parse_zoneinfo(*fs.read("proc/zoneinfo"));
     Sampler sampler(fs);
     Sample s;
     ASSERT_TRUE(sampler.sample(s));
@@ -49,7 +49,7 @@ TEST(SamplerSnapshot, ReadsTheCountersOfARecordedHost) {
                         vmstat.get_or("workingset_refault_file", 0);
     EXPECT_EQ(s.get(Field::workingset_refault), refaults);
     uint64_t free = 0, min = 0, low = 0, high = 0;
-    for (const Zone& z : zones) {
+    for (const facts::Zone& z : zones) {
       if (z.managed_pages == 0) continue;
       free += z.free_pages, min += z.min_pages, low += z.low_pages, high += z.high_pages;
     }

@@ -70,7 +70,8 @@ bool is_root() { return ::geteuid() == 0; }
 
 HostSettingsLock::HostSettingsLock() {
   fd_ = ::open("/tmp/mmtune-host-settings.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw std::runtime_error("cannot lock /tmp/mmtune-host-settings.lock");
+  if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0)
+    throw std::runtime_error("cannot lock /tmp/mmtune-host-settings.lock");
 }
 
 HostSettingsLock::~HostSettingsLock() {

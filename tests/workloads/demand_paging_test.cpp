@@ -55,7 +55,7 @@ TEST(DemandPaging, SharedBackings) {
 }
 
 TEST(DemandPaging, HugePagesWhenAdvised) {
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   if (facts.settings.text("thp.enabled").value_or("never") == "never")
     GTEST_SKIP() << "THP disabled here";
   Result r = run_tiny("demand-paging", {{"size", "16MiB"}, {"thp", "on"}});

@@ -16,10 +16,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "changes/slow_device.hpp"
 #include "probes/parsers.hpp"
 #include "tests/workloads/pressure_support.hpp"
 #include "tests/workloads/run_tiny.hpp"
-#include "workloads/slow_device.hpp"
 
 namespace mmtune::workloads {
 namespace {
@@ -63,7 +63,7 @@ class SlowDeviceTest : public testing::Test {
  protected:
   void SetUp() override {
     if (!test::is_root()) GTEST_SKIP() << "needs root";
-    if (auto why = slow_device_unsupported(probes::HostFs("/"))) GTEST_SKIP() << *why;
+    if (auto why = changes::slow_device_unsupported(probes::HostFs("/"))) GTEST_SKIP() << *why;
   }
   // Throttling begins within 10 % of the free-run ceiling; dirty + writeback levels off within
   // 10 % of the hard limit; and nothing is left.

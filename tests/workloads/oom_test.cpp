@@ -14,7 +14,7 @@ namespace {
 class OomTest : public testing::Test {
  protected:
   void SetUp() override {
-    probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+    facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
     if (!test::is_root() || facts.cgroup.version == 0)
       GTEST_SKIP() << "needs root and a memory cgroup controller";
   }

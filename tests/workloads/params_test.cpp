@@ -2,51 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::workloads {
 namespace {
-
-TEST(ParseSize, BinarySuffixes) {
-  EXPECT_EQ(parse_size("1GiB"), 1ull << 30);
-  EXPECT_EQ(parse_size("512MiB"), 512ull << 20);
-  EXPECT_EQ(parse_size("4k"), 4096u);
-  EXPECT_EQ(parse_size("1.5GiB"), 3ull << 29);
-  EXPECT_EQ(parse_size("4096"), 4096u);
-  EXPECT_EQ(parse_size("100B"), 100u);
-}
-
-TEST(ParseSize, RejectsMalformed) {
-  EXPECT_FALSE(parse_size(""));
-  EXPECT_FALSE(parse_size("GiB"));
-  EXPECT_FALSE(parse_size("1PiB"));
-  EXPECT_FALSE(parse_size("-1GiB"));
-  EXPECT_FALSE(parse_size("0.5B"));  // half a byte
-  EXPECT_FALSE(parse_size("1 GiB"));
-}
-
-TEST(ParseDuration, Units) {
-  EXPECT_DOUBLE_EQ(*parse_duration("2s"), 2.0);
-  EXPECT_DOUBLE_EQ(*parse_duration("100ms"), 0.1);
-  EXPECT_DOUBLE_EQ(*parse_duration("1m"), 60.0);
-  EXPECT_FALSE(parse_duration("-1s"));
-  EXPECT_FALSE(parse_duration("fast"));
-}
-
-TEST(ParseFraction, DecimalOrPercent) {
-  EXPECT_DOUBLE_EQ(*parse_fraction("0.25"), 0.25);
-  EXPECT_DOUBLE_EQ(*parse_fraction("25%"), 0.25);
-  EXPECT_DOUBLE_EQ(*parse_fraction("1"), 1.0);
-  EXPECT_FALSE(parse_fraction("1.5"));
-  EXPECT_FALSE(parse_fraction("abc"));
-}
-
-TEST(FormatSize, ShortestForm) {
-  EXPECT_EQ(format_size(1ull << 30), "1GiB");
-  EXPECT_EQ(format_size(64ull << 20), "64MiB");
-  EXPECT_EQ(format_size(1536ull << 20), "1.5GiB");
-  EXPECT_EQ(format_size(100), "100B");
-}
 
 constexpr Param kTable[] = {
     {"size", ParamKind::size, "bytes", "1MiB", "memory", 4096, 1 << 30},

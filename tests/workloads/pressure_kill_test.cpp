@@ -13,12 +13,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "changes/journal.hpp"
+#include "changes/slow_device.hpp"
 #include "probes/readers.hpp"
 #include "tests/probes/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 #include "tests/workloads/pressure_support.hpp"
-#include "workloads/journal.hpp"
-#include "workloads/slow_device.hpp"
 
 namespace mmtune::workloads {
 namespace {
@@ -75,11 +75,11 @@ void kill_when_journaled(pid_t pid, const fs::path& state, const std::vector<std
 
 // The journal stays locked while any process of the run is alive (the workload and its workers
 // share the lock through the inherited descriptor), so restore waits for them all to be gone.
-std::vector<UndoOutcome> restore_when_dead(const fs::path& state) {
-  std::vector<UndoOutcome> all;
+std::vector<changes::UndoOutcome> restore_when_dead(const fs::path& state) {
+  std::vector<changes::UndoOutcome> all;
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (!fs::is_empty(state) && std::chrono::steady_clock::now() < deadline) {
-    std::vector<UndoOutcome> outcomes = restore_leftovers(state);
+    std::vector<changes::UndoOutcome> outcomes = changes::restore_leftovers(state);
     all.insert(all.end(), outcomes.begin(), outcomes.end());
     std::this_thread::sleep_for(50ms);
   }
@@ -92,18 +92,20 @@ class KillNine : public testing::Test {
     if (!test::is_root()) GTEST_SKIP() << "needs root";
     facts_ = probes::read_host_facts(probes::HostFs("/"));
   }
-  void expect_restored(const HostSnapshot& before, const std::vector<UndoOutcome>& outcomes) {
+  void expect_restored(const HostSnapshot& before,
+                       const std::vector<changes::UndoOutcome>& outcomes) {
     EXPECT_TRUE(fs::is_empty(state_.path())) << "every journal was undone and removed";
-    for (const UndoOutcome& o : outcomes) EXPECT_EQ(o.status, UndoStatus::restored) << o.message;
+    for (const changes::UndoOutcome& o : outcomes)
+      EXPECT_EQ(o.status, changes::UndoStatus::restored) << o.message;
     EXPECT_TRUE(fs::is_empty(dir_.path())) << "files, images and swap files are gone";
     EXPECT_EQ(snapshot_host(), before);
   }
-  probes::HostFacts facts_;
+  facts::HostFacts facts_;
   test::TempDir state_, dir_;
 };
 
 TEST_F(KillNine, DirtyFloodOnASlowDevice) {
-  if (auto why = slow_device_unsupported(probes::HostFs("/"))) GTEST_SKIP() << *why;
+  if (auto why = changes::slow_device_unsupported(probes::HostFs("/"))) GTEST_SKIP() << *why;
   test::HostSettingsLock lock;
   HostSnapshot before = snapshot_host();
   pid_t pid = start_mmtune({"run", "dirty-flood", "--state-dir", state_.path().string(), "--dir",
@@ -112,11 +114,11 @@ TEST_F(KillNine, DirtyFloodOnASlowDevice) {
   kill_when_journaled(pid, state_.path(), {"dirty_pair", "loop_device", "mount", "io_limit"},
                       1500ms);
   EXPECT_NE(snapshot_host(), before) << "the run had changed the host when it was killed";
-  std::vector<UndoOutcome> outcomes = restore_when_dead(state_.path());
+  std::vector<changes::UndoOutcome> outcomes = restore_when_dead(state_.path());
   EXPECT_GE(outcomes.size(), 5u);
   expect_restored(before, outcomes);
   // The loop device was made for the run: detached and removed, not left idle.
-  EXPECT_TRUE(std::any_of(outcomes.begin(), outcomes.end(), [](const UndoOutcome& o) {
+  EXPECT_TRUE(std::any_of(outcomes.begin(), outcomes.end(), [](const changes::UndoOutcome& o) {
     return o.message.starts_with("detached and removed /dev/loop");
   })) << testing::PrintToString(outcomes.size());
 }

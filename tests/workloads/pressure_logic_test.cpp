@@ -10,19 +10,19 @@
 #include <filesystem>
 #include <fstream>
 
-#include "probes/error.hpp"
+#include "changes/journal.hpp"
+#include "changes/memcg.hpp"
+#include "changes/slow_device.hpp"
+#include "changes/swap_file.hpp"
+#include "facts/error.hpp"
 #include "probes/readers.hpp"
 #include "tests/probes/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 #include "workloads/dirty_analysis.hpp"
-#include "workloads/journal.hpp"
 #include "workloads/kernel_log.hpp"
 #include "workloads/latency.hpp"
-#include "workloads/memcg.hpp"
 #include "workloads/registry.hpp"
 #include "workloads/runner.hpp"
-#include "workloads/slow_device.hpp"
-#include "workloads/swap_file.hpp"
 
 namespace mmtune::workloads {
 namespace {
@@ -130,7 +130,7 @@ TEST(DirtyAnalysis, SustainedPeakIsALevelHeldNotASpike) {
 // ---- parsers and file formats ----
 
 TEST(SwapHeader, IsVersionOneWithTheMagicAtTheEndOfThePage) {
-  std::vector<unsigned char> page = swap_header(64ull << 20);
+  std::vector<unsigned char> page = changes::swap_header(64ull << 20);
   ASSERT_EQ(page.size(), 4096u);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(page.data()) + 4086, 10), "SWAPSPACE2");
   uint32_t version = 0, last_page = 0;
@@ -141,18 +141,18 @@ TEST(SwapHeader, IsVersionOneWithTheMagicAtTheEndOfThePage) {
 }
 
 TEST(SlowDevice, FindsTheBlkioHierarchyAndWritesV1Rules) {
-  auto local =
-      blkio_v1_dir(test::read_text(test::test_data("hosts/local-6.18/proc/self/mountinfo")));
+  auto local = changes::blkio_v1_dir(
+      test::read_text(test::test_data("hosts/local-6.18/proc/self/mountinfo")));
   ASSERT_TRUE(local);
   EXPECT_EQ(*local, "sys/fs/cgroup/blkio");
-  EXPECT_EQ(
-      blkio_v1_dir(test::read_text(test::test_data("hosts/container-v2-6.1/proc/self/mountinfo"))),
-      std::nullopt);
-  EXPECT_EQ(
-      blkio_v1_dir("30 20 0:40 /docker/abc /sys/fs/cgroup/blkio rw - cgroup cgroup rw,blkio\n"),
-      std::nullopt)
+  EXPECT_EQ(changes::blkio_v1_dir(
+                test::read_text(test::test_data("hosts/container-v2-6.1/proc/self/mountinfo"))),
+            std::nullopt);
+  EXPECT_EQ(changes::blkio_v1_dir(
+                "30 20 0:40 /docker/abc /sys/fs/cgroup/blkio rw - cgroup cgroup rw,blkio\n"),
+            std::nullopt)
       << "a nested view of the hierarchy cannot reach the root cgroup the flushers are in";
-  IoLimitRule rule = blkio_write_limit(*local, 7, 3, 31457280);
+  changes::IoLimitRule rule = changes::blkio_write_limit(*local, 7, 3, 31457280);
   EXPECT_EQ(rule.file, "sys/fs/cgroup/blkio/blkio.throttle.write_bps_device");
   EXPECT_EQ(rule.rule, "7:3 31457280");
   EXPECT_EQ(rule.clear, "7:3 0");
@@ -183,17 +183,18 @@ TEST(KernelLog, PairsTheOomKillLineWithTheKilledProcess) {
 }
 
 TEST(Memcg, FileNamesAndSwapLimitsPerVersion) {
-  MemcgFiles v1 = memcg_files(1), v2 = memcg_files(2);
+  changes::MemcgFiles v1 = changes::memcg_files(1), v2 = changes::memcg_files(2);
   EXPECT_EQ(v1.limit, "memory.limit_in_bytes");
   EXPECT_EQ(v2.limit, "memory.max");
   EXPECT_EQ(v1.swappiness, "memory.swappiness");
   EXPECT_EQ(v2.swappiness, std::nullopt) << "v2 reclaims with vm.swappiness";
   EXPECT_EQ(v2.pressure, "memory.pressure");
   EXPECT_EQ(v1.pressure, std::nullopt);
-  EXPECT_EQ(swap_limit_value(v1, 256 << 20, 64 << 20), 320u << 20) << "memsw counts memory + swap";
-  EXPECT_EQ(swap_limit_value(v2, 256 << 20, 64 << 20), 64u << 20);
-  EXPECT_EQ(swap_limit_value(v2, 256 << 20, 0), 0u);
-  EXPECT_THROW(memcg_files(0), Error);
+  EXPECT_EQ(changes::swap_limit_value(v1, 256 << 20, 64 << 20), 320u << 20)
+      << "memsw counts memory + swap";
+  EXPECT_EQ(changes::swap_limit_value(v2, 256 << 20, 64 << 20), 64u << 20);
+  EXPECT_EQ(changes::swap_limit_value(v2, 256 << 20, 0), 0u);
+  EXPECT_THROW(changes::memcg_files(0), Error);
 }
 
 // ---- the journal's io_limit entries, on a fake tree ----
@@ -211,27 +212,27 @@ struct FakeBlkio {
 
 TEST(JournalIoLimit, UndoWritesTheClearingRuleWhileTheDeviceHasALine) {
   FakeBlkio host;
-  Journal journal(probes::HostFs(host.root.path()), host.state.path());
+  changes::Journal journal(probes::HostFs(host.root.path()), host.state.path());
   journal.set_io_limit(host.file, "7:3 31457280", "7:3 0");
   EXPECT_EQ(host.text(), "7:3 31457280");
   ASSERT_EQ(journal.pending().size(), 1u);
-  EXPECT_EQ(journal.pending()[0].kind, ChangeKind::io_limit);
+  EXPECT_EQ(journal.pending()[0].kind, changes::ChangeKind::io_limit);
   EXPECT_EQ(journal.pending()[0].old_value, "7:3 0");
   host.set("7:3 31457280\n8:0 1000\n");  // what the kernel shows: every rule, one line each
-  std::vector<UndoOutcome> outcomes = journal.undo_all();
+  std::vector<changes::UndoOutcome> outcomes = journal.undo_all();
   ASSERT_EQ(outcomes.size(), 1u);
-  EXPECT_EQ(outcomes[0].status, UndoStatus::restored);
+  EXPECT_EQ(outcomes[0].status, changes::UndoStatus::restored);
   EXPECT_EQ(host.text(), "7:3 0") << "the kernel takes \"7:3 0\" as: remove the rule";
 }
 
 TEST(JournalIoLimit, NothingLeftToLiftIsRestoredWithoutAWrite) {
   FakeBlkio host;
-  Journal journal(probes::HostFs(host.root.path()), host.state.path());
+  changes::Journal journal(probes::HostFs(host.root.path()), host.state.path());
   journal.set_io_limit(host.file, "7:3 31457280", "7:3 0");
   host.set("8:0 1000\n");  // lifted already (SlowDevice::lift_limit), or the device is gone
-  std::vector<UndoOutcome> outcomes = journal.undo_all();
+  std::vector<changes::UndoOutcome> outcomes = journal.undo_all();
   ASSERT_EQ(outcomes.size(), 1u);
-  EXPECT_EQ(outcomes[0].status, UndoStatus::restored);
+  EXPECT_EQ(outcomes[0].status, changes::UndoStatus::restored);
   EXPECT_EQ(host.text(), "8:0 1000\n");
 }
 
@@ -240,7 +241,7 @@ TEST(JournalIoLimit, ACrashedRunsLimitIsLiftedByRestoreLeftovers) {
   pid_t pid = ::fork();
   if (pid == 0) {
     // A run that dies without unwinding: its journal stays, unlocked once it is gone.
-    auto* journal = new Journal(probes::HostFs(host.root.path()), host.state.path());
+    auto* journal = new changes::Journal(probes::HostFs(host.root.path()), host.state.path());
     journal->set_io_limit(host.file, "7:5 1048576", "7:5 0");
     ::_exit(0);
   }
@@ -248,21 +249,21 @@ TEST(JournalIoLimit, ACrashedRunsLimitIsLiftedByRestoreLeftovers) {
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   host.set("7:5 1048576\n");
-  std::vector<UndoOutcome> outcomes = restore_leftovers(host.state.path());
+  std::vector<changes::UndoOutcome> outcomes = changes::restore_leftovers(host.state.path());
   ASSERT_EQ(outcomes.size(), 1u);
-  EXPECT_EQ(outcomes[0].status, UndoStatus::restored) << outcomes[0].message;
+  EXPECT_EQ(outcomes[0].status, changes::UndoStatus::restored) << outcomes[0].message;
   EXPECT_EQ(host.text(), "7:5 0");
   EXPECT_TRUE(fs::is_empty(host.state.path()));
 }
 
 // ---- predictions and input checks on the recorded hosts ----
 
-probes::HostFacts recorded(const std::string& host) {
+facts::HostFacts recorded(const std::string& host) {
   return probes::read_host_facts(probes::HostFs(test::test_data("hosts/" + host)));
 }
 
 RunPlan plan(const std::string& workload, std::vector<std::pair<std::string, std::string>> params,
-             const probes::HostFacts& facts) {
+             const facts::HostFacts& facts) {
   RunOptions options;
   options.force = true;
   options.params = std::move(params);
@@ -297,7 +298,7 @@ TEST(DirtyFloodPlan, BytesPairGivesExactThresholdsOnEveryHost) {
 }
 
 TEST(DirtyFloodPlan, RatiosFollowTheHostsDirtyableMemory) {
-  probes::HostFacts facts = recorded("local-6.18");
+  facts::HostFacts facts = recorded("local-6.18");
   RunPlan p = plan("dirty-flood", {{"dirty-ratio", "5"}, {"dirty-background-ratio", "2"}}, facts);
   const double thresh = expectation(p, "dirty_threshold_bytes").prediction.value;
   const double bg = expectation(p, "dirty_background_threshold_bytes").prediction.value;
@@ -313,7 +314,7 @@ TEST(DirtyFloodPlan, RatiosFollowTheHostsDirtyableMemory) {
 }
 
 TEST(DirtyFloodPlan, BadCombinationsAreBadInput) {
-  probes::HostFacts facts = recorded("local-6.18");
+  facts::HostFacts facts = recorded("local-6.18");
   for (auto params : std::vector<std::vector<std::pair<std::string, std::string>>>{
            {{"dirty-ratio", "5"}, {"dirty-bytes", "64MiB"}},
            {{"dirty-background-ratio", "2"}, {"dirty-background-bytes", "1MiB"}},
@@ -337,7 +338,7 @@ TEST(DirtyFloodPlan, BadCombinationsAreBadInput) {
 TEST(OomPlan, PointIsTheLimitPlusTheSwapAllowance) {
   for (const std::string& host : test::recorded_hosts()) {
     SCOPED_TRACE(host);
-    probes::HostFacts facts = recorded(host);
+    facts::HostFacts facts = recorded(host);
     RunPlan none = plan("oom", {{"limit", "256MiB"}}, facts);
     EXPECT_EQ(expectation(none, "oom_point_bytes").prediction.value, 256 << 20);
     EXPECT_EQ(expectation(none, "oom_point_bytes").tolerance, 0.10);
@@ -350,14 +351,14 @@ TEST(OomPlan, PointIsTheLimitPlusTheSwapAllowance) {
 }
 
 TEST(OomPlan, SwappinessZeroInACgroupMeansNoSwap) {
-  probes::HostFacts facts = recorded("numa2-5.15");
+  facts::HostFacts facts = recorded("numa2-5.15");
   facts.settings.values["vm.swappiness"] = "0";
   RunPlan p = plan("oom", {{"limit", "256MiB"}, {"swap", "128MiB"}}, facts);
   EXPECT_EQ(expectation(p, "oom_point_bytes").prediction.value, 256 << 20);
 }
 
 TEST(ReclaimPlan, DirectionFollowsSwapAndLruKind) {
-  probes::HostFacts local = recorded("local-6.18");
+  facts::HostFacts local = recorded("local-6.18");
   RunPlan without = plan("reclaim", {}, local);
   const Expectation& flat = expectation(without, "anon_share_gain");
   EXPECT_EQ(flat.prediction.value, 0) << "no swap: anon cannot be reclaimed at any swappiness";
@@ -369,7 +370,7 @@ TEST(ReclaimPlan, DirectionFollowsSwapAndLruKind) {
   EXPECT_NEAR(expectation(with, "anon_share.sw1").prediction.value, 0.005, 1e-9);
   EXPECT_EQ(expectation(with, "anon_share.sw1").tolerance, std::nullopt) << "shown, not held to it";
 
-  probes::HostFacts mglru = recorded("container-v2-6.1");
+  facts::HostFacts mglru = recorded("container-v2-6.1");
   mglru.mglru = 7;  // enabled
   RunPlan gen = plan("reclaim", {{"swap", "512MiB"}}, mglru);
   EXPECT_EQ(expectation(gen, "anon_share.sw1").prediction.value, 0)
@@ -379,7 +380,7 @@ TEST(ReclaimPlan, DirectionFollowsSwapAndLruKind) {
 }
 
 TEST(ReclaimPlan, LimitMustBeBelowTheWorkingSetButHoldTheAnonymousPart) {
-  probes::HostFacts facts = recorded("local-6.18");
+  facts::HostFacts facts = recorded("local-6.18");
   EXPECT_THROW(plan("reclaim", {{"limit", "1GiB"}}, facts), Error) << "nothing to reclaim";
   EXPECT_THROW(plan("reclaim", {{"limit", "128MiB"}, {"anon", "192MiB"}}, facts), Error)
       << "no room for cache";
@@ -387,7 +388,7 @@ TEST(ReclaimPlan, LimitMustBeBelowTheWorkingSetButHoldTheAnonymousPart) {
 }
 
 TEST(Pressure, NoMemoryControllerIsUnsupported) {
-  probes::HostFacts facts = recorded("local-6.18");
+  facts::HostFacts facts = recorded("local-6.18");
   facts.cgroup.version = 0;
   for (const char* name : {"reclaim", "oom"}) {
     auto why = find_workload(name)->unsupported(facts);

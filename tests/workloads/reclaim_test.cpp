@@ -23,7 +23,7 @@ class ReclaimTest : public testing::Test {
     if (!test::is_root() || facts_.cgroup.version == 0)
       GTEST_SKIP() << "needs root and a memory cgroup controller";
   }
-  probes::HostFacts facts_;
+  facts::HostFacts facts_;
 };
 
 TEST_F(ReclaimTest, AnonShareIsHigherAtSwappiness100WithSwap) {

@@ -7,7 +7,7 @@
 #include <regex>
 #include <set>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "probes/readers.hpp"
 #include "tests/probes/recorded_hosts.hpp"
 #include "workloads/runner.hpp"
@@ -59,7 +59,7 @@ TEST_P(EveryWorkload, AnswersOnEveryRecordedHost) {
   ASSERT_FALSE(hosts.empty());
   for (const std::string& host : hosts) {
     SCOPED_TRACE(host);
-    probes::HostFacts facts =
+    facts::HostFacts facts =
         probes::read_host_facts(probes::HostFs(test::test_data("hosts/" + host)));
     std::optional<std::string> why = w.unsupported(facts);
     if (why) {
@@ -98,7 +98,7 @@ TEST(Registry, UnknownNameGetsASuggestion) {
   EXPECT_EQ(suggest_workload("cow"), "cow-fork");
   EXPECT_EQ(suggest_workload("xyzzy-quux"), "");
   try {
-    plan_run("false-shareing", RunOptions{}, probes::HostFacts{});
+    plan_run("false-shareing", RunOptions{}, facts::HostFacts{});
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::bad_input);
@@ -107,7 +107,7 @@ TEST(Registry, UnknownNameGetsASuggestion) {
 }
 
 TEST(Registry, FalseSharingCannotRunOnOneCpu) {
-  probes::HostFacts facts;
+  facts::HostFacts facts;
   facts.cpu.online = 1;
   EXPECT_NE(find_workload("false-sharing")->unsupported(facts), std::nullopt);
   facts.cpu.online = 2;
@@ -115,7 +115,7 @@ TEST(Registry, FalseSharingCannotRunOnOneCpu) {
 }
 
 TEST(Registry, ThpNeedsAKernelWithThp) {
-  probes::HostFacts facts;
+  facts::HostFacts facts;
   EXPECT_NE(find_workload("thp")->unsupported(facts), std::nullopt);
   facts.settings.values["thp.enabled"] = "never";
   EXPECT_EQ(find_workload("thp")->unsupported(facts), std::nullopt)

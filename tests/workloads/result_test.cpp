@@ -2,7 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::workloads {
 namespace {
@@ -108,13 +109,6 @@ TEST(ResultJson, NonFiniteNumbersBecomeNull) {
   std::string text = to_json(r);
   EXPECT_NE(text.find("\"value\": null"), std::string::npos);
   EXPECT_TRUE(std::isnan(result_from_json(text).find("ratio")->value));
-}
-
-TEST(FormatValue, ByUnit) {
-  EXPECT_EQ(format_value(262144, "faults"), "262,144 faults");
-  EXPECT_EQ(format_value(1624000, "faults/s"), "1.624 M faults/s");
-  EXPECT_EQ(format_value(1073741824, "bytes"), "1.0 GiB");
-  EXPECT_EQ(format_value(3.4567, "x"), "3.46x");
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ inline Result run_tiny(std::string_view name, Params params, RunOptions options 
   test::TempDir state;
   options.state_dir = state.path();
   options.params = std::move(params);
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   RunPlan plan = plan_run(name, options, facts);
   return execute(plan, options);
 }

@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "probes/error.hpp"
+#include "facts/error.hpp"
 #include "probes/parsers.hpp"
 #include "tests/workloads/run_tiny.hpp"
 
@@ -48,7 +48,7 @@ TEST(Runner, SigintStopsCleanlyAndSaysSo) {
 }
 
 TEST(Runner, SizeCapRefusesBeforeAnythingRuns) {
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   RunOptions options;
   uint64_t too_big = size_cap_bytes(options, facts) + (1ull << 30);
   // Whole MiB: format_size rounds to one decimal ("12.1GiB"), which is not a whole number of bytes.
@@ -71,12 +71,12 @@ TEST(Runner, BadParameterIsBadInput) {
                Error);
 }
 
-bool can_make_memory_cgroups(const probes::HostFacts& facts) {
+bool can_make_memory_cgroups(const facts::HostFacts& facts) {
   return test::is_root() && facts.cgroup.version != 0;
 }
 
 TEST(Runner, MemoryCgroupBoundsTheRunAndGoesAway) {
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   if (!can_make_memory_cgroups(facts)) GTEST_SKIP() << "needs root and a memory cgroup controller";
   RunOptions options;
   options.memory_limit_bytes = 64ull << 20;
@@ -89,7 +89,7 @@ TEST(Runner, MemoryCgroupBoundsTheRunAndGoesAway) {
 }
 
 TEST(Runner, OomKillInsideTheCgroupIsReportedWithEvidence) {
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   if (!can_make_memory_cgroups(facts)) GTEST_SKIP() << "needs root and a memory cgroup controller";
   RunOptions options;
   options.memory_limit_bytes = 16ull << 20;
@@ -108,7 +108,7 @@ TEST(Runner, AWorkloadErrorIsAFailedVerdict) {
   // reports the error; the controller stays well inside the limit.
   rlimit old{};
   ::getrlimit(RLIMIT_AS, &old);
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   uint64_t vm_size =
       probes::parse_colon_kib(probes::HostFs("/").read("proc/self/status").value_or(""))
           .get_or("VmSize", 0);
@@ -128,7 +128,7 @@ TEST(Runner, AWorkloadErrorIsAFailedVerdict) {
 }
 
 TEST(Runner, SkipsAnUnsupportedWorkloadButKeepsThePrediction) {
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   facts.cpu.online = 1;  // what a one-CPU host would report
   RunOptions options;
   test::TempDir state;

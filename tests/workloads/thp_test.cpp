@@ -6,7 +6,7 @@ namespace mmtune::workloads {
 namespace {
 
 TEST(Thp, TinyRunCoverageAndTlbEffect) {
-  probes::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
+  facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   if (!facts.settings.text("thp.enabled")) GTEST_SKIP() << "no THP in this kernel";
   Result r = run_tiny("thp", {{"size", "16MiB"}, {"accesses", "20000"}, {"repeats", "1"}});
   ASSERT_EQ(r.verdict.status, Status::ok) << r.verdict.reason;

@@ -1,0 +1,667 @@
+#include "changes/journal.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <linux/loop.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
+#include "facts/units.hpp"
+#include "probes/parsers.hpp"
+
+namespace mmtune::changes {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr std::string_view kJournalSchema = "mmtune.journal/1";
+
+struct DirtyPair {
+  std::string_view bytes, ratio;
+};
+constexpr DirtyPair kDirtyPairs[] = {
+    {"proc/sys/vm/dirty_bytes", "proc/sys/vm/dirty_ratio"},
+    {"proc/sys/vm/dirty_background_bytes", "proc/sys/vm/dirty_background_ratio"},
+};
+
+std::optional<std::string_view> dirty_partner(std::string_view path) {
+  for (const DirtyPair& pair : kDirtyPairs) {
+    if (path == pair.bytes) return pair.ratio;
+    if (path == pair.ratio) return pair.bytes;
+  }
+  return std::nullopt;
+}
+
+std::string strip_slashes(std::string_view rel) {
+  while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
+  return std::string(rel);
+}
+
+// What a file says, in the form it was written: "always [madvise] never" → "madvise", "60\n" →
+// "60".
+std::string normalized(std::string_view text) { return probes::parse_bracketed_choice(text); }
+
+std::optional<std::string> read_normalized(const probes::HostFs& host, std::string_view rel) {
+  auto text = host.read(rel);
+  if (!text) return std::nullopt;
+  return normalized(*text);
+}
+
+std::optional<ChangeKind> kind_from_name(std::string_view name) {
+  for (ChangeKind kind : {ChangeKind::setting, ChangeKind::dirty_pair, ChangeKind::cgroup,
+                          ChangeKind::temp_file, ChangeKind::temp_dir, ChangeKind::swap_file,
+                          ChangeKind::loop_device, ChangeKind::mount, ChangeKind::io_limit}) {
+    if (change_kind_name(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+json entry_json(const JournalEntry& entry) {
+  json line = {{"id", entry.id}, {"kind", change_kind_name(entry.kind)}, {"path", entry.path}};
+  if (entry.kind == ChangeKind::setting || entry.kind == ChangeKind::dirty_pair ||
+      entry.kind == ChangeKind::io_limit) {
+    line["old"] = entry.old_value;
+    line["new"] = entry.new_value;
+  }
+  if (entry.kind == ChangeKind::loop_device && !entry.new_value.empty())
+    line["new"] = entry.new_value;
+  if (entry.kind == ChangeKind::dirty_pair) {
+    line["partner"] = entry.partner;
+    line["partner_old"] = entry.partner_old;
+  }
+  return line;
+}
+
+bool write_line(int fd, const json& line) {
+  std::string text = line.dump() + "\n";
+  // One write per line: with O_APPEND the kernel places it atomically, so a forked workload and
+  // the controller can append to the same file.
+  ssize_t n = ::write(fd, text.data(), text.size());
+  return n == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+}
+
+struct ParsedJournal {
+  std::string root = "/";
+  std::vector<JournalEntry> pending;  // oldest first
+  std::vector<JournalEntry> kept;     // kept and not undone since, oldest first
+};
+
+// A torn last line (a crash mid-write) or an unknown kind is skipped: what can be read is undone.
+ParsedJournal parse_journal(const std::string& text) {
+  ParsedJournal parsed;
+  std::vector<JournalEntry> entries;
+  std::vector<uint64_t> undone, kept;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) break;  // torn line
+    json line = json::parse(text.begin() + static_cast<long>(start),
+                            text.begin() + static_cast<long>(end), nullptr, false);
+    start = end + 1;
+    if (!line.is_object()) continue;
+    if (line.contains("schema")) {
+      parsed.root = line.value("root", "/");
+    } else if (line.contains("undone") && line["undone"].is_number_unsigned()) {
+      undone.push_back(line["undone"].get<uint64_t>());
+    } else if (line.contains("kept") && line["kept"].is_number_unsigned()) {
+      kept.push_back(line["kept"].get<uint64_t>());
+    } else if (line.contains("id") && line["id"].is_number_unsigned()) {
+      auto kind = kind_from_name(line.value("kind", ""));
+      if (!kind) continue;
+      JournalEntry entry;
+      entry.id = line["id"].get<uint64_t>();
+      entry.kind = *kind;
+      entry.path = line.value("path", "");
+      entry.old_value = line.value("old", "");
+      entry.new_value = line.value("new", "");
+      entry.partner = line.value("partner", "");
+      entry.partner_old = line.value("partner_old", "");
+      entries.push_back(std::move(entry));
+    }
+  }
+  auto contains = [](const std::vector<uint64_t>& ids, uint64_t id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  for (JournalEntry& entry : entries) {
+    if (contains(undone, entry.id)) continue;
+    (contains(kept, entry.id) ? parsed.kept : parsed.pending).push_back(std::move(entry));
+  }
+  return parsed;
+}
+
+std::string read_fd(int fd) {
+  std::string text;
+  char buffer[8192];
+  off_t offset = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd, buffer, sizeof buffer, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+    offset += n;
+  }
+  return text;
+}
+
+UndoOutcome undo_setting(const probes::HostFs& host, const JournalEntry& entry) {
+  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+  auto current = read_normalized(host, entry.path);
+  if (!current) {
+    outcome.status = UndoStatus::left_alone;
+    outcome.message = fmt::format("{}: cannot be read any more; left alone", entry.path);
+    return outcome;
+  }
+  // The old value is journaled (and synced) before the write, so a run killed in between leaves
+  // an entry for a write that never happened: the file still holds the old value.
+  if (*current != normalized(entry.new_value) && *current == normalized(entry.old_value)) {
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: still {} (the {} was never written, or was put back)",
+                                  entry.path, *current, normalized(entry.new_value));
+    return outcome;
+  }
+  if (*current != normalized(entry.new_value)) {
+    outcome.status = UndoStatus::left_alone;
+    outcome.message = fmt::format("{}: left alone: it is now {}, not the {} mmtune wrote",
+                                  entry.path, *current, normalized(entry.new_value));
+    return outcome;
+  }
+  std::string target = entry.path, value = entry.old_value;
+  // A dirty pair goes back to whichever of its two forms was in use.
+  if (entry.kind == ChangeKind::dirty_pair && normalized(entry.old_value) == "0") {
+    target = entry.partner;
+    value = entry.partner_old;
+  }
+  try {
+    // With a newline, as `echo` writes it: the kernel accepts both, and a recorded tree of plain
+    // files ends up byte-identical.
+    host.write(target, value + "\n");
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: {} → {}", target, *current, value);
+  } catch (const Error& e) {
+    outcome.message = fmt::format("{}: could not restore {}: {}", target, value, e.what());
+  }
+  return outcome;
+}
+
+UndoOutcome undo_cgroup(const probes::HostFs& host, const JournalEntry& entry) {
+  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+  fs::path dir = host.path(entry.path);
+  // A cgroup can be removed once its last process has been reaped; a killed workload may still
+  // be exiting, so try for a second.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) {
+      outcome.status = UndoStatus::restored;
+      outcome.message = fmt::format("removed cgroup {}", dir.string());
+      return outcome;
+    }
+    if (errno != EBUSY) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  outcome.message = fmt::format("cannot remove cgroup {}: {}", dir.string(), std::strerror(errno));
+  return outcome;
+}
+
+// A limit rule stays until its clearing rule is written; a file without a line for the device has
+// nothing left to lift (the device is gone, or someone cleared it).
+UndoOutcome undo_io_limit(const probes::HostFs& host, const JournalEntry& entry) {
+  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+  std::string_view rule = entry.new_value;
+  std::string device(rule.substr(0, rule.find(' ')));
+  auto text = host.read(entry.path);
+  bool present = false;
+  for (std::string_view rest = text ? std::string_view(*text) : std::string_view();
+       !rest.empty();) {
+    std::string_view line = rest.substr(0, rest.find('\n'));
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+    present = present || line.starts_with(device + " ");
+  }
+  if (!present) {
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: no limit left for {}", entry.path, device);
+    return outcome;
+  }
+  try {
+    host.write(entry.path, entry.old_value);
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: {} → {}", entry.path, entry.new_value, entry.old_value);
+  } catch (const Error& e) {
+    outcome.message =
+        fmt::format("{}: could not lift the limit on {}: {}", entry.path, device, e.what());
+  }
+  return outcome;
+}
+
+// A loop device the run made (LOOP_CTL_ADD) goes once detached; the detach completes at its last
+// close, so a busy device is asked again for a while. Someone may bind it between our detach and
+// the removal: then it is theirs and stays.
+void remove_made_loop_device(const fs::path& device, UndoOutcome& outcome) {
+  const std::string name = device.filename().string();  // "loop8"
+  if (!name.starts_with("loop")) return;
+  const int number = std::atoi(name.c_str() + 4);
+  int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (control < 0) return;
+  int error = 0;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    error = ::ioctl(control, LOOP_CTL_REMOVE, number) >= 0 ? 0 : errno;
+    if (error != EBUSY) break;
+    // Bound to another file than ours (still ours while a lazy unmount holds it): theirs now.
+    std::string backing =
+        probes::HostFs("/").read("sys/block/" + name + "/loop/backing_file").value_or("");
+    if (!backing.empty() && backing.find("mmtune-") == std::string::npos) break;
+    ::usleep(20'000);
+  }
+  ::close(control);
+  if (error == 0 || error == ENODEV) {
+    outcome.message = fmt::format("detached and removed {}", device.string());
+  } else if (error == EBUSY) {
+    outcome.status = UndoStatus::left_alone;
+    outcome.message =
+        fmt::format("detached {}; left it: someone else uses it now", device.string());
+  } else {
+    outcome.status = UndoStatus::failed;
+    outcome.message =
+        fmt::format("detached {}; cannot remove it: {}", device.string(), std::strerror(error));
+  }
+}
+
+UndoOutcome undo_path(const JournalEntry& entry) {
+  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+  const fs::path path = entry.path;
+  std::error_code ec;
+  switch (entry.kind) {
+    case ChangeKind::temp_file:
+      if (::unlink(path.c_str()) == 0 || errno == ENOENT) {
+        outcome.status = UndoStatus::restored;
+        outcome.message = fmt::format("removed {}", path.string());
+      } else {
+        outcome.message = fmt::format("cannot remove {}: {}", path.string(), std::strerror(errno));
+      }
+      return outcome;
+    case ChangeKind::temp_dir: {
+      // Never follow a symlink or remove something mmtune did not name.
+      if (!path.filename().string().starts_with("mmtune-") || fs::is_symlink(path, ec)) {
+        outcome.status = UndoStatus::left_alone;
+        outcome.message =
+            fmt::format("{}: not an mmtune temp directory; left alone", path.string());
+        return outcome;
+      }
+      fs::remove_all(path, ec);
+      if (!ec) outcome.status = UndoStatus::restored;
+      outcome.message = ec ? fmt::format("cannot remove {}: {}", path.string(), ec.message())
+                           : fmt::format("removed {}", path.string());
+      return outcome;
+    }
+    case ChangeKind::swap_file:
+      if (::swapoff(path.c_str()) != 0 && errno != EINVAL && errno != ENOENT) {
+        outcome.message = fmt::format("cannot swapoff {}: {}", path.string(), std::strerror(errno));
+        return outcome;
+      }
+      ::unlink(path.c_str());
+      outcome.status = UndoStatus::restored;
+      outcome.message = fmt::format("swapped off and removed {}", path.string());
+      return outcome;
+    case ChangeKind::loop_device: {
+      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0 && ::ioctl(fd, LOOP_CLR_FD, 0) != 0 && errno != ENXIO) {
+        outcome.message = fmt::format("cannot detach {}: {}", path.string(), std::strerror(errno));
+        ::close(fd);
+        return outcome;
+      }
+      if (fd >= 0) ::close(fd);
+      outcome.status = UndoStatus::restored;
+      outcome.message = fmt::format("detached {}", path.string());
+      if (entry.new_value == "made") remove_made_loop_device(path, outcome);
+      return outcome;
+    }
+    case ChangeKind::mount:
+      if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+        outcome.message = fmt::format("cannot unmount {}: {}", path.string(), std::strerror(errno));
+        return outcome;
+      }
+      outcome.status = UndoStatus::restored;
+      outcome.message = fmt::format("unmounted {}", path.string());
+      return outcome;
+    default:
+      break;
+  }
+  outcome.message = "unknown entry";
+  return outcome;
+}
+
+UndoOutcome undo_entry(const probes::HostFs& host, const JournalEntry& entry) {
+  switch (entry.kind) {
+    case ChangeKind::setting:
+    case ChangeKind::dirty_pair:
+      return undo_setting(host, entry);
+    case ChangeKind::cgroup:
+      return undo_cgroup(host, entry);
+    case ChangeKind::io_limit:
+      return undo_io_limit(host, entry);
+    default:
+      return undo_path(entry);
+  }
+}
+
+// Undoes pending entries newest first, appending a done marker for each one settled. An entry
+// someone else has since changed is settled too: undoing it later would be wrong.
+std::vector<UndoOutcome> undo_pending(const probes::HostFs& host, int fd,
+                                      const std::vector<JournalEntry>& pending) {
+  std::vector<UndoOutcome> outcomes;
+  for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
+    UndoOutcome outcome = undo_entry(host, *it);
+    if (outcome.status != UndoStatus::failed) write_line(fd, json{{"undone", it->id}});
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+
+// True when the process exists and is not a zombie (/proc/PID/stat state).
+bool process_running(int pid) {
+  if (pid <= 0) return false;
+  auto stat = probes::HostFs("/").read(fmt::format("proc/{}/stat", pid));
+  if (!stat) return false;
+  size_t paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
+}
+
+// Takes the journal's lock if its owner is gone. The lock is shared with the owner's forked
+// workload, whose threads may still be exiting for a moment after the owner was killed (a
+// zombie thread-group leader can outlive its last thread by milliseconds): when the owner no
+// longer runs, wait up to two seconds for them.
+bool lock_if_owner_gone(int fd) {
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+  std::string text = read_fd(fd);
+  json header = json::parse(text.substr(0, text.find('\n')), nullptr, false);
+  int owner = header.is_object() ? header.value("pid", 0) : 0;
+  if (process_running(owner)) return false;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view change_kind_name(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::setting:
+      return "setting";
+    case ChangeKind::dirty_pair:
+      return "dirty_pair";
+    case ChangeKind::cgroup:
+      return "cgroup";
+    case ChangeKind::temp_file:
+      return "temp_file";
+    case ChangeKind::temp_dir:
+      return "temp_dir";
+    case ChangeKind::swap_file:
+      return "swap_file";
+    case ChangeKind::loop_device:
+      return "loop_device";
+    case ChangeKind::mount:
+      return "mount";
+    case ChangeKind::io_limit:
+      return "io_limit";
+  }
+  return "unknown";
+}
+
+fs::path default_state_dir() {
+  if (const char* dir = std::getenv("MMTUNE_STATE_DIR"); dir && *dir) return dir;
+  if (::geteuid() == 0) return "/var/lib/mmtune";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return fs::path(xdg) / "mmtune";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return fs::path(home) / ".local/state/mmtune";
+  return fs::path("/tmp") / fmt::format("mmtune-{}", ::geteuid());
+}
+
+Journal::Journal(probes::HostFs host, fs::path state_dir)
+    : fs_(std::move(host)), owner_pid_(::getpid()) {
+  std::error_code ec;
+  fs::create_directories(state_dir, ec);
+  // Wall-clock nanoseconds: restore_kept() orders journals of different processes by them.
+  auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  file_ = state_dir / fmt::format("journal-{}-{}.jsonl", owner_pid_, now_ns);
+  fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0) {
+    fail(ErrorKind::unsupported,
+         "cannot create the journal {}: {} (set --state-dir or MMTUNE_STATE_DIR)", file_.string(),
+         std::strerror(errno));
+  }
+  ::flock(fd_, LOCK_EX);
+  json header = {{"schema", kJournalSchema},
+                 {"pid", owner_pid_},
+                 {"root", fs::absolute(fs_.root()).string()},
+                 {"started_at", facts::utc_now()}};
+  if (!write_line(fd_, header)) {
+    fail(ErrorKind::unsupported, "cannot write the journal {}: {}", file_.string(),
+         std::strerror(errno));
+  }
+  // The file's name must survive a crash too, or restore_leftovers() would never find it.
+  if (int dir = ::open(state_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+Journal::~Journal() {
+  if (fd_ < 0) return;
+  // A forked workload inherits a copy of this object; only the owner undoes and removes.
+  if (::getpid() == owner_pid_) {
+    undo_all();
+    ParsedJournal left = parse_journal(read_fd(fd_));
+    if (left.pending.empty() && left.kept.empty()) ::unlink(file_.c_str());
+  }
+  ::close(fd_);
+}
+
+uint64_t Journal::append(JournalEntry entry) {
+  // Ids carry the pid, so entries a forked workload appends never collide with the owner's.
+  entry.id = (static_cast<uint64_t>(::getpid()) << 24) | next_id_++;
+  if (!write_line(fd_, entry_json(entry))) {
+    fail(ErrorKind::internal, "cannot write the journal {}: {}", file_.string(),
+         std::strerror(errno));
+  }
+  return entry.id;
+}
+
+void Journal::mark_undone(uint64_t id) { write_line(fd_, json{{"undone", id}}); }
+
+void Journal::set(std::string_view rel_path, std::string_view value) {
+  std::string path = strip_slashes(rel_path);
+  if (!path.starts_with("proc/sys/") && !path.starts_with("sys/")) {
+    fail(ErrorKind::internal, "the journal only changes /proc/sys and /sys, not {}", path);
+  }
+  auto old_value = read_normalized(fs_, path);
+  if (!old_value)
+    fail(ErrorKind::unsupported, "{}: cannot be read on this host", fs_.path(path).string());
+  JournalEntry entry{0, ChangeKind::setting, path, *old_value, std::string(value), {}, {}};
+  if (auto partner = dirty_partner(path)) {
+    auto partner_old = read_normalized(fs_, *partner);
+    if (!partner_old) fail(ErrorKind::unsupported, "{}: cannot be read on this host", *partner);
+    entry.kind = ChangeKind::dirty_pair;
+    entry.partner = std::string(*partner);
+    entry.partner_old = *partner_old;
+  }
+  uint64_t id = append(std::move(entry));
+  try {
+    fs_.write(path, value);
+  } catch (...) {
+    mark_undone(id);  // the kernel refused: nothing changed
+    throw;
+  }
+}
+
+void Journal::set_knob(std::string_view knob_name, std::string_view value) {
+  auto knob = facts::find_knob(knob_name);
+  if (!knob) {
+    std::string guess = facts::suggest_knob(knob_name);
+    if (guess.empty()) fail(ErrorKind::bad_input, "unknown knob \"{}\"", knob_name);
+    fail(ErrorKind::bad_input, "unknown knob \"{}\"; did you mean \"{}\"?", knob_name, guess);
+  }
+  if (auto why = facts::invalid_knob_value(*knob, value)) {
+    fail(ErrorKind::bad_input, "{}: \"{}\" {}", knob_name, value, *why);
+  }
+  set(knob->path, value);
+}
+
+void Journal::create_cgroup(std::string_view rel_dir) {
+  std::string path = strip_slashes(rel_dir);
+  uint64_t id = append(JournalEntry{0, ChangeKind::cgroup, path, {}, {}, {}, {}});
+  if (::mkdir(fs_.path(path).c_str(), 0755) != 0) {
+    int saved = errno;
+    mark_undone(id);
+    fail(saved == EACCES || saved == EPERM || saved == EROFS ? ErrorKind::unsupported
+                                                             : ErrorKind::internal,
+         "cannot create the memory cgroup {}: {}", fs_.path(path).string(), std::strerror(saved));
+  }
+}
+
+void Journal::write_owned(std::string_view rel_path, std::string_view value) {
+  fs_.write(rel_path, value);
+}
+
+void Journal::set_io_limit(std::string_view rel_path, std::string_view rule,
+                           std::string_view clear) {
+  std::string path = strip_slashes(rel_path);
+  uint64_t id = append(
+      JournalEntry{0, ChangeKind::io_limit, path, std::string(clear), std::string(rule), {}, {}});
+  try {
+    fs_.write(path, rule);
+  } catch (...) {
+    mark_undone(id);
+    throw;
+  }
+}
+
+void Journal::track_temp_file(const fs::path& path) {
+  append(JournalEntry{0, ChangeKind::temp_file, fs::absolute(path).string(), {}, {}, {}, {}});
+}
+void Journal::track_temp_dir(const fs::path& path) {
+  append(JournalEntry{0, ChangeKind::temp_dir, fs::absolute(path).string(), {}, {}, {}, {}});
+}
+void Journal::track_swap_file(const fs::path& path) {
+  append(JournalEntry{0, ChangeKind::swap_file, fs::absolute(path).string(), {}, {}, {}, {}});
+}
+void Journal::track_loop_device(const fs::path& device, bool made_for_the_run) {
+  append(JournalEntry{
+      0, ChangeKind::loop_device, device.string(), {}, made_for_the_run ? "made" : "", {}, {}});
+}
+void Journal::track_mount(const fs::path& target) {
+  append(JournalEntry{0, ChangeKind::mount, fs::absolute(target).string(), {}, {}, {}, {}});
+}
+
+std::vector<JournalEntry> Journal::pending() const { return parse_journal(read_fd(fd_)).pending; }
+
+std::vector<JournalEntry> Journal::keep_all() {
+  std::vector<JournalEntry> entries = pending();
+  for (const JournalEntry& entry : entries) write_line(fd_, json{{"kept", entry.id}});
+  return entries;
+}
+
+std::vector<UndoOutcome> Journal::undo_all() {
+  try {
+    return undo_pending(fs_, fd_, pending());
+  } catch (const std::exception&) {
+    return {};  // undo runs in destructors: it reports, it never throws
+  }
+}
+
+namespace {
+
+// The journal files in state_dir, newest first: by the creation time in their names
+// (journal-<pid>-<nanoseconds>.jsonl), a later run's changes sitting on top of an earlier one's.
+std::vector<fs::path> journal_files(const fs::path& state_dir) {
+  std::vector<std::pair<uint64_t, fs::path>> files;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(state_dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!name.starts_with("journal-") || !name.ends_with(".jsonl")) continue;
+    std::string stem = name.substr(0, name.size() - 6);
+    uint64_t created = std::strtoull(stem.c_str() + stem.rfind('-') + 1, nullptr, 10);
+    files.emplace_back(created, it->path());
+  }
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a > b; });
+  std::vector<fs::path> paths;
+  for (auto& [created, path] : files) paths.push_back(std::move(path));
+  return paths;
+}
+
+// Calls visit(fd, parsed) for every journal in state_dir whose owner has ended (its lock is free),
+// newest first, holding that lock; then removes the file if nothing is left to undo in it.
+template <typename Visit>
+void for_each_ended_journal(const fs::path& state_dir, Visit visit) {
+  for (const fs::path& file : journal_files(state_dir)) {
+    int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (!lock_if_owner_gone(fd)) {  // its owner is alive
+      ::close(fd);
+      continue;
+    }
+    // Another restorer may have finished and removed it between our listing and our lock.
+    struct stat opened {
+    }, named{};
+    if (::fstat(fd, &opened) != 0 || ::stat(file.c_str(), &named) != 0 ||
+        opened.st_ino != named.st_ino) {
+      ::close(fd);
+      continue;
+    }
+    try {
+      visit(fd, parse_journal(read_fd(fd)));
+      ParsedJournal left = parse_journal(read_fd(fd));
+      if (left.pending.empty() && left.kept.empty()) ::unlink(file.c_str());
+    } catch (const std::exception&) {
+      // Leave the file for `mmtune restore` to report.
+    }
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+std::vector<UndoOutcome> restore_leftovers(const fs::path& state_dir) {
+  std::vector<UndoOutcome> outcomes;
+  for_each_ended_journal(state_dir, [&](int fd, const ParsedJournal& parsed) {
+    auto undone = undo_pending(probes::HostFs(parsed.root), fd, parsed.pending);
+    outcomes.insert(outcomes.end(), undone.begin(), undone.end());
+  });
+  return outcomes;
+}
+
+std::vector<JournalEntry> kept_changes(const fs::path& state_dir) {
+  std::vector<JournalEntry> kept;
+  for_each_ended_journal(state_dir, [&](int, const ParsedJournal& parsed) {
+    kept.insert(kept.begin(), parsed.kept.begin(), parsed.kept.end());
+  });
+  return kept;
+}
+
+std::vector<UndoOutcome> restore_kept(const fs::path& state_dir) {
+  std::vector<UndoOutcome> outcomes;
+  for_each_ended_journal(state_dir, [&](int fd, const ParsedJournal& parsed) {
+    auto undone = undo_pending(probes::HostFs(parsed.root), fd, parsed.kept);
+    outcomes.insert(outcomes.end(), undone.begin(), undone.end());
+  });
+  return outcomes;
+}
+
+}  // namespace mmtune::changes

@@ -1,0 +1,249 @@
+// The sweep: plan every combination before touching anything, then apply, run and undo each one
+// through the journal, interleaving the repeats.
+#include "compare/sweep.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "changes/journal.hpp"
+#include "changes/signal_guard.hpp"
+#include "facts/error.hpp"
+#include "facts/knobs.hpp"
+#include "probes/parsers.hpp"
+#include "probes/readers.hpp"
+
+namespace mmtune::compare {
+namespace {
+
+// The two forms of one dirty limit: the kernel keeps one of each pair (writing one zeroes the
+// other), so a sweep may vary only one of them.
+constexpr std::pair<std::string_view, std::string_view> kDirtyPairs[] = {
+    {"vm.dirty_ratio", "vm.dirty_bytes"},
+    {"vm.dirty_background_ratio", "vm.dirty_background_bytes"},
+};
+
+std::vector<std::string> split_values(std::string_view text) {
+  std::vector<std::string> values;
+  while (true) {
+    size_t comma = text.find(',');
+    values.emplace_back(probes::trim(text.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return values;
+}
+
+std::vector<Setting> combinations(const std::vector<KnobSweep>& knobs) {
+  std::vector<Setting> settings{{}};
+  for (const KnobSweep& knob : knobs) {
+    std::vector<Setting> next;
+    for (const Setting& prefix : settings) {
+      for (const std::string& value : knob.values) {
+        Setting setting = prefix;
+        setting.emplace_back(knob.knob, value);
+        next.push_back(std::move(setting));
+      }
+    }
+    settings = std::move(next);
+  }
+  return settings;
+}
+
+// Sleeps up to seconds, waking early when a signal arrives.
+void settle(double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end && changes::InterruptGuard::signal_received() == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+workloads::Result failed_run(const SweepPlan& plan, std::string reason) {
+  workloads::Result result;
+  result.workload = plan.options.workload;
+  result.host = plan.run_plan.facts;
+  result.verdict = {workloads::Status::failed, std::move(reason), false};
+  return result;
+}
+
+}  // namespace
+
+std::string setting_label(const Setting& setting) {
+  std::string label;
+  for (const auto& [knob, value] : setting)
+    label += fmt::format("{}{}={}", label.empty() ? "" : " ", knob, value);
+  return label;
+}
+
+KnobSweep parse_knob_sweep(std::string_view text) {
+  size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == text.size()) {
+    fail(ErrorKind::bad_input,
+         "--knob: \"{}\" must be NAME=VALUE[,VALUE…], e.g. vm.dirty_ratio=5,10", text);
+  }
+  KnobSweep sweep{std::string(probes::trim(text.substr(0, eq))), split_values(text.substr(eq + 1))};
+  auto knob = facts::find_knob(sweep.knob);
+  if (!knob) {
+    std::string guess = facts::suggest_knob(sweep.knob);
+    if (guess.empty()) fail(ErrorKind::bad_input, "--knob: unknown knob \"{}\"", sweep.knob);
+    fail(ErrorKind::bad_input, "--knob: unknown knob \"{}\"; did you mean \"{}\"?", sweep.knob,
+         guess);
+  }
+  std::set<std::string> seen;
+  for (const std::string& value : sweep.values) {
+    if (value.empty())
+      fail(ErrorKind::bad_input, "--knob {}: an empty value in \"{}\"", sweep.knob, text);
+    if (auto why = facts::invalid_knob_value(*knob, value))
+      fail(ErrorKind::bad_input, "--knob {}: \"{}\" {}", sweep.knob, value, *why);
+    if (!seen.insert(value).second)
+      fail(ErrorKind::bad_input, "--knob {}: \"{}\" is listed twice", sweep.knob, value);
+  }
+  return sweep;
+}
+
+SweepPlan plan_sweep(const SweepOptions& options, const facts::HostFacts& facts,
+                     const probes::HostFs& fs) {
+  if (options.knobs.empty())
+    fail(ErrorKind::bad_input, "--knob: give at least one, e.g. --knob vm.dirty_ratio=5,10,20");
+  if (options.repeat < 1 || options.repeat > 100)
+    fail(ErrorKind::bad_input, "--repeat: {} must be between 1 and 100", options.repeat);
+  if (!(options.settle_s >= 0) || options.settle_s > 600)
+    fail(ErrorKind::bad_input, "--settle: must be between 0 and 10m");
+  std::set<std::string> knobs;
+  size_t count = 1;
+  for (const KnobSweep& sweep : options.knobs) {
+    if (!knobs.insert(sweep.knob).second)
+      fail(ErrorKind::bad_input, "--knob {}: given twice; list all its values in one --knob",
+           sweep.knob);
+    count *= sweep.values.size();
+  }
+  for (const auto& [ratio, bytes] : kDirtyPairs) {
+    if (knobs.contains(std::string(ratio)) && knobs.contains(std::string(bytes))) {
+      fail(ErrorKind::bad_input,
+           "--knob: {} and {} are one setting in the kernel (writing one zeroes the other); "
+           "sweep one of them",
+           ratio, bytes);
+    }
+  }
+  if (count > kSweepMaxCombinations) {
+    fail(ErrorKind::bad_input, "--knob: {} combinations; at most {} per sweep", count,
+         kSweepMaxCombinations);
+  }
+
+  SweepPlan plan;
+  plan.options = options;
+  plan.run_plan = workloads::plan_run(options.workload, options.run, facts);
+  if (plan.run_plan.unsupported) {
+    fail(ErrorKind::unsupported, "{} cannot run on this host: {}", options.workload,
+         *plan.run_plan.unsupported);
+  }
+  for (const KnobSweep& sweep : options.knobs) {
+    const facts::Knob knob = *facts::find_knob(sweep.knob);
+    auto current = fs.read(knob.path);
+    if (!current) {
+      fail(ErrorKind::unsupported, "--knob {}: this host has no {}", sweep.knob,
+           fs.path(knob.path).string());
+    }
+    if (::access(fs.path(knob.path).c_str(), W_OK) != 0) {
+      fail(ErrorKind::unsupported, "--knob {}: {} cannot be written here (changing it needs root)",
+           sweep.knob, fs.path(knob.path).string());
+    }
+    plan.original.emplace_back(sweep.knob, probes::parse_bracketed_choice(*current));
+  }
+  plan.settings = combinations(options.knobs);
+  plan.metrics = options.metrics.empty() ? key_metrics(options.workload) : options.metrics;
+  return plan;
+}
+
+SweepResult run_sweep(const SweepPlan& plan) {
+  changes::InterruptGuard guard;
+  const workloads::RunOptions& run_options = plan.options.run;
+  std::FILE* log = run_options.log;
+  SweepResult result;
+  result.plan = plan;
+  for (const Setting& setting : plan.settings) result.settings.push_back({setting, {}});
+
+  probes::HostFs fs("/");
+  for (const changes::UndoOutcome& outcome : changes::restore_leftovers(run_options.state_dir)) {
+    result.notes.push_back(
+        fmt::format("restored what an earlier, killed run left: {}", outcome.message));
+  }
+  changes::Journal journal(fs, run_options.state_dir);
+  const size_t total = plan.settings.size() * size_t(plan.options.repeat);
+  size_t done = 0;
+  for (int repeat = 0; repeat < plan.options.repeat && !result.interrupted; ++repeat) {
+    for (SettingRuns& runs : result.settings) {
+      if (changes::InterruptGuard::signal_received() != 0) {
+        result.interrupted = true;
+        break;
+      }
+      ++done;
+      if (log) {
+        fmt::print(log, "mmtune: sweep [{}/{}] {} (repeat {}/{})\n", done, total,
+                   setting_label(runs.setting), repeat + 1, plan.options.repeat);
+      }
+      for (const auto& [knob, value] : runs.setting) journal.set_knob(knob, value);
+      if (plan.options.settle_s > 0) settle(plan.options.settle_s);
+      workloads::Result run;
+      if (changes::InterruptGuard::signal_received() != 0) {
+        result.interrupted = true;
+      } else {
+        // Planned again under this setting: the model's predictions depend on the knobs.
+        try {
+          facts::HostFacts facts = probes::read_host_facts(fs);
+          run = workloads::execute(workloads::plan_run(plan.options.workload, run_options, facts),
+                                   run_options);
+        } catch (const Error& e) {
+          if (e.kind() == ErrorKind::internal) throw;
+          run = failed_run(plan, e.what());
+        }
+        result.interrupted = run.verdict.interrupted;
+        if (run.verdict.status == workloads::Status::failed && !run.verdict.interrupted) {
+          result.notes.push_back(fmt::format("{} repeat {}: {}", setting_label(runs.setting),
+                                             repeat + 1, run.verdict.reason));
+        }
+        runs.runs.push_back(std::move(run));
+      }
+      for (const changes::UndoOutcome& outcome : journal.undo_all()) {
+        if (outcome.status != changes::UndoStatus::restored)
+          result.notes.push_back(outcome.message);
+      }
+      if (result.interrupted) break;
+    }
+  }
+  return result;
+}
+
+std::vector<std::string> key_metrics(std::string_view workload) {
+  struct Keys {
+    std::string_view workload;
+    std::vector<std::string> metrics;
+  };
+  // What a person reads first for each workload; `--metric` overrides, --json has everything.
+  static const std::vector<Keys> kKeys = {
+      {"demand-paging", {"ns_per_fault", "faults_per_s", "gib_per_s", "minor_faults"}},
+      {"cow-fork", {"fork_ms_per_gib", "fork_exit_wait_ms.*", "cow_faults_per_s.*"}},
+      {"thp", {"random_access_speedup", "coverage.*", "fault_gib_per_s.*"}},
+      {"false-sharing", {"slowdown", "ops_per_s.padded", "ops_per_s.packed"}},
+      {"dirty-flood",
+       {"write_mib_per_s", "write_latency*", "bystander_stall*", "throttle_onset_bytes",
+        "dirty_peak_bytes"}},
+      {"reclaim", {"allocstall*", "reclaim_efficiency.*", "read_latency.*", "pswpout"}},
+      {"oom", {"oom_point_bytes", "time_to_oom_s", "oom_kills"}},
+      {"dio-fork-race", {"data_loss.*", "affected"}},
+      {"numa-misplacement", {"latency_penalty", "read_bandwidth_penalty", "numa_pages_migrated"}},
+  };
+  for (const Keys& keys : kKeys) {
+    if (keys.workload == workload) return keys.metrics;
+  }
+  return {};
+}
+
+bool metric_matches(std::string_view pattern, std::string_view name) {
+  if (pattern.ends_with('*')) return name.starts_with(pattern.substr(0, pattern.size() - 1));
+  return pattern == name;
+}
+
+}  // namespace mmtune::compare

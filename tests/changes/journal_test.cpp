@@ -1,0 +1,186 @@
+#include "changes/journal.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "facts/error.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace mmtune::changes {
+namespace {
+
+namespace fs = std::filesystem;
+using test::TempDir;
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+// A fake host tree: the journal writes through HostFs, so nothing here touches the real host.
+struct FakeHost {
+  TempDir root, state;
+  FakeHost() {
+    write(root.path() / "proc/sys/vm/swappiness", "60\n");
+    write(root.path() / "proc/sys/vm/dirty_ratio", "20\n");
+    write(root.path() / "proc/sys/vm/dirty_bytes", "0\n");
+    write(root.path() / "sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+    fs::create_directories(root.path() / "sys/fs/cgroup/memory");
+  }
+  probes::HostFs fs() const { return probes::HostFs(root.path()); }
+  std::string at(const std::string& rel) const { return read(root.path() / rel); }
+  size_t journals() const {
+    size_t n = 0;
+    for (const auto& entry : fs::directory_iterator(state.path()))
+      n += entry.path().extension() == ".jsonl";
+    return n;
+  }
+};
+
+TEST(Journal, SetRecordsThenWritesAndUndoRestores) {
+  FakeHost host;
+  {
+    Journal journal(host.fs(), host.state.path());
+    journal.set("proc/sys/vm/swappiness", "10");
+    EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "10");
+    ASSERT_EQ(journal.pending().size(), 1u);
+    EXPECT_EQ(journal.pending()[0].old_value, "60");
+    EXPECT_EQ(host.journals(), 1u);
+  }
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
+  EXPECT_EQ(host.journals(), 0u) << "a fully undone journal is removed";
+}
+
+TEST(Journal, UndoIsNewestFirst) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  journal.set("proc/sys/vm/swappiness", "10");
+  journal.set("proc/sys/vm/swappiness", "30");
+  std::vector<UndoOutcome> outcomes = journal.undo_all();
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].entry.new_value, "30");
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
+  EXPECT_TRUE(journal.pending().empty());
+}
+
+TEST(Journal, ChoiceFilesKeepTheSelectedWord) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  journal.set_knob("thp.enabled", "never");
+  EXPECT_EQ(journal.pending().at(0).old_value, "madvise");
+  journal.undo_all();
+  EXPECT_EQ(host.at("sys/kernel/mm/transparent_hugepage/enabled"), "madvise\n");
+}
+
+TEST(Journal, DirtyBytesRestoresTheRatioThatWasInUse) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  journal.set("proc/sys/vm/dirty_bytes", "536870912");
+  write(host.root.path() / "proc/sys/vm/dirty_ratio", "0\n");  // what the kernel does to the pair
+  JournalEntry entry = journal.pending().at(0);
+  EXPECT_EQ(entry.kind, ChangeKind::dirty_pair);
+  EXPECT_EQ(entry.partner_old, "20");
+  journal.undo_all();
+  EXPECT_EQ(host.at("proc/sys/vm/dirty_ratio"), "20\n") << "0 is never written back to dirty_bytes";
+  EXPECT_EQ(host.at("proc/sys/vm/dirty_bytes"), "536870912");
+}
+
+TEST(Journal, LaterChangesBySomeoneElseAreLeftAlone) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  journal.set("proc/sys/vm/swappiness", "10");
+  write(host.root.path() / "proc/sys/vm/swappiness", "33\n");
+  std::vector<UndoOutcome> outcomes = journal.undo_all();
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].status, UndoStatus::left_alone);
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "33\n");
+}
+
+TEST(Journal, RefusesPathsOutsideProcSysAndSys) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  EXPECT_THROW(journal.set("etc/passwd", "x"), Error);
+  EXPECT_THROW(journal.set_knob("vm.swapiness", "10"), Error);
+  EXPECT_THROW(journal.set_knob("vm.swappiness", "500"), Error);
+  EXPECT_TRUE(journal.pending().empty());
+}
+
+TEST(Journal, RemovesTrackedTempFilesAndDirectories) {
+  FakeHost host;
+  TempDir scratch;
+  fs::path file = scratch.path() / "mmtune-data";
+  fs::path dir = scratch.path() / "mmtune-dir";
+  fs::path foreign = scratch.path() / "not-ours";
+  {
+    Journal journal(host.fs(), host.state.path());
+    journal.track_temp_file(file);
+    write(file, "x");
+    journal.track_temp_dir(dir);
+    write(dir / "inner", "x");
+    journal.track_temp_dir(foreign);
+    write(foreign / "inner", "x");
+    journal.create_cgroup("sys/fs/cgroup/memory/mmtune-test");
+    EXPECT_TRUE(fs::is_directory(host.root.path() / "sys/fs/cgroup/memory/mmtune-test"));
+  }
+  EXPECT_FALSE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_TRUE(fs::exists(foreign / "inner")) << "only directories named mmtune-* are removed";
+  EXPECT_FALSE(fs::exists(host.root.path() / "sys/fs/cgroup/memory/mmtune-test"));
+}
+
+// A process that dies by SIGKILL with a change in its journal: the next restore_leftovers() puts
+// it back and removes the journal, while the journal of a live process is not touched.
+TEST(RestoreLeftovers, UndoesJournalsOfDeadOwnersOnly) {
+  FakeHost host;
+  Journal live(host.fs(), host.state.path());
+  live.set("proc/sys/vm/dirty_ratio", "5");
+
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    Journal doomed(host.fs(), host.state.path());
+    doomed.set("proc/sys/vm/swappiness", "1");
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "1");
+  EXPECT_EQ(host.journals(), 2u);
+
+  std::vector<UndoOutcome> outcomes = restore_leftovers(host.state.path());
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].status, UndoStatus::restored);
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
+  EXPECT_EQ(host.at("proc/sys/vm/dirty_ratio"), "5") << "a live owner's change stays";
+  EXPECT_EQ(host.journals(), 1u);
+  EXPECT_TRUE(restore_leftovers(host.state.path()).empty()) << "nothing twice";
+}
+
+TEST(RestoreLeftovers, MissingStateDirectoryIsNothingToDo) {
+  EXPECT_TRUE(restore_leftovers("/nonexistent/mmtune-state").empty());
+}
+
+TEST(Journal, UnwritableStateDirectoryIsUnsupported) {
+  FakeHost host;
+  write(host.state.path() / "file", "x");
+  try {
+    Journal journal(host.fs(), host.state.path() / "file" / "below");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::unsupported);
+  }
+}
+
+}  // namespace
+}  // namespace mmtune::changes
