@@ -92,13 +92,13 @@ Action attach_apply(CLI::App& sub, const Globals& globals) {
       }
     }
 
-    changes::InterruptGuard guard;
+    changes::SignalGuard guard;
     for (const changes::UndoOutcome& outcome : changes::restore_leftovers(state_dir))
       fmt::print(io.err, "mmtune: restored what an earlier, killed run left: {}\n",
                  outcome.message);
     changes::Journal journal(fs, state_dir);
     const std::vector<advisor::AppliedChange> applied = advisor::apply_plan(plan, journal);
-    if (changes::InterruptGuard::signal_received() != 0)
+    if (changes::SignalGuard::received() != 0)
       fail(ErrorKind::interrupted, "apply stopped; what it had changed was restored");
     advisor::keep_applied(plan, journal);
     fmt::print(io.out, "applied {} change(s) through the journal {}:\n", applied.size(),
