@@ -88,8 +88,8 @@ ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario_nam
     for (const ParamSpec& spec : step.params)
       planned.params.emplace_back(spec.name, param_text(spec, available));
     workloads::RunOptions options;
-    options.params = planned.params;
-    options.time_limit_s = step.time_limit_s;
+    options.params = workloads::text_inputs(planned.params);
+    options.time_limit = facts::from_seconds(step.time_limit_s);
     options.size_cap_fraction = scenario->memory_fraction;
     if (plan.memory_cgroup) options.memory_limit_bytes = plan.memory_budget_bytes;
     try {
@@ -132,11 +132,11 @@ ScenarioRun run_scenario(const ScenarioPlan& plan, const ScenarioOptions& option
                               step.step.time_limit_s);
     }
     workloads::RunOptions run_options;
-    run_options.params = step.params;
-    run_options.time_limit_s = step.step.time_limit_s;
+    run_options.params = workloads::text_inputs(step.params);
+    run_options.time_limit = facts::from_seconds(step.step.time_limit_s);
     run_options.size_cap_fraction = plan.scenario.memory_fraction;
     if (plan.memory_cgroup) run_options.memory_limit_bytes = plan.memory_budget_bytes;
-    run_options.sample_interval_s = options.sample_interval_s;
+    run_options.sample_interval = options.sample_interval;
     run_options.state_dir = options.state_dir;
     run_options.log = options.log;
     StepOutcome outcome{step.step.id, step.step.workload, step.params, {}};

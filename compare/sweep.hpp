@@ -28,6 +28,7 @@
 //                                       "vs_reference": {"u", "p", "change", "significant"} |
 //                                       null}}}],
 //     "interrupted", "notes": [...] }
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -65,7 +66,7 @@ struct SweepOptions {
   std::string workload;
   std::vector<KnobSweep> knobs;
   int repeat = 5;
-  double settle_s = 0;               // wait after setting a combination, before the workload runs
+  std::chrono::nanoseconds settle{};  // wait after setting a combination, before the workload runs
   std::vector<std::string> metrics;  // shown in the table; "name" or "prefix*"; empty: key metrics
   workloads::RunOptions run;         // parameters, time limit, memory limit, state dir, log
 };

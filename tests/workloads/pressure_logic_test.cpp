@@ -266,7 +266,7 @@ RunPlan plan(const std::string& workload, std::vector<std::pair<std::string, std
              const facts::HostFacts& facts) {
   RunOptions options;
   options.force = true;
-  options.params = std::move(params);
+  options.params = text_inputs(params);
   return plan_run(workload, options, facts);
 }
 
