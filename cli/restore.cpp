@@ -14,8 +14,6 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "facts/error.hpp"
-#include "facts/units.hpp"
-#include "workloads/params.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -60,14 +58,14 @@ Action attach_restore(CLI::App& sub, const Globals&) {
       ->type_name("DURATION");
   sub.footer(kFooter);
   return [args](const Io& io) {
-    const double wait =
-        facts::seconds(duration_option("--wait", args->wait, std::chrono::nanoseconds::zero()));
+    const std::chrono::nanoseconds wait =
+        duration_option("--wait", args->wait, std::chrono::nanoseconds::zero());
     const std::filesystem::path state_dir = args->state_dir.empty()
                                                 ? changes::default_state_dir()
                                                 : std::filesystem::path(args->state_dir);
 
     const auto still_exiting = changes::wait_for_ended_runs(
-        state_dir, std::chrono::milliseconds(static_cast<int64_t>(wait * 1000)));
+        state_dir, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
     std::vector<changes::UndoOutcome> outcomes = changes::restore_leftovers(state_dir);
     const size_t leftovers = outcomes.size();
     if (args->applied) {
