@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "compare/check.hpp"
+#include "report/escape.hpp"
 #include "report/junit.hpp"
 #include "report/tap.hpp"
 
@@ -71,7 +72,7 @@ TEST(CheckReports, JunitCountsAndEscapes) {
   EXPECT_NE(xml.find("message=\"a &lt;b&gt; &amp; &quot;c&quot;\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("<skipped message=\"needs 2 NUMA nodes\"/>"), std::string::npos);
   EXPECT_NE(xml.find("hostname=\"host-1\""), std::string::npos);
-  EXPECT_EQ(xml_escape("x\x02y\tz"), "xy\tz");
+  EXPECT_EQ(escape_markup("x\x02y\tz'"), "xy\tz&#39;");
 }
 
 }  // namespace
