@@ -36,37 +36,19 @@ void from_json(const json& j, ProcessMemory& p) {
   }
 }
 
-void to_json(json& j, const HostFacts& h) {
-  j = json{{"schema", kHostSchema},    {"kernel", h.kernel}, {"cpu", h.cpu},
-           {"meminfo", h.meminfo},     {"vmstat", h.vmstat}, {"zones", h.zones},
-           {"buddyinfo", h.buddyinfo}, {"psi", h.psi},       {"swaps", h.swaps},
-           {"settings", h.settings},   {"mglru", h.mglru},   {"numa", h.numa},
-           {"cgroup", h.cgroup}};
+nlohmann::json host_facts_to_json(const HostFacts& facts) {
+  json j = facts;
+  j["schema"] = kHostSchema;
+  return j;
 }
-void from_json(const json& j, HostFacts& h) {
+
+HostFacts host_facts_from_json(const nlohmann::json& j) {
   if (!j.is_object()) fail(ErrorKind::bad_input, "host facts: expected a JSON object");
   auto schema = j.find("schema");
   if (schema == j.end() || !schema->is_string() || schema->get<std::string>() != kHostSchema) {
     fail(ErrorKind::bad_input, "host facts: schema is {}, expected \"{}\"",
          schema == j.end() ? std::string("missing") : schema->dump(), kHostSchema);
   }
-  j.at("kernel").get_to(h.kernel);
-  j.at("cpu").get_to(h.cpu);
-  j.at("meminfo").get_to(h.meminfo);
-  j.at("vmstat").get_to(h.vmstat);
-  j.at("zones").get_to(h.zones);
-  j.at("buddyinfo").get_to(h.buddyinfo);
-  j.at("psi").get_to(h.psi);
-  j.at("swaps").get_to(h.swaps);
-  j.at("settings").get_to(h.settings);
-  j.at("mglru").get_to(h.mglru);
-  j.at("numa").get_to(h.numa);
-  j.at("cgroup").get_to(h.cgroup);
-}
-
-nlohmann::json host_facts_to_json(const HostFacts& facts) { return json(facts); }
-
-HostFacts host_facts_from_json(const nlohmann::json& j) {
   try {
     return j.get<HostFacts>();
   } catch (const json::exception& e) {

@@ -66,13 +66,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CgroupMemory, version, path, dir, current_byt
 // pages_per_node's node numbers become the keys "0", "1", ….
 void to_json(nlohmann::json& j, const ProcessMemory& p);
 void from_json(const nlohmann::json& j, ProcessMemory& p);
-// With "schema": "mmtune.host/1".
-void to_json(nlohmann::json& j, const HostFacts& h);
-// Checks the schema tag; throws Error{bad_input} naming what is wrong.
-void from_json(const nlohmann::json& j, HostFacts& h);
+// The members only: a document needs host_facts_to_json / host_facts_from_json.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HostFacts, kernel, cpu, meminfo, vmstat, zones, buddyinfo, psi,
+                                   swaps, settings, mglru, numa, cgroup)
 
+// With "schema": "mmtune.host/1".
 nlohmann::json host_facts_to_json(const HostFacts& facts);
-// Throws Error{bad_input} ("host facts: …") when j is not a valid mmtune.host/1 document.
+// Checks the schema tag; throws Error{bad_input} ("host facts: …") when j is not a valid
+// mmtune.host/1 document.
 HostFacts host_facts_from_json(const nlohmann::json& j);
 
 }  // namespace mmtune::facts
