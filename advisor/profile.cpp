@@ -109,7 +109,7 @@ class Checker {
       return std::nullopt;
     }
   }
-  // Throws Error{bad_input} listing every problem recorded, one a line, in the order of the file.
+  // Throws Error{bad_input} listing every problem recorded, one per line, in the order of the file.
   void throw_problems() const {
     if (problems_.empty()) {
       if (abandoned_silently_)
