@@ -7,7 +7,7 @@
 //
 // Loading checks everything a profile says before anything runs: every field name and type, every
 // workload name against the registry, every parameter against that workload's table, every knob
-// name and value against probes/knobs.hpp, every source id against advisor/sources.hpp. The first
+// name and value against facts/knobs.hpp, every source id against advisor/sources.hpp. The first
 // problem is an Error{bad_input} naming the file, line and field:
 //   profiles/database.json:14: goals.swap: "sometimes" must be one of avoid|low|default|zram
 #include <cstdint>

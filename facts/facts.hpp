@@ -109,7 +109,7 @@ struct SwapDevice {
   bool operator==(const SwapDevice&) const = default;
 };
 
-// Current values of the knobs the tool knows (see probes/knobs.hpp), by knob name:
+// Current values of the knobs the tool knows (see facts/knobs.hpp), by knob name:
 // "vm.swappiness" → "60", "thp.enabled" → "madvise" (the selected [word]). A knob this host lacks
 // is absent from the map.
 struct Settings {
