@@ -11,7 +11,7 @@
 // someone who never writes is held up too.
 //
 // Storage that keeps up never throttles anyone: on this project's host writeback goes into a host
-// cache at GB/s and the flusher outruns any writer (reference/limits.md §6). --device-bps builds a
+// cache at GB/s and the flusher outruns any writer (docs/workloads.md). --device-bps builds a
 // slow disk for the run (slow_device.hpp: a new loop device, ext4, a blkio write limit); the limit
 // is lifted before the file is removed, so the cleanup does not wait for the queue behind it.
 //
