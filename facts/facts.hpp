@@ -1,7 +1,7 @@
 #pragma once
 // Plain data read from /proc and /sys. Passive structs, no behaviour beyond small lookups: the
 // parsers in probes/ fill them, the model reads them (it links nothing else of probes), and
-// probes/facts_json turns them into the versioned JSON schema.
+// facts/facts_json turns them into the versioned JSON schema.
 //
 // Units are in the names: *_bytes are bytes, *_pages are kernel pages (4 KiB on x86_64), *_kib are
 // KiB. An std::optional that is empty means "this kernel or host does not have it".
