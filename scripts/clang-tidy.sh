@@ -3,9 +3,10 @@
 # or bench/), in parallel, using the compile commands of a configured build directory.
 # Usage: scripts/clang-tidy.sh [-j N] [BUILD_DIR] [FILE_REGEX]
 #   BUILD_DIR   default build (configure it first: cmake -S . -B build; nothing needs building)
-#   FILE_REGEX  only the sources matching it, e.g. 'model/'
+#   FILE_REGEX  only the sources whose path below their folder matches it, e.g. 'journal|memcg'
 # Prints every finding, then a count per check and per file; exit 1 when there is any finding
-# (or clang-tidy fails on a file), 0 when there is none, 2 when clang-tidy is missing.
+# (or clang-tidy fails on a file), 0 when there is none, 2 when clang-tidy is missing or no source
+# matches.
 # Needs Debian's clang-tidy package (clang-tidy and run-clang-tidy on PATH).
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,6 +23,9 @@ done
 root=$(pwd)
 folders='facts|probes|model|changes|workloads|advisor|compare|report|matrix|cli'
 files="^$root/($folders)/.*$only.*\\.cpp\$"
+sources=$(sed -n 's/^ *"file": "\(.*\)",\{0,1\}$/\1/p' "$build/compile_commands.json" | grep -cE "$files") ||
+  { echo "clang-tidy.sh: no product source in $build/compile_commands.json matches '$only'" >&2; exit 2; }
+echo "clang-tidy: $sources sources" >&2
 log="$build/clang-tidy.log"
 status=0
 # -quiet: no per-file banner; the header filter keeps findings to our own headers.
