@@ -1,5 +1,5 @@
 #pragma once
-// `mmtune apply`: knob changes made through the journal (workloads/journal.hpp), meant to stay.
+// `mmtune apply`: knob changes made through the journal (changes/journal.hpp), meant to stay.
 //
 //   ApplyPlan plan = plan_apply(read_change_file(path), fs, persist);  // input errors, nothing
 //   done Journal journal(fs, state_dir); std::vector<AppliedChange> done = apply_plan(plan,

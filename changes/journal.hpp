@@ -103,7 +103,7 @@ class Journal {
   // Throws Error{bad_input} if the path is elsewhere or the kernel rejects the value (the entry is
   // then marked undone: nothing changed).
   void set(std::string_view rel_path, std::string_view value);
-  // The same by knob name ("vm.dirty_ratio", see probes/knobs.hpp), checking the kernel's range.
+  // The same by knob name ("vm.dirty_ratio", see facts/knobs.hpp), checking the kernel's range.
   void set_knob(std::string_view knob, std::string_view value);
 
   // Makes a memory cgroup directory (relative to the root) and records it; undo removes it, which

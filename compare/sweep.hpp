@@ -12,7 +12,7 @@
 // tenant's load, memory going cold) spreads over all settings instead of biasing the last one.
 //
 // Significance (stated in the output and the JSON): each setting is compared with the first one by
-// the Mann-Whitney U test, two-sided, at α = 0.05 (advisor/stats.hpp), and a difference is marked
+// the Mann-Whitney U test, two-sided, at α = 0.05 (compare/stats.hpp), and a difference is marked
 // only when it is also at least 5 % of the first setting's median: a tiny but consistent shift is
 // real yet not worth a tuning decision.
 //

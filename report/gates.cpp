@@ -1,4 +1,4 @@
-// The report's sections for a sweep and for a check (advisor/report_sections.hpp).
+// The report's sections for a sweep and for a check (report/sections.hpp).
 #include <fmt/format.h>
 
 #include <cmath>

@@ -7,7 +7,7 @@
 // cheap at any size, unlike smaps_rollup).
 //
 // Hot or cold memory: memory this guest freed and left idle for about a second is handed back to
-// the hypervisor, and touching it again costs 2.5–12× more (reference/limits.md §0a). With
+// the hypervisor, and touching it again costs 2.5–12× more (docs/workloads.md). With
 // --warmup on (the default) the same amount is first touched and freed, and the measured pass
 // follows at once, on hot memory; the warm-up's own rate is reported as the rate of memory "as
 // found". With --warmup off the measured pass is on memory as found.

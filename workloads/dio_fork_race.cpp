@@ -1,5 +1,5 @@
 // dio-fork-race: does an O_DIRECT read in flight lose its data when the process forks and then
-// writes to the same page? (The seeds' "direct I/O and COW" hazard; regression-anchors §2.3–2.4.)
+// writes to the same page? (docs/model.md, O_DIRECT and fork; docs/workloads.md, dio-fork-race.)
 //
 // One try: a fresh private anonymous page (filled with a sentinel, 0xFA) receives an O_DIRECT
 // read into its part [align, 4096) — and on into further pages with --read-size — from a file

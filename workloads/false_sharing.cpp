@@ -7,7 +7,7 @@
 // ("padded", so the adjacent-line prefetcher cannot pair them). The slowdown is padded / packed.
 //
 // Cross-CPU hand-off time decides how bad sharing is, and on a VM it changes as the hypervisor
-// moves vCPUs (reference/limits.md §0c: 53–193 ns here), so the run also measures it: two threads
+// moves vCPUs (53–193 ns here, docs/workloads.md), so the run also measures it: two threads
 // pass one cache line back and forth and the time per one-way hand-off is reported.
 #include "model/false_sharing.hpp"
 

@@ -12,7 +12,7 @@
 // varying cache lines): the data touched is 1/64 of the region and mostly cache-resident, so the
 // difference is the page walk a TLB miss costs (two-dimensional under a hypervisor). With
 // --access line every cache line is a node: DRAM latency dominates and the ratio shrinks
-// (reference/limits.md §3: 1.08× at 1 GiB, 1.5× at 4 GiB).
+// (1.08× at 1 GiB, 1.5× at 4 GiB here: docs/workloads.md).
 #include "model/thp.hpp"
 
 #include <fmt/format.h>
@@ -191,7 +191,7 @@ void run(Session& session, const Options& o) {
   session.note(
       "fault times are on memory as found: memory idle for over ~1 s is host-cold and faults "
       "slower, the "
-      "more so for huge pages (reference/limits.md)");
+      "more so for huge pages (docs/workloads.md)");
 }
 
 }  // namespace

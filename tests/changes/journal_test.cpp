@@ -8,43 +8,17 @@
 #include <fstream>
 
 #include "facts/error.hpp"
+#include "tests/support/fake_host.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::changes {
 namespace {
 
 namespace fs = std::filesystem;
+using test::FakeHost;
+using test::slurp;
 using test::TempDir;
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
-// A fake host tree: the journal writes through HostFs, so nothing here touches the real host.
-struct FakeHost {
-  TempDir root, state;
-  FakeHost() {
-    write(root.path() / "proc/sys/vm/swappiness", "60\n");
-    write(root.path() / "proc/sys/vm/dirty_ratio", "20\n");
-    write(root.path() / "proc/sys/vm/dirty_bytes", "0\n");
-    write(root.path() / "sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
-    fs::create_directories(root.path() / "sys/fs/cgroup/memory");
-  }
-  probes::HostFs fs() const { return probes::HostFs(root.path()); }
-  std::string at(const std::string& rel) const { return read(root.path() / rel); }
-  size_t journals() const {
-    size_t n = 0;
-    for (const auto& entry : fs::directory_iterator(state.path()))
-      n += entry.path().extension() == ".jsonl";
-    return n;
-  }
-};
+using test::write_text;
 
 TEST(Journal, SetRecordsThenWritesAndUndoRestores) {
   FakeHost host;
@@ -85,7 +59,8 @@ TEST(Journal, DirtyBytesRestoresTheRatioThatWasInUse) {
   FakeHost host;
   Journal journal(host.fs(), host.state.path());
   journal.set("proc/sys/vm/dirty_bytes", "536870912");
-  write(host.root.path() / "proc/sys/vm/dirty_ratio", "0\n");  // what the kernel does to the pair
+  write_text(host.root.path() / "proc/sys/vm/dirty_ratio",
+             "0\n");  // what the kernel does to the pair
   JournalEntry entry = journal.pending().at(0);
   EXPECT_EQ(entry.kind, ChangeKind::dirty_pair);
   EXPECT_EQ(entry.partner_old, "20");
@@ -98,7 +73,7 @@ TEST(Journal, LaterChangesBySomeoneElseAreLeftAlone) {
   FakeHost host;
   Journal journal(host.fs(), host.state.path());
   journal.set("proc/sys/vm/swappiness", "10");
-  write(host.root.path() / "proc/sys/vm/swappiness", "33\n");
+  write_text(host.root.path() / "proc/sys/vm/swappiness", "33\n");
   std::vector<UndoOutcome> outcomes = journal.undo_all();
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_EQ(outcomes[0].status, UndoStatus::left_alone);
@@ -123,11 +98,11 @@ TEST(Journal, RemovesTrackedTempFilesAndDirectories) {
   {
     Journal journal(host.fs(), host.state.path());
     journal.track_temp_file(file);
-    write(file, "x");
+    write_text(file, "x");
     journal.track_temp_dir(dir);
-    write(dir / "inner", "x");
+    write_text(dir / "inner", "x");
     journal.track_temp_dir(foreign);
-    write(foreign / "inner", "x");
+    write_text(foreign / "inner", "x");
     journal.create_cgroup("sys/fs/cgroup/memory/mmtune-test");
     EXPECT_TRUE(fs::is_directory(host.root.path() / "sys/fs/cgroup/memory/mmtune-test"));
   }
@@ -189,7 +164,7 @@ TEST(RestoreLeftovers, MissingStateDirectoryIsNothingToDo) {
 
 TEST(Journal, UnwritableStateDirectoryIsUnsupported) {
   FakeHost host;
-  write(host.state.path() / "file", "x");
+  write_text(host.state.path() / "file", "x");
   try {
     Journal journal(host.fs(), host.state.path() / "file" / "below");
     FAIL() << "no error";

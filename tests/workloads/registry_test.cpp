@@ -9,7 +9,7 @@
 
 #include "facts/error.hpp"
 #include "probes/readers.hpp"
-#include "tests/probes/recorded_hosts.hpp"
+#include "tests/support/recorded_hosts.hpp"
 #include "workloads/runner.hpp"
 
 namespace mmtune::workloads {
