@@ -166,4 +166,15 @@ std::vector<UndoOutcome> restore_kept(const std::filesystem::path& state_dir = d
 
 std::string_view change_kind_name(ChangeKind kind);
 
+// A journal file's text, read back (pure, so it is tested and fuzzed on text): the root its paths
+// are relative to, and its entries not yet undone, pending or kept.
+struct ParsedJournal {
+  std::string root = "/";
+  std::vector<JournalEntry> pending;  // oldest first
+  std::vector<JournalEntry> kept;     // kept and not undone since, oldest first
+};
+ParsedJournal parse_journal(std::string_view text);
+// The pid in a journal's header line; 0 when there is none.
+int journal_owner_pid(std::string_view text);
+
 }  // namespace mmtune::changes

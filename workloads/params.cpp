@@ -151,7 +151,8 @@ std::string_view kind_name(ParamKind kind) {
 ParamValues parse_params(std::span<const Param> params,
                          std::span<const std::pair<std::string, std::string>> given) {
   ParamValues parsed;
-  for (const auto& [name, text] : given) {
+  for (const auto& [given_name, text] : given) {
+    const std::string& name = given_name;  // clang 14 cannot capture a structured binding
     auto param =
         std::find_if(params.begin(), params.end(), [&](const Param& p) { return p.name == name; });
     if (param == params.end()) {

@@ -184,3 +184,26 @@ TEST(Journal, UnwritableStateDirectoryIsUnsupported) {
 
 }  // namespace
 }  // namespace mmtune::changes
+
+namespace mmtune::changes {
+namespace {
+
+// Found by tests/fuzz/journal: a journal line whose field had another type (a hand edit, a torn
+// write that joined two lines) threw nlohmann's type_error out of restore, which never throws.
+TEST(JournalFile, ALineWithAFieldOfTheWrongTypeIsSkippedNotThrown) {
+  ParsedJournal parsed = parse_journal(
+      "{\"schema\":\"mmtune.journal/1\",\"pid\":\"4242\",\"root\":7}\n"
+      "{\"id\":1,\"kind\":\"setting\",\"path\":\"proc/sys/vm/swappiness\",\"old\":\"60\","
+      "\"new\":\"10\"}\n"
+      "{\"id\":2,\"kind\":\"dirty_pair\",\"path\":\"proc/sys/vm/dirty_bytes\",\"old\":9,"
+      "\"kind\":\"mount\"}\n"
+      "{\"id\":3,\"kind\":4,\"path\":\"x\"}\n");
+  EXPECT_EQ(parsed.root, "/") << "a root that is not text is not used";
+  ASSERT_EQ(parsed.pending.size(), 1u);
+  EXPECT_EQ(parsed.pending[0].path, "proc/sys/vm/swappiness");
+  EXPECT_EQ(journal_owner_pid("{\"pid\":\"4242\"}\n"), 0);
+  EXPECT_EQ(journal_owner_pid("{\"pid\":4242}\n"), 4242);
+}
+
+}  // namespace
+}  // namespace mmtune::changes
