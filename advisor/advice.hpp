@@ -31,7 +31,7 @@ struct EvidenceItem {
 };
 
 struct Recommendation {
-  std::string knob;                    // "vm.swappiness" (probes/knobs.hpp names)
+  std::string knob;                    // "vm.swappiness" (facts/knobs.hpp names)
   std::optional<std::string> current;  // nullopt: this host does not have the knob
   std::string recommended;             // the value to set; the current value when keep
   bool change = false;                 // false: keep the current value

@@ -84,8 +84,8 @@ struct ScenarioRun {
 uint64_t resolve_fraction(const ParamSpec& spec, uint64_t available_bytes);
 
 // Resolves and plans every step (workloads::plan_run: parameters, cross-checks, size cap). Throws
-// Error{bad_input} naming the profile file, line and step for the first problem, before anything
-// runs; unknown scenario names list the profile's scenarios.
+// Error{bad_input} before anything runs, with a line for each step that cannot be planned naming
+// the profile file, line and step; unknown scenario names list the profile's scenarios.
 ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario,
                            const facts::HostFacts& facts);
 

@@ -63,9 +63,10 @@ std::optional<std::string> read_normalized(const probes::HostFs& host, std::stri
 }
 
 std::optional<ChangeKind> kind_from_name(std::string_view name) {
-  for (ChangeKind kind : {ChangeKind::setting, ChangeKind::dirty_pair, ChangeKind::cgroup,
-                          ChangeKind::temp_file, ChangeKind::temp_dir, ChangeKind::swap_file,
-                          ChangeKind::loop_device, ChangeKind::mount, ChangeKind::io_limit}) {
+  for (ChangeKind kind :
+       {ChangeKind::setting, ChangeKind::dirty_pair, ChangeKind::cgroup, ChangeKind::temp_file,
+        ChangeKind::temp_dir, ChangeKind::swap_file, ChangeKind::loop_device, ChangeKind::mount,
+        ChangeKind::io_limit, ChangeKind::trace_instance}) {
     if (change_kind_name(kind) == name) return kind;
   }
   return std::nullopt;
@@ -287,6 +288,15 @@ UndoOutcome undo_path(const JournalEntry& entry) {
       outcome.status = UndoStatus::restored;
       outcome.message = fmt::format("unmounted {}", path.string());
       return outcome;
+    case ChangeKind::trace_instance:
+      if (::rmdir(path.c_str()) != 0 && errno != ENOENT) {
+        outcome.message =
+            fmt::format("cannot remove trace instance {}: {}", path.string(), std::strerror(errno));
+        return outcome;
+      }
+      outcome.status = UndoStatus::restored;
+      outcome.message = fmt::format("removed trace instance {}", path.string());
+      return outcome;
     default:
       break;
   }
@@ -425,6 +435,8 @@ std::string_view change_kind_name(ChangeKind kind) {
       return "mount";
     case ChangeKind::io_limit:
       return "io_limit";
+    case ChangeKind::trace_instance:
+      return "trace_instance";
   }
   return "unknown";
 }
@@ -574,6 +586,9 @@ void Journal::track_loop_device(const fs::path& device, bool made_for_the_run) {
 }
 void Journal::track_mount(const fs::path& target) {
   append(JournalEntry{0, ChangeKind::mount, fs::absolute(target).string(), {}, {}, {}, {}});
+}
+void Journal::track_trace_instance(const fs::path& dir) {
+  append(JournalEntry{0, ChangeKind::trace_instance, fs::absolute(dir).string(), {}, {}, {}, {}});
 }
 
 std::vector<JournalEntry> Journal::pending() const { return parse_journal(read_fd(fd_)).pending; }

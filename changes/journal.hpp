@@ -26,7 +26,8 @@
 //   {"undone":2}                                                               done marker
 //   {"kept":1}                               settled without undo: `mmtune apply` made it to stay
 // Paths of settings and cgroups are relative to the HostFs root recorded in the header (so tests
-// run on a fake tree); temp files, swap files, loop devices and mounts are absolute.
+// run on a fake tree); temp files, swap files, loop devices, mounts and trace instances are
+// absolute.
 //
 // Dirty pairs: vm.dirty_bytes and vm.dirty_ratio (and the background pair) are one setting in the
 // kernel: writing one zeroes the other, and 0 is rejected for the *_bytes files. set() of any of
@@ -58,7 +59,8 @@ enum class ChangeKind {
   swap_file,
   loop_device,
   mount,
-  io_limit
+  io_limit,
+  trace_instance
 };
 
 struct JournalEntry {
@@ -125,6 +127,9 @@ class Journal {
   // made_for_the_run: the run made the device (LOOP_CTL_ADD); undo removes it after detaching.
   void track_loop_device(const std::filesystem::path& device, bool made_for_the_run = false);
   void track_mount(const std::filesystem::path& target);
+  // A tracefs instance directory (instances/NAME): undo removes it, which stops its events and
+  // frees its buffers.
+  void track_trace_instance(const std::filesystem::path& dir);
 
   // Undoes every entry not yet undone, newest first, marking each done in the file. The file is
   // the truth: entries a forked workload appended are included. Never throws.

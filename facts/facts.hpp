@@ -1,7 +1,7 @@
 #pragma once
 // Plain data read from /proc and /sys. Passive structs, no behaviour beyond small lookups: the
 // parsers in probes/ fill them, the model reads them (it links nothing else of probes), and
-// probes/facts_json turns them into the versioned JSON schema.
+// facts/facts_json turns them into the versioned JSON schema.
 //
 // Units are in the names: *_bytes are bytes, *_pages are kernel pages (4 KiB on x86_64), *_kib are
 // KiB. An std::optional that is empty means "this kernel or host does not have it".
@@ -109,7 +109,7 @@ struct SwapDevice {
   bool operator==(const SwapDevice&) const = default;
 };
 
-// Current values of the knobs the tool knows (see probes/knobs.hpp), by knob name:
+// Current values of the knobs the tool knows (see facts/knobs.hpp), by knob name:
 // "vm.swappiness" → "60", "thp.enabled" → "madvise" (the selected [word]). A knob this host lacks
 // is absent from the map.
 struct Settings {

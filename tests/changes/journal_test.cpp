@@ -139,6 +139,22 @@ TEST(Journal, RemovesTrackedTempFilesAndDirectories) {
 
 // A process that dies by SIGKILL with a change in its journal: the next restore_leftovers() puts
 // it back and removes the journal, while the journal of a live process is not touched.
+// A trace instance is a directory the kernel removes with rmdir (here an empty one stands in).
+TEST(Journal, RemovesTraceInstancesAndSettlesOnesAlreadyGone) {
+  FakeHost host;
+  TempDir tracefs;
+  const fs::path instance = tracefs.path() / "instances" / "mmtune-1";
+  fs::create_directories(instance);
+  Journal journal(host.fs(), host.state.path());
+  journal.track_trace_instance(instance);
+  journal.track_trace_instance(tracefs.path() / "instances" / "mmtune-gone");
+  std::vector<UndoOutcome> outcomes = journal.undo_all();
+  ASSERT_EQ(outcomes.size(), 2u);
+  for (const UndoOutcome& o : outcomes) EXPECT_EQ(o.status, UndoStatus::restored) << o.message;
+  EXPECT_FALSE(fs::exists(instance));
+  EXPECT_EQ(outcomes[1].entry.kind, ChangeKind::trace_instance);
+}
+
 TEST(RestoreLeftovers, UndoesJournalsOfDeadOwnersOnly) {
   FakeHost host;
   Journal live(host.fs(), host.state.path());

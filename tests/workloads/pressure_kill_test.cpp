@@ -15,6 +15,7 @@
 
 #include "changes/journal.hpp"
 #include "changes/slow_device.hpp"
+#include "changes/trace_instance.hpp"
 #include "probes/readers.hpp"
 #include "tests/probes/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
@@ -111,8 +112,13 @@ TEST_F(KillNine, DirtyFloodOnASlowDevice) {
   pid_t pid = start_mmtune({"run", "dirty-flood", "--state-dir", state_.path().string(), "--dir",
                             dir_.path().string(), "--device-bps", "16MiB", "--dirty-bytes", "64MiB",
                             "--dirty-background-bytes", "32MiB", "--size", "512MiB"});
-  kill_when_journaled(pid, state_.path(), {"dirty_pair", "loop_device", "mount", "io_limit"},
-                      1500ms);
+  // Where the tracepoint can be read, the run's trace instance (and a tracefs mounted for it) is
+  // undone too.
+  const bool traced =
+      !changes::tracing_unsupported(probes::HostFs("/"), "writeback/balance_dirty_pages");
+  std::vector<std::string> kinds = {"dirty_pair", "loop_device", "mount", "io_limit"};
+  if (traced) kinds.push_back("trace_instance");
+  kill_when_journaled(pid, state_.path(), kinds, 1500ms);
   EXPECT_NE(snapshot_host(), before) << "the run had changed the host when it was killed";
   std::vector<changes::UndoOutcome> outcomes = restore_when_dead(state_.path());
   EXPECT_GE(outcomes.size(), 5u);
@@ -121,6 +127,11 @@ TEST_F(KillNine, DirtyFloodOnASlowDevice) {
   EXPECT_TRUE(std::any_of(outcomes.begin(), outcomes.end(), [](const changes::UndoOutcome& o) {
     return o.message.starts_with("detached and removed /dev/loop");
   })) << testing::PrintToString(outcomes.size());
+  EXPECT_EQ(std::any_of(outcomes.begin(), outcomes.end(),
+                        [](const changes::UndoOutcome& o) {
+                          return o.message.starts_with("removed trace instance");
+                        }),
+            traced);
 }
 
 TEST_F(KillNine, ReclaimWithASwapFile) {

@@ -107,6 +107,43 @@ TEST(DirtyAnalysis, SlowWritesThatDidNotSleepAreNoOnset) {
       << "never negative (the clocks are read apart)";
 }
 
+// Two writers (tids 100, 200); the tracepoint saw writer 1 evaluated at 10 ms without a pause,
+// then both paused; a thread that is not a writer is ignored.
+TEST(DirtyAnalysis, TracedThrottleCountsTheKernelsPausesPerWrite) {
+  std::vector<WriteRecord> writes;
+  for (int i = 0; i < 10; ++i) {
+    writes.push_back({i * 10 * kMs, i * 10 * kMs + 8 * kMs, 0, 0, 1 << 20});
+    writes.push_back({i * 10 * kMs + kMs, i * 10 * kMs + 9 * kMs, 0, 1, 1 << 20});
+  }
+  auto event = [](int64_t t, int pid, uint64_t dirty, int64_t pause) {
+    probes::BalanceDirtyPagesEvent e;
+    e.t_ns = t;
+    e.pid = pid;
+    e.dirty = dirty;
+    e.pause_ms = pause;
+    return e;
+  };
+  std::vector<probes::BalanceDirtyPagesEvent> events = {
+      event(5 * kMs, 999, 10, 50),     // not ours
+      event(12 * kMs, 200, 1000, 0),   // writer 1, let go
+      event(33 * kMs, 100, 1100, 12),  // writer 0, in its write 30..38
+      event(35 * kMs, 100, 1110, 4),   // the same write
+      event(52 * kMs, 200, 1200, 8),   // writer 1, in its write 51..59
+  };
+  const std::vector<pid_t> tids = {100, 200};
+  TracedThrottle t = summarize_throttle_events(writes, events, tids);
+  EXPECT_EQ(t.events, 4u);
+  EXPECT_EQ(t.pauses, 3u);
+  EXPECT_DOUBLE_EQ(t.pause_s, 0.024);
+  EXPECT_EQ(t.first, 1u);
+  EXPECT_EQ(t.first_pause, 2u);
+  EXPECT_EQ(t.paused_writes, 2u);
+  ThrottleOnset onset = onset_at_event(writes, events[*t.first]);
+  EXPECT_EQ(onset.dirty_pages, 1000) << "the kernel's own count at its first evaluation";
+  EXPECT_EQ(onset.write_index, 4u) << "the writes that began before it ran free";
+  EXPECT_EQ(summarize_throttle_events(writes, {}, tids).first, std::nullopt);
+}
+
 TEST(DirtyAnalysis, PlateauIsTheMedianOfTheWindow) {
   std::vector<DirtySample> s = {{0, 10, 0}, {1, 50, 10}, {2, 40, 20}, {3, 1000, 0}, {4, 55, 0}};
   EXPECT_EQ(*plateau_pages(s, 1, 4), 60);  // of 60, 60, 1000, 55
