@@ -53,6 +53,7 @@ seed(numa ${hosts}/*/cpulist ${hosts}/*/online ${own}/process/proc/self/numa_map
 seed(sysfs_values ${hosts}/*/enabled ${hosts}/*/defrag
   ${hosts}/*/osrelease)
 seed(kernel_log ${own}/kmsg.txt)
+seed(tracefs ${own}/trace-balance-dirty-pages.txt)
 seed(cpu_time ${own}/process/proc/self/stat ${own}/proc-stat)
 
 # Recorded trees: each host, the process files, and for the sampler each host followed by another
