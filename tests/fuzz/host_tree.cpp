@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
   mmtune::fuzz::refused_cleanly({mmtune::ErrorKind::internal, mmtune::ErrorKind::bad_input},
                                 [&] { mmtune::probes::read_process(fs, 1); });
-  mmtune::fuzz::refused_cleanly({mmtune::ErrorKind::internal, mmtune::ErrorKind::unsupported},
-                                [&] { mmtune::compare::read_fingerprint(fs); });
+  mmtune::fuzz::refused_cleanly(
+      {mmtune::ErrorKind::internal, mmtune::ErrorKind::unsupported, mmtune::ErrorKind::bad_input},
+      [&] { mmtune::compare::read_fingerprint(fs); });
   return 0;
 }
