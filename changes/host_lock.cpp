@@ -103,8 +103,7 @@ std::string describe(const HostHolder& holder) {
   if (holder.pid == 0) return "another mmtune";
   std::string text = fmt::format("mmtune pid {}", holder.pid);
   if (!holder.command.empty()) text += fmt::format(" ({})", holder.command);
-  if (!process_running(holder.pid)) text += ", through a workload it started";
-  return text;
+  return process_running(holder.pid) ? text : "the workload of ended " + text;
 }
 
 std::optional<HostHolder> host_holder(const fs::path& path) {

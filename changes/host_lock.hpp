@@ -26,8 +26,8 @@ struct HostHolder {
   std::string command;  // "sweep demand-paging --knob vm.swappiness=11,12"
   std::string since;    // UTC, "2026-12-07T04:00:00Z"
 };
-// "mmtune pid 1234 (sweep demand-paging …)"; "its workload" is added when the pid has ended but
-// the lock is still held (by a workload it forked).
+// "mmtune pid 1234 (sweep demand-paging …)"; "the workload of ended mmtune pid …" when that pid
+// has ended but the lock is still held (by a workload it forked).
 std::string describe(const HostHolder& holder);
 
 // Who holds the lock at path now; nullopt when nobody does.
