@@ -509,17 +509,14 @@ void Journal::set(std::string_view rel_path, std::string_view value) {
   if (!path.starts_with("proc/sys/") && !path.starts_with("sys/")) {
     fail(ErrorKind::internal, "the journal only changes /proc/sys and /sys, not {}", path);
   }
-  auto old_value = read_normalized(fs_, path);
-  if (!old_value)
-    fail(ErrorKind::unsupported, "{}: cannot be read on this host", fs_.path(path).string());
-  JournalEntry entry{0, ChangeKind::setting, path, *old_value, std::string(value), {}, {}};
+  auto old_value = value_before_first_write(path);
+  JournalEntry entry{0, ChangeKind::setting, path, old_value, std::string(value), {}, {}};
   if (auto partner = dirty_partner(path)) {
-    auto partner_old = read_normalized(fs_, *partner);
-    if (!partner_old) fail(ErrorKind::unsupported, "{}: cannot be read on this host", *partner);
     entry.kind = ChangeKind::dirty_pair;
     entry.partner = std::string(*partner);
-    entry.partner_old = *partner_old;
+    entry.partner_old = value_before_first_write(entry.partner);
   }
+  const JournalEntry recorded = entry;
   uint64_t id = append(std::move(entry));
   try {
     fs_.write(path, value);
@@ -527,6 +524,26 @@ void Journal::set(std::string_view rel_path, std::string_view value) {
     mark_undone(id);  // the kernel refused: nothing changed
     throw;
   }
+  first_old_.emplace(recorded.path, recorded.old_value);
+  if (!recorded.partner.empty()) first_old_.emplace(recorded.partner, recorded.partner_old);
+}
+
+std::string Journal::value_before_first_write(const std::string& path) const {
+  if (auto it = first_old_.find(path); it != first_old_.end()) return it->second;
+  auto value = read_normalized(fs_, path);
+  if (!value)
+    fail(ErrorKind::unsupported, "{}: cannot be read on this host", fs_.path(path).string());
+  return *value;
+}
+
+std::vector<MovedSetting> Journal::moved_settings() const {
+  std::vector<MovedSetting> moved;
+  for (const JournalEntry& entry : pending()) {
+    if (entry.kind != ChangeKind::setting && entry.kind != ChangeKind::dirty_pair) continue;
+    std::string now = read_normalized(fs_, entry.path).value_or("(unreadable)");
+    if (now != normalized(entry.new_value)) moved.push_back({entry.path, entry.new_value, now});
+  }
+  return moved;
 }
 
 void Journal::set_knob(std::string_view knob_name, std::string_view value) {
