@@ -13,6 +13,7 @@
 #include "changes/journal.hpp"
 #include "changes/signal_guard.hpp"
 #include "cli/commands.hpp"
+#include "cli/host_hold.hpp"
 #include "facts/error.hpp"
 
 namespace mmtune::cli {
@@ -24,6 +25,7 @@ struct ApplyArgs {
   bool persist = false;
   std::string sysctl_file = std::string(advisor::kDefaultPersistFile);
   std::string state_dir;
+  std::optional<std::string> wait;
 };
 
 constexpr const char* kFooter = R"(
@@ -73,12 +75,14 @@ Action attach_apply(CLI::App& sub, const Globals& globals) {
       ->type_name("FILE");
   sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
       ->type_name("DIR");
+  add_host_wait_option(sub, args->wait);
   sub.footer(kFooter);
   return [args, &globals](const Io& io) {
     const probes::HostFs fs = globals.host_fs();
     const std::filesystem::path state_dir = args->state_dir.empty()
                                                 ? changes::default_state_dir()
                                                 : std::filesystem::path(args->state_dir);
+    const changes::HostLockWait wait = host_lock_wait(args->wait);
     std::optional<std::filesystem::path> persist;
     if (args->persist) persist = std::filesystem::absolute(args->sysctl_file);
     const advisor::ApplyPlan plan =
@@ -92,6 +96,7 @@ Action attach_apply(CLI::App& sub, const Globals& globals) {
       }
     }
 
+    const changes::HostLock host = hold_host(globals, wait, io);
     changes::SignalGuard guard;
     for (const changes::UndoOutcome& outcome : changes::restore_leftovers(state_dir))
       fmt::print(io.err, "mmtune: restored what an earlier, killed run left: {}\n",

@@ -179,7 +179,8 @@ std::string_view kind_name(ParamKind kind) {
 ParamValues parse_params(std::span<const Param> params, std::span<const ParamInput> given) {
   ParamValues parsed;
   parsed.table = params;
-  for (const auto& [name, input] : given) {
+  for (const auto& [given_name, input] : given) {
+    const std::string& name = given_name;  // clang 14 cannot capture a structured binding
     auto param =
         std::find_if(params.begin(), params.end(), [&](const Param& p) { return p.name == name; });
     if (param == params.end()) {

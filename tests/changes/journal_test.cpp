@@ -20,6 +20,45 @@ using test::slurp;
 using test::TempDir;
 using test::write_text;
 
+// The sweep's case: someone moves a setting during one point; that point's measurement is
+// invalid (moved_settings says so) and its undo leaves the new value alone, but the next point's
+// write records the value from before the journal's first write, so the last undo puts back the
+// original rather than the stranger's value.
+TEST(Journal, ASettingMovedDuringARunIsReportedAndTheOriginalStillComesBack) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  journal.set("proc/sys/vm/swappiness", "11");
+  EXPECT_TRUE(journal.moved_settings().empty());
+  write(host.root.path() / "proc/sys/vm/swappiness", "22\n");  // someone else
+  std::vector<MovedSetting> moved = journal.moved_settings();
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].path, "proc/sys/vm/swappiness");
+  EXPECT_EQ(moved[0].wrote, "11");
+  EXPECT_EQ(moved[0].now, "22");
+  std::vector<UndoOutcome> undone = journal.undo_all();
+  ASSERT_EQ(undone.size(), 1u);
+  EXPECT_EQ(undone[0].status, UndoStatus::left_alone);
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "22\n");
+
+  journal.set("proc/sys/vm/swappiness", "12");
+  ASSERT_EQ(journal.pending().size(), 1u);
+  EXPECT_EQ(journal.pending()[0].old_value, "60") << "the value before the first write";
+  journal.undo_all();
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
+}
+
+TEST(Journal, ADirtyPairRemembersBothOriginals) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  journal.set("proc/sys/vm/dirty_bytes", "536870912");
+  journal.undo_all();
+  write(host.root.path() / "proc/sys/vm/dirty_ratio", "30\n");  // someone else, in between
+  journal.set("proc/sys/vm/dirty_ratio", "5");
+  ASSERT_EQ(journal.pending().size(), 1u);
+  EXPECT_EQ(journal.pending()[0].old_value, "20");
+  EXPECT_EQ(journal.pending()[0].partner_old, "0");
+}
+
 TEST(Journal, SetRecordsThenWritesAndUndoRestores) {
   FakeHost host;
   {
@@ -171,6 +210,29 @@ TEST(Journal, UnwritableStateDirectoryIsUnsupported) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::unsupported);
   }
+}
+
+}  // namespace
+}  // namespace mmtune::changes
+
+namespace mmtune::changes {
+namespace {
+
+// Found by tests/fuzz/journal: a journal line whose field had another type (a hand edit, a torn
+// write that joined two lines) threw nlohmann's type_error out of restore, which never throws.
+TEST(JournalFile, ALineWithAFieldOfTheWrongTypeIsSkippedNotThrown) {
+  ParsedJournal parsed = parse_journal(
+      "{\"schema\":\"mmtune.journal/1\",\"pid\":\"4242\",\"root\":7}\n"
+      "{\"id\":1,\"kind\":\"setting\",\"path\":\"proc/sys/vm/swappiness\",\"old\":\"60\","
+      "\"new\":\"10\"}\n"
+      "{\"id\":2,\"kind\":\"dirty_pair\",\"path\":\"proc/sys/vm/dirty_bytes\",\"old\":9,"
+      "\"kind\":\"mount\"}\n"
+      "{\"id\":3,\"kind\":4,\"path\":\"x\"}\n");
+  EXPECT_EQ(parsed.root, "/") << "a root that is not text is not used";
+  ASSERT_EQ(parsed.pending.size(), 1u);
+  EXPECT_EQ(parsed.pending[0].path, "proc/sys/vm/swappiness");
+  EXPECT_EQ(journal_owner_pid("{\"pid\":\"4242\"}\n"), 0);
+  EXPECT_EQ(journal_owner_pid("{\"pid\":4242}\n"), 4242);
 }
 
 }  // namespace
