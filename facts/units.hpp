@@ -76,5 +76,7 @@ std::string nearest_name(std::string_view word, Names&& candidates, Project proj
 
 // Now as "2026-12-07T04:05:06Z".
 std::string utc_now();
+// The inverse of utc_now(): "2026-12-07T04:05:06Z" as a time point; nullopt when malformed.
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text);
 
 }  // namespace mmtune::facts
