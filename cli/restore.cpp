@@ -43,6 +43,7 @@ std::string describe(const changes::JournalEntry& entry) {
   switch (entry.kind) {
     case changes::ChangeKind::setting:
     case changes::ChangeKind::dirty_pair:
+    case changes::ChangeKind::hugetlb_pool:
       return fmt::format("{}: {} → {}", entry.path, entry.old_value, entry.new_value);
     default:
       return fmt::format("{} {}", changes::change_kind_name(entry.kind), entry.path);

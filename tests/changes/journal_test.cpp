@@ -119,6 +119,38 @@ TEST(Journal, LaterChangesBySomeoneElseAreLeftAlone) {
   EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "33\n");
 }
 
+TEST(Journal, AHugetlbPoolGoesBackWhateverTheKernelGranted) {
+  FakeHost host;
+  write(host.root.path() / "proc/sys/vm/nr_hugepages", "0\n");
+  const std::string pool = "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+  write(host.root.path() / pool, "2\n");
+  Journal journal(host.fs(), host.state.path());
+  journal.set_knob("vm.nr_hugepages", "64");
+  journal.set(pool, "80");
+  ASSERT_EQ(journal.pending().size(), 2u);
+  EXPECT_EQ(journal.pending()[0].kind, ChangeKind::hugetlb_pool);
+  EXPECT_EQ(journal.pending()[1].kind, ChangeKind::hugetlb_pool);
+  // The kernel found 30 and 41 free blocks: the files say what it got, not what was asked.
+  write(host.root.path() / "proc/sys/vm/nr_hugepages", "30\n");
+  write(host.root.path() / pool, "41\n");
+  std::vector<UndoOutcome> outcomes = journal.undo_all();
+  ASSERT_EQ(outcomes.size(), 2u);
+  for (const UndoOutcome& outcome : outcomes)
+    EXPECT_EQ(outcome.status, UndoStatus::restored) << outcome.message;
+  EXPECT_EQ(host.at("proc/sys/vm/nr_hugepages"), "0\n");
+  EXPECT_EQ(host.at(pool), "2\n");
+}
+
+TEST(Journal, ATriggerWritesAndLeavesNothingToUndo) {
+  FakeHost host;
+  write(host.root.path() / "proc/sys/vm/compact_memory", "");
+  Journal journal(host.fs(), host.state.path());
+  journal.trigger("proc/sys/vm/compact_memory", "1");
+  EXPECT_EQ(host.at("proc/sys/vm/compact_memory"), "1");
+  EXPECT_TRUE(journal.pending().empty());
+  EXPECT_THROW(journal.trigger("etc/passwd", "x"), Error);
+}
+
 TEST(Journal, RefusesPathsOutsideProcSysAndSys) {
   FakeHost host;
   Journal journal(host.fs(), host.state.path());
