@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include "facts/error.hpp"
-#include "tests/probes/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::probes {
