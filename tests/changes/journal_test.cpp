@@ -29,7 +29,7 @@ TEST(Journal, ASettingMovedDuringARunIsReportedAndTheOriginalStillComesBack) {
   Journal journal(host.fs(), host.state.path());
   journal.set("proc/sys/vm/swappiness", "11");
   EXPECT_TRUE(journal.moved_settings().empty());
-  write(host.root.path() / "proc/sys/vm/swappiness", "22\n");  // someone else
+  write_text(host.root.path() / "proc/sys/vm/swappiness", "22\n");  // someone else
   std::vector<MovedSetting> moved = journal.moved_settings();
   ASSERT_EQ(moved.size(), 1u);
   EXPECT_EQ(moved[0].path, "proc/sys/vm/swappiness");
@@ -52,7 +52,7 @@ TEST(Journal, ADirtyPairRemembersBothOriginals) {
   Journal journal(host.fs(), host.state.path());
   journal.set("proc/sys/vm/dirty_bytes", "536870912");
   journal.undo_all();
-  write(host.root.path() / "proc/sys/vm/dirty_ratio", "30\n");  // someone else, in between
+  write_text(host.root.path() / "proc/sys/vm/dirty_ratio", "30\n");  // someone else, in between
   journal.set("proc/sys/vm/dirty_ratio", "5");
   ASSERT_EQ(journal.pending().size(), 1u);
   EXPECT_EQ(journal.pending()[0].old_value, "20");
@@ -121,9 +121,9 @@ TEST(Journal, LaterChangesBySomeoneElseAreLeftAlone) {
 
 TEST(Journal, AHugetlbPoolGoesBackWhateverTheKernelGranted) {
   FakeHost host;
-  write(host.root.path() / "proc/sys/vm/nr_hugepages", "0\n");
+  write_text(host.root.path() / "proc/sys/vm/nr_hugepages", "0\n");
   const std::string pool = "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
-  write(host.root.path() / pool, "2\n");
+  write_text(host.root.path() / pool, "2\n");
   Journal journal(host.fs(), host.state.path());
   journal.set_knob("vm.nr_hugepages", "64");
   journal.set(pool, "80");
@@ -131,8 +131,8 @@ TEST(Journal, AHugetlbPoolGoesBackWhateverTheKernelGranted) {
   EXPECT_EQ(journal.pending()[0].kind, ChangeKind::hugetlb_pool);
   EXPECT_EQ(journal.pending()[1].kind, ChangeKind::hugetlb_pool);
   // The kernel found 30 and 41 free blocks: the files say what it got, not what was asked.
-  write(host.root.path() / "proc/sys/vm/nr_hugepages", "30\n");
-  write(host.root.path() / pool, "41\n");
+  write_text(host.root.path() / "proc/sys/vm/nr_hugepages", "30\n");
+  write_text(host.root.path() / pool, "41\n");
   std::vector<UndoOutcome> outcomes = journal.undo_all();
   ASSERT_EQ(outcomes.size(), 2u);
   for (const UndoOutcome& outcome : outcomes)
@@ -143,7 +143,7 @@ TEST(Journal, AHugetlbPoolGoesBackWhateverTheKernelGranted) {
 
 TEST(Journal, ATriggerWritesAndLeavesNothingToUndo) {
   FakeHost host;
-  write(host.root.path() / "proc/sys/vm/compact_memory", "");
+  write_text(host.root.path() / "proc/sys/vm/compact_memory", "");
   Journal journal(host.fs(), host.state.path());
   journal.trigger("proc/sys/vm/compact_memory", "1");
   EXPECT_EQ(host.at("proc/sys/vm/compact_memory"), "1");
