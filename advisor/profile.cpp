@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -406,6 +407,31 @@ void read_fraction(Checker& c, const std::string& p, const workloads::Param& par
     c.note(p + "/min", "is above max");
 }
 
+// The literal as the value its parameter holds; text that parse_params has accepted for it.
+workloads::ParamInputValue typed_literal(const workloads::Param& param, const std::string& text) {
+  using workloads::ParamKind;
+  switch (param.kind) {
+    case ParamKind::size:
+      if (auto bytes = facts::parse_size(text)) return *bytes;
+      break;
+    case ParamKind::duration:
+      if (auto duration = facts::parse_duration(text)) return *duration;
+      break;
+    case ParamKind::integer: {
+      uint64_t count = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+      if (ec == std::errc() && end == text.data() + text.size()) return count;
+      break;  // a negative count stays text
+    }
+    case ParamKind::fraction:
+      if (auto fraction = facts::parse_fraction(text)) return *fraction;
+      break;
+    default:
+      break;
+  }
+  return text;
+}
+
 ParamSpec read_param(Checker& c, const std::string& p, const std::string& name,
                      const workloads::Workload& workload) {
   ParamSpec spec;
@@ -416,13 +442,14 @@ ParamSpec read_param(Checker& c, const std::string& p, const std::string& name,
     read_fraction(c, p, param, spec);
     return spec;
   }
-  spec.literal = c.integer_or_text(p);
+  const std::string text = c.integer_or_text(p);
   try {
-    std::pair<std::string, std::string> given{name, *spec.literal};
+    std::pair<std::string, std::string> given{name, text};
     workloads::parse_params(workload.params, std::span(&given, 1));
   } catch (const Error& e) {
     c.error(p, e.what());
   }
+  spec.value = typed_literal(param, text);
   return spec;
 }
 
@@ -458,7 +485,7 @@ struct StepRead {
 };
 
 StepRead read_step(Checker& c, const std::string& p) {
-  c.object(p, {"id", "workload", "params", "time_limit_s"}, {"workload", "time_limit_s"});
+  c.object(p, {"id", "workload", "params", "time_limit_s", "needs"}, {"workload", "time_limit_s"});
   StepRead read;
   ScenarioStep& step = read.step;
   step.line = c.line(p);
@@ -475,6 +502,13 @@ StepRead read_step(Checker& c, const std::string& p) {
   }
   read.time_limit_ok =
       c.attempt([&] { step.time_limit_s = c.number(p + "/time_limit_s", 1, 3600); });
+  if (c.has(p, "needs")) {
+    c.attempt([&] {
+      const std::string needs = c.text(p + "/needs");
+      if (needs != "swap") c.error(p + "/needs", fmt::format("\"{}\" must be swap", needs));
+      step.needs_swap = true;
+    });
+  }
   if (workload && c.has(p, "params"))
     c.attempt([&] { read_step_params(c, p + "/params", *workload, step); });
   return read;

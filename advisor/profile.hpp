@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "workloads/params.hpp"
+
 namespace mmtune::advisor {
 
 inline constexpr std::string_view kProfileSchema = "mmtune.profile/1";
@@ -85,11 +87,13 @@ struct Goals {
   std::map<std::string, std::vector<std::string>, std::less<>> sources;
 };
 
-// A workload parameter in a scenario: a literal as a user would type it ("512MiB", "3"), or a size
-// as a fraction of MemAvailable, bounded and rounded down to a multiple.
+// A workload parameter in a scenario: a literal, read once from the profile's text into the value
+// its parameter holds (bytes or a count as uint64_t, a duration, a fraction; choices, paths and
+// lists as their text), or a size as a fraction of MemAvailable, bounded and rounded down to a
+// multiple. Either way it reaches the workload as a value, never as text made again.
 struct ParamSpec {
   std::string name;
-  std::optional<std::string> literal;
+  std::optional<workloads::ParamInputValue> value;
   double fraction_of_available = 0;
   uint64_t min_bytes = 0, max_bytes = 0;  // 0 = no bound
   uint64_t multiple_bytes = 1;
@@ -101,6 +105,7 @@ struct ScenarioStep {
   std::string workload;  // a name in the workload registry
   std::vector<ParamSpec> params;
   double time_limit_s = 30;
+  bool needs_swap = false;  // "needs": "swap": skipped (with the reason) on a host without swap
   int line = 0;
 };
 

@@ -3,16 +3,22 @@
 #include "advisor/scenario.hpp"
 
 #include <fmt/format.h>
+#include <linux/magic.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
+#include <tuple>
 
 #include "facts/error.hpp"
 #include "facts/facts_json.hpp"
 #include "facts/units.hpp"
 #include "model/prediction.hpp"
 #include "workloads/params.hpp"
+#include "workloads/registry.hpp"
 
 namespace mmtune::advisor {
 namespace {
@@ -23,15 +29,92 @@ uint64_t available_bytes(const facts::HostFacts& facts) {
   return facts.meminfo.available_bytes.value_or(facts.meminfo.free_bytes);
 }
 
-std::string param_text(const ParamSpec& spec, uint64_t available) {
-  if (spec.literal) return *spec.literal;
-  return facts::format_size(resolve_fraction(spec, available));
+workloads::ParamInputValue param_value(const ParamSpec& spec, uint64_t available) {
+  if (spec.value) return *spec.value;
+  return resolve_fraction(spec, available);
+}
+
+// bytes in the largest binary unit in which they are whole: "1842MiB", exact (format_size rounds
+// to one decimal).
+std::string exact_size(uint64_t bytes) {
+  constexpr std::pair<uint64_t, const char*> kUnits[] = {
+      {1ull << 40, "TiB"}, {1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"}};
+  for (auto [unit, name] : kUnits) {
+    if (bytes >= unit && bytes % unit == 0) return fmt::format("{}{}", bytes / unit, name);
+  }
+  return fmt::format("{}B", bytes);
+}
+
+// The value as a user would type it for that parameter.
+std::string value_text(const workloads::Workload* workload, const std::string& name,
+                       const workloads::ParamInputValue& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) return *text;
+  if (const auto* duration = std::get_if<std::chrono::nanoseconds>(&value))
+    return facts::format_duration(*duration);
+  if (const auto* fraction = std::get_if<double>(&value)) return fmt::format("{:g}", *fraction);
+  const uint64_t number = std::get<uint64_t>(value);
+  const bool size =
+      workload &&
+      std::any_of(workload->params.begin(), workload->params.end(), [&](const workloads::Param& p) {
+        return p.name == name && p.kind == workloads::ParamKind::size;
+      });
+  return size ? exact_size(number) : std::to_string(number);
+}
+
+// The mount that holds path in /proc/self/mountinfo (the longest mount point above it): its type
+// and source. Mount points with spaces are written \040 there; such a mount is not matched.
+std::pair<std::string, std::string> mount_of(const std::filesystem::path& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  const std::string target = path.string();
+  size_t best = 0;
+  std::pair<std::string, std::string> found;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, mount_point;
+    fields >> id >> parent >> device >> root >> mount_point;
+    const bool above =
+        target == mount_point || mount_point == "/" || target.starts_with(mount_point + "/");
+    if (!above || mount_point.size() < best) continue;
+    const size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream tail(line.substr(dash + 3));
+    std::string type, source;
+    tail >> type >> source;
+    best = mount_point.size();
+    found = {type, source};
+  }
+  return found;
+}
+
+bool is_data_dir_workload(std::string_view workload) {
+  return std::find(std::begin(kDataDirWorkloads), std::end(kDataDirWorkloads), workload) !=
+         std::end(kDataDirWorkloads);
+}
+
+bool sets_param(const ScenarioStep& step, std::string_view name) {
+  return std::any_of(step.params.begin(), step.params.end(),
+                     [&](const ParamSpec& spec) { return spec.name == name; });
+}
+
+// Why the step is planned to be skipped on this host, or nullopt.
+std::optional<std::string> planned_skip(const ScenarioStep& step, const facts::HostFacts& facts,
+                                        const DataDir* data_dir, std::string_view profile) {
+  if (step.needs_swap && !facts.has_swap()) {
+    return fmt::format(
+        "the host has no swap (SwapTotal 0): without it reclaim cannot take anonymous memory, so "
+        "{} would measure nothing that swappiness moves (`mmtune run reclaim --swap 512MiB` "
+        "measures it with a temporary swap file)",
+        step.workload);
+  }
+  if (data_dir && is_data_dir_workload(step.workload) && !sets_param(step, "dir"))
+    return data_dir_problem(*data_dir, profile);
+  return std::nullopt;
 }
 
 // The runner's options for a step: its parameters, its time limit and the scenario's memory bounds.
 workloads::RunOptions step_options(const ScenarioPlan& plan, const PlannedStep& step) {
   workloads::RunOptions options;
-  options.params = workloads::text_inputs(step.params);
+  options.params = step.inputs;
   options.time_limit = facts::from_seconds(step.step.time_limit_s);
   options.size_cap_fraction = plan.scenario.memory_fraction;
   if (plan.memory_cgroup) options.memory_limit_bytes = plan.memory_budget_bytes;
@@ -48,6 +131,7 @@ ScenarioRun empty_run(const ScenarioPlan& plan) {
   run.time_budget_s = plan.scenario.time_budget_s;
   run.memory_budget_bytes = plan.memory_budget_bytes;
   run.memory_cgroup = plan.memory_cgroup;
+  run.data_dir = plan.data_dir;
   return run;
 }
 
@@ -76,8 +160,9 @@ workloads::Result execute_step(const ScenarioPlan& plan, const PlannedStep& step
     if (log) fmt::print(log, "mmtune: {}\n", notes.back());
   }
   try {
-    return workloads::execute(workloads::plan_run(step.step.workload, run_options, plan.facts),
-                              run_options);
+    workloads::RunPlan again = workloads::plan_run(step.step.workload, run_options, plan.facts);
+    if (step.plan.unsupported) again.unsupported = step.plan.unsupported;
+    return workloads::execute(again, run_options);
   } catch (const Error& again) {
     if (again.kind() != ErrorKind::bad_input && again.kind() != ErrorKind::unsupported) throw;
     workloads::Result skipped;
@@ -115,6 +200,24 @@ StepOutcome run_step(const ScenarioPlan& plan, size_t index, const ScenarioOptio
   return outcome;
 }
 
+json data_dir_to_json(const DataDir& dir) {
+  return {{"path", dir.path.string()},
+          {"filesystem", dir.filesystem},
+          {"device", dir.device},
+          {"memory_backed", dir.memory_backed},
+          {"given", dir.given}};
+}
+
+DataDir data_dir_from_json(const json& j) {
+  DataDir dir;
+  dir.path = j.at("path").get<std::string>();
+  dir.filesystem = j.at("filesystem").get<std::string>();
+  dir.device = j.at("device").get<std::string>();
+  dir.memory_backed = j.at("memory_backed").get<bool>();
+  dir.given = j.at("given").get<bool>();
+  return dir;
+}
+
 // The largest resident set of any child process so far (getrusage RUSAGE_CHILDREN), 0 if unknown.
 uint64_t peak_child_rss_bytes() {
   rusage children{};
@@ -139,6 +242,40 @@ const StepOutcome* ScenarioRun::find_ok(std::string_view workload) const {
   return nullptr;
 }
 
+DataDir describe_data_dir(const std::filesystem::path& dir, bool given) {
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::canonical(dir, ec);
+  if (ec || !std::filesystem::is_directory(absolute, ec))
+    fail(ErrorKind::bad_input, "--data-dir {}: not a directory", dir.string());
+  DataDir out;
+  out.path = absolute;
+  out.given = given;
+  std::tie(out.filesystem, out.device) = mount_of(absolute);
+  struct statfs info {};
+  if (::statfs(absolute.c_str(), &info) == 0)
+    out.memory_backed = info.f_type == TMPFS_MAGIC || info.f_type == RAMFS_MAGIC;
+  if (out.filesystem.empty()) out.filesystem = out.memory_backed ? "tmpfs" : "unknown";
+  return out;
+}
+
+std::string describe(const DataDir& dir) {
+  const std::string where =
+      dir.device.empty() || dir.device == "none" || dir.device == dir.filesystem
+          ? dir.filesystem
+          : fmt::format("{} on {}", dir.filesystem, dir.device);
+  return fmt::format("{}{} ({})", dir.given ? "" : "the current directory ", dir.path.string(),
+                     where);
+}
+
+std::optional<std::string> data_dir_problem(const DataDir& dir, std::string_view profile) {
+  if (!dir.memory_backed) return std::nullopt;
+  return fmt::format(
+      "the data directory, {}, is in memory: writes there never reach a device, so they cannot "
+      "measure write bandwidth; run `mmtune tune --profile {} --data-dir DIR` with DIR on the "
+      "disk the data lives on",
+      describe(dir), profile);
+}
+
 uint64_t resolve_fraction(const ParamSpec& spec, uint64_t available_bytes) {
   double bytes = spec.fraction_of_available * double(available_bytes);
   if (spec.max_bytes) bytes = std::min(bytes, double(spec.max_bytes));
@@ -149,7 +286,7 @@ uint64_t resolve_fraction(const ParamSpec& spec, uint64_t available_bytes) {
 }
 
 ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario_name,
-                           const facts::HostFacts& facts) {
+                           const facts::HostFacts& facts, const DataDir* data_dir) {
   const Scenario* scenario = profile.scenario(scenario_name);
   if (!scenario) {
     std::string names;
@@ -165,15 +302,26 @@ ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario_nam
   const uint64_t available = available_bytes(facts);
   plan.memory_budget_bytes = uint64_t(scenario->memory_fraction * double(available));
   plan.memory_cgroup = facts.cgroup.version != 0;
+  if (data_dir) plan.data_dir = *data_dir;
   std::vector<std::string> problems;
   for (const ScenarioStep& step : scenario->steps) {
     PlannedStep planned;
     planned.step = step;
-    for (const ParamSpec& spec : step.params)
-      planned.params.emplace_back(spec.name, param_text(spec, available));
+    const workloads::Workload* workload = workloads::find_workload(step.workload);
+    for (const ParamSpec& spec : step.params) {
+      planned.inputs.push_back({spec.name, param_value(spec, available)});
+      planned.params.emplace_back(spec.name,
+                                  value_text(workload, spec.name, planned.inputs.back().value));
+    }
+    if (data_dir && is_data_dir_workload(step.workload) && !sets_param(step, "dir")) {
+      planned.inputs.push_back({"dir", data_dir->path.string()});
+      planned.params.emplace_back("dir", data_dir->path.string());
+    }
     workloads::RunOptions options = step_options(plan, planned);
     try {
       planned.plan = workloads::plan_run(step.workload, options, facts);
+      if (auto skip = planned_skip(step, facts, data_dir, profile.name))
+        planned.plan.unsupported = skip;
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::bad_input) throw;
       problems.push_back(fmt::format("{}:{}: scenarios.{} step \"{}\": {}", profile.file, step.line,
@@ -220,6 +368,7 @@ json scenario_to_json(const ScenarioRun& run) {
        {{"time_budget_s", run.time_budget_s},
         {"memory_budget_bytes", run.memory_budget_bytes},
         {"memory_cgroup", run.memory_cgroup}}},
+      {"data_dir", run.data_dir ? data_dir_to_json(*run.data_dir) : json(nullptr)},
       {"steps", steps},
       {"wall_s", run.wall_s},
       {"peak_cgroup_bytes", run.peak_cgroup_bytes ? json(*run.peak_cgroup_bytes) : json(nullptr)},
@@ -242,6 +391,8 @@ ScenarioRun scenario_from_json(const json& j) {
     run.time_budget_s = bounds.at("time_budget_s").get<double>();
     run.memory_budget_bytes = bounds.at("memory_budget_bytes").get<uint64_t>();
     run.memory_cgroup = bounds.at("memory_cgroup").get<bool>();
+    if (j.contains("data_dir") && !j.at("data_dir").is_null())
+      run.data_dir = data_dir_from_json(j.at("data_dir"));
     for (const json& step : j.at("steps")) {
       StepOutcome outcome;
       outcome.id = step.at("id").get<std::string>();

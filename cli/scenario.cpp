@@ -28,6 +28,7 @@ struct ScenarioOptions {
   bool json = false;
   bool plan_only = false;
   std::optional<std::string> output;
+  std::optional<std::string> data_dir;  // nullopt: the current directory
 };
 
 std::string params_text(const std::vector<std::pair<std::string, std::string>>& params) {
@@ -43,6 +44,7 @@ void print_plan(const advisor::ScenarioPlan& plan, std::FILE* out) {
   fmt::print(out, "bounds: {:g} s in all; each step at most {} ({:g} % of MemAvailable{})\n",
              plan.scenario.time_budget_s, facts::format_bytes(plan.memory_budget_bytes),
              plan.scenario.memory_fraction * 100, plan.memory_cgroup ? ", in a memory cgroup" : "");
+  if (plan.data_dir) fmt::print(out, "data directory: {}\n", advisor::describe(*plan.data_dir));
   for (const advisor::PlannedStep& step : plan.steps) {
     fmt::print(out, "  {:<16} {} {} (≤ {:g} s, maps {}){}\n", step.step.id, step.step.workload,
                params_text(step.params), step.step.time_limit_s,
@@ -81,8 +83,11 @@ int run_scenario_command(const ScenarioOptions& options, const Globals& globals,
   const advisor::Profile profile = advisor::load_profile(options.profile);
   probes::HostFs fs = globals.host_fs();
   probes::require_host_root(fs);
+  const advisor::DataDir data_dir =
+      advisor::describe_data_dir(options.data_dir.value_or("."), options.data_dir.has_value());
   const facts::HostFacts facts = probes::read_host_facts(fs);
-  const advisor::ScenarioPlan plan = advisor::plan_scenario(profile, options.scenario, facts);
+  const advisor::ScenarioPlan plan =
+      advisor::plan_scenario(profile, options.scenario, facts, &data_dir);
   if (options.plan_only) {
     print_plan(plan, io.out);
     return 0;
@@ -122,6 +127,10 @@ Action attach_scenario(CLI::App& sub, const Globals& globals) {
   sub.add_option("--scenario", options->scenario,
                  "Which of the profile's scenarios: quick, full, ci, …")
       ->capture_default_str();
+  sub.add_option("--data-dir", options->data_dir,
+                 "Where the data lives: write-bandwidth and dirty-flood write there (default: the "
+                 "current directory; never tmpfs)")
+      ->type_name("DIR");
   sub.add_flag("--json", options->json, "Print the whole result as JSON (mmtune.scenario/1)");
   sub.add_flag("--plan", options->plan_only, "Show the steps resolved for this host, run nothing");
   sub.add_option("-o,--output", options->output, "Also write the JSON result to FILE")

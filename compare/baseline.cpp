@@ -218,7 +218,7 @@ advisor::Profile baseline_profile(const Baseline& baseline) {
     for (const auto& [name, value] : recorded.params) {
       advisor::ParamSpec spec;
       spec.name = name;
-      spec.literal = value;
+      spec.value = value;  // as recorded; parsed against the workload's table when planned
       step.params.push_back(std::move(spec));
     }
     scenario.steps.push_back(std::move(step));

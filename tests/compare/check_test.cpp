@@ -259,7 +259,7 @@ TEST(BaselineFile, ReplaysTheRecordedStepsAsAProfile) {
   const advisor::Scenario* s = p.scenario("ci");
   ASSERT_NE(s, nullptr);
   ASSERT_EQ(s->steps.size(), 1u);
-  EXPECT_EQ(*s->steps[0].params[0].literal, "32MiB");
+  EXPECT_EQ(std::get<std::string>(*s->steps[0].params[0].value), "32MiB");
   EXPECT_EQ(s->metrics[0].metric, "ns_per_fault");
 }
 
