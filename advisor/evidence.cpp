@@ -125,6 +125,31 @@ EvidenceItem since_boot(std::string_view measurement, double value, std::string_
                       fmt::format("{} since boot", counter)};
 }
 
+std::optional<WriteBandwidth> write_bandwidth(const ScenarioRun* run) {
+  auto sustained = measured(run, "write-bandwidth", "sustained_mib_per_s");
+  if (!sustained || sustained->value <= 0) return std::nullopt;
+  WriteBandwidth out{*sustained, measured(run, "write-bandwidth", "hard_limit_drain_s"), ""};
+  out.where = run->data_dir ? describe(*run->data_dir) : std::string("the run's --dir");
+  return out;
+}
+
+std::optional<std::string> data_dir_note(const DataDir& dir, const Profile& profile,
+                                         const ScenarioRun* run) {
+  if (profile.goals.writes == WritePattern::light) return std::nullopt;
+  if (auto problem = data_dir_problem(dir, profile.name)) return problem;
+  const std::string command =
+      fmt::format("`mmtune tune --profile {} --data-dir {}`", profile.name, dir.path.string());
+  if (run && run->data_dir && run->data_dir->path != dir.path) {
+    return fmt::format("the run measured writes in {}, not in {}: {} measures there",
+                       describe(*run->data_dir), describe(dir), command);
+  }
+  if (!write_bandwidth(run)) {
+    return fmt::format("no write bandwidth was measured in {}: {} measures it (about 2 s)",
+                       describe(dir), command);
+  }
+  return std::nullopt;
+}
+
 std::string missing_because(const ScenarioRun* run, const Profile& profile,
                             std::string_view workload, std::string_view what) {
   if (!workloads::find_workload(workload)) {
@@ -141,7 +166,7 @@ std::string missing_because(const ScenarioRun* run, const Profile& profile,
     for (const ScenarioStep& step : scenario.steps) {
       if (step.workload != workload) continue;
       how = name == "quick"
-                ? std::string("`mmtune tune`")
+                ? fmt::format("`mmtune tune --profile {}`", profile.name)
                 : fmt::format(
                       "`mmtune scenario {} --scenario {} -o run.json`, then `mmtune advise "
                       "--profile {} --from run.json`",

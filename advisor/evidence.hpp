@@ -37,6 +37,23 @@ std::optional<EvidenceItem> lowest_free_above_low(const ScenarioRun* run);
 EvidenceItem since_boot(std::string_view measurement, double value, std::string_view unit,
                         std::string_view counter);
 
+// What the write-bandwidth step measured where the data lives: the sustained rate at which the
+// device takes buffered writes (MiB/s), and how long a backlog at the kernel's hard dirty limit
+// of the time takes to drain there (s). nullopt when no such step ran to completion.
+struct WriteBandwidth {
+  EvidenceItem sustained;
+  std::optional<EvidenceItem> hard_limit_drain;
+  std::string where;  // the data directory, described ("/srv/pg (ext4 on /dev/sda1)")
+};
+std::optional<WriteBandwidth> write_bandwidth(const ScenarioRun* run);
+
+// A note for the advice about the data directory the write measurements should use: that it is in
+// memory (and what to run instead), that the run measured another directory, or that nothing was
+// measured there yet for a profile that writes — each with a command that measures it. nullopt
+// when the run measured writes in that directory, or the profile does not write.
+std::optional<std::string> data_dir_note(const DataDir& dir, const Profile& profile,
+                                         const ScenarioRun* run);
+
 // One line saying why the measurement of `workload` that would settle a rule is missing: not in
 // this build, not in the scenario, no run at all, or skipped/failed with the runner's reason; and
 // which command of the profile's scenarios would measure it.

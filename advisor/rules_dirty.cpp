@@ -8,6 +8,9 @@
 //     dirty_drain_s), background = hard / 4 (model/advice_inputs); within the budget → keep;
 //   - a vendor pin on the dirty knobs (tuned virtual-host's background ratio 5, Kafka's 80/5) →
 //     the pin, its confidence from its source;
+//   - writes and the device's bandwidth measured where the data lives (write-bandwidth), no flood:
+//     keep when the hard limit drains within dirty_drain_s at that rate, else the bytes pair
+//     sized to it;
 //   - writes but no measurement: the profile's fallback (tuned postgresql's 512 MiB / 64 MiB,
 //     latency-performance's 10 / 3) when the host's limit is larger, with low confidence;
 //   - otherwise keep. The model's thresholds (domain_dirty_limits on dirtyable memory — free
@@ -201,7 +204,39 @@ std::optional<std::vector<Recommendation>> from_pins(const RuleContext& ctx, Rea
   return recommend_pair(ctx, pair, reasons);
 }
 
-// 3. Writes, no measurement: the profile's fallback when the host allows more dirty data.
+// 3. Writes, the device's bandwidth measured where the data lives (tune's write-bandwidth step) but
+// no stalls: the hard limit should drain within the profile's dirty_drain_s at that rate. Keep it
+// when it does; else size the bytes pair to the rate. Medium confidence for a change (the stalls
+// a flood would show are not measured), high for a keep (what the sizing asks was measured).
+std::vector<Recommendation> from_bandwidth(const RuleContext& ctx, const WriteBandwidth& bandwidth,
+                                           Reasons reasons) {
+  const double drain_s = ctx.profile.goals.dirty_drain_s;
+  const double bytes_per_s = bandwidth.sustained.value * double(model::kMiB);
+  const double limit_s = double(ctx.now.dirty.threshold_pages * model::kPageSize) / bytes_per_s;
+  reasons.evidence = {bandwidth.sustained};
+  if (bandwidth.hard_limit_drain) reasons.evidence.push_back(*bandwidth.hard_limit_drain);
+  reasons.rationale.push_back(fmt::format(
+      "measured in {}: buffered writes reach the device at {:.0f} MiB/s, so the hard limit of {} "
+      "drains in {:.1f} s (the profile allows {:g} s)",
+      bandwidth.where, bandwidth.sustained.value, bytes_of(ctx.now.dirty.threshold_pages), limit_s,
+      drain_s));
+  if (limit_s <= drain_s) {
+    reasons.confidence = Confidence::high;
+    return keep_pair(ctx, reasons);
+  }
+  const model::DirtyBytesSizing sized = model::dirty_bytes_for_bandwidth(bytes_per_s, drain_s);
+  reasons.rationale.push_back(fmt::format("size the limits to the device: {} and {}",
+                                          sized.hard.why.text, sized.background.why.text));
+  reasons.numbers = {sized.hard, sized.background};
+  reasons.confidence = Confidence::medium;
+  return recommend_pair(
+      ctx,
+      {"vm.dirty_bytes", "vm.dirty_background_bytes", fmt::format("{:.0f}", sized.hard.value),
+       fmt::format("{:.0f}", sized.background.value)},
+      reasons);
+}
+
+// 4. Writes, no measurement: the profile's fallback when the host allows more dirty data.
 std::vector<Recommendation> from_fallback(const RuleContext& ctx, const DirtyFallback& f,
                                           const model::Prediction& step, Reasons reasons) {
   add_source(reasons, f.source);
@@ -240,7 +275,7 @@ std::vector<Recommendation> from_fallback(const RuleContext& ctx, const DirtyFal
   return recommend_pair(ctx, pair, reasons);
 }
 
-// 4. Keep, saying why and how coarse a step of dirty_ratio is here.
+// 5. Keep, saying why and how coarse a step of dirty_ratio is here.
 std::vector<Recommendation> keep_by_default(const RuleContext& ctx, const model::Prediction& step,
                                             Reasons reasons) {
   const bool light = ctx.profile.goals.writes == WritePattern::light;
@@ -271,6 +306,8 @@ std::vector<Recommendation> dirty_rules(const RuleContext& ctx) {
                         "sizing the dirty limits to this host's write bandwidth and stalls");
   }
   if (auto recs = from_pins(ctx, reasons)) return *recs;
+  if (auto bandwidth = write_bandwidth(ctx.run); bandwidth && goals.writes != WritePattern::light)
+    return from_bandwidth(ctx, *bandwidth, reasons);
   const model::Prediction step = model::dirty_ratio_step_bytes(ctx.now.dirty.dirtyable_pages);
   if (goals.writes != WritePattern::light && goals.dirty_fallback)
     return from_fallback(ctx, *goals.dirty_fallback, step, reasons);

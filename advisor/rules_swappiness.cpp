@@ -154,6 +154,11 @@ void keep_without_swap(const RuleContext& ctx, int current, const Target& target
         "cgroup v1: each memory cgroup copies vm.swappiness into its memory.swappiness when it "
         "is created");
   }
+  // The run's reclaim step was skipped for want of swap: say so, and what measures it anyway.
+  if (ctx.run && ctx.run->find_step("reclaim") && !ctx.run->find_ok("reclaim")) {
+    rec.evidence_missing = missing_because(ctx.run, ctx.profile, "reclaim",
+                                           "what the swappiness does to reclaim on this host");
+  }
 }
 
 // What 0 does now, and what 1 means under MGLRU.
@@ -208,6 +213,10 @@ std::vector<Recommendation> swappiness_rules(const RuleContext& ctx) {
   rec.summary = rec.change ? fmt::format("{} → {}: {}", current, target.value, target.why)
                            : fmt::format("keep {}: {}", current, target.why);
   add_swap_evidence(ctx, rec);
+  // Measured here: the anon share of a memory cgroup's reclaim at a low and a high swappiness.
+  if (!measured_all(ctx.run, "reclaim", "anon_share.").empty() &&
+      rec.confidence == Confidence::medium)
+    rec.confidence = Confidence::high;
   if (!ctx.run || !ctx.run->find_ok("reclaim")) {
     rec.evidence_missing = missing_because(ctx.run, ctx.profile, "reclaim",
                                            "how much this host's work actually swaps");

@@ -15,6 +15,7 @@
 
 #include "advisor/advice.hpp"
 #include "advisor/advice_json.hpp"
+#include "advisor/evidence.hpp"
 #include "advisor/profile.hpp"
 #include "advisor/scenario.hpp"
 #include "advisor/sysctl_files.hpp"
@@ -33,6 +34,7 @@ struct AdviseOptions {
   bool json = false;
   std::vector<std::pair<std::string, std::string>> emit;  // {"sysctl", FILE}, {"tuned", FILE}
   std::optional<std::string> from;                        // a scenario result (mmtune.scenario/1)
+  std::optional<std::string> data_dir;                    // where the data lives
 };
 
 advisor::ScenarioRun read_run(const std::string& path) {
@@ -62,6 +64,8 @@ int run_advise(const AdviseOptions& options, const Globals& globals, const Io& i
     files.push_back(check_output_file("--emit " + kind, path));
   }
   const advisor::Profile profile = advisor::load_profile(options.profile);
+  std::optional<advisor::DataDir> data_dir;
+  if (options.data_dir) data_dir = advisor::describe_data_dir(*options.data_dir, true);
   std::optional<advisor::ScenarioRun> run;
   facts::HostFacts facts;
   if (options.from) {
@@ -73,7 +77,11 @@ int run_advise(const AdviseOptions& options, const Globals& globals, const Io& i
     facts = probes::read_host_facts(fs);
   }
 
-  const advisor::Advice advice = advisor::advise(facts, profile, run ? &*run : nullptr);
+  advisor::Advice advice = advisor::advise(facts, profile, run ? &*run : nullptr);
+  if (data_dir) {
+    if (auto note = advisor::data_dir_note(*data_dir, profile, run ? &*run : nullptr))
+      advice.notes.push_back(*note);
+  }
   const std::string format = options.json ? "json" : options.format;
   if (format == "json") {
     fmt::print(io.out, "{}\n", advisor::advice_to_json(advice).dump(2));
@@ -116,6 +124,10 @@ Action attach_advise(CLI::App& sub, const Globals& globals) {
                  "or `mmtune "
                  "scenario --json`)")
       ->type_name("FILE");
+  sub.add_option("--data-dir", options->data_dir,
+                 "Where the data lives: says whether the write measurements were taken there, and "
+                 "the command that takes them")
+      ->type_name("DIR");
   return [options, &globals](const Io& io) { return run_advise(*options, globals, io); };
 }
 

@@ -10,10 +10,12 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "advisor/advice.hpp"
 #include "advisor/advice_json.hpp"
+#include "advisor/evidence.hpp"
 #include "advisor/profile.hpp"
 #include "advisor/scenario.hpp"
 #include "cli/commands.hpp"
@@ -35,6 +37,7 @@ struct TuneOptions {
   std::string profile = "general";
   std::string output_dir = ".";
   std::string format = "text";
+  std::optional<std::string> data_dir;  // nullopt: the current directory
 };
 
 int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
@@ -51,6 +54,8 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
     fail(ErrorKind::bad_input, "-o {}: not a directory", options.output_dir);
   }
   const advisor::Profile profile = advisor::load_profile(options.profile);
+  const advisor::DataDir data_dir =
+      advisor::describe_data_dir(options.data_dir.value_or("."), options.data_dir.has_value());
   const std::filesystem::path dir(options.output_dir);
   const OutputFile report =
       check_output_file("-o", dir / fmt::format("mmtune-tune-{}.md", profile.name));
@@ -61,7 +66,7 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
 
   const bool progress = ::isatty(::fileno(io.err));
   const facts::HostFacts facts = probes::read_host_facts(fs);
-  const advisor::ScenarioPlan plan = advisor::plan_scenario(profile, "quick", facts);
+  const advisor::ScenarioPlan plan = advisor::plan_scenario(profile, "quick", facts, &data_dir);
   if (progress) {
     fmt::print(io.err,
                "mmtune: tune for profile {}: {} steps, at most {:g} s, each within {} ({:g} % of "
@@ -74,7 +79,8 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
   run_options.log = progress ? status.log() : nullptr;
   run_options.progress = &status;
   const advisor::ScenarioRun run = advisor::run_scenario(plan, run_options);
-  const advisor::Advice advice = advisor::advise(facts, profile, &run);
+  advisor::Advice advice = advisor::advise(facts, profile, &run);
+  if (auto note = advisor::data_dir_note(data_dir, profile, &run)) advice.notes.push_back(*note);
 
   const nlohmann::json advice_json = advisor::advice_to_json(advice);
   if (options.format == "json") {
@@ -116,6 +122,10 @@ Action attach_tune(CLI::App& sub, const Globals& globals) {
                  "(mmtune-tune-PROFILE.json)")
       ->type_name("DIR")
       ->capture_default_str();
+  sub.add_option("--data-dir", options->data_dir,
+                 "Where the data lives: the write measurements write there (default: the current "
+                 "directory; never tmpfs)")
+      ->type_name("DIR");
   sub.add_option("--format", options->format,
                  "What to print: text (a summary), json (mmtune.advice/1) or md")
       ->check(CLI::IsMember({"text", "json", "md"}))
