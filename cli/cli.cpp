@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cli/commands.hpp"
+#include "cli/version.hpp"
 #include "facts/error.hpp"
 #include "facts/knobs.hpp"
 #include "facts/units.hpp"
@@ -62,6 +63,7 @@ int run(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   CLI::App app{"mmtune: memory-manager stress tests and tuning advice", "mmtune"};
   app.footer(kFooter);
   app.set_help_all_flag("--help-all", "Show the help of every command");
+  app.set_version_flag("--version", version_line(), "Show the version and exit (`mmtune version`)");
   Globals globals;
   for (int i = 1; i < argc; ++i) globals.command_line += (i > 1 ? " " : "") + std::string(argv[i]);
   app.add_option("--root", globals.root,
@@ -83,6 +85,9 @@ int run(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
     CLI::App* shown = &app;
     for (CLI::App* sub : app.get_subcommands()) shown = sub;
     fmt::print(out, "{}", shown->help());
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    fmt::print(out, "{}\n", e.what());
     return 0;
   } catch (const CLI::CallForAllHelp& e) {
     fmt::print(out, "{}", app.help("", CLI::AppFormatMode::All));

@@ -27,6 +27,8 @@ constexpr Command kCommands[] = {
      attach_restore},
     {"matrix", "The same command on other kernels under QEMU, side by side", attach_matrix},
     {"export", "Metrics for node_exporter's textfile collector (--prometheus FILE)", attach_export},
+    {"version", "This build: version, git description, compiler, libraries (--json)",
+     attach_version},
 };
 
 std::span<const Command> all_commands() { return kCommands; }

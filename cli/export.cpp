@@ -18,6 +18,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output_files.hpp"
+#include "cli/version.hpp"
 #include "compare/baseline.hpp"
 #include "facts/error.hpp"
 #include "probes/readers.hpp"
@@ -113,7 +114,7 @@ int run_export(const ExportArgs& args, const Globals& globals, const Io& io) {
     file = check_output_file("--prometheus", args.prometheus);
   }
   report::ExportInput input;
-  input.version = MMTUNE_VERSION;
+  input.version = build_info().version;
   add_documents(input, read_documents(args.inputs));
   const probes::HostFs host_fs = globals.host_fs();
   probes::require_host_root(host_fs);
