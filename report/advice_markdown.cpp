@@ -1,11 +1,14 @@
-// The Markdown report: the host, the evidence run, a table of the advice, then per knob the
-// reasoning, the model's numbers, the measurements and the sources.
+// The Markdown report, answer first (report/answer.hpp): what to change and the evidence it stands
+// on; then the scenario run, the host, and per knob the reasoning, the model's numbers, the
+// measurements and the sources.
 #include <fmt/format.h>
 
 #include "advisor/sources.hpp"
 #include "facts/units.hpp"
 #include "model/prediction.hpp"
 #include "report/advice_render.hpp"
+#include "report/answer.hpp"
+#include "report/markdown.hpp"
 #include "workloads/params.hpp"
 
 namespace mmtune::report {
@@ -123,15 +126,16 @@ std::string detail(const advisor::Recommendation& r) {
 std::string render_markdown(const advisor::Advice& advice, const advisor::ScenarioRun* run) {
   std::string out = fmt::format("# mmtune advice: profile `{}`\n\n{} (`{}`)\n\n", advice.profile,
                                 advice.profile_summary, advice.profile_file);
-  out += host_section(advice.host) + "\n";
+  out += render_markdown_sections(answer_sections(advice));
   if (run) {
     out += run_section(*run) + "\n";
   } else {
-    out +=
-        "## Evidence\n\nNo workload was run: the advice stands on the host facts, the model and "
-        "the profile. "
-        "`mmtune tune` adds measurements from this host.\n\n";
+    out += fmt::format(
+        "No workload was run: the advice stands on the host facts, the model and the profile. "
+        "`mmtune tune --profile {}` adds measurements from this host.\n\n",
+        advice.profile);
   }
+  out += host_section(advice.host) + "\n";
   return out + render_markdown_advice(advice);
 }
 

@@ -7,6 +7,7 @@
 
 #include "facts/units.hpp"
 #include "model/prediction.hpp"
+#include "report/answer.hpp"
 #include "report/plots.hpp"
 #include "report/sections.hpp"
 
@@ -291,7 +292,7 @@ ReportDocument build_report(const ReportInput& input) {
   ReportDocument doc;
   if (input.result) {
     doc.title = fmt::format("mmtune report: run of {}", input.result->workload);
-  } else if (input.scenario && input.advice) {
+  } else if (input.scenario && input.advice && !input.advice_from_scenario) {
     doc.title = fmt::format("mmtune report: tune for profile {}", input.advice->profile);
   } else if (input.scenario) {
     doc.title = fmt::format("mmtune report: scenario {} of profile {}", input.scenario->scenario,
@@ -307,18 +308,29 @@ ReportDocument build_report(const ReportInput& input) {
     doc.title = "mmtune report: host";
   }
   doc.summary = fmt::format("Rendered from a {} document.", input.schema);
+  if (input.advice_from_scenario) {
+    doc.summary += fmt::format(
+        " The advice is profile {}'s for this scenario's measurements (as `mmtune advise --from` "
+        "gives it).",
+        input.advice->profile);
+  }
   if (input.advice && !input.advice->profile_summary.empty()) {
     doc.summary += fmt::format(" Profile {}: {} ({}).", input.advice->profile,
                                input.advice->profile_summary, input.advice->profile_file);
   }
 
+  // The answer first: what to change and what it stands on; then the details.
+  if (input.advice) {
+    for (ReportSection& section : answer_sections(*input.advice))
+      doc.sections.push_back(std::move(section));
+  }
+  if (input.scenario) doc.sections.push_back(scenario_section(*input.scenario));
   if (input.host) {
     doc.sections.push_back(host_section(advisor::summarize_host(*input.host), &*input.host));
   } else if (input.advice) {
     doc.sections.push_back(host_section(input.advice->host, nullptr));
   }
   if (input.scenario) {
-    doc.sections.push_back(scenario_section(*input.scenario));
     for (const advisor::StepOutcome& step : input.scenario->steps) {
       add_run(doc, fmt::format("Step {}: {}", step.id, step.workload), step.params, step.result);
     }

@@ -4,7 +4,8 @@
 // (report/html.hpp) and as Markdown without the plots (report/markdown.hpp). One
 // document behind both is what keeps their sections and numbers the same.
 //
-// What it holds, in order: the host (facts and the thresholds the model derives from them); for a
+// What it holds, in order: with advice, the answer (report/answer.hpp: what to change, the evidence
+// it stands on); the host (facts and the thresholds the model derives from them); for a
 // scenario its bounds and steps; for each run its verdict, the measurements beside the model's
 // predictions (which is which in the column headings), the phases, the explanation, and per plot
 // a table of the plotted lines (observed: first, lowest, highest, last; predicted: the value);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "advisor/advice_json.hpp"
+#include "advisor/profile.hpp"
 #include "compare/fingerprint.hpp"
 #include "facts/error.hpp"
 #include "facts/facts_json.hpp"
@@ -123,6 +124,16 @@ compare::CheckReport check_from_json(const json& j) {
   return check;
 }
 
+// The advice of the scenario's profile on its measurements, so that the report of a scenario opens
+// with what to change too; nullopt when the profile cannot be loaded here (a file elsewhere).
+std::optional<advisor::Advice> advice_for(const advisor::ScenarioRun& run) {
+  try {
+    return advisor::advise(run.facts, advisor::load_profile(run.profile), &run);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 ReportInput read_report_input(std::string_view text) {
@@ -136,6 +147,8 @@ ReportInput read_report_input(std::string_view text) {
   } else if (input.schema == advisor::kScenarioSchema) {
     input.scenario = advisor::scenario_from_json(j);
     input.host = input.scenario->facts;
+    input.advice = advice_for(*input.scenario);
+    input.advice_from_scenario = input.advice.has_value();
   } else if (input.schema == kTuneSchema) {
     if (!j.contains("advice") || !j.contains("scenario"))
       fail(ErrorKind::bad_input, "{}: needs \"advice\" and \"scenario\"", kTuneSchema);

@@ -31,6 +31,7 @@ struct ReportInput {
   std::optional<workloads::Result> result;  // a single run
   std::optional<advisor::ScenarioRun> scenario;
   std::optional<advisor::Advice> advice;
+  bool advice_from_scenario = false;  // advice computed here from a scenario document's profile
   std::optional<compare::SweepResult> sweep;
   std::optional<compare::CheckReport> check;
 };

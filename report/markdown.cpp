@@ -34,13 +34,19 @@ struct BlockMarkdown {
 
 }  // namespace
 
-std::string render_report_markdown(const ReportDocument& doc) {
-  std::string out = fmt::format("# {}\n\n{}\n\n", doc.title, doc.summary);
-  for (const ReportSection& section : doc.sections) {
+std::string render_markdown_sections(const std::vector<ReportSection>& sections) {
+  std::string out;
+  for (const ReportSection& section : sections) {
     out += fmt::format("{} {}\n\n", std::string(static_cast<size_t>(section.level), '#'),
                        section.title);
     for (const ReportBlock& block : section.blocks) std::visit(BlockMarkdown{out}, block);
   }
+  return out;
+}
+
+std::string render_report_markdown(const ReportDocument& doc) {
+  std::string out = fmt::format("# {}\n\n{}\n\n", doc.title, doc.summary);
+  out += render_markdown_sections(doc.sections);
   if (doc.advice) out += render_markdown_advice(*doc.advice);
   return out;
 }

@@ -9,5 +9,7 @@
 namespace mmtune::report {
 
 std::string render_report_markdown(const ReportDocument& doc);
+// Sections alone, as the report renders them ("## Title", then the blocks).
+std::string render_markdown_sections(const std::vector<ReportSection>& sections);
 
 }  // namespace mmtune::report
