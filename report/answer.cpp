@@ -72,13 +72,19 @@ ReportSection what_to_change(const advisor::Advice& advice) {
   return section;
 }
 
+std::string where_measured(const advisor::EvidenceItem& e) {
+  if (e.run == "host") return "host, since boot";
+  if (e.run == "all steps") return "all steps (host-wide)";
+  return "step " + e.run;
+}
+
 ReportTable evidence_table(const advisor::Advice& advice) {
   ReportTable table{
       "Measured, and cited by the advice", {"setting", "measurement", "value", "where", "how"}, {}};
   for (const advisor::Recommendation& r : advice.recommendations) {
     for (const advisor::EvidenceItem& e : r.evidence) {
       table.rows.push_back({r.knob, e.measurement, facts::format_value(e.value, e.unit),
-                            e.run == "host" ? "host, since boot" : "step " + e.run, e.counter});
+                            where_measured(e), e.counter});
     }
   }
   return table;

@@ -142,7 +142,7 @@ TEST(Advise, ProfileWithSeveralMistakesGetsALineForEachAndNothingIsDone) {
   std::string text = slurp(std::filesystem::path(MMTUNE_SOURCE_DIR) / "profiles/general.json");
   for (const auto& [from, to] :
        {std::pair<std::string, std::string>{"\"swap\": \"keep\"", "\"swap\": \"sometimes\""},
-        {"\"time_limit_s\": 25", "\"time_limit_s\": \"25 s\""},
+        {"\"time_limit_s\": 20", "\"time_limit_s\": \"20 s\""},
         {"\"min\": \"64MiB\"", "\"min\": \"64 megs\""}}) {
     ASSERT_NE(text.find(from), std::string::npos) << from;
     text.replace(text.find(from), from.size(), to);
