@@ -358,7 +358,8 @@ TEST(ProbeLive, SamplesAMemoryCgroup) {
                             "50ms", "--duration", "150ms", "--format", "jsonl"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto records = jsonl(r.out);
-  ASSERT_EQ(records.size(), 3u);
+  ASSERT_GE(records.size(), 1u);  // one per 50 ms tick; a busy machine skips some
+  ASSERT_LE(records.size(), 3u);
   EXPECT_TRUE(records.back()["cg_mem_mib"].is_number());
   EXPECT_GT(records.back()["cg_mem_mib"].get<double>(), 0);
 }
