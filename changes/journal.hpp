@@ -37,6 +37,12 @@
 // Someone else's later change wins: undo writes the old value back only while the file still
 // holds what the journal wrote; otherwise it leaves the file alone and says so.
 //
+// The value before mmtune's first write: a journal that writes one file again (a sweep sets each
+// point and undoes it after the run) records, as the old value, what the file held before this
+// journal first wrote it, not what it holds now. So when someone else moved the setting during an
+// earlier point (and that undo left it alone), the last undo still puts back the original.
+// moved_settings() tells a caller that a measurement ran under a setting someone else changed.
+//
 // Hugetlb pools: a write to nr_hugepages (vm.nr_hugepages, a pool's or a node's file) is a request
 // the kernel meets as far as it can, so the file then holds what it got, not what was written.
 // Such a write is a hugetlb_pool entry, and its undo writes the old size back whatever the file
@@ -48,6 +54,7 @@
 // gone, its lock free) as the record of what was applied, so restore_kept() can take it back on
 // request (`mmtune restore --applied`), newest first, with the same rule as any undo.
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,6 +94,13 @@ enum class UndoStatus {
   failed,      // could not (a busy cgroup, a refused write): the entry stays for a later restore
 };
 
+// A journaled setting whose file no longer holds what the journal wrote.
+struct MovedSetting {
+  std::string path;   // relative to the root
+  std::string wrote;  // what mmtune wrote
+  std::string now;    // what the file holds now
+};
+
 struct UndoOutcome {
   JournalEntry entry;
   UndoStatus status = UndoStatus::failed;
@@ -111,7 +125,7 @@ class Journal {
   // Throws Error{bad_input} if the path is elsewhere or the kernel rejects the value (the entry is
   // then marked undone: nothing changed).
   void set(std::string_view rel_path, std::string_view value);
-  // The same by knob name ("vm.dirty_ratio", see probes/knobs.hpp), checking the kernel's range.
+  // The same by knob name ("vm.dirty_ratio", see facts/knobs.hpp), checking the kernel's range.
   void set_knob(std::string_view knob, std::string_view value);
   // Writes an action file that holds no setting (proc/sys/vm/compact_memory): nothing to record or
   // undo. Throws Error{bad_input} when the kernel refuses it.
@@ -152,18 +166,23 @@ class Journal {
 
   // Entries not yet undone (nor kept), oldest first, read back from the file.
   std::vector<JournalEntry> pending() const;
+  // The pending settings someone else has changed since the journal wrote them.
+  std::vector<MovedSetting> moved_settings() const;
   const std::filesystem::path& file() const { return file_; }
   const probes::HostFs& fs() const { return fs_; }
 
  private:
   uint64_t append(JournalEntry entry);
   void mark_undone(uint64_t id);
+  // The old value to record for path: before this journal's first write to it, else as it is now.
+  std::string value_before_first_write(const std::string& path) const;
 
   probes::HostFs fs_;
   std::filesystem::path file_;
   int fd_ = -1;
   int owner_pid_ = 0;
   uint64_t next_id_ = 1;
+  std::map<std::string, std::string> first_old_;  // path → its value before the first write
 };
 
 // Undoes the journals in state_dir whose owners have died (their lock is free), newest entry
@@ -181,5 +200,16 @@ std::vector<JournalEntry> kept_changes(
 std::vector<UndoOutcome> restore_kept(const std::filesystem::path& state_dir = default_state_dir());
 
 std::string_view change_kind_name(ChangeKind kind);
+
+// A journal file's text, read back (pure, so it is tested and fuzzed on text): the root its paths
+// are relative to, and its entries not yet undone, pending or kept.
+struct ParsedJournal {
+  std::string root = "/";
+  std::vector<JournalEntry> pending;  // oldest first
+  std::vector<JournalEntry> kept;     // kept and not undone since, oldest first
+};
+ParsedJournal parse_journal(std::string_view text);
+// The pid in a journal's header line; 0 when there is none.
+int journal_owner_pid(std::string_view text);
 
 }  // namespace mmtune::changes

@@ -8,7 +8,6 @@
 
 #include "facts/error.hpp"
 #include "probes/readers.hpp"
-#include "tests/probes/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::probes {
