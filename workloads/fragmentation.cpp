@@ -1,15 +1,16 @@
 // fragmentation: free memory broken into pieces smaller than 2 MiB, and what that costs huge pages.
 //
 // How free memory is fragmented (docs/workloads.md, "fragmentation"): with thp.defrag = never, so
-// that no fault compacts, 2 MiB-aligned MADV_HUGEPAGE memory is faulted one byte per 2 MiB, which
-// takes exactly the free 2 MiB blocks there are (a fault that finds none falls back to a 4 KiB
-// page; the fragmenting stops at the first batch where most do, or at --span). Each huge page is
-// then split (debugfs split_huge_pages), all of it but its first 4 KiB page is given back
-// (MADV_DONTNEED: 511 pages return to the free lists as one free block of each order 0–8), and
-// that one page is pinned as an io_uring registered buffer (FOLL_LONGTERM). Compaction skips a
-// pinned page, so the block cannot be made whole again while the pin lasts; the memory held is
-// 1/512 of what was fragmented. vm.compaction_proactiveness is 0 while this and the measurements
-// run, so that background compaction does not repair what is being measured.
+// that no fault compacts, 2 MiB-aligned MADV_HUGEPAGE memory is faulted one byte per 2 MiB, 256 MiB
+// at a time, which takes exactly the free 2 MiB blocks there are (a fault that finds none falls
+// back to a 4 KiB page; the fragmenting stops at the first batch where most do, or at --span). Of
+// each huge page all but its first 4 KiB page is given back (MADV_DONTNEED) and the huge page is
+// split (debugfs split_huge_pages, or where lockdown refuses that write, the deferred-split
+// shrinker run by vm.drop_caches=2): its 511 pages return to the free lists as one free block of
+// each order 0-8. The page kept is pinned as an io_uring registered buffer (FOLL_LONGTERM).
+// Compaction skips a pinned page, so the block cannot be made whole again while the pin lasts; the
+// memory held is 1/512 of what was fragmented. vm.compaction_proactiveness is 0 while this and the
+// measurements run, so that background compaction does not repair what is being measured.
 //
 // Then, under each thp.defrag mode the kernel accepts, a --fault-size MADV_HUGEPAGE region is
 // faulted: the latency of each 2 MiB range's first write (the fault that tries for a huge page,
@@ -61,7 +62,7 @@ struct Options {
 };
 
 constexpr uint64_t kGiB = 1ull << 30;
-constexpr uint64_t kBatch = 64ull << 20;        // fragmented per step: 32 huge pages
+constexpr uint64_t kBatch = 256ull << 20;       // fragmented per step: 128 huge pages
 constexpr unsigned kMaxPinsPerRing = 1u << 14;  // IORING_MAX_REG_BUFFERS
 
 constexpr Param kParams[] = {
@@ -125,30 +126,37 @@ std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts
   const model::FragmentationPrediction now = model::predict_fragmentation(facts);
   out.push_back({"", now.fragmentation_index, std::nullopt, std::nullopt, std::nullopt});
   const uint64_t faults = o.fault_size / kHugePage, compactable = compactable_blocks(facts);
-  // After fragmenting, no free 2 MiB block is left (the faults took them all).
+  // Fragmenting takes the free 2 MiB blocks up to --span; each mode's huge pages are fragmented in
+  // turn, so the modes, in the kernel's order, find fewer.
+  const uint64_t free_now = uint64_t(now.free_blocks.value), span = o.span / kHugePage;
+  uint64_t free_blocks = free_now > span ? free_now - span : 0;
   for (std::string_view mode : model::defrag_modes()) {
     const model::DefragBehaviour b = model::defrag_behaviour(mode, true);
-    const model::HugeFaultRange r = model::expected_huge_faults(b, faults, 0, compactable);
+    const model::HugeFaultRange r =
+        model::expected_huge_faults(b, faults, free_blocks, compactable);
     out.push_back(
         {fmt::format("huge_faults.{}", mode), r.high, std::nullopt, r.low.value, r.high.value});
-    model::Prediction stalls{"stalled",
-                             b.direct_compaction ? 1.0 : 0.0,
-                             "yes/no",
-                             {"a fault that finds no free 2 MiB block compacts only with direct "
-                              "compaction",
-                              "vma_thp_gfp_mask (mm/huge_memory.c)",
-                              fmt::format("defrag = {} with MADV_HUGEPAGE: {}", mode, b.gfp)}};
+    const bool stalls = b.direct_compaction && free_blocks < faults;
+    model::Prediction stalled{
+        "stalled",
+        stalls ? 1.0 : 0.0,
+        "yes/no",
+        {"a fault stalls in direct compaction when no free 2 MiB block is left and the mode allows "
+         "direct compaction",
+         "vma_thp_gfp_mask (mm/huge_memory.c), __alloc_pages_direct_compact (mm/page_alloc.c)",
+         fmt::format("defrag = {} with MADV_HUGEPAGE ({}), {} free blocks for {} faults", mode,
+                     b.gfp, free_blocks, faults)}};
     out.push_back(
-        {fmt::format("stalled.{}", mode), stalls, std::nullopt, stalls.value, stalls.value});
+        {fmt::format("stalled.{}", mode), stalled, std::nullopt, stalled.value, stalled.value});
+    free_blocks -= std::min(free_blocks, faults);
   }
   if (o.hugetlb > 0) {
     const uint64_t pages = o.hugetlb / kHugePage;
-    const uint64_t free_blocks = uint64_t(now.free_blocks.value);
-    const model::HugeFaultRange before =
-        model::expected_reservation(pages, free_blocks, compactable);
+    const model::HugeFaultRange before = model::expected_reservation(pages, free_now, compactable);
     out.push_back(
         {"hugetlb_2mib.before", before.high, std::nullopt, before.low.value, before.high.value});
-    const model::HugeFaultRange after = model::expected_reservation(pages, 0, compactable);
+    const model::HugeFaultRange after =
+        model::expected_reservation(pages, free_blocks, compactable);
     out.push_back(
         {"hugetlb_2mib.fragmented", after.high, std::nullopt, after.low.value, after.high.value});
   }
@@ -228,19 +236,19 @@ class PageFlags {
   int pagemap_, kpageflags_;
 };
 
-// Splits the huge pages of [start, start + length) of this process into 4 KiB pages, still mapped.
-void split_huge_pages(const std::filesystem::path& debugfs, const char* start, size_t length) {
+// Splits the huge pages of [start, start + length) of this process (debugfs split_huge_pages,
+// 5.13+). False where the kernel refuses the write (lockdown forbids writing debugfs) or lacks the
+// file.
+bool split_by_debugfs(const std::filesystem::path& debugfs, const char* start, size_t length) {
   const std::filesystem::path file = debugfs / "split_huge_pages";
   const std::string request =
       fmt::format("{},{:#x},{:#x}", ::getpid(), reinterpret_cast<uintptr_t>(start),
                   reinterpret_cast<uintptr_t>(start + length));
   const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) fail(ErrorKind::unsupported, "{}: {}", file.string(), std::strerror(errno));
+  if (fd < 0) return false;
   const ssize_t n = ::write(fd, request.data(), request.size());
-  const int saved = errno;
   ::close(fd);
-  if (n < 0)
-    fail(ErrorKind::unsupported, "{} \"{}\": {}", file.string(), request, std::strerror(saved));
+  return n > 0;
 }
 
 // ---- the run ----
@@ -254,6 +262,7 @@ struct Run {
   PageFlags flags;
   Pins pins;
   std::vector<Mapping> held;  // fragmented regions: one pinned page per former huge page
+  bool debugfs_split = true;  // false: split by the deferred-split shrinker (vm.drop_caches=2)
   Series free_lists{"free_lists", {}, {}, {}};
 };
 
@@ -366,20 +375,40 @@ void reserve_all(Run& run, const std::string& stage) {
   if (run.o.gigantic) reserve_hugetlb(run, kGiB, 1, stage);
 }
 
-// The huge pages of a region become fragmented blocks: split, all but the first page of each given
-// back, that page kept (to be pinned). Ranges without a huge page are given back whole. Returns
-// the kept pages.
+// Splits the partly given-back huge pages of a region: through debugfs where the kernel allows the
+// write, else by the shrinker that splits them under memory pressure (deferred_split_scan), which
+// a write of 2 to vm.drop_caches runs for every memory cgroup (it also drops the host's
+// reclaimable slab: dentries and inodes).
+void split(Run& run, Mapping& region) {
+  if (run.debugfs_split && split_by_debugfs(run.debugfs, region.data(), region.size())) return;
+  if (run.debugfs_split) {
+    run.debugfs_split = false;
+    run.session.note(
+        "debugfs split_huge_pages refused the write (lockdown?): huge pages are split by the "
+        "deferred-split shrinker instead, through vm.drop_caches=2, which also drops the host's "
+        "dentry and inode caches");
+  }
+  run.journal.trigger("proc/sys/vm/drop_caches", "2");
+}
+
+// The huge pages of a region become fragmented blocks: all but the first page of each given back,
+// the huge page split (so the 511 pages return to the free lists), that page kept (to be pinned).
+// Ranges without a huge page are given back whole. Returns the kept pages.
 std::vector<char*> fragment_region(Run& run, Mapping& region) {
-  std::vector<bool> huge(region.size() / kHugePage);
-  for (size_t i = 0; i < huge.size(); ++i) huge[i] = run.flags.huge(region.data() + i * kHugePage);
-  split_huge_pages(run.debugfs, region.data(), region.size());
   std::vector<char*> kept;
-  for (size_t i = 0; i < huge.size(); ++i) {
+  for (size_t i = 0; i < region.size() / kHugePage; ++i) {
     char* range = region.data() + i * kHugePage;
-    if (huge[i]) kept.push_back(range);
-    char* from = huge[i] ? range + kPage : range;
+    const bool huge = run.flags.huge(range);
+    if (huge) kept.push_back(range);
+    char* from = huge ? range + kPage : range;
     ::madvise(from, size_t(range + kHugePage - from), MADV_DONTNEED);
   }
+  if (!kept.empty()) split(run, region);
+  size_t still_huge = 0;
+  for (char* page : kept) still_huge += run.flags.huge(page);
+  if (still_huge > 0)
+    fail(ErrorKind::unsupported, "{} of {} huge pages stayed whole after the split", still_huge,
+         kept.size());
   return kept;
 }
 
@@ -548,8 +577,6 @@ void run(Session& session, const Options& o) {
     fail(ErrorKind::internal, "fragmentation: changing thp.defrag needs the run's journal");
   if (auto why = changes::debugfs_unsupported(session.fs())) return session.skip(*why);
   changes::DebugfsAccess debugfs(*journal);
-  if (!std::filesystem::exists(debugfs.dir() / "split_huge_pages"))
-    return session.skip("this kernel's debugfs has no split_huge_pages (5.13+)");
   if (debugfs.mounted_for_run())
     session.note("debugfs was not mounted: mounted for the run at " + debugfs.dir().string() +
                  " and taken away after");

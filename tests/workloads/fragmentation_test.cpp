@@ -13,6 +13,7 @@
 #include "probes/free_lists.hpp"
 #include "tests/support/test_support.hpp"
 #include "tests/workloads/run_tiny.hpp"
+#include "workloads/registry.hpp"
 
 namespace mmtune::workloads {
 namespace {
@@ -51,9 +52,9 @@ std::string cannot_run() {
   return "";
 }
 
-// A bounded run: at most 2 GiB fragmented (the pins hold 4 MiB of it), 16 MiB per defrag mode,
+// A bounded run: at most 1 GiB fragmented (the pins hold 2 MiB of it), 16 MiB per defrag mode,
 // 32 MiB of hugetlb pages, no 1 GiB page, a one-second repair window.
-const Params kShort = {{"span", "2GiB"},
+const Params kShort = {{"span", "1GiB"},
                        {"fault-size", "16MiB"},
                        {"hugetlb", "32MiB"},
                        {"gigantic", "off"},
