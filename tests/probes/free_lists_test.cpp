@@ -8,6 +8,7 @@
 
 #include "facts/error.hpp"
 #include "probes/readers.hpp"
+#include "tests/support/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::probes {
