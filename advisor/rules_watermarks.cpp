@@ -1,7 +1,7 @@
 // vm.min_free_kbytes and vm.watermark_scale_factor: where kswapd wakes, where it sleeps, and where
 // allocations stall in direct reclaim.
 //
-// The rule, from vm.rst and the reference's §1 and §9:
+// The rule, from vm.rst and docs/advice.md (the formulas: docs/model.md, Watermarks):
 //   - allocstall (direct reclaim) or kswapd_low_wmark_hit_quickly during a run means kswapd's
 //     headroom (low − min) is too small for how fast the work allocates: raise
 //     watermark_scale_factor, which widens the gap in proportion to each zone and only moves
@@ -31,7 +31,7 @@
 namespace mmtune::advisor {
 namespace {
 
-constexpr int64_t kUsualLowWsf = 50;  // the low end of the 50–200 the reference (§9) gives
+constexpr int64_t kUsualLowWsf = 50;  // the low end of the usual 50–200 (docs/advice.md)
 
 size_t headroom_zone(const model::HostModel& m) {
   size_t best = 0;

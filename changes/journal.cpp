@@ -47,6 +47,15 @@ std::optional<std::string_view> dirty_partner(std::string_view path) {
   return std::nullopt;
 }
 
+// A hugetlb pool size: proc/sys/vm/nr_hugepages(_mempolicy), a pool's or a node's nr_hugepages.
+bool is_pool_size(std::string_view path) {
+  if (path == "proc/sys/vm/nr_hugepages" || path == "proc/sys/vm/nr_hugepages_mempolicy")
+    return true;
+  return path.ends_with("/nr_hugepages") && path.find("/hugepages/hugepages-") != path.npos &&
+         (path.starts_with("sys/kernel/mm/hugepages/") ||
+          path.starts_with("sys/devices/system/node/"));
+}
+
 std::string strip_slashes(std::string_view rel) {
   while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
   return std::string(rel);
@@ -66,7 +75,7 @@ std::optional<ChangeKind> kind_from_name(std::string_view name) {
   for (ChangeKind kind :
        {ChangeKind::setting, ChangeKind::dirty_pair, ChangeKind::cgroup, ChangeKind::temp_file,
         ChangeKind::temp_dir, ChangeKind::swap_file, ChangeKind::loop_device, ChangeKind::mount,
-        ChangeKind::io_limit, ChangeKind::trace_instance}) {
+        ChangeKind::io_limit, ChangeKind::trace_instance, ChangeKind::hugetlb_pool}) {
     if (change_kind_name(kind) == name) return kind;
   }
   return std::nullopt;
@@ -75,7 +84,7 @@ std::optional<ChangeKind> kind_from_name(std::string_view name) {
 json entry_json(const JournalEntry& entry) {
   json line = {{"id", entry.id}, {"kind", change_kind_name(entry.kind)}, {"path", entry.path}};
   if (entry.kind == ChangeKind::setting || entry.kind == ChangeKind::dirty_pair ||
-      entry.kind == ChangeKind::io_limit) {
+      entry.kind == ChangeKind::io_limit || entry.kind == ChangeKind::hugetlb_pool) {
     line["old"] = entry.old_value;
     line["new"] = entry.new_value;
   }
@@ -146,6 +155,36 @@ UndoOutcome undo_setting(const probes::HostFs& host, const JournalEntry& entry) 
     outcome.message = fmt::format("{}: {} → {}", target, *current, value);
   } catch (const Error& e) {
     outcome.message = fmt::format("{}: could not restore {}: {}", target, value, e.what());
+  }
+  return outcome;
+}
+
+// The pool goes back to its old size whatever it holds now: the kernel granted part of the request,
+// or gave pages back, so its file never holds what was written for long.
+UndoOutcome undo_pool(const probes::HostFs& host, const JournalEntry& entry) {
+  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+  auto current = read_normalized(host, entry.path);
+  if (!current) {
+    outcome.status = UndoStatus::left_alone;
+    outcome.message = fmt::format("{}: cannot be read any more; left alone", entry.path);
+    return outcome;
+  }
+  if (*current == normalized(entry.old_value)) {
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: already {}", entry.path, *current);
+    return outcome;
+  }
+  try {
+    host.write(entry.path, entry.old_value + "\n");
+    const std::string now = read_normalized(host, entry.path).value_or("?");
+    outcome.status = UndoStatus::restored;
+    outcome.message = now == normalized(entry.old_value)
+                          ? fmt::format("{}: {} → {}", entry.path, *current, entry.old_value)
+                          : fmt::format("{}: {} → {} asked, {} now (pages in use go when freed)",
+                                        entry.path, *current, entry.old_value, now);
+  } catch (const Error& e) {
+    outcome.message =
+        fmt::format("{}: could not restore {}: {}", entry.path, entry.old_value, e.what());
   }
   return outcome;
 }
@@ -313,6 +352,8 @@ UndoOutcome undo_entry(const probes::HostFs& host, const JournalEntry& entry) {
       return undo_cgroup(host, entry);
     case ChangeKind::io_limit:
       return undo_io_limit(host, entry);
+    case ChangeKind::hugetlb_pool:
+      return undo_pool(host, entry);
     default:
       return undo_path(entry);
   }
@@ -437,6 +478,8 @@ std::string_view change_kind_name(ChangeKind kind) {
       return "io_limit";
     case ChangeKind::trace_instance:
       return "trace_instance";
+    case ChangeKind::hugetlb_pool:
+      return "hugetlb_pool";
   }
   return "unknown";
 }
@@ -516,6 +559,7 @@ void Journal::set(std::string_view rel_path, std::string_view value) {
     entry.partner = std::string(*partner);
     entry.partner_old = value_before_first_write(entry.partner);
   }
+  if (is_pool_size(path)) entry.kind = ChangeKind::hugetlb_pool;
   const JournalEntry recorded = entry;
   uint64_t id = append(std::move(entry));
   try {
@@ -557,6 +601,14 @@ void Journal::set_knob(std::string_view knob_name, std::string_view value) {
     fail(ErrorKind::bad_input, "{}: \"{}\" {}", knob_name, value, *why);
   }
   set(knob->path, value);
+}
+
+void Journal::trigger(std::string_view rel_path, std::string_view value) {
+  std::string path = strip_slashes(rel_path);
+  if (!path.starts_with("proc/sys/") && !path.starts_with("sys/")) {
+    fail(ErrorKind::internal, "the journal only changes /proc/sys and /sys, not {}", path);
+  }
+  fs_.write(path, value);
 }
 
 void Journal::create_cgroup(std::string_view rel_dir) {

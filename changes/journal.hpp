@@ -23,6 +23,7 @@
 //   {"id":3,"kind":"cgroup","path":"sys/fs/cgroup/memory/…/mmtune-123-1"}
 //   {"id":4,"kind":"io_limit","path":"sys/fs/cgroup/blkio/blkio.throttle.write_bps_device",
 //    "old":"7:0 0","new":"7:0 31457280"}                                      old: lifts it
+//   {"id":5,"kind":"hugetlb_pool","path":"proc/sys/vm/nr_hugepages","old":"0","new":"64"}
 //   {"undone":2}                                                               done marker
 //   {"kept":1}                               settled without undo: `mmtune apply` made it to stay
 // Paths of settings and cgroups are relative to the HostFs root recorded in the header (so tests
@@ -41,6 +42,12 @@
 // journal first wrote it, not what it holds now. So when someone else moved the setting during an
 // earlier point (and that undo left it alone), the last undo still puts back the original.
 // moved_settings() tells a caller that a measurement ran under a setting someone else changed.
+//
+// Hugetlb pools: a write to nr_hugepages (vm.nr_hugepages, a pool's or a node's file) is a request
+// the kernel meets as far as it can, so the file then holds what it got, not what was written.
+// Such a write is a hugetlb_pool entry, and its undo writes the old size back whatever the file
+// holds now (the pool cannot tell this run's pages from another's); a page still in use then stays
+// as a surplus page until it is freed.
 //
 // Kept entries: `mmtune apply` means its changes to stay. keep_all() marks every pending entry
 // kept: neither the destructor nor restore_leftovers() undoes it, and the file stays (its owner
@@ -67,7 +74,8 @@ enum class ChangeKind {
   loop_device,
   mount,
   io_limit,
-  trace_instance
+  trace_instance,
+  hugetlb_pool
 };
 
 struct JournalEntry {
@@ -117,8 +125,11 @@ class Journal {
   // Throws Error{bad_input} if the path is elsewhere or the kernel rejects the value (the entry is
   // then marked undone: nothing changed).
   void set(std::string_view rel_path, std::string_view value);
-  // The same by knob name ("vm.dirty_ratio", see probes/knobs.hpp), checking the kernel's range.
+  // The same by knob name ("vm.dirty_ratio", see facts/knobs.hpp), checking the kernel's range.
   void set_knob(std::string_view knob, std::string_view value);
+  // Writes an action file that holds no setting (proc/sys/vm/compact_memory): nothing to record or
+  // undo. Throws Error{bad_input} when the kernel refuses it.
+  void trigger(std::string_view rel_path, std::string_view value);
 
   // Makes a memory cgroup directory (relative to the root) and records it; undo removes it, which
   // the kernel allows once it has no processes. write_owned() writes a file inside something the

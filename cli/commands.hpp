@@ -50,5 +50,6 @@ Action attach_baseline(CLI::App& sub, const Globals& globals);
 Action attach_check(CLI::App& sub, const Globals& globals);
 Action attach_apply(CLI::App& sub, const Globals& globals);
 Action attach_restore(CLI::App& sub, const Globals& globals);
+Action attach_export(CLI::App& sub, const Globals& globals);
 
 }  // namespace mmtune::cli

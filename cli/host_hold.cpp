@@ -21,9 +21,9 @@ changes::HostLockWait host_lock_wait(const std::optional<std::string>& wait) {
 }
 
 changes::HostLock hold_host(const Globals& globals, changes::HostLockWait wait, const Io& io) {
-  changes::InterruptGuard guard;  // Ctrl-C while waiting: stop waiting, exit 130
+  changes::SignalGuard guard;  // Ctrl-C while waiting: stop waiting, exit 130
   return changes::HostLock::acquire(globals.command_line, wait, io.err,
-                                    [] { return changes::InterruptGuard::signal_received() != 0; });
+                                    [] { return changes::SignalGuard::received() != 0; });
 }
 
 }  // namespace mmtune::cli

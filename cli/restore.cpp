@@ -15,8 +15,6 @@
 #include "cli/host_hold.hpp"
 #include "cli/options.hpp"
 #include "facts/error.hpp"
-#include "facts/units.hpp"
-#include "workloads/params.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -45,6 +43,7 @@ std::string describe(const changes::JournalEntry& entry) {
   switch (entry.kind) {
     case changes::ChangeKind::setting:
     case changes::ChangeKind::dirty_pair:
+    case changes::ChangeKind::hugetlb_pool:
       return fmt::format("{}: {} → {}", entry.path, entry.old_value, entry.new_value);
     default:
       return fmt::format("{} {}", changes::change_kind_name(entry.kind), entry.path);
@@ -64,16 +63,15 @@ Action attach_restore(CLI::App& sub, const Globals& globals) {
       ->type_name("DURATION");
   sub.footer(kFooter);
   return [args, &globals](const Io& io) {
-    const std::chrono::nanoseconds wait_for =
+    const std::chrono::nanoseconds wait =
         duration_option("--wait", args->wait, std::chrono::nanoseconds::zero());
-    const double wait = facts::seconds(wait_for);
     const std::filesystem::path state_dir = args->state_dir.empty()
                                                 ? changes::default_state_dir()
                                                 : std::filesystem::path(args->state_dir);
 
-    const changes::HostLock host = hold_host(globals, {wait_for}, io);
+    const changes::HostLock host = hold_host(globals, {wait}, io);
     const auto still_exiting = changes::wait_for_ended_runs(
-        state_dir, std::chrono::milliseconds(static_cast<int64_t>(wait * 1000)));
+        state_dir, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
     std::vector<changes::UndoOutcome> outcomes = changes::restore_leftovers(state_dir);
     const size_t leftovers = outcomes.size();
     if (args->applied) {
