@@ -51,6 +51,7 @@ Action attach_check(CLI::App& sub, const Globals& globals);
 Action attach_apply(CLI::App& sub, const Globals& globals);
 Action attach_restore(CLI::App& sub, const Globals& globals);
 Action attach_export(CLI::App& sub, const Globals& globals);
+Action attach_fleet(CLI::App& sub, const Globals& globals);
 Action attach_version(CLI::App& sub, const Globals& globals);
 
 }  // namespace mmtune::cli
