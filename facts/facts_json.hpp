@@ -61,14 +61,19 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SwapDevice, filename, type, size_bytes, used_
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NumaNode, id, cpus, cpulist, distances, mem_total_bytes,
                                    mem_free_bytes, numastat)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CgroupMemory, version, path, dir, current_bytes, max_bytes,
-                                   swap_max_bytes, stat, events, pressure)
+                                   swap_max_bytes, high_bytes, peak_bytes, stat, events, pressure)
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PersistedSetting, knob, value, file, line, stage)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Persistence, assignments, files, tuned_profiles, tuned_chain,
+                                   tuned_enabled)
 
 // pages_per_node's node numbers become the keys "0", "1", ….
 void to_json(nlohmann::json& j, const ProcessMemory& p);
 void from_json(const nlohmann::json& j, ProcessMemory& p);
 // The members only: a document needs host_facts_to_json / host_facts_from_json.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HostFacts, kernel, cpu, meminfo, vmstat, zones, buddyinfo, psi,
-                                   swaps, settings, mglru, numa, cgroup)
+                                   swaps, settings, mglru, numa, cgroup, uptime_s, choices, cgroups,
+                                   kubelet, persisted)
 
 // With "schema": "mmtune.host/1".
 nlohmann::json host_facts_to_json(const HostFacts& facts);
