@@ -1,7 +1,8 @@
 // vm.dirty_ratio / vm.dirty_background_ratio, or the vm.dirty_bytes / vm.dirty_background_bytes
 // pair: how much written data may wait in the page cache before writers are throttled.
 //
-// The rule, from the reference's §2 and §9 and the profiles' vendor guidance:
+// The rule, from docs/advice.md (the thresholds: docs/model.md, Dirty limits) and the profiles'
+// vendor guidance:
 //   - measured: the dirty-flood workload's bystander p99 stall above the profile's budget → dirty
 //     limits in bytes sized to the measured write bandwidth B: hard = B × drain time (the profile's
 //     dirty_drain_s), background = hard / 4 (model/advice_inputs); within the budget → keep;

@@ -1,7 +1,7 @@
 // vm.zone_reclaim_mode and kernel.numa_balancing, only on hosts with more than one NUMA node (or
 // where zone_reclaim_mode is on anyway).
 //
-// The rule, from vm.rst, kernel.rst and the reference's §5–§7:
+// The rule, from vm.rst, kernel.rst, tuned and the vendors (docs/advice.md):
 //   - zone_reclaim_mode 0: reclaiming the local node before allocating on a remote one trades the
 //     page cache (and, with bit 4, swapping) for locality; the default is 0 since 3.16, and
 //     databases and file servers want their cache (WiredTiger, DataStax);

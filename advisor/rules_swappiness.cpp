@@ -1,7 +1,7 @@
 // vm.swappiness: how reclaim splits its pressure between anonymous memory (swap) and the page
 // cache.
 //
-// The rule, from the reference's §3 and §9:
+// The rule, from docs/advice.md (the scan balance: docs/model.md, Reclaim balance):
 //   - no swap: anonymous memory cannot be reclaimed, so every reclaim — global, or a memory
 //     cgroup's — scans the file LRU only (get_scan_count: no swap → SCAN_FILE; MGLRU: swappiness
 //     counts as 0). The value changes nothing until swap or zram is added: keep it, and say what

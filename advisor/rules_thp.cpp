@@ -1,6 +1,7 @@
 // Transparent Huge Pages: thp.enabled, thp.defrag and thp.khugepaged.max_ptes_none.
 //
-// The rule, from transhuge.rst, the reference's §4, §7 and §9:
+// The rule, from transhuge.rst and docs/advice.md (the fault-time model: docs/model.md,
+// Transparent Huge Pages):
 //   - a vendor pin decides (MongoDB 8: enabled always, defrag defer+madvise, max_ptes_none 0);
 //   - never for fork-heavy or latency-critical work (Redis, PostgreSQL, tuned network-latency):
 //     after fork() a written huge page is copied 2 MiB at a time, and faults under defrag

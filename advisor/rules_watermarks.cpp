@@ -1,7 +1,8 @@
 // vm.min_free_kbytes and vm.watermark_scale_factor: where kswapd wakes, where it sleeps, and where
 // allocations stall in direct reclaim.
 //
-// The rule, from vm.rst, commit 795ae7a0de6b (the knob's origin) and docs/advice.md:
+// The rule, from vm.rst, commit 795ae7a0de6b (the knob's origin) and docs/advice.md (the
+// formulas: docs/model.md, Watermarks):
 //   - evidence that kswapd falls behind — direct-reclaim stalls or kswapd woken within its nap,
 //     per hour of uptime, or a share of page scanning done by the allocating tasks (signals.hpp)
 //     — means its headroom (low − min) is too small for the allocation bursts: raise

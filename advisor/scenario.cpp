@@ -31,8 +31,8 @@ std::string param_text(const ParamSpec& spec, uint64_t available) {
 // The runner's options for a step: its parameters, its time limit and the scenario's memory bounds.
 workloads::RunOptions step_options(const ScenarioPlan& plan, const PlannedStep& step) {
   workloads::RunOptions options;
-  options.params = step.params;
-  options.time_limit_s = step.step.time_limit_s;
+  options.params = workloads::text_inputs(step.params);
+  options.time_limit = facts::from_seconds(step.step.time_limit_s);
   options.size_cap_fraction = plan.scenario.memory_fraction;
   if (plan.memory_cgroup) options.memory_limit_bytes = plan.memory_budget_bytes;
   return options;
@@ -100,7 +100,7 @@ StepOutcome run_step(const ScenarioPlan& plan, size_t index, const ScenarioOptio
   if (options.progress)
     options.progress->begin(fmt::format("{} {}", counter, step.step.id), step.step.time_limit_s);
   workloads::RunOptions run_options = step_options(plan, step);
-  run_options.sample_interval_s = options.sample_interval_s;
+  run_options.sample_interval = options.sample_interval;
   run_options.state_dir = options.state_dir;
   run_options.log = options.log;
   StepOutcome outcome{step.step.id, step.step.workload, step.params,

@@ -16,6 +16,7 @@
 //     "wall_s", "peak_cgroup_bytes": bytes | null, "peak_child_rss_bytes", "interrupted",
 //     "notes": ["…"] }
 // `mmtune tune` writes {"schema": "mmtune.tune/1", "advice": {mmtune.advice/1}, "scenario": {…}}.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -92,7 +93,7 @@ ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario,
 struct ScenarioOptions {
   std::FILE* log = nullptr;  // progress lines (a terminal's stderr); nullptr: quiet
   std::filesystem::path state_dir = changes::default_state_dir();
-  double sample_interval_s = 0.1;
+  std::chrono::nanoseconds sample_interval = std::chrono::milliseconds(100);
   Progress* progress = nullptr;  // a terminal's status line: each step begins and ends in it
 };
 

@@ -121,11 +121,11 @@ const BaselineMetric* Baseline::find(std::string_view name) const {
 
 RepeatedRuns run_repeated(const advisor::ScenarioPlan& plan, int repeats,
                           const advisor::ScenarioOptions& options) {
-  changes::InterruptGuard guard;
+  changes::SignalGuard guard;
   RepeatedRuns result;
   const auto start = std::chrono::steady_clock::now();
   for (int repeat = 0; repeat < repeats; ++repeat) {
-    if (changes::InterruptGuard::signal_received() != 0) {
+    if (changes::SignalGuard::received() != 0) {
       result.interrupted = true;
       break;
     }

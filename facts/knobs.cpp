@@ -78,6 +78,14 @@ const std::vector<Knob>& table() {
       integer("vm.admin_reserve_kbytes", 0, kLongMax,
               "memory kept for root under overcommit_memory=2", {3, 10}),
       integer("vm.max_map_count", 0, kIntMax, "maximum number of mappings per process", kAncient),
+      integer("vm.extfrag_threshold", 0, 1000,
+              "direct compaction is skipped for a zone whose fragmentation index is at most this "
+              "(thousandths): its failures are from lack of memory",
+              kAncient),
+      integer("vm.nr_hugepages", 0, kLongMax,
+              "hugetlb pool of the default huge page size; a write is a request the kernel "
+              "meets as far as it can",
+              kAncient),
       integer("kernel.numa_balancing", 0, 3,
               "automatic NUMA page migration (1 normal, 2 memory tiering)", {3, 8}),
       choice("thp.enabled", "always|madvise|never", "when anonymous memory gets 2 MiB pages",

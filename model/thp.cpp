@@ -47,28 +47,6 @@ namespace {
 
 constexpr size_t kHugeOrder = 9;
 
-struct DefragPolicy {
-  bool direct = false;
-  bool wake = false;
-  std::string gfp;
-};
-
-DefragPolicy defrag_policy(std::string_view defrag, bool madvised) {
-  if (defrag == "always") {
-    return {true, false, madvised ? "GFP_TRANSHUGE" : "GFP_TRANSHUGE | __GFP_NORETRY"};
-  }
-  if (defrag == "defer") return {false, true, "GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM"};
-  if (defrag == "defer+madvise") {
-    return madvised ? DefragPolicy{true, false, "GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM"}
-                    : DefragPolicy{false, true, "GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM"};
-  }
-  if (defrag == "madvise") {
-    return madvised ? DefragPolicy{true, false, "GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM"}
-                    : DefragPolicy{false, false, "GFP_TRANSHUGE_LIGHT"};
-  }
-  return {false, false, "GFP_TRANSHUGE_LIGHT"};  // never
-}
-
 // Why faults in the region cannot get a PMD THP; empty when they can.
 std::string ineligible_reason(const ThpShape& shape, const std::string& enabled,
                               uint64_t huge_ranges) {
@@ -86,15 +64,15 @@ std::string ineligible_reason(const ThpShape& shape, const std::string& enabled,
 // For an eligible region: how hard faults try, what they get and why; returns the huge faults.
 uint64_t eligible_outcome(ThpPrediction& out, const ThpShape& shape, const std::string& enabled,
                           const std::string& defrag) {
-  const DefragPolicy policy = defrag_policy(defrag, shape.madv_hugepage);
-  out.direct_compaction = policy.direct;
-  out.wakes_kcompactd = policy.wake;
+  const DefragBehaviour policy = defrag_behaviour(defrag, shape.madv_hugepage);
+  out.direct_compaction = policy.direct_compaction;
+  out.wakes_kcompactd = policy.wakes_kcompactd;
   out.khugepaged_collapses = true;  // khugepaged scans exactly the VMAs a fault may use THP for
   uint64_t huge = 0;
   if (out.free_huge_blocks >= out.huge_ranges) {
     out.outcome = ThpOutcome::huge;
     huge = out.huge_ranges;
-  } else if (policy.direct) {
+  } else if (policy.direct_compaction) {
     out.outcome = ThpOutcome::huge_may_stall;
     huge = out.huge_ranges;  // compaction may make the blocks, at the price of stalls
   } else {
@@ -154,6 +132,27 @@ Prediction collapse_bloat_bound(const ThpPrediction& out, uint64_t huge, int64_t
 }
 
 }  // namespace
+
+DefragBehaviour defrag_behaviour(std::string_view mode, bool madvised) {
+  DefragBehaviour b{std::string(mode), madvised, "GFP_TRANSHUGE_LIGHT", false, false};
+  if (mode == "always") {
+    b.gfp = madvised ? "GFP_TRANSHUGE" : "GFP_TRANSHUGE | __GFP_NORETRY";
+    b.direct_compaction = true;
+  } else if (mode == "defer" || (mode == "defer+madvise" && !madvised)) {
+    b.gfp = "GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM";
+    b.wakes_kcompactd = true;
+  } else if ((mode == "defer+madvise" || mode == "madvise") && madvised) {
+    b.gfp = "GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM";
+    b.direct_compaction = true;
+  }
+  return b;  // never, madvise without MADV_HUGEPAGE, or an unknown mode
+}
+
+std::span<const std::string_view> defrag_modes() {
+  static constexpr std::string_view kModes[] = {"always", "defer", "defer+madvise", "madvise",
+                                                "never"};
+  return kModes;
+}
 
 std::string_view to_string(ThpOutcome outcome) {
   switch (outcome) {

@@ -1,4 +1,4 @@
-// The report's sections for a sweep and for a check (advisor/report_sections.hpp).
+// The report's sections for a sweep and for a check (report/sections.hpp).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -119,8 +119,9 @@ void add_sweep(ReportDocument& doc, const compare::SweepResult& sweep) {
       "1); each setting applied through the journal{}, and restored after every run. Before the "
       "sweep: {} (restored).",
       sweep.settings.size(), plan.options.repeat,
-      plan.options.settle_s > 0 ? fmt::format(", left to settle {:g} s", plan.options.settle_s)
-                                : "",
+      plan.options.settle > std::chrono::nanoseconds::zero()
+          ? fmt::format(", left to settle {:g} s", facts::seconds(plan.options.settle))
+          : "",
       compare::setting_label(plan.original));
   if (sweep.interrupted) design += " Interrupted: the tables hold the runs finished before.";
   section.blocks.push_back(ReportParagraph{design, sweep.interrupted ? Tone::bad : Tone::plain});

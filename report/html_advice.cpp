@@ -1,5 +1,5 @@
-// The advice in HTML. It follows render_markdown_advice (advisor/render_markdown.cpp) heading for
-// heading and number for number; tests/advisor/report_markdown_test.cpp holds the two together.
+// The advice in HTML. It follows render_markdown_advice (report/advice_markdown.cpp) heading for
+// heading and number for number; tests/report/markdown_test.cpp holds the two together.
 #include <fmt/format.h>
 
 #include "advisor/sources.hpp"

@@ -80,6 +80,43 @@ double peak_pages(std::span<const DirtySample> samples, int64_t from_ns, int64_t
   return peak;
 }
 
+TracedThrottle summarize_throttle_events(std::span<const WriteRecord> records,
+                                         std::span<const probes::BalanceDirtyPagesEvent> events,
+                                         std::span<const pid_t> writer_tids) {
+  TracedThrottle out;
+  std::vector<bool> paused(records.size(), false);
+  for (size_t i = 0; i < events.size(); ++i) {
+    const probes::BalanceDirtyPagesEvent& e = events[i];
+    auto writer = std::find(writer_tids.begin(), writer_tids.end(), e.pid);
+    if (writer == writer_tids.end()) continue;
+    ++out.events;
+    if (!out.first) out.first = i;
+    if (e.pause_ms <= 0) continue;
+    ++out.pauses;
+    out.pause_s += double(e.pause_ms) / 1e3;
+    if (!out.first_pause) out.first_pause = i;
+    // The write it happened in: that writer's last write that started before it.
+    const auto w = uint32_t(writer - writer_tids.begin());
+    auto after = std::upper_bound(records.begin(), records.end(), e.t_ns,
+                                  [](int64_t t, const WriteRecord& r) { return t < r.start_ns; });
+    for (auto r = after; r != records.begin();) {
+      --r;
+      if (r->writer != w) continue;
+      if (r->end_ns >= e.t_ns) paused[size_t(r - records.begin())] = true;
+      break;
+    }
+  }
+  out.paused_writes = size_t(std::count(paused.begin(), paused.end(), true));
+  return out;
+}
+
+ThrottleOnset onset_at_event(std::span<const WriteRecord> records,
+                             const probes::BalanceDirtyPagesEvent& event) {
+  auto after = std::upper_bound(records.begin(), records.end(), event.t_ns,
+                                [](int64_t t, const WriteRecord& w) { return t < w.start_ns; });
+  return ThrottleOnset{size_t(after - records.begin()), event.t_ns, double(event.dirty)};
+}
+
 int64_t slept_ns(int64_t wall_ns, int64_t ran_ns, int64_t waited_ns) {
   return std::max<int64_t>(0, wall_ns - ran_ns - waited_ns);
 }

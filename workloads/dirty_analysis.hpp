@@ -2,9 +2,13 @@
 // The arithmetic of dirty-flood on its records, apart from the I/O, so it can be tested on made-up
 // series: the dirty level at any instant, where throttling began, and where dirty + writeback
 // settled.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
+
+#include "probes/tracefs.hpp"
 
 namespace mmtune::workloads {
 
@@ -52,6 +56,31 @@ struct ThrottleOnset {
 std::optional<ThrottleOnset> find_throttle_onset(std::span<const WriteRecord> records,
                                                  std::span<const DirtySample> samples,
                                                  const OnsetRule& rule = {});
+
+// ---- the kernel's own account (the writeback/balance_dirty_pages tracepoint) ----
+//
+// The tracepoint fires only once a writer's dirtying has taken the level past the free-run ceiling
+// of its domain, each time balance_dirty_pages evaluates it there; it then either puts the writer
+// to sleep (pause > 0) or lets it go because its own pace is already under the rate it is allowed
+// (task_ratelimit). So the first event of the writers is where the kernel began to rate-limit
+// them, at the kernel's own count of dirty + writeback, whether or not anyone slept yet.
+struct TracedThrottle {
+  size_t events = 0;                  // evaluations of our writers past the free-run ceiling
+  size_t pauses = 0;                  // of them, the ones that put a writer to sleep
+  double pause_s = 0;                 // the sleeps the kernel chose, summed (its pause field)
+  std::optional<size_t> first;        // into the events: the first evaluation
+  std::optional<size_t> first_pause;  // the first sleep
+  size_t paused_writes = 0;           // writes during which their writer slept there
+};
+// events sorted by time; writer_tids[w] is writer w's thread id. Events of other threads are
+// ignored.
+TracedThrottle summarize_throttle_events(std::span<const WriteRecord> records,
+                                         std::span<const probes::BalanceDirtyPagesEvent> events,
+                                         std::span<const pid_t> writer_tids);
+// The onset at an event: the kernel's dirty count then, and the first write that started after it
+// (bytes written before it count as free-running).
+ThrottleOnset onset_at_event(std::span<const WriteRecord> records,
+                             const probes::BalanceDirtyPagesEvent& event);
 
 // Where dirty + writeback settled: the median of the samples in [from_ns, to_ns] (pages); nullopt
 // when there are none.

@@ -1,19 +1,21 @@
 // dirty-flood: buffered writers far past the dirty limits, and a bystander that does no I/O.
 //
-// W threads write one file (each its own part of it, --block bytes per write()) until --size
-// bytes are written or --duration has passed. A thread reads nr_dirty and nr_writeback from
-// /proc/vmstat every 2 ms; each write's start and end are kept. From these: the dirty level over
-// time beside the model's background threshold, free-run ceiling and hard limit; the write-latency
-// histogram; where throttling began (the dirty level at the first write balance_dirty_pages
-// paused, see dirty_analysis.hpp); where dirty + writeback levelled off (at the hard limit, first)
-// and where it was at the end (drifting towards the setpoint); throughput. A bystander
-// process maps, touches and unmaps 256 KiB every millisecond and times each round: whether
-// someone who never writes is held up too.
+// W threads each write a file of their own (--block bytes per write()) until --size bytes are
+// written or --duration has passed. A thread reads nr_dirty and nr_writeback from /proc/vmstat
+// every 2 ms; each write's start and end are kept. From these: the dirty level over time beside
+// the model's background threshold, free-run ceiling and hard limit; the write-latency histogram;
+// where throttling began and how (dirty_trace.hpp: the kernel's writeback/balance_dirty_pages
+// tracepoint where it can be read, else sleeps of the writers); where dirty + writeback levelled
+// off (at the hard limit, first) and where it was at the end (drifting towards the setpoint);
+// throughput. A bystander process maps, touches and unmaps 256 KiB every millisecond and times
+// each round: whether someone who never writes is held up too. Separate files, because writers of
+// one file serialise on its inode lock, which balance_dirty_pages is called under: one writer's
+// pause would stall the others, and their waits for the lock are no throttling of theirs.
 //
 // Storage that keeps up never throttles anyone: on this project's host writeback goes into a host
-// cache at GB/s and the flusher outruns any writer (reference/limits.md §6). --device-bps builds a
-// slow disk for the run (slow_device.hpp: a new loop device, ext4, a blkio write limit); the limit
-// is lifted before the file is removed, so the cleanup does not wait for the queue behind it.
+// cache at GB/s and the flusher outruns any writer (docs/workloads.md). --device-bps builds a
+// slow disk for the run (slow_device.hpp: a new loop device, ext4, a write limit); the limit is
+// lifted before the files are removed, so the cleanup does not wait for the queue behind it.
 //
 // Where the level settles on the slow disk (mm/page-writeback.c): writers run free up to the
 // free-run ceiling (thresh + bg)/2; above it each is paused to dirty_ratelimit x pos_ratio, where
@@ -31,12 +33,14 @@
 #include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -52,6 +56,7 @@
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
 #include "workloads/dirty_analysis.hpp"
+#include "workloads/dirty_trace.hpp"
 #include "workloads/latency.hpp"
 #include "workloads/session.hpp"
 #include "workloads/worker.hpp"
@@ -74,12 +79,13 @@ constexpr double kInitialRateMiBs = 100;
 
 constexpr Param kParams[] = {
     {"writers", ParamKind::integer, "threads", "4",
-     "buffered writer threads, each writing its own part of the file (with --device-bps, more "
-     "writers reach the hard limit before the kernel has learned the device's bandwidth)",
+     "buffered writer threads, each writing a file of its own (with --device-bps, more writers "
+     "reach the hard limit before the kernel has learned the device's bandwidth)",
      1, 64},
     {"size", ParamKind::size, "bytes", "0",
-     "bytes to write in all (0: 1.5 x the model's hard dirty limit + 64MiB; with --device-bps: the "
-     "limit + 10 s at that rate + 64MiB); bounded by the free space of --dir",
+     "bytes to write in all (0: 1.5 x the model's hard dirty limit + 64MiB; with --device-bps: "
+     "until 10 s after dirty + writeback first reached the model's setpoint, or --duration); "
+     "bounded by the free space of --dir",
      0},
     {"block", ParamKind::size, "bytes", "1MiB", "bytes per write() call", 4096, 64.0 * kMiB},
     {"duration", ParamKind::duration, "s", "60s",
@@ -101,6 +107,11 @@ constexpr Param kParams[] = {
     {"bystander", ParamKind::choice, "choice", "on",
      "on: a process that only maps, touches and unmaps 256KiB every ms times its own stalls", 0, 0,
      "on|off"},
+    {"throttle-probe", ParamKind::choice, "choice", "auto",
+     "how balance_dirty_pages' pauses are told from other sleeps: tracepoint (the kernel's "
+     "writeback/balance_dirty_pages events, root and tracefs), sleep (writes whose thread slept "
+     ">= 4 ms), auto (tracepoint where it can be read)",
+     0, 0, "auto|tracepoint|sleep"},
 };
 
 // ---- the plan: settings, sizes and the model's thresholds ----
@@ -134,14 +145,22 @@ struct Shape {
   uint64_t per_writer = 0;  // bytes, a multiple of block
   bool slow = false;
   uint64_t device_bps = 0;
+  // With a slow device and no --size: the level (pages) from which the writers go on for
+  // kSettleNs only.
+  std::optional<uint64_t> settle_from_pages;
 };
 
-// Enough to pass the hard limit; on a slow device also ~10 s of throttled writing, because dirty +
-// writeback takes a few seconds to settle (the device's share of the limit follows its share of
-// completed writeback, which the kernel averages over periods of 3 s).
-uint64_t auto_size(const model::DirtyLimits& limits, uint64_t device_bps) {
+// Enough to pass the hard limit. On a slow device the level reaches the limit only once the
+// writers have also covered what the device wrote back meanwhile (during a free run of tens of
+// seconds with large limits), and then takes seconds to settle (the device's share of the limit
+// follows its share of completed writeback, which the kernel averages over periods of 3 s): there
+// the writers stop 10 s after the level first reached the setpoint (write_flood), and the size
+// only bounds the run, at the limit plus --duration at the device's rate.
+constexpr int64_t kSettleNs = 10'000'000'000;
+uint64_t auto_size(const model::DirtyLimits& limits, uint64_t device_bps, double duration_s) {
   const uint64_t hard = limits.threshold_pages * kPageBytes;
-  return device_bps ? hard + 10 * device_bps + 64 * kMiB : hard * 3 / 2 + 64 * kMiB;
+  return device_bps ? hard + uint64_t(duration_s * double(device_bps)) + 64 * kMiB
+                    : hard * 3 / 2 + 64 * kMiB;
 }
 
 Shape shape_of(const ParamValues& p, uint64_t total) {
@@ -359,88 +378,131 @@ struct Bystander {
 struct Flood {
   std::vector<WriteRecord> writes;  // sorted by start
   std::vector<DirtySample> samples;
+  std::vector<pid_t> writer_tids;                      // writer w's thread id
+  std::vector<probes::BalanceDirtyPagesEvent> events;  // with the tracepoint, sorted by time
+  uint64_t lost_events = 0;                            // events the trace buffer could not keep
   int64_t begin_ns = 0, end_ns = 0;
   uint64_t written = 0;
   std::string error;
 };
 
-Flood write_flood(Session& session, const Shape& s, int fd, double duration_s) {
+// What the writer threads share with the thread that starts them.
+struct FloodStart {
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false}, abandon{false};
+  std::atomic<bool> enough{false};  // the level has settled long enough (Shape::settle_from_pages)
+  std::atomic<uint64_t> written{0};
+  int64_t begin_ns = 0;  // set before go
+  std::mutex error_mutex;
+  std::string error;
+};
+
+// One writer: its own file from offset 0, --block per pwrite(), until its share is written, the
+// deadline passes or the run is stopped.
+void write_own_file(const Shape& s, int w, int fd, double duration_s, FloodStart& start, pid_t& tid,
+                    std::vector<WriteRecord>& out) {
+  // The buffer is touched before the clock starts; its bytes differ per writer and block only so
+  // that nothing could ever dedupe or compress them away.
+  std::vector<char> buffer(s.block);
+  for (size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<char>(i * 131 + uint64_t(w));
+  ThreadClock clock;  // this thread's own schedstat: opened here, in the thread
+  tid = static_cast<pid_t>(::syscall(SYS_gettid));
+  out.reserve(s.per_writer / s.block);
+  start.ready.fetch_add(1, std::memory_order_release);
+  while (!start.go.load(std::memory_order_acquire)) std::this_thread::yield();
+  if (start.abandon.load()) return;
+  const auto& stop = Session::stop_flag();
+  const int64_t deadline = start.begin_ns + static_cast<int64_t>(duration_s * 1e9);
+  off_t offset = 0;
+  for (uint64_t i = 0; i < s.per_writer / s.block && !stop.load(std::memory_order_relaxed) &&
+                       !start.enough.load(std::memory_order_relaxed);
+       ++i) {
+    buffer[0] = static_cast<char>(i);
+    const ThreadClock::Times before = clock.read();
+    const int64_t t0 = monotonic_ns();
+    if (t0 > deadline) break;
+    ssize_t n = ::pwrite(fd, buffer.data(), buffer.size(), offset);
+    const int64_t t1 = monotonic_ns();
+    const ThreadClock::Times after = clock.read();
+    if (n != static_cast<ssize_t>(buffer.size())) {
+      std::lock_guard lock(start.error_mutex);
+      start.error = n < 0 ? std::strerror(errno) : "short write";
+      return;
+    }
+    // Without schedstat the whole time counts as asleep (a busy host then looks throttled).
+    const int64_t slept = clock.ok() ? slept_ns(t1 - t0, after.ran_ns - before.ran_ns,
+                                                after.waited_ns - before.waited_ns)
+                                     : t1 - t0;
+    out.push_back({t0, t1, slept, uint32_t(w), uint32_t(s.block)});
+    start.written.fetch_add(s.block, std::memory_order_relaxed);
+    offset += static_cast<off_t>(s.block);
+  }
+}
+
+// nr_dirty + nr_writeback every 2 ms until done (or the reserved room is full); sets enough
+// kSettleNs after the level first reached settle_from.
+void sample_dirty(std::vector<DirtySample>& samples, const std::atomic<bool>& done,
+                  std::optional<uint64_t> settle_from, std::atomic<bool>& enough) {
+  DirtyGauge gauge;
+  int64_t next = monotonic_ns();
+  std::optional<int64_t> reached;
+  while (!done.load(std::memory_order_acquire) && samples.size() < samples.capacity()) {
+    DirtySample sample;
+    sample.t_ns = monotonic_ns();
+    if (gauge.read(sample)) samples.push_back(sample);
+    if (settle_from && !reached && sample.dirty_pages + sample.writeback_pages >= *settle_from)
+      reached = sample.t_ns;
+    if (reached && sample.t_ns - *reached >= kSettleNs) enough.store(true);
+    next += kSampleNs;
+    sleep_until(next);
+  }
+}
+
+// The writers, the dirty sampler and (with the tracepoint) the trace of the writers' throttling.
+Flood write_flood(Session& session, const Shape& s, std::span<const int> fds, double duration_s,
+                  ThrottleTrace* trace) {
   Flood flood;
-  const uint64_t writes_each = s.per_writer / s.block;
   std::vector<std::vector<WriteRecord>> per_writer(size_t(s.writers));
-  for (auto& v : per_writer) v.reserve(writes_each);
+  flood.writer_tids.assign(size_t(s.writers), 0);
   flood.samples.reserve(
       static_cast<size_t>(std::min(duration_s * 1e9 / double(kSampleNs) + 1000, 4e6)));
-
-  DirtyGauge gauge;
+  FloodStart start;
   std::atomic<bool> writers_done{false};
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  std::atomic<uint64_t> written{0};
-  std::mutex error_mutex;
-  const auto& stop = Session::stop_flag();
-
-  std::thread sampler([&] {
-    int64_t next = monotonic_ns();
-    while (!writers_done.load(std::memory_order_acquire) &&
-           flood.samples.size() < flood.samples.capacity()) {
-      DirtySample sample;
-      sample.t_ns = monotonic_ns();
-      if (gauge.read(sample)) flood.samples.push_back(sample);
-      next += kSampleNs;
-      sleep_until(next);
-    }
-  });
+  std::thread sampler(
+      [&] { sample_dirty(flood.samples, writers_done, s.settle_from_pages, start.enough); });
   std::vector<std::thread> threads;
   for (int w = 0; w < s.writers; ++w) {
     threads.emplace_back([&, w] {
-      // The buffer is touched before the clock starts; its bytes differ per writer and block only
-      // so that nothing could ever dedupe or compress them away.
-      std::vector<char> buffer(s.block);
-      for (size_t i = 0; i < buffer.size(); ++i)
-        buffer[i] = static_cast<char>(i * 131 + uint64_t(w));
-      ThreadClock clock;  // this thread's own schedstat: opened here, in the thread
-      ready.fetch_add(1);
-      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-      const int64_t deadline = flood.begin_ns + static_cast<int64_t>(duration_s * 1e9);
-      off_t offset = static_cast<off_t>(uint64_t(w) * s.per_writer);
-      for (uint64_t i = 0; i < writes_each && !stop.load(std::memory_order_relaxed); ++i) {
-        buffer[0] = static_cast<char>(i);
-        const ThreadClock::Times before = clock.read();
-        int64_t t0 = monotonic_ns();
-        if (t0 > deadline) break;
-        ssize_t n = ::pwrite(fd, buffer.data(), buffer.size(), offset);
-        int64_t t1 = monotonic_ns();
-        const ThreadClock::Times after = clock.read();
-        if (n != static_cast<ssize_t>(buffer.size())) {
-          std::lock_guard lock(error_mutex);
-          flood.error = n < 0 ? std::strerror(errno) : "short write";
-          break;
-        }
-        // Without schedstat the whole time counts as asleep (a busy host then looks throttled).
-        const int64_t slept = clock.ok() ? slept_ns(t1 - t0, after.ran_ns - before.ran_ns,
-                                                    after.waited_ns - before.waited_ns)
-                                         : t1 - t0;
-        per_writer[size_t(w)].push_back({t0, t1, slept, uint32_t(w), uint32_t(s.block)});
-        written.fetch_add(s.block, std::memory_order_relaxed);
-        offset += static_cast<off_t>(s.block);
-      }
+      write_own_file(s, w, fds[size_t(w)], duration_s, start, flood.writer_tids[size_t(w)],
+                     per_writer[size_t(w)]);
     });
   }
-  while (ready.load() < s.writers) std::this_thread::yield();
+  while (start.ready.load(std::memory_order_acquire) < s.writers) std::this_thread::yield();
+  std::exception_ptr failed;
+  try {
+    if (trace) trace->start(flood.writer_tids);
+  } catch (...) {
+    failed = std::current_exception();
+    start.abandon.store(true);
+  }
   PhaseStart phase = session.begin_phase("write");
-  flood.begin_ns = monotonic_ns();
-  go.store(true, std::memory_order_release);
+  flood.begin_ns = start.begin_ns = monotonic_ns();
+  start.go.store(true, std::memory_order_release);
   for (std::thread& t : threads) t.join();
   flood.end_ns = monotonic_ns();
   session.end_phase(phase);
   writers_done.store(true, std::memory_order_release);
   sampler.join();
-
+  if (failed) std::rethrow_exception(failed);
+  if (trace) {
+    flood.events = trace->finish();
+    flood.lost_events = trace->lost_events();
+  }
   for (auto& v : per_writer) flood.writes.insert(flood.writes.end(), v.begin(), v.end());
   std::sort(flood.writes.begin(), flood.writes.end(),
             [](const WriteRecord& a, const WriteRecord& b) { return a.start_ns < b.start_ns; });
-  flood.written = written.load();
+  flood.written = start.written.load();
+  flood.error = start.error;
   return flood;
 }
 
@@ -517,76 +579,111 @@ void report_bystander(Session& session, const Bystander& bystander, const Flood&
                    "bystander rounds during the writes that took over 10 ms");
 }
 
-void run(Session& session) {
+// ---- the run, step by step ----
+
+struct Plan {
+  model::DirtyLimits limits;
+  Shape shape;
+  uint64_t file_bytes = 0;  // all writers' files together
+  fs::path dir;
+};
+
+// The sizes, and free disk for them, before anything is changed.
+Plan make_plan(const Session& session) {
   const ParamValues& p = session.params();
-  const facts::HostFacts& facts = session.host();
-  const model::DirtyLimits limits = planned_limits(p, facts);
-  const uint64_t total =
-      p.bytes("size") > 0 ? p.bytes("size") : auto_size(limits, p.bytes("device-bps"));
-  const Shape s = shape_of(p, total);
-  const uint64_t file_bytes = s.per_writer * uint64_t(s.writers);
-  const fs::path dir = p.text("dir");
-  changes::Journal* journal = session.journal();
-
-  // Free disk first, before anything is changed.
-  const uint64_t needed = (s.slow ? slow_fs_bytes(file_bytes) : file_bytes) + kSpareDiskBytes;
-  auto room = free_bytes(dir);
-  if (!room)
-    fail(ErrorKind::bad_input, "--dir: cannot read the free space of {}: {}", dir.string(),
+  Plan plan;
+  plan.limits = planned_limits(p, session.host());
+  const uint64_t total = p.bytes("size") > 0
+                             ? p.bytes("size")
+                             : auto_size(plan.limits, p.bytes("device-bps"), p.seconds("duration"));
+  plan.shape = shape_of(p, total);
+  if (plan.shape.slow && p.bytes("size") == 0)
+    plan.shape.settle_from_pages = plan.limits.setpoint_pages;
+  plan.file_bytes = plan.shape.per_writer * uint64_t(plan.shape.writers);
+  plan.dir = p.text("dir");
+  const uint64_t needed =
+      (plan.shape.slow ? slow_fs_bytes(plan.file_bytes) : plan.file_bytes) + kSpareDiskBytes;
+  auto room = free_bytes(plan.dir);
+  if (!room) {
+    fail(ErrorKind::bad_input, "--dir: cannot read the free space of {}: {}", plan.dir.string(),
          std::strerror(errno));
+  }
   if (*room < needed) {
-    fail(
-        ErrorKind::bad_input,
-        "--dir: {} has {} free, too little for {} of file and 1GiB to spare (use a smaller --size)",
-        dir.string(), facts::format_size(*room), facts::format_size(file_bytes));
+    fail(ErrorKind::bad_input,
+         "--dir: {} has {} free, too little for {} of files and 1GiB to spare (use a smaller "
+         "--size)",
+         plan.dir.string(), facts::format_size(*room), facts::format_size(plan.file_bytes));
   }
-  if (s.slow) {
-    if (auto why = changes::slow_device_unsupported(session.fs())) {
-      session.skip(*why);
-      return;
-    }
-    if (!journal)
-      fail(ErrorKind::internal, "dirty-flood: slow-device mode needs the run's journal");
-  }
-  apply_dirty_settings(session, p);
+  return plan;
+}
 
+// Where the files go: a slow disk made for the run, or --dir.
+struct Target {
   std::unique_ptr<changes::SlowDevice> device;
-  fs::path target = dir;
-  if (s.slow) {
-    device = std::make_unique<changes::SlowDevice>(*journal, dir, slow_fs_bytes(file_bytes),
-                                                   s.device_bps);
-    target = device->mount_point();
-    session.note(fmt::format(
-        "slow device: {} ({} over an image in {}), ext4, write limit {} /s on {} in {}{}",
-        device->device(), facts::format_size(slow_fs_bytes(file_bytes)), dir.string(),
-        facts::format_size(s.device_bps),
-        device->limit().rule.substr(0, device->limit().rule.find(' ')), device->limit().file,
-        device->direct_io() ? "" : " (loop without direct I/O)"));
+  fs::path dir;
+};
+
+Target prepare_target(Session& session, const Plan& plan) {
+  Target target{nullptr, plan.dir};
+  if (!plan.shape.slow) return target;
+  changes::Journal* journal = session.journal();
+  if (!journal) fail(ErrorKind::internal, "dirty-flood: slow-device mode needs the run's journal");
+  const uint64_t fs_bytes = slow_fs_bytes(plan.file_bytes);
+  target.device =
+      std::make_unique<changes::SlowDevice>(*journal, plan.dir, fs_bytes, plan.shape.device_bps);
+  target.dir = target.device->mount_point();
+  const changes::SlowDevice& d = *target.device;
+  session.note(fmt::format(
+      "slow device: {} ({} over an image in {}), ext4, write limit {} /s on {} in {}{}", d.device(),
+      facts::format_size(fs_bytes), plan.dir.string(), facts::format_size(plan.shape.device_bps),
+      d.limit().rule.substr(0, d.limit().rule.find(' ')), d.limit().file,
+      d.direct_io() ? "" : " (loop without direct I/O)"));
+  return target;
+}
+
+// One file per writer. On the slow disk the files live and die with its filesystem; elsewhere the
+// journal removes them after a crash.
+struct Files {
+  std::vector<fs::path> paths;
+  std::vector<int> fds;
+  Files() = default;
+  Files(const Files&) = delete;
+  Files& operator=(const Files&) = delete;
+  ~Files() { close_and_remove(); }
+  void close_and_remove() {
+    for (int fd : fds) ::close(fd);
+    for (const fs::path& path : paths) ::unlink(path.c_str());
+    fds.clear();
+    paths.clear();
   }
+};
 
-  // On the slow disk the file lives and dies with its filesystem; elsewhere the journal removes it
-  // after a crash.
-  const fs::path file = target / fmt::format("mmtune-dirty-flood-{}.dat", ::getpid());
-  if (journal && !device) journal->track_temp_file(file);
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0)
-    fail(ErrorKind::unsupported, "cannot create {}: {}", file.string(), std::strerror(errno));
+void open_files(Session& session, const Target& target, int writers, Files& files) {
+  changes::Journal* journal = session.journal();
+  for (int w = 0; w < writers; ++w) {
+    const fs::path file = target.dir / fmt::format("mmtune-dirty-flood-{}-{}.dat", ::getpid(), w);
+    if (journal && !target.device) journal->track_temp_file(file);
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+      fail(ErrorKind::unsupported, "cannot create {}: {}", file.string(), std::strerror(errno));
+    files.paths.push_back(file);
+    files.fds.push_back(fd);
+  }
+}
 
-  // Other processes' dirty pages count against the same limits, and with small limits they may
-  // sit near the free-run ceiling (below the background threshold nothing writes them back for
-  // up to dirty_expire_centisecs). sync() writes them out first; then start once the level is down
-  // to a tenth of the ceiling (or after 5 s, saying so).
+// Other processes' dirty pages count against the same limits, and with small limits they may sit
+// near the free-run ceiling (below the background threshold nothing writes them back for up to
+// dirty_expire_centisecs). sync() writes them out first; then start once the level is down to a
+// tenth of the ceiling (or after 5 s, saying so).
+void wait_until_quiet(Session& session, const model::DirtyLimits& limits) {
   ::sync();
-  const double page = double(kPageBytes);
   const double quiet_at = 0.1 * double(limits.freerun_pages);
   DirtySample level;
-  {
-    DirtyGauge gauge;
-    const int64_t give_up = monotonic_ns() + 5'000'000'000;
-    while (gauge.read(level) && double(level.dirty_pages + level.writeback_pages) > quiet_at &&
-           monotonic_ns() < give_up && !session.stop_requested()) {
-      sleep_until(monotonic_ns() + 20'000'000);
-    }
+  DirtyGauge gauge;
+  const int64_t give_up = monotonic_ns() + 5'000'000'000;
+  while (gauge.read(level) && double(level.dirty_pages + level.writeback_pages) > quiet_at &&
+         monotonic_ns() < give_up && !session.stop_requested()) {
+    sleep_until(monotonic_ns() + 20'000'000);
   }
   if (double(level.dirty_pages + level.writeback_pages) > quiet_at) {
     session.note(fmt::format(
@@ -594,8 +691,12 @@ void run(Session& session) {
         "free-run ceiling: the onset may come early",
         facts::format_bytes((level.dirty_pages + level.writeback_pages) * kPageBytes)));
   }
+}
 
-  // The kernel's own thresholds, as it computes them now (with the settings of this run).
+// The kernel's own thresholds, as it computes them now (with the settings of this run); returns
+// dirty + writeback before the writes, bytes.
+double report_thresholds(Session& session) {
+  const double page = double(kPageBytes);
   facts::Counters vmstat = probes::read_vmstat(session.fs());
   if (auto t = vmstat.get("nr_dirty_threshold")) {
     session.measured("dirty_threshold_bytes", double(*t) * page, "bytes",
@@ -605,30 +706,47 @@ void run(Session& session) {
     session.measured("dirty_background_threshold_bytes", double(*t) * page, "bytes",
                      "/proc/vmstat nr_dirty_background_threshold x 4 KiB");
   }
-  const double dirty_before =
+  const double before =
       double(vmstat.get_or("nr_dirty", 0) + vmstat.get_or("nr_writeback", 0)) * page;
   session.measured(
-      "dirty_before_bytes", dirty_before, "bytes",
+      "dirty_before_bytes", before, "bytes",
       "/proc/vmstat nr_dirty + nr_writeback before the writes (everyone's, not only ours)");
+  return before;
+}
 
-  // The bystander is forked before any thread exists in this process.
-  Bystander bystander;
-  if (p.choice("bystander") == "on") bystander.start();
-  Flood flood = write_flood(session, s, fd, p.seconds("duration"));
-  bystander.stop();
+// The trace of the writers' throttling when the tracepoint is used (nullptr: the sleep method).
+std::unique_ptr<ThrottleTrace> start_throttle_probe(Session& session, ThrottleMethod& method) {
+  ThrottleProbeChoice choice = choose_throttle_probe(session.params().choice("throttle-probe"),
+                                                     session.fs(), session.journal() != nullptr);
+  method = choice.method;
+  if (method == ThrottleMethod::tracepoint) {
+    session.note(
+        "throttling measured by the kernel: the writers' writeback/balance_dirty_pages events, "
+        "collected in a trace instance made for the run");
+    return std::make_unique<ThrottleTrace>(*session.journal());
+  }
+  session.note(fmt::format(
+      "throttling measured by sleeps: a write counts as paused when its thread slept >= 4 ms "
+      "(schedstat){}",
+      choice.why_not_tracepoint.empty()
+          ? std::string(" (--throttle-probe sleep)")
+          : fmt::format("; the writeback/balance_dirty_pages tracepoint cannot be read here: {}",
+                        choice.why_not_tracepoint)));
+  return nullptr;
+}
 
-  // Cleanup: lift the limit first, so the pages queued behind it finish at the host's speed;
-  // removing the file then drops what is still dirty instead of writing it.
-  const int64_t cleanup0 = monotonic_ns();
-  if (device) device->lift_limit();
-  ::close(fd);
-  ::unlink(file.c_str());
-  session.measured("cleanup_s", double(monotonic_ns() - cleanup0) / 1e9, "s",
-                   "CLOCK_MONOTONIC around lifting the limit, close and unlink of the file");
-  if (!flood.error.empty())
-    fail(ErrorKind::unsupported, "write to {} failed: {}", file.string(), flood.error);
+// Lift the limit first, so the pages queued behind it finish at the host's speed; removing the
+// files then drops what is still dirty instead of writing it.
+void clean_up(Session& session, Target& target, Files& files) {
+  const int64_t t0 = monotonic_ns();
+  if (target.device) target.device->lift_limit();
+  files.close_and_remove();
+  session.measured("cleanup_s", double(monotonic_ns() - t0) / 1e9, "s",
+                   "CLOCK_MONOTONIC around lifting the limit, close and unlink of the files");
+}
 
-  // ---- what happened ----
+void report_flood(Session& session, const Shape& s, const Flood& flood,
+                  const Bystander& bystander) {
   const double write_s = double(flood.end_ns - flood.begin_ns) / 1e9;
   session.measured("written_bytes", double(flood.written), "bytes",
                    "sum of the bytes pwrite() accepted");
@@ -643,132 +761,357 @@ void run(Session& session) {
       session, "write_latency", latencies,
       fmt::format("CLOCK_MONOTONIC around each {} pwrite()", facts::format_size(s.block)), true);
   report_bystander(session, bystander, flood);
+  session.measured("dirty_peak_bytes",
+                   peak_pages(flood.samples, flood.begin_ns, flood.end_ns) * double(kPageBytes),
+                   "bytes", "highest /proc/vmstat nr_dirty + nr_writeback during the writes");
+}
 
-  std::optional<ThrottleOnset> onset = find_throttle_onset(flood.writes, flood.samples);
-  const double peak = peak_pages(flood.samples, flood.begin_ns, flood.end_ns) * page;
-  session.measured("dirty_peak_bytes", peak, "bytes",
-                   "highest /proc/vmstat nr_dirty + nr_writeback during the writes");
-  const double freerun = double(limits.freerun_pages) * page,
-               hard = double(limits.threshold_pages) * page;
-  const double background = double(limits.background_pages) * page;
-  if (onset) {
-    const double onset_bytes = onset->dirty_pages * page;
-    size_t paused = 0;
-    for (size_t i = onset->write_index; i < flood.writes.size(); ++i) {
-      const WriteRecord& w = flood.writes[i];
-      paused += double(w.slept_ns) >= OnsetRule{}.pause_ns;
-    }
-    session.derived("throttle_onset_bytes", onset_bytes, "bytes",
-                    "nr_dirty + nr_writeback (2 ms samples, interpolated) when the first paused "
-                    "write began, after which at least half of the writes within 200 ms were "
-                    "paused too (asleep >= 4 ms: wall time minus run and run-queue time from "
-                    "/proc/thread-self/schedstat)");
-    session.derived("throttle_onset_s", double(onset->t_ns - flood.begin_ns) / 1e9, "s",
-                    "start of that write, since the writers began");
-    session.derived("paused_writes", double(paused), "writes",
-                    "writes from the onset on that slept >= 4 ms");
-    uint64_t before_bytes = 0;
-    for (size_t i = 0; i < onset->write_index; ++i) before_bytes += flood.writes[i].bytes;
-    const double free_s = double(onset->t_ns - flood.begin_ns) / 1e9;
-    if (free_s > 0) {
-      session.derived("free_running_mib_per_s", double(before_bytes) / double(kMiB) / free_s,
-                      "MiB/s", "bytes written before the onset / time to the onset");
-    }
-    const double throttled_s = double(flood.end_ns - onset->t_ns) / 1e9;
-    if (throttled_s > 0) {
-      session.derived("throttled_mib_per_s",
-                      double(flood.written - before_bytes) / double(kMiB) / throttled_s, "MiB/s",
-                      "bytes written from the onset on / time from the onset to the end");
-    }
-    // Where it levelled off at its highest (held for a second), and where it was at the end.
-    const auto plateau =
-        sustained_peak_pages(flood.samples, onset->t_ns, flood.end_ns, 1'000'000'000);
-    const int64_t last_third = flood.end_ns - (flood.end_ns - onset->t_ns) / 3;
-    const auto settled = plateau_pages(flood.samples, last_third, flood.end_ns);
-    if (plateau) {
-      session.derived("dirty_plateau_bytes", *plateau * page, "bytes",
-                      "highest median of nr_dirty + nr_writeback over any 1 s after the onset");
-    }
-    if (settled) {
-      session.derived(
-          "dirty_settled_bytes", *settled * page, "bytes",
-          "median of nr_dirty + nr_writeback over the last third of the throttled period");
-    }
-    if (plateau && settled) {
-      const bool at_limit = *plateau * page >= 0.9 * hard;
-      session.explain(fmt::format(
-          "writers ran free until dirty + writeback reached {} (model free-run ceiling (thresh + "
-          "bg)/2 = {}), then balance_dirty_pages paused them; throughput fell from {:.0f} to "
-          "{:.1f} MiB/s",
-          facts::format_bytes(uint64_t(onset_bytes)), facts::format_bytes(uint64_t(freerun)),
-          free_s > 0 ? double(before_bytes) / double(kMiB) / free_s : 0.0,
-          throttled_s > 0 ? double(flood.written - before_bytes) / double(kMiB) / throttled_s
-                          : 0.0));
-      // Above the free-run ceiling the kernel lets each writer dirty at dirty_ratelimit x
-      // pos_ratio, with pos_ratio 2 at the ceiling and 1 at the setpoint; on a new device
-      // dirty_ratelimit starts at 100 MiB/s. A writer slower than that (a busy CPU) is not held
-      // back until the allowed rate has fallen below its own, past the ceiling.
-      const double per_writer_mib_s =
-          free_s > 0 ? double(before_bytes) / double(kMiB) / free_s / s.writers : 0.0;
-      if (s.slow && per_writer_mib_s > 0 && per_writer_mib_s < kInitialRateMiBs) {
-        session.explain(fmt::format(
-            "each writer managed only {:.0f} MiB/s before the onset, less than the {:.0f} MiB/s "
-            "the kernel first allows a writer on a new device: balance_dirty_pages had nothing "
-            "to hold back at the free-run ceiling, and throttling showed only where the rate it "
-            "allows fell below theirs (the CPUs were busy: fewer writers or an idle host show "
-            "the onset at the ceiling)",
-            per_writer_mib_s, kInitialRateMiBs));
-      }
-      const std::string why_level =
-          at_limit
-              ? fmt::format(
-                    ": the kernel first lets each writer dirty at its initial estimate of a "
-                    "device's bandwidth (INIT_BW, 100 MiB/s{}): {} writer(s) against {}/s, and "
-                    "balance_dirty_pages can hold them back that far only close to the hard "
-                    "limit (pos_ratio near 0); the level stays there while the kernel learns "
-                    "the device's bandwidth (averaged over about 3 s) and lowers dirty_ratelimit",
-                    s.slow ? "; the loop device was made for this run" : "", s.writers,
-                    facts::format_size(s.device_bps))
-              : ": dirty_ratelimit had come down most of the way to the device's bandwidth "
-                "before the level rose that far, so a pos_ratio above 0 balanced the writers "
-                "(more writers or a slower device make the rise faster than that learning)";
-      session.explain(fmt::format(
-          "dirty + writeback levelled off at {} ({} the model's hard limit of {}{}) and was at {} "
-          "over the last third of the {:.1f} s of throttled writing (model setpoint {}: where "
-          "the feedback loop settles once dirty_ratelimit matches the device's bandwidth; its "
-          "last steps are small, so a run of seconds ends between the two)",
-          facts::format_bytes(uint64_t(*plateau * page)), at_limit ? "at" : "below",
-          facts::format_bytes(uint64_t(hard)), why_level,
-          facts::format_bytes(uint64_t(*settled * page)), throttled_s,
-          facts::format_bytes(limits.setpoint_pages * kPageBytes)));
-    }
+// ---- throttling: where it began, and what the level did then ----
+
+struct Throttling {
+  ThrottleMethod method = ThrottleMethod::sleep;
+  std::optional<ThrottleOnset> onset;
+  size_t paused_writes = 0;            // from the onset on
+  TracedThrottle traced;               // the tracepoint's events (method tracepoint)
+  uint64_t before_bytes = 0;           // written before the onset
+  double free_s = 0, throttled_s = 0;  // before and after it
+  double free_mib_s = 0;               // all writers together, before the onset
+  // From the first pause on (the tracepoint's first sleep; the sleep method's onset), all writers
+  // together: the pace balance_dirty_pages held them to. nullopt when nobody slept.
+  std::optional<double> held_mib_s;
+};
+
+// Bytes of the writes that began at or after t_ns, per second up to end_ns, in MiB/s.
+std::optional<double> rate_from(const Flood& flood, int64_t t_ns) {
+  if (flood.end_ns <= t_ns) return std::nullopt;
+  uint64_t bytes = 0;
+  for (const WriteRecord& w : flood.writes) bytes += w.start_ns >= t_ns ? w.bytes : 0;
+  return double(bytes) / double(kMiB) / (double(flood.end_ns - t_ns) / 1e9);
+}
+
+Throttling find_throttling(const Flood& flood, ThrottleMethod method) {
+  Throttling t;
+  t.method = method;
+  if (method == ThrottleMethod::tracepoint) {
+    t.traced = summarize_throttle_events(flood.writes, flood.events, flood.writer_tids);
+    if (t.traced.first) t.onset = onset_at_event(flood.writes, flood.events[*t.traced.first]);
+    t.paused_writes = t.traced.paused_writes;
   } else {
-    session.explain(fmt::format(
-        "writers were not throttled: no write was held by balance_dirty_pages; dirty + writeback "
-        "peaked at {}, {} the "
-        "model's free-run ceiling of {}{}",
-        facts::format_bytes(uint64_t(peak)), peak < freerun ? "below" : "above",
-        facts::format_bytes(uint64_t(freerun)),
-        peak < freerun
-            ? fmt::format(
-                  ": the flusher, writing back from the background threshold ({}) on, kept up with "
-                  "{} "
-                  "writer(s) at {:.0f} MiB/s{}",
-                  facts::format_bytes(uint64_t(background)), s.writers,
-                  double(flood.written) / double(kMiB) / write_s,
-                  s.slow
-                      ? ""
-                      : "; storage that acknowledges writes from a host cache never falls behind "
-                        "(use --device-bps for a slow disk)")
-            : ""));
+    t.onset = find_throttle_onset(flood.writes, flood.samples);
+    for (size_t i = t.onset ? t.onset->write_index : flood.writes.size(); i < flood.writes.size();
+         ++i) {
+      t.paused_writes += double(flood.writes[i].slept_ns) >= OnsetRule{}.pause_ns;
+    }
   }
-  if (dirty_before > 0.05 * freerun) {
+  if (!t.onset) return t;
+  for (size_t i = 0; i < t.onset->write_index; ++i) t.before_bytes += flood.writes[i].bytes;
+  t.free_s = double(t.onset->t_ns - flood.begin_ns) / 1e9;
+  t.throttled_s = double(flood.end_ns - t.onset->t_ns) / 1e9;
+  if (t.free_s > 0) t.free_mib_s = double(t.before_bytes) / double(kMiB) / t.free_s;
+  if (method == ThrottleMethod::sleep) {
+    t.held_mib_s = rate_from(flood, t.onset->t_ns);
+  } else if (t.traced.first_pause) {
+    t.held_mib_s = rate_from(flood, flood.events[*t.traced.first_pause].t_ns);
+  }
+  return t;
+}
+
+std::string method_name(ThrottleMethod m) {
+  return m == ThrottleMethod::tracepoint ? "tracepoint" : "sleep";
+}
+
+void report_onset(Session& session, const Flood& flood, const Throttling& t) {
+  const std::map<std::string, std::string> method = {{"method", method_name(t.method)}};
+  session.derived(
+      "throttle_onset_bytes", t.onset->dirty_pages * double(kPageBytes), "bytes",
+      t.method == ThrottleMethod::tracepoint
+          ? "dirty in the first writeback/balance_dirty_pages event of the writers (the kernel's "
+            "nr_dirty + nr_writeback when it first evaluated them past its free-run ceiling) x 4 "
+            "KiB"
+          : "nr_dirty + nr_writeback (2 ms samples, interpolated) when the first paused write "
+            "began, after which at least half of the writes within 200 ms were paused too "
+            "(asleep >= 4 ms: wall time minus run and run-queue time from "
+            "/proc/thread-self/schedstat)",
+      method);
+  session.derived("throttle_onset_s", double(t.onset->t_ns - flood.begin_ns) / 1e9, "s",
+                  "time of the onset, since the writers began", method);
+  session.derived("paused_writes", double(t.paused_writes), "writes",
+                  t.method == ThrottleMethod::tracepoint
+                      ? "writes during which balance_dirty_pages put their writer to sleep "
+                        "(events with pause > 0)"
+                      : "writes from the onset on that slept >= 4 ms",
+                  method);
+  if (t.free_s > 0) {
+    session.derived("free_running_mib_per_s", t.free_mib_s, "MiB/s",
+                    "bytes written before the onset / time to the onset");
+  }
+  if (t.held_mib_s) {
+    session.derived("throttled_mib_per_s", *t.held_mib_s, "MiB/s",
+                    t.method == ThrottleMethod::tracepoint
+                        ? "bytes of the writes that began at the first pause or later / time from "
+                          "it to the end"
+                        : "bytes of the writes that began at the onset or later / time from it to "
+                          "the end");
+  }
+}
+
+// The kernel's numbers from the tracepoint: how often it evaluated and paused the writers, its
+// free-run ceiling and limit at the first evaluation, and its bandwidth estimate first and last.
+void report_kernel_throttle(Session& session, const Flood& flood, const Throttling& t) {
+  const TracedThrottle& tr = t.traced;
+  const double page = double(kPageBytes);
+  session.measured("balance_dirty_pages_events", double(tr.events), "events",
+                   "writeback/balance_dirty_pages events of the writers (evaluations past the "
+                   "free-run ceiling)");
+  session.measured("balance_dirty_pages_pauses", double(tr.pauses), "events",
+                   "of them, with pause > 0 (the writer was put to sleep)");
+  session.measured("balance_dirty_pages_pause_s", tr.pause_s, "s",
+                   "the pause fields of those events, summed");
+  if (!tr.first) return;
+  const probes::BalanceDirtyPagesEvent& first = flood.events[*tr.first];
+  session.measured("kernel_freerun_bytes", double(first.freerun()) * page, "bytes",
+                   "2 x setpoint - limit of the first event (setpoint = (limit + freerun) / 2) "
+                   "x 4 KiB: the free-run ceiling the kernel used");
+  session.measured("kernel_limit_bytes", double(first.limit) * page, "bytes",
+                   "limit of the first event x 4 KiB (hard_dirty_limit)");
+  session.measured("dirty_ratelimit_first_mib_per_s", double(first.dirty_ratelimit_kib) / 1024,
+                   "MiB/s", "dirty_ratelimit of the first event (KiB/s / 1024)");
+  for (auto e = flood.events.rbegin(); e != flood.events.rend(); ++e) {
+    if (std::find(flood.writer_tids.begin(), flood.writer_tids.end(), e->pid) ==
+        flood.writer_tids.end())
+      continue;
+    session.measured("dirty_ratelimit_last_mib_per_s", double(e->dirty_ratelimit_kib) / 1024,
+                     "MiB/s", "dirty_ratelimit of the last event (KiB/s / 1024)");
+    break;
+  }
+  if (tr.first_pause) {
+    session.measured("first_pause_bytes", double(flood.events[*tr.first_pause].dirty) * page,
+                     "bytes", "dirty of the first event with pause > 0 x 4 KiB");
+  }
+  if (flood.lost_events > 0) {
+    session.note(fmt::format(
+        "the trace buffer lost {} events (overruns): counts of events and pauses are low",
+        flood.lost_events));
+  }
+}
+
+std::string throughput_change(const Throttling& t) {
+  if (!t.held_mib_s)
+    return fmt::format("the writers went on at {:.0f} MiB/s, never held", t.free_mib_s);
+  return fmt::format("throughput fell from {:.0f} to {:.1f} MiB/s", t.free_mib_s, *t.held_mib_s);
+}
+
+// Where the writers' throttling began, in the kernel's own numbers where the tracepoint gives
+// them: the first evaluation past the ceiling, the first sleep, and why the two differ.
+void explain_traced_onset(Session& session, const Plan& plan, const Flood& flood,
+                          const Throttling& t) {
+  const probes::BalanceDirtyPagesEvent& first = flood.events[*t.traced.first];
+  const double page = double(kPageBytes);
+  const double model_freerun = double(plan.limits.freerun_pages) * page;
+  const double onset = t.onset->dirty_pages * page, kernel_freerun = double(first.freerun()) * page;
+  std::string slept = "none of them was put to sleep";
+  if (t.traced.first_pause) {
+    const double at = double(flood.events[*t.traced.first_pause].dirty) * page;
+    slept = at <= onset * 1.02
+                ? "it put them to sleep from there on"
+                : fmt::format("it first put one to sleep at {}", facts::format_bytes(uint64_t(at)));
+  }
+  session.explain(fmt::format(
+      "writers ran free until dirty + writeback reached {} (the kernel's count in its first "
+      "writeback/balance_dirty_pages event for them; its free-run ceiling then (thresh + bg)/2 = "
+      "2 x setpoint - limit = {}; model {}), then balance_dirty_pages rate-limited them and {}; "
+      "{}",
+      facts::format_bytes(uint64_t(onset)), facts::format_bytes(uint64_t(kernel_freerun)),
+      facts::format_bytes(uint64_t(model_freerun)), slept, throughput_change(t)));
+  if (std::abs(kernel_freerun - model_freerun) > 0.1 * model_freerun) {
+    session.explain(fmt::format(
+        "the kernel's free-run ceiling ({}, limit {}) differs from the model's ({}, limit {}) by "
+        "{:+.0f} %: the kernel computes it from free memory and the file LRU at each evaluation, "
+        "the model from the host as read before the run",
+        facts::format_bytes(uint64_t(kernel_freerun)),
+        facts::format_bytes(uint64_t(double(first.limit) * page)),
+        facts::format_bytes(uint64_t(model_freerun)),
+        facts::format_bytes(plan.limits.threshold_pages * kPageBytes),
+        (kernel_freerun / model_freerun - 1) * 100));
+  }
+  if (!t.traced.first_pause || t.traced.first_pause == t.traced.first) return;
+  const probes::BalanceDirtyPagesEvent& pause = flood.events[*t.traced.first_pause];
+  if (double(pause.dirty) <= double(first.dirty) * 1.02) return;
+  const double per_writer = t.free_mib_s / plan.shape.writers;
+  session.explain(fmt::format(
+      "at the ceiling the kernel allowed each writer {:.0f} MiB/s (task_ratelimit: dirty_ratelimit "
+      "{:.0f} MiB/s x pos_ratio {:.2f}) and each wrote {:.0f} MiB/s: balance_dirty_pages lets a "
+      "writer go without a pause while its own pace stays under the rate it allows; that rate "
+      "falls as the level rises towards the limit, and at {} it was {:.0f} MiB/s, where it first "
+      "slept one",
+      double(first.task_ratelimit_kib) / 1024, double(first.dirty_ratelimit_kib) / 1024,
+      first.dirty_ratelimit_kib
+          ? double(first.task_ratelimit_kib) / double(first.dirty_ratelimit_kib)
+          : 0.0,
+      per_writer, facts::format_bytes(uint64_t(double(pause.dirty) * page)),
+      double(pause.task_ratelimit_kib) / 1024));
+}
+
+void explain_slept_onset(Session& session, const Plan& plan, const Throttling& t) {
+  const double freerun = double(plan.limits.freerun_pages) * double(kPageBytes);
+  session.explain(fmt::format(
+      "writers ran free until dirty + writeback reached {} (model free-run ceiling (thresh + "
+      "bg)/2 = {}), then balance_dirty_pages paused them; {}",
+      facts::format_bytes(uint64_t(t.onset->dirty_pages * double(kPageBytes))),
+      facts::format_bytes(uint64_t(freerun)), throughput_change(t)));
+  // Above the free-run ceiling the kernel lets each writer dirty at dirty_ratelimit x pos_ratio,
+  // with pos_ratio 2 at the ceiling and 1 at the setpoint; on a new device dirty_ratelimit starts
+  // at 100 MiB/s. A writer slower than that (a busy CPU) is not held back until the allowed rate
+  // has fallen below its own, past the ceiling.
+  const double per_writer = t.free_mib_s / plan.shape.writers;
+  if (plan.shape.slow && per_writer > 0 && per_writer < kInitialRateMiBs) {
+    session.explain(fmt::format(
+        "each writer managed only {:.0f} MiB/s before the onset, less than the {:.0f} MiB/s the "
+        "kernel first allows a writer on a new device: balance_dirty_pages had nothing to hold "
+        "back at the free-run ceiling, and throttling showed only where the rate it allows fell "
+        "below theirs (the CPUs were busy: fewer writers or an idle host show the onset at the "
+        "ceiling)",
+        per_writer, kInitialRateMiBs));
+  }
+}
+
+// Where the level levelled off at its highest (held for a second), and where it was at the end.
+void report_levels(Session& session, const Plan& plan, const Flood& flood, const Throttling& t) {
+  const double page = double(kPageBytes);
+  const auto plateau =
+      sustained_peak_pages(flood.samples, t.onset->t_ns, flood.end_ns, 1'000'000'000);
+  const int64_t last_third = flood.end_ns - (flood.end_ns - t.onset->t_ns) / 3;
+  const auto settled = plateau_pages(flood.samples, last_third, flood.end_ns);
+  if (plateau) {
+    session.derived("dirty_plateau_bytes", *plateau * page, "bytes",
+                    "highest median of nr_dirty + nr_writeback over any 1 s after the onset");
+  }
+  if (settled) {
+    session.derived(
+        "dirty_settled_bytes", *settled * page, "bytes",
+        "median of nr_dirty + nr_writeback over the last third of the throttled period");
+  }
+  if (auto late = rate_from(flood, last_third)) {
+    session.derived("settled_mib_per_s", *late, "MiB/s",
+                    "bytes of the writes that began in the last third of the throttled period / "
+                    "its length");
+  }
+  if (!plateau || !settled) return;
+  const double hard = double(plan.limits.threshold_pages) * page;
+  const bool at_limit = *plateau * page >= 0.9 * hard;
+  const std::string why_level =
+      at_limit
+          ? fmt::format(
+                ": the kernel first lets each writer dirty at its initial estimate of a device's "
+                "bandwidth (INIT_BW, 100 MiB/s{}): {} writer(s) against {}/s, and "
+                "balance_dirty_pages can hold them back that far only close to the hard limit "
+                "(pos_ratio near 0); the level stays there while the kernel learns the device's "
+                "bandwidth (averaged over about 3 s) and lowers dirty_ratelimit",
+                plan.shape.slow ? "; the loop device was made for this run" : "",
+                plan.shape.writers, facts::format_size(plan.shape.device_bps))
+          : ": dirty_ratelimit had come down most of the way to the device's bandwidth before the "
+            "level rose that far, so a pos_ratio above 0 balanced the writers (more writers or a "
+            "slower device make the rise faster than that learning)";
+  session.explain(fmt::format(
+      "dirty + writeback levelled off at {} ({} the model's hard limit of {}{}) and was at {} over "
+      "the last third of the {:.1f} s of throttled writing (model setpoint {}: where the feedback "
+      "loop settles once dirty_ratelimit matches the device's bandwidth; its last steps are small, "
+      "so a run of seconds ends between the two)",
+      facts::format_bytes(uint64_t(*plateau * page)), at_limit ? "at" : "below",
+      facts::format_bytes(uint64_t(hard)), why_level,
+      facts::format_bytes(uint64_t(*settled * page)), t.throttled_s,
+      facts::format_bytes(plan.limits.setpoint_pages * kPageBytes)));
+}
+
+void explain_unthrottled(Session& session, const Plan& plan, const Flood& flood,
+                         ThrottleMethod method) {
+  const double page = double(kPageBytes);
+  const double peak = peak_pages(flood.samples, flood.begin_ns, flood.end_ns) * page;
+  const double freerun = double(plan.limits.freerun_pages) * page;
+  const double write_s = double(flood.end_ns - flood.begin_ns) / 1e9;
+  const double background = double(plan.limits.background_pages) * page;
+  const std::string slow_disk =
+      plan.shape.slow ? ""
+                      : " (use --device-bps for a slow disk: storage that acknowledges "
+                        "writes from a host cache never falls behind)";
+  std::string why;
+  if (peak < background) {
+    why = fmt::format(
+        ": everything written stayed below even the background threshold ({}), "
+        "where the flusher starts writing back (a larger --size reaches the "
+        "limits{})",
+        facts::format_bytes(uint64_t(background)), slow_disk);
+  } else if (peak < freerun) {
+    why = fmt::format(
+        ": the flusher, writing back from the background threshold ({}) on, kept "
+        "up with {} writer(s) at {:.0f} MiB/s{}",
+        facts::format_bytes(uint64_t(background)), plan.shape.writers,
+        double(flood.written) / double(kMiB) / write_s, slow_disk);
+  }
+  session.explain(fmt::format(
+      "writers were not throttled: {}; dirty + writeback peaked at {}, {} the model's free-run "
+      "ceiling of {}{}",
+      method == ThrottleMethod::tracepoint
+          ? "balance_dirty_pages never evaluated them past its free-run ceiling (no "
+            "writeback/balance_dirty_pages event for them)"
+          : "no lasting run of writes that slept >= 4 ms",
+      facts::format_bytes(uint64_t(peak)), peak < freerun ? "below" : "above",
+      facts::format_bytes(uint64_t(freerun)), why));
+}
+
+void report_throttling(Session& session, const Plan& plan, const Flood& flood,
+                       ThrottleMethod method) {
+  const Throttling t = find_throttling(flood, method);
+  if (method == ThrottleMethod::tracepoint) report_kernel_throttle(session, flood, t);
+  if (!t.onset) {
+    explain_unthrottled(session, plan, flood, method);
+    return;
+  }
+  report_onset(session, flood, t);
+  if (method == ThrottleMethod::tracepoint) {
+    explain_traced_onset(session, plan, flood, t);
+  } else {
+    explain_slept_onset(session, plan, t);
+  }
+  report_levels(session, plan, flood, t);
+}
+
+void run(Session& session) {
+  const ParamValues& p = session.params();
+  const Plan plan = make_plan(session);
+  if (plan.shape.slow) {
+    if (auto why = changes::slow_device_unsupported(session.fs())) {
+      session.skip(*why);
+      return;
+    }
+  }
+  apply_dirty_settings(session, p);
+  Target target = prepare_target(session, plan);
+  Files files;
+  open_files(session, target, plan.shape.writers, files);
+  wait_until_quiet(session, plan.limits);
+  const double dirty_before = report_thresholds(session);
+  ThrottleMethod method = ThrottleMethod::sleep;
+  std::unique_ptr<ThrottleTrace> trace = start_throttle_probe(session, method);
+
+  // The bystander is forked before any thread exists in this process.
+  Bystander bystander;
+  if (p.choice("bystander") == "on") bystander.start();
+  Flood flood = write_flood(session, plan.shape, files.fds, p.seconds("duration"), trace.get());
+  bystander.stop();
+  trace.reset();
+  clean_up(session, target, files);
+  if (!flood.error.empty()) fail(ErrorKind::unsupported, "write failed: {}", flood.error);
+
+  report_flood(session, plan.shape, flood, bystander);
+  report_throttling(session, plan, flood, method);
+  if (dirty_before > 0.05 * double(plan.limits.freerun_pages) * double(kPageBytes)) {
     session.note(fmt::format(
         "other processes had {} dirty or under writeback before the run: the kernel's limits "
         "count everyone's pages, and so do these figures",
         facts::format_bytes(uint64_t(dirty_before))));
   }
-  session.trace(dirty_series(flood, limits, session.start_ns()));
+  session.trace(dirty_series(flood, plan.limits, session.start_ns()));
   session.trace(writes_series(flood, session.start_ns()));
 }
 

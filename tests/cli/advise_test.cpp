@@ -28,13 +28,6 @@ const std::vector<std::string> kHosts = {"container-v2-6.1", "local-6.18",      
 const std::vector<std::string> kProfiles = {"general", "database", "mongodb8",
                                             "cache-fork-snapshot", "latency-sensitive"};
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 json advise_json(const std::string& host, const std::string& profile) {
   CliResult r = run_mmtune(
       {"advise", "--root", test_data("hosts/" + host).string(), "--profile", profile, "--json"});

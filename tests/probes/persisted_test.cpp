@@ -9,7 +9,7 @@
 
 #include "probes/cgroup_tree.hpp"
 #include "probes/readers.hpp"
-#include "tests/probes/recorded_hosts.hpp"
+#include "tests/support/recorded_hosts.hpp"
 
 namespace mmtune::probes {
 namespace {

@@ -16,7 +16,7 @@
 #include "changes/swap_file.hpp"
 #include "facts/error.hpp"
 #include "probes/readers.hpp"
-#include "tests/probes/recorded_hosts.hpp"
+#include "tests/support/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 #include "workloads/dirty_analysis.hpp"
 #include "workloads/kernel_log.hpp"
@@ -107,6 +107,43 @@ TEST(DirtyAnalysis, SlowWritesThatDidNotSleepAreNoOnset) {
       << "never negative (the clocks are read apart)";
 }
 
+// Two writers (tids 100, 200); the tracepoint saw writer 1 evaluated at 10 ms without a pause,
+// then both paused; a thread that is not a writer is ignored.
+TEST(DirtyAnalysis, TracedThrottleCountsTheKernelsPausesPerWrite) {
+  std::vector<WriteRecord> writes;
+  for (int i = 0; i < 10; ++i) {
+    writes.push_back({i * 10 * kMs, i * 10 * kMs + 8 * kMs, 0, 0, 1 << 20});
+    writes.push_back({i * 10 * kMs + kMs, i * 10 * kMs + 9 * kMs, 0, 1, 1 << 20});
+  }
+  auto event = [](int64_t t, int pid, uint64_t dirty, int64_t pause) {
+    probes::BalanceDirtyPagesEvent e;
+    e.t_ns = t;
+    e.pid = pid;
+    e.dirty = dirty;
+    e.pause_ms = pause;
+    return e;
+  };
+  std::vector<probes::BalanceDirtyPagesEvent> events = {
+      event(5 * kMs, 999, 10, 50),     // not ours
+      event(12 * kMs, 200, 1000, 0),   // writer 1, let go
+      event(33 * kMs, 100, 1100, 12),  // writer 0, in its write 30..38
+      event(35 * kMs, 100, 1110, 4),   // the same write
+      event(52 * kMs, 200, 1200, 8),   // writer 1, in its write 51..59
+  };
+  const std::vector<pid_t> tids = {100, 200};
+  TracedThrottle t = summarize_throttle_events(writes, events, tids);
+  EXPECT_EQ(t.events, 4u);
+  EXPECT_EQ(t.pauses, 3u);
+  EXPECT_DOUBLE_EQ(t.pause_s, 0.024);
+  EXPECT_EQ(t.first, 1u);
+  EXPECT_EQ(t.first_pause, 2u);
+  EXPECT_EQ(t.paused_writes, 2u);
+  ThrottleOnset onset = onset_at_event(writes, events[*t.first]);
+  EXPECT_EQ(onset.dirty_pages, 1000) << "the kernel's own count at its first evaluation";
+  EXPECT_EQ(onset.write_index, 4u) << "the writes that began before it ran free";
+  EXPECT_EQ(summarize_throttle_events(writes, {}, tids).first, std::nullopt);
+}
+
 TEST(DirtyAnalysis, PlateauIsTheMedianOfTheWindow) {
   std::vector<DirtySample> s = {{0, 10, 0}, {1, 50, 10}, {2, 40, 20}, {3, 1000, 0}, {4, 55, 0}};
   EXPECT_EQ(*plateau_pages(s, 1, 4), 60);  // of 60, 60, 1000, 55
@@ -141,12 +178,12 @@ TEST(SwapHeader, IsVersionOneWithTheMagicAtTheEndOfThePage) {
 }
 
 TEST(SlowDevice, FindsTheBlkioHierarchyAndWritesV1Rules) {
-  auto local = changes::blkio_v1_dir(
-      test::read_text(test::test_data("hosts/local-6.18/proc/self/mountinfo")));
+  auto local =
+      changes::blkio_v1_dir(test::slurp(test::test_data("hosts/local-6.18/proc/self/mountinfo")));
   ASSERT_TRUE(local);
   EXPECT_EQ(*local, "sys/fs/cgroup/blkio");
   EXPECT_EQ(changes::blkio_v1_dir(
-                test::read_text(test::test_data("hosts/container-v2-6.1/proc/self/mountinfo"))),
+                test::slurp(test::test_data("hosts/container-v2-6.1/proc/self/mountinfo"))),
             std::nullopt);
   EXPECT_EQ(changes::blkio_v1_dir(
                 "30 20 0:40 /docker/abc /sys/fs/cgroup/blkio rw - cgroup cgroup rw,blkio\n"),
@@ -206,7 +243,7 @@ struct FakeBlkio {
     fs::create_directories(root.path() / "sys/fs/cgroup/blkio");
     std::ofstream(root.path() / file) << "8:0 1000\n";
   }
-  std::string text() const { return test::read_text(root.path() / file); }
+  std::string text() const { return test::slurp(root.path() / file); }
   void set(const std::string& text) const { std::ofstream(root.path() / file) << text; }
 };
 
@@ -266,7 +303,7 @@ RunPlan plan(const std::string& workload, std::vector<std::pair<std::string, std
              const facts::HostFacts& facts) {
   RunOptions options;
   options.force = true;
-  options.params = std::move(params);
+  options.params = text_inputs(params);
   return plan_run(workload, options, facts);
 }
 

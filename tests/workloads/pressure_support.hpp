@@ -1,20 +1,23 @@
 #pragma once
 // What dirty-flood, reclaim and oom may change on the host, read before and after a run: the
-// settings they touch, and the loop devices, mounts, swap areas, blkio rules and cgroups they make
-// (by their names, so other helpers' runs in parallel do not count). Equal snapshots mean nothing
-// was left behind; compare settings only while holding test::HostSettingsLock.
+// settings they touch, and the loop devices, mounts, swap areas, blkio rules, cgroups and trace
+// instances they make (by their names, so other helpers' runs in parallel do not count). Equal
+// snapshots mean nothing was left behind; compare settings only while holding
+// test::HostSettingsLock.
 #include <filesystem>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "probes/host_fs.hpp"
+#include "probes/tracefs.hpp"
 
 namespace mmtune::workloads {
 
 struct HostSnapshot {
   std::vector<std::string> settings;  // "vm.dirty_ratio=20", …
   std::vector<std::string> mmtune_mounts, loop_backings, swaps, blkio_rules, mmtune_cgroups;
+  std::vector<std::string> trace_instances;  // mmtune-* under any tracefs mounted
   bool operator==(const HostSnapshot&) const = default;
 };
 
@@ -31,6 +34,7 @@ inline void PrintTo(const HostSnapshot& s, std::ostream* os) {
   list("swaps", s.swaps);
   list("blkio rules", s.blkio_rules);
   list("cgroups", s.mmtune_cgroups);
+  list("trace instances", s.trace_instances);
 }
 
 inline std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
@@ -54,7 +58,14 @@ inline HostSnapshot snapshot_host() {
     s.settings.push_back(std::string(knob) + "=" +
                          fs.read(std::string("proc/sys/vm/") + knob).value_or("?"));
   }
-  s.mmtune_mounts = lines_with(fs.read("proc/self/mountinfo").value_or(""), "mmtune-slow-device-");
+  const std::string mountinfo = fs.read("proc/self/mountinfo").value_or("");
+  s.mmtune_mounts = lines_with(mountinfo, "mmtune-slow-device-");
+  for (const std::string& line : lines_with(mountinfo, "mmtune-tracefs-"))
+    s.mmtune_mounts.push_back(line);
+  if (auto tracefs = probes::tracefs_mount_point(mountinfo)) {
+    for (const std::string& name : fs.list(*tracefs + "/instances"))
+      if (name.starts_with("mmtune-")) s.trace_instances.push_back(name);
+  }
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/sys/block", ec)) {
     if (auto backing =
