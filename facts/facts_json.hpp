@@ -43,7 +43,9 @@ void to_json(nlohmann::json& j, const Settings& s);
 void from_json(const nlohmann::json& j, Settings& s);
 
 // The rest as objects with a key per member, named as the member. Every key must be there (the
-// schema is complete); an optional member is null when absent.
+// schema is complete); an optional member is null when absent. host_facts_from_json alone fills
+// the keys added after the first documents (uptime_s, choices, cgroups, kubelet, persisted, a
+// cgroup's high_bytes and peak_bytes) when a document lacks them.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(KernelInfo, release, major, minor, patch, cmdline)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CpuInfo, online, online_list, cache_line_bytes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MemInfo, fields, total_bytes, free_bytes, available_bytes,
