@@ -97,13 +97,15 @@ def setup_watermarks(host):
             z.min = min(max(z.managed // 1024, 32), 128)
         else:
             z.min = tmp
-        if wsf is None:  # before 4.6: low = min + min/4, high = min + min/2
-            gap = tmp >> 2
+        if wsf is None:  # before 4.6: low = min + tmp/4, high = min + tmp/2 (not 2 · (tmp/4))
+            z.low = z.min + (tmp >> 2)
+            z.high = z.min + (tmp >> 1)
+            z.promo = z.high
         else:
             gap = max(tmp >> 2, (z.managed // 10000) * wsf + (z.managed % 10000) * wsf // 10000)
-        z.low = z.min + gap
-        z.high = z.min + 2 * gap
-        z.promo = z.min + 3 * gap
+            z.low = z.min + gap
+            z.high = z.min + 2 * gap
+            z.promo = z.min + 3 * gap
 
 
 def totalreserve(host):
