@@ -130,6 +130,18 @@ TEST(WsfDirectReclaim, DirectScanShareAcrossFivePercent) {
       rec(advise(up_100h(0, 51, 949), general(), nullptr), "vm.watermark_scale_factor").change);
 }
 
+TEST(WsfDirectReclaim, KswapdWokenEarlyAcrossSixtyPerHour) {
+  facts::HostFacts f = up_100h(0);
+  f.vmstat.values["kswapd_low_wmark_hit_quickly"] = 59 * 100;
+  EXPECT_FALSE(rec(advise(f, general(), nullptr), "vm.watermark_scale_factor").change);
+  f.vmstat.values["kswapd_low_wmark_hit_quickly"] = 61 * 100;
+  const Recommendation r = rec(advise(f, general(), nullptr), "vm.watermark_scale_factor");
+  EXPECT_TRUE(r.change);
+  EXPECT_EQ(r.id, "wsf-direct-reclaim");
+  ASSERT_TRUE(signal(r, "kswapd woken within its nap"));
+  EXPECT_DOUBLE_EQ(signal(r, "kswapd woken within its nap")->value, 61);
+}
+
 TEST(MinFreeWithoutWsf, OldKernelRaisesTheReserveInsteadAndSaysTheCost) {
   facts::HostFacts f = up_100h(61);
   f.kernel = {"4.4.0-210-generic", 4, 4, 0, std::nullopt};
@@ -313,6 +325,30 @@ TEST(CgroupFindings, OomKillsAreCountedWhereTheyHappenedNotInEveryAncestor) {
   // No kills: no critical finding.
   for (facts::CgroupMemory& cg : f.cgroups) cg.events.values["oom_kill"] = 0;
   EXPECT_EQ(finding(advise(f, general(), nullptr), "cgroup-oom-killed"), nullptr);
+}
+
+TEST(CgroupFindings, PressureAcrossOnePercentAndV1LimitHits) {
+  facts::HostFacts f = make_facts();
+  facts::CgroupMemory cg = cgroup("/system.slice/batch.service", 10 * kMiB, 100 * kMiB);
+  cg.pressure = facts::Psi{{5, 0.99, 1, 1000}, std::nullopt};
+  f.cgroups = {cg};
+  EXPECT_EQ(finding(advise(f, general(), nullptr), "cgroup-memory-pressure"), nullptr);
+  f.cgroups[0].pressure->some.avg60 = 1.01;
+  EXPECT_NE(finding(advise(f, general(), nullptr), "cgroup-memory-pressure"), nullptr);
+  // cgroup v1: memory.failcnt counts the times the limit was hit.
+  facts::CgroupMemory v1;
+  v1.version = 1;
+  v1.path = "/db";
+  v1.current_bytes = 10 * kMiB;
+  v1.max_bytes = 100 * kMiB;
+  v1.events.values = {{"failcnt", 0}, {"oom_kill", 0}};
+  f.cgroups = {v1};
+  EXPECT_EQ(finding(advise(f, general(), nullptr), "cgroup-at-limit"), nullptr);
+  f.cgroups[0].events.values["failcnt"] = 1;
+  const Advice a = advise(f, general(), nullptr);
+  const Finding* at = finding(a, "cgroup-at-limit", "/db");
+  ASSERT_NE(at, nullptr);
+  EXPECT_NE(at->lever.find("memory.limit_in_bytes"), std::string::npos) << at->lever;
 }
 
 TEST(Kubelet, OwnsOvercommitSoNothingIsAdvisedOnIt) {
