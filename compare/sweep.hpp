@@ -67,8 +67,8 @@ struct SweepOptions {
   std::vector<KnobSweep> knobs;
   int repeat = 5;
   std::chrono::nanoseconds settle{};  // wait after setting a combination, before the workload runs
-  std::vector<std::string> metrics;  // shown in the table; "name" or "prefix*"; empty: key metrics
-  workloads::RunOptions run;         // parameters, time limit, memory limit, state dir, log
+  std::vector<std::string> metrics;   // shown in the table; "name" or "prefix*"; empty: key metrics
+  workloads::RunOptions run;          // parameters, time limit, memory limit, state dir, log
 };
 
 struct SweepPlan {
