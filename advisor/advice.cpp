@@ -25,6 +25,18 @@ std::string_view to_string(Confidence confidence) {
   return "?";
 }
 
+std::string_view to_string(Severity severity) {
+  switch (severity) {
+    case Severity::info:
+      return "info";
+    case Severity::warning:
+      return "warning";
+    case Severity::critical:
+      return "critical";
+  }
+  return "?";
+}
+
 const Recommendation* Advice::find(std::string_view knob) const {
   for (const Recommendation& rec : recommendations) {
     if (rec.knob == knob) return &rec;
@@ -78,9 +90,28 @@ Confidence pin_confidence(const VendorPin& pin) {
   return source && source->primary ? Confidence::medium : Confidence::low;
 }
 
+namespace {
+
+// A rule never recommends a knob this host's kernel lacks; this holds it for every rule at once.
+void drop_missing_knobs(Advice& advice) {
+  const facts::KernelVersion kernel = advice.host.kernel_version;
+  std::erase_if(advice.recommendations, [&](const Recommendation& rec) {
+    const bool known_kernel = kernel.major > 0;
+    const bool exists =
+        rec.current.has_value() && (!known_kernel || facts::knob_exists_on(rec.knob, kernel));
+    if (exists) return false;
+    advice.notes.push_back(fmt::format("{} is not on this kernel ({}): nothing is said about it",
+                                       rec.knob, advice.host.kernel));
+    return true;
+  });
+}
+
+}  // namespace
+
 HostSummary summarize_host(const facts::HostFacts& facts) {
   HostSummary h;
   h.kernel = facts.kernel.release;
+  h.kernel_version = {facts.kernel.major, facts.kernel.minor};
   h.cpus = facts.cpu.online;
   h.mem_total_bytes = facts.meminfo.total_bytes;
   h.mem_available_bytes = facts.meminfo.available_bytes;
@@ -115,6 +146,13 @@ Advice advise(const facts::HostFacts& facts, const Profile& profile, const Scena
        {swappiness_rules, watermark_rules, dirty_rules, thp_rules, overcommit_rules, numa_rules}) {
     for (Recommendation& rec : rule(ctx)) advice.recommendations.push_back(std::move(rec));
   }
+  drop_missing_knobs(advice);
+  attach_persisted(facts, advice.recommendations);
+  for (auto finder :
+       {cgroup_findings, persistence_findings, kubelet_findings, host_lacks_findings}) {
+    for (Finding& f : finder(ctx)) advice.findings.push_back(std::move(f));
+  }
+  advice.persist = persist_plan(facts, advice.recommendations);
 
   if (!run) {
     advice.notes.push_back(

@@ -13,6 +13,7 @@
 #include "advisor/profile.hpp"
 #include "advisor/scenario.hpp"
 #include "facts/facts.hpp"
+#include "facts/knobs.hpp"
 #include "model/prediction.hpp"
 
 namespace mmtune::advisor {
@@ -30,7 +31,21 @@ struct EvidenceItem {
   std::string counter;  // where it came from: "/proc/vmstat allocstall_* delta over the run"
 };
 
+// One test a rule made: a number normalised so that hosts compare (per hour of uptime, a share of
+// all scanning, a share of wall time), held against a stated threshold with the reason for it.
+struct Signal {
+  std::string name;           // "direct-reclaim stalls per hour"
+  double value = 0;           // the normalised number
+  std::string unit;           // "per hour", "%", "s per hour"
+  std::string normalisation;  // how value was made: "Σ allocstall_* 41022 since boot / 312.4 h up"
+  std::string comparison;     // "≥", ">"
+  double threshold = 0;
+  std::string threshold_source;  // why that threshold, and whose word it is
+  bool met = false;
+};
+
 struct Recommendation {
+  std::string id;                      // the rule that decided: "wsf-direct-reclaim" (stable)
   std::string knob;                    // "vm.swappiness" (facts/knobs.hpp names)
   std::optional<std::string> current;  // nullopt: this host does not have the knob
   std::string recommended;             // the value to set; the current value when keep
@@ -42,6 +57,39 @@ struct Recommendation {
   std::vector<EvidenceItem> evidence;      // measurements here that support it
   std::optional<std::string> evidence_missing;  // which measurement would settle it, and why absent
   std::vector<std::string> sources;             // ids in advisor/sources.hpp
+  std::vector<Signal> signals;                  // the tests behind the decision, met or not
+  // What the host sets for this knob at every boot, and where; nullopt when nothing does.
+  std::optional<facts::PersistedSetting> persisted;
+  // Settings that only make sense together ("overcommit-strict": overcommit_memory 2 with its
+  // ratio): the files emit every member of a group, or none.
+  std::string group;
+};
+
+enum class Severity { info, warning, critical };
+std::string_view to_string(Severity severity);
+
+// Something on the host that is not a vm.* knob to turn: a cgroup at its limit, a setting that a
+// reboot will undo, a feature the kernel lacks. It names its own lever.
+struct Finding {
+  std::string id;  // stable: "cgroup-at-limit", "persist-drift", "host-lacks-psi"
+  Severity severity = Severity::info;
+  std::string subject;  // what it is about: a cgroup path, a knob, "host"
+  std::string summary;  // one line
+  std::vector<std::string> details;
+  std::vector<Signal> signals;
+  std::vector<EvidenceItem> evidence;
+  std::string lever;  // what to change instead of a vm.* knob, or "" when nothing is to change
+  std::vector<std::string> sources;
+};
+
+// How the advice is made to stick on this host (probes/persisted.hpp), for the renderings.
+struct PersistPlan {
+  std::vector<std::string> tuned_profiles;  // active and enabled tuned profile(s); empty: none
+  bool tuned_enabled = false;
+  std::optional<std::string> cmdline_thp;      // transparent_hugepage= on the running command line
+  std::string sysctl_file = "99-mmtune.conf";  // a sysctl.d name that sorts after every file
+                                               // setting a knob the advice changes
+  std::vector<std::string> files;              // the persisted-settings files read
 };
 
 // What a scenario step came to, for the advice's record of its evidence.
@@ -53,6 +101,7 @@ struct RunRecord {
 // The host in a few facts, so the advice reads on its own.
 struct HostSummary {
   std::string kernel;
+  facts::KernelVersion kernel_version;  // major.minor, for which knobs the kernel has
   int cpus = 0;
   uint64_t mem_total_bytes = 0;
   std::optional<uint64_t> mem_available_bytes;
@@ -72,6 +121,8 @@ struct Advice {
   std::optional<std::string> scenario;  // the scenario whose runs are the evidence
   std::vector<RunRecord> runs;
   std::vector<Recommendation> recommendations;
+  std::vector<Finding> findings;
+  PersistPlan persist;
   std::vector<std::string> notes;  // what the advice could not consider, and why
 
   const Recommendation* find(std::string_view knob) const;

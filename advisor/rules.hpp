@@ -27,6 +27,17 @@ std::vector<Recommendation> thp_rules(const RuleContext& ctx);
 std::vector<Recommendation> overcommit_rules(const RuleContext& ctx);
 std::vector<Recommendation> numa_rules(const RuleContext& ctx);
 
+// Findings: cgroups at their limit (findings_cgroups.cpp), what the host lacks and kubelet
+// (findings_host.cpp), settings a reboot changes (persistence.cpp).
+std::vector<Finding> cgroup_findings(const RuleContext& ctx);
+std::vector<Finding> host_lacks_findings(const RuleContext& ctx);
+std::vector<Finding> kubelet_findings(const RuleContext& ctx);
+std::vector<Finding> persistence_findings(const RuleContext& ctx);
+// Fills each recommendation's persisted value, with a line when the boot value would undo it.
+void attach_persisted(const facts::HostFacts& facts, std::vector<Recommendation>& recs);
+// Which form makes the advice stick on this host.
+PersistPlan persist_plan(const facts::HostFacts& facts, const std::vector<Recommendation>& recs);
+
 // Helpers shared by the rules.
 
 // The profile's vendor pin for knob, or nullptr.

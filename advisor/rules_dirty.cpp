@@ -57,6 +57,7 @@ struct Pair {
 // What the two recommendations of the pair share. recommend_pair adds the numbers to the limits
 // before and after; keep_pair shows only the limit as it is.
 struct Reasons {
+  std::string id = "dirty-keep";
   Confidence confidence = Confidence::medium;
   std::vector<std::string> rationale;
   std::vector<model::Prediction> numbers;
@@ -66,6 +67,7 @@ struct Reasons {
 };
 
 Recommendation with_reasons(Recommendation rec, const Reasons& reasons) {
+  rec.id = reasons.id;
   rec.confidence = reasons.confidence;
   rec.rationale = reasons.rationale;
   rec.evidence = reasons.evidence;
@@ -147,12 +149,14 @@ std::optional<std::vector<Recommendation>> from_measurement(const RuleContext& c
   reasons.evidence = {*p99};
   if (bandwidth) reasons.evidence.push_back(*bandwidth);
   if (p99->value <= *goals.write_stall_budget_ms || !bandwidth || bandwidth->value <= 0) {
+    reasons.id = "dirty-measured-within-budget";
     reasons.rationale.push_back(
         fmt::format("a bystander's p99 stall under a write flood was {:.0f} ms, within the "
                     "profile's budget of {:.0f} ms",
                     p99->value, *goals.write_stall_budget_ms));
     return keep_pair(ctx, reasons);
   }
+  reasons.id = "dirty-measured-stalls";
   const model::DirtyBytesSizing sized =
       model::dirty_bytes_for_bandwidth(bandwidth->value * double(model::kMiB), goals.dirty_drain_s);
   reasons.rationale.push_back(
@@ -194,6 +198,7 @@ std::optional<std::vector<Recommendation>> from_pins(const RuleContext& ctx, Rea
     pair.background_value = s.background_bytes ? std::to_string(s.background_bytes)
                                                : std::to_string(s.background_ratio);
   }
+  reasons.id = "dirty-vendor-pin";
   reasons.confidence = Confidence::medium;
   for (const VendorPin* pin : {hard_pin, background_pin}) {
     if (!pin) continue;
@@ -244,6 +249,7 @@ std::vector<Recommendation> from_fallback(const RuleContext& ctx, const DirtyFal
   const bool larger = f.bytes ? ctx.now.dirty.threshold_pages * model::kPageSize > *f.bytes
                               : (s.bytes != 0 || s.ratio > *f.ratio);
   if (!larger) {
+    reasons.id = "dirty-fallback-already-smaller";
     reasons.confidence = Confidence::medium;
     reasons.rationale.push_back(
         fmt::format("the host's dirty limits are already no larger than {}'s", f.source));
@@ -267,6 +273,7 @@ std::vector<Recommendation> from_fallback(const RuleContext& ctx, const DirtyFal
                                             step.why.text));
   }
   reasons.numbers.push_back(step);
+  reasons.id = "dirty-fallback";
   reasons.confidence = Confidence::low;
   const Pair pair = f.bytes ? Pair{"vm.dirty_bytes", "vm.dirty_background_bytes",
                                    std::to_string(*f.bytes), std::to_string(*f.background_bytes)}

@@ -45,6 +45,7 @@ std::optional<model::Prediction> worst_remote_penalty(const facts::HostFacts& fa
 Recommendation zone_reclaim_rule(const RuleContext& ctx, int64_t zrm,
                                  const std::optional<model::Prediction>& penalty) {
   Recommendation rec = start(ctx, "vm.zone_reclaim_mode");
+  rec.id = "zone-reclaim-off";
   rec.sources = sources_for(ctx.profile, "page_cache", {"kernel-vm-rst", "kernel-numa"});
   rec.sources.push_back("wiredtiger-zone-reclaim");
   set_value(rec, "0");
@@ -82,6 +83,7 @@ Recommendation zone_reclaim_rule(const RuleContext& ctx, int64_t zrm,
 Recommendation numa_balancing_rule(const RuleContext& ctx,
                                    const std::optional<model::Prediction>& penalty) {
   Recommendation rec = start(ctx, "kernel.numa_balancing");
+  rec.id = "numa-balancing-keep";
   rec.sources = sources_for(ctx.profile, "numa_balancing", {"kernel-numa"});
   const int64_t current = ctx.facts.settings.integer("kernel.numa_balancing").value_or(0);
   if (penalty) rec.numbers.push_back(*penalty);
@@ -93,6 +95,7 @@ Recommendation numa_balancing_rule(const RuleContext& ctx,
   }
   rec.confidence = Confidence::medium;
   if (ctx.profile.goals.numa_balancing == NumaBalancingGoal::off) {
+    rec.id = "numa-balancing-off";
     set_value(rec, "0");
     rec.rationale.push_back(
         "automatic NUMA balancing unmaps pages to sample accesses (hinting faults) and "

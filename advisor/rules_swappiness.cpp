@@ -94,40 +94,42 @@ void add_swap_evidence(const RuleContext& ctx, Recommendation& rec) {
 struct Target {
   int value;
   std::string why;
+  std::string id;
 };
 
 // The value the profile's swap goal asks for on this host, and why.
 Target swappiness_target(SwapGoal goal, int current, bool swap, bool zram) {
-  Target t{current, ""};
+  Target t{current, "", "swappiness-keep"};
   switch (goal) {
     case SwapGoal::avoid:
-      t = {
-          1,
-          "the profile avoids swapping its anonymous memory: 1 keeps anon last in line without 0's "
-          "hazards"};
+      t = {1,
+           "the profile avoids swapping its anonymous memory: 1 keeps anon last in line without "
+           "0's hazards",
+           "swappiness-avoid-swap"};
       break;
     case SwapGoal::low:
       t = {10,
            "the profile tolerates a little swapping: 10 (tuned's throughput profiles) favours the "
-           "page cache's "
-           "reclaim"};
+           "page cache's reclaim",
+           "swappiness-low"};
       break;
     case SwapGoal::compressed:
       t = zram ? Target{133,
                         "swap is zram: bringing anon back costs less than re-reading files "
-                        "(vm.rst's example for swap "
-                        "IO twice as fast as filesystem IO: 133)"}
+                        "(vm.rst's example for swap IO twice as fast as filesystem IO: 133)",
+                        "swappiness-zram"}
                : Target{current,
                         "the profile expects compressed swap, but this host has no zram device: "
-                        "the kernel's balance "
-                        "stays"};
+                        "the kernel's balance stays",
+                        "swappiness-keep"};
       break;
     case SwapGoal::keep:
       t.why = "the profile has no reason to move the anon/file balance";
       break;
   }
   if (t.value == 0 || (current == 0 && goal == SwapGoal::keep && swap))
-    t = {1, "0 is the old advice for \"avoid swap\"; 1 does that without its hazards"};
+    t = {1, "0 is the old advice for \"avoid swap\"; 1 does that without its hazards",
+         "swappiness-not-zero"};
   return t;
 }
 
@@ -194,7 +196,9 @@ std::vector<Recommendation> swappiness_rules(const RuleContext& ctx) {
   const Target target = swappiness_target(goal, current, swap, zram);
   const model::ScanBalance now = balance_at(ctx, current, swap);
   rec.numbers.push_back(now.anon_share);
+  rec.id = target.id;
   if (!swap) {
+    rec.id = "swappiness-no-swap";
     keep_without_swap(ctx, current, target, now, rec);
     add_swap_evidence(ctx, rec);
     return {rec};

@@ -10,17 +10,25 @@
 //     -XX:+UseTransparentHugePages, QEMU guest RAM) get huge pages, nobody else bloats;
 //   - measure: the thp workload's random-access speedup against its fault stalls and bloat picks
 //     always (speedup ≥ 1.10, no compaction stall, coverage ≥ 90 %) or madvise;
-//   - defrag: with enabled=always, defrag=always makes every fault of every process compact
-//     directly; defer+madvise wakes kcompactd instead and keeps direct compaction for madvised
-//     regions; with madvise or never enabled, defrag is left alone;
+//   - defrag: compaction evidence decides first. With defrag=always every huge-page fault of an
+//     eligible region runs direct reclaim and compaction; when the counters since boot show
+//     compaction stalls at ≥ 60 per hour and most of them failing (≥ 50 %) or ≥ 10 % of THP faults
+//     falling back anyway (signals.hpp), defrag goes to madvise (never where the kernel's file
+//     offers no madvise). Otherwise, with enabled=always, defrag=always makes every fault of every
+//     process compact directly; defer+madvise wakes kcompactd instead and keeps direct compaction
+//     for madvised regions; with madvise or never enabled, defrag is left alone. Only values the
+//     host's defrag file offers are recommended (defer from 4.6, defer+madvise from 4.11);
 //   - max_ptes_none bounds what khugepaged may add to RSS per collapsed range (511 by default: a
 //     2 MiB range with one resident page becomes 2 MiB); only a pin changes it.
 // The numbers come from model/thp.hpp for the settings now and after; the evidence from the thp
 // workload (its coverage, fault times, compact_stall and the TLB speedup).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "advisor/evidence.hpp"
 #include "advisor/rules.hpp"
+#include "advisor/signals.hpp"
 #include "facts/units.hpp"
 #include "model/thp.hpp"
 #include "model/what_if.hpp"
@@ -69,6 +77,7 @@ std::string outcome_line(std::string_view who, const model::ThpPrediction& p) {
 }
 
 struct Decision {
+  std::string id;
   std::string enabled;
   Confidence confidence = Confidence::medium;
   std::vector<std::string> rationale;
@@ -80,6 +89,7 @@ Decision decide_enabled(const RuleContext& ctx, const ThpEvidence& ev) {
   Decision d;
   d.sources = sources_for(ctx.profile, "thp", {"kernel-transhuge"});
   if (const VendorPin* pin = pin_for(ctx.profile, "thp.enabled")) {
+    d.id = "thp-enabled-vendor-pin";
     d.enabled = pin->value;
     d.confidence = pin_confidence(*pin);
     d.rationale.push_back(pin->why);
@@ -88,6 +98,7 @@ Decision decide_enabled(const RuleContext& ctx, const ThpEvidence& ev) {
   }
   switch (ctx.profile.goals.thp) {
     case ThpGoal::never:
+      d.id = "thp-enabled-profile-never";
       d.enabled = "never";
       d.confidence = Confidence::high;
       d.rationale.push_back(ctx.profile.goals.fork_snapshots
@@ -102,6 +113,7 @@ Decision decide_enabled(const RuleContext& ctx, const ThpEvidence& ev) {
                                   "pages where wanted)");
       break;
     case ThpGoal::madvise:
+      d.id = "thp-enabled-profile-madvise";
       d.enabled = "madvise";
       d.confidence = Confidence::medium;
       d.rationale.push_back(
@@ -109,12 +121,14 @@ Decision decide_enabled(const RuleContext& ctx, const ThpEvidence& ev) {
           "nobody else: the TLB gain where wanted, no bloat or stalls elsewhere");
       break;
     case ThpGoal::always:
+      d.id = "thp-enabled-profile-always";
       d.enabled = "always";
       d.confidence = Confidence::medium;
       d.rationale.push_back("the profile's work is built for huge pages everywhere");
       break;
     case ThpGoal::measure:
       if (!ev.complete()) {
+        d.id = "thp-enabled-unmeasured";
         d.enabled = "madvise";
         d.confidence = Confidence::low;
         d.rationale.push_back(
@@ -124,6 +138,7 @@ Decision decide_enabled(const RuleContext& ctx, const ThpEvidence& ev) {
       } else {
         const bool pays = ev.speedup->value >= kMinSpeedup && ev.stall->value == 0 &&
                           ev.coverage->value >= kMinCoverage;
+        d.id = "thp-enabled-measured";
         d.enabled = pays ? "always" : "madvise";
         d.confidence = Confidence::medium;
         d.rationale.push_back(fmt::format(
@@ -177,6 +192,7 @@ Recommendation enabled_rule(const RuleContext& ctx, const ThpEvidence& ev, const
   const std::string current(*ctx.facts.settings.text("thp.enabled"));
   const std::string current_defrag(ctx.facts.settings.text("thp.defrag").value_or("madvise"));
   Recommendation rec = start(ctx, "thp.enabled");
+  rec.id = d.id;
   set_value(rec, d.enabled);
   rec.confidence = d.confidence;
   rec.rationale = d.rationale;
@@ -214,19 +230,85 @@ Recommendation enabled_rule(const RuleContext& ctx, const ThpEvidence& ev, const
   return rec;
 }
 
-// Why defrag is chosen as it is, when no vendor pins it.
-void choose_defrag(Recommendation& rec, std::string_view enabled, std::string_view current) {
+// The values this kernel's defrag file offers (defer from 4.6, defer+madvise from 4.11), from the
+// file itself when it was read.
+bool offers(const RuleContext& ctx, std::string_view knob, std::string_view value) {
+  auto it = ctx.facts.choices.find(knob);
+  if (it != ctx.facts.choices.end() && !it->second.empty())
+    return std::find(it->second.begin(), it->second.end(), value) != it->second.end();
+  const facts::KernelVersion kernel{ctx.facts.kernel.major, ctx.facts.kernel.minor};
+  if (value == "defer") return kernel >= facts::KernelVersion{4, 6};
+  if (value == "defer+madvise") return kernel >= facts::KernelVersion{4, 11};
+  return true;
+}
+
+// The compaction evidence since boot: stalls per hour, and how many failed or fell back.
+struct Compaction {
+  std::vector<Signal> signals;
+  bool stalls = false, wasted = false;
+  bool decides() const { return stalls && wasted; }
+};
+
+Compaction compaction_evidence(const RuleContext& ctx) {
+  const BootCounters boot = boot_counters(ctx.facts);
+  Compaction c;
+  const auto stalls = compaction_stalls_per_hour(boot);
+  const auto failed = compaction_fail_share(boot);
+  const auto fallback = thp_fallback_share(boot);
+  add_signals(c.signals, {stalls, failed, fallback});
+  c.stalls = stalls && stalls->met;
+  c.wasted = (failed && failed->met) || (fallback && fallback->met);
+  return c;
+}
+
+std::string signal_lines(const std::vector<Signal>& signals) {
+  return fmt::format("{} of {} compaction signals reach their thresholds", count_met(signals),
+                     signals.size());
+}
+
+// defrag=always with compaction stalls that bought nothing: stop direct compaction for ordinary
+// faults.
+void after_compaction_stalls(const RuleContext& ctx, const Compaction& c, Recommendation& rec) {
+  rec.id = "thp-defrag-compaction-stalls";
+  set_value(rec, offers(ctx, "thp.defrag", "madvise") ? "madvise" : "never");
+  rec.confidence = count_met(c.signals) >= 3 ? Confidence::high : Confidence::medium;
+  rec.rationale.push_back(fmt::format(
+      "defrag=always makes every huge-page fault of an eligible region run direct reclaim and "
+      "compaction; since boot: {}",
+      signal_lines(c.signals)));
+  rec.rationale.push_back(
+      rec.recommended == "madvise"
+          ? "madvise keeps direct compaction for regions that asked for huge pages "
+            "(MADV_HUGEPAGE) and lets every other fault fall back to 4 KiB pages at once; "
+            "khugepaged still collapses them later"
+          : "this kernel's defrag file offers no madvise: never stops direct compaction at "
+            "faults altogether; khugepaged still collapses in the background");
+  rec.sources.push_back("kernel-compaction");
+}
+
+// Why defrag is chosen as it is, when no vendor pins it and compaction evidence does not decide.
+void choose_defrag(const RuleContext& ctx, Recommendation& rec, std::string_view enabled,
+                   std::string_view current) {
   if (enabled == "always" && (current == "always" || current == "madvise")) {
-    set_value(rec, "defer+madvise");
-    rec.confidence = Confidence::medium;
-    rec.rationale.push_back(
-        current == "always"
-            ? "with enabled=always, defrag=always makes every process's faults compact directly "
-              "(stalls); defer+madvise wakes kcompactd instead and compacts directly only for "
-              "regions that asked"
-            : "with enabled=always, defrag=madvise never wakes kcompactd for ordinary faults, so "
-              "huge pages run out; defer+madvise wakes it without stalling them");
-    return;
+    const bool deferred = offers(ctx, "thp.defrag", "defer+madvise");
+    const std::string target = deferred ? "defer+madvise" : "madvise";
+    if (target != current) {
+      rec.id = "thp-defrag-enabled-always";
+      set_value(rec, target);
+      rec.confidence = Confidence::medium;
+      rec.rationale.push_back(
+          current == "always"
+              ? fmt::format(
+                    "with enabled=always, defrag=always makes every process's faults compact "
+                    "directly (stalls); {}",
+                    deferred ? "defer+madvise wakes kcompactd instead and compacts directly only "
+                               "for regions that asked"
+                             : "this kernel offers no defer+madvise (4.11+): madvise compacts "
+                               "directly only for regions that asked")
+              : "with enabled=always, defrag=madvise never wakes kcompactd for ordinary faults, "
+                "so huge pages run out; defer+madvise wakes it without stalling them");
+      return;
+    }
   }
   rec.confidence = Confidence::high;
   rec.rationale.push_back(
@@ -241,12 +323,28 @@ Recommendation defrag_rule(const RuleContext& ctx, const ThpEvidence& ev,
                            const std::string& enabled) {
   const std::string current(*ctx.facts.settings.text("thp.defrag"));
   Recommendation rec = start(ctx, "thp.defrag");
+  rec.id = "thp-defrag-keep";
   rec.sources = sources_for(ctx.profile, "thp", {"kernel-transhuge"});
-  if (const VendorPin* pin = pin_for(ctx.profile, "thp.defrag")) {
-    follow_pin(rec, *pin);
-  } else {
-    choose_defrag(rec, enabled, current);
+  const Compaction compaction = compaction_evidence(ctx);
+  rec.signals = compaction.signals;
+  const VendorPin* pin = pin_for(ctx.profile, "thp.defrag");
+  std::optional<std::string> pin_note;
+  if (pin && !offers(ctx, "thp.defrag", pin->value)) {
+    pin_note = fmt::format("{} asks for defrag={}, which this kernel's defrag file does not offer",
+                           pin->source, pin->value);
+    pin = nullptr;
   }
+  if (pin) {
+    rec.id = "thp-defrag-vendor-pin";
+    follow_pin(rec, *pin);
+  } else if (current == "always" && compaction.decides()) {
+    after_compaction_stalls(ctx, compaction, rec);
+  } else {
+    choose_defrag(ctx, rec, enabled, current);
+    if (!compaction.signals.empty())
+      rec.rationale.push_back("since boot: " + signal_lines(compaction.signals));
+  }
+  if (pin_note) rec.rationale.push_back(*pin_note);
   const facts::Settings after =
       with(ctx, {{"thp.enabled", enabled}, {"thp.defrag", rec.recommended}});
   model::ThpShape madvised = sparse_heap();
@@ -257,15 +355,26 @@ Recommendation defrag_rule(const RuleContext& ctx, const ThpEvidence& ev,
   rec.rationale.push_back(outcome_line("MADV_HUGEPAGE regions, recommended",
                                        model::predict_thp(madvised, after, ctx.facts.buddyinfo)));
   if (ev.stall) rec.evidence.push_back(*ev.stall);
+  const BootCounters boot = boot_counters(ctx.facts);
+  for (const auto& [name, value] : {std::pair{"compact_stall", boot.compact_stall},
+                                    std::pair{"compact_fail", boot.compact_fail},
+                                    std::pair{"thp_fault_fallback", boot.thp_fault_fallback}}) {
+    if (value) {
+      rec.evidence.push_back(
+          since_boot(name, double(*value), "events", fmt::format("/proc/vmstat {}", name)));
+    }
+  }
   rec.summary = summary_line(rec, current, rec.rationale.front());
   return rec;
 }
 
 Recommendation max_ptes_none_rule(const RuleContext& ctx, const std::string& enabled) {
   Recommendation rec = start(ctx, "thp.khugepaged.max_ptes_none");
+  rec.id = "thp-max-ptes-none-keep";
   rec.sources = {"kernel-transhuge"};
   const int64_t current = ctx.facts.settings.integer("thp.khugepaged.max_ptes_none").value_or(511);
   if (const VendorPin* pin = pin_for(ctx.profile, "thp.khugepaged.max_ptes_none")) {
+    rec.id = "thp-max-ptes-none-vendor-pin";
     follow_pin(rec, *pin);
   } else {
     rec.confidence = Confidence::high;

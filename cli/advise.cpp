@@ -58,9 +58,9 @@ int run_advise(const AdviseOptions& options, const Globals& globals, const Io& i
   // Every input is checked before anything is written.
   std::vector<OutputFile> files;
   for (const auto& [kind, path] : options.emit) {
-    if (kind != "sysctl" && kind != "tuned") {
-      fail(ErrorKind::bad_input, "--emit: \"{}\" must be sysctl or tuned (--emit sysctl FILE)",
-           kind);
+    if (kind != "sysctl" && kind != "tuned" && kind != "systemd" && kind != "auto") {
+      fail(ErrorKind::bad_input,
+           "--emit: \"{}\" must be sysctl, tuned, systemd or auto (--emit sysctl FILE)", kind);
     }
     files.push_back(check_output_file("--emit " + kind, path));
   }
@@ -94,11 +94,17 @@ int run_advise(const AdviseOptions& options, const Globals& globals, const Io& i
     fmt::print(io.out, "{}", report::render_text(advice));
   }
   for (size_t i = 0; i < files.size(); ++i) {
-    const std::string& kind = options.emit[i].first;
-    write_output_file(files[i], kind == "sysctl" ? advisor::render_sysctl(advice)
-                                                 : advisor::render_tuned(advice));
+    std::string kind = options.emit[i].first;
+    const std::string text = kind == "auto"      ? advisor::render_auto(advice, kind)
+                             : kind == "sysctl"  ? advisor::render_sysctl(advice)
+                             : kind == "systemd" ? advisor::render_systemd(advice)
+                                                 : advisor::render_tuned(advice);
+    write_output_file(files[i], text);
     fmt::print(io.err, "mmtune: wrote {} ({}, {} changes)\n", files[i].path.string(),
-               kind == "sysctl" ? "sysctl.d file" : "tuned profile", advice.changes().size());
+               kind == "sysctl"    ? "sysctl.d file"
+               : kind == "systemd" ? "systemd unit"
+                                   : "tuned profile",
+               advice.changes().size());
   }
   return 0;
 }
@@ -118,9 +124,10 @@ Action attach_advise(CLI::App& sub, const Globals& globals) {
       ->capture_default_str();
   sub.add_flag("--json", options->json, "Same as --format json");
   sub.add_option("--emit", options->emit,
-                 "Also write the changes as a file: --emit sysctl FILE (sysctl.d) or --emit tuned "
-                 "FILE (tuned.conf); "
-                 "may be repeated")
+                 "Also write the changes as a file: --emit sysctl FILE (sysctl.d), --emit tuned "
+                 "FILE (tuned.conf including the active profile), --emit systemd FILE (a unit for "
+                 "the THP files) or --emit auto FILE (whichever sticks on this host: tuned when it "
+                 "is active, else sysctl.d); may be repeated")
       ->type_name("KIND FILE");
   sub.add_option("--from", options->from,
                  "Use the host facts and measurements of an earlier run (the JSON of `mmtune tune` "

@@ -184,6 +184,8 @@ struct CgroupMemory {
   std::optional<uint64_t> current_bytes;  // memory.current or memory.usage_in_bytes
   std::optional<uint64_t> max_bytes;  // memory.max or memory.limit_in_bytes; nullopt = unlimited
   std::optional<uint64_t> swap_max_bytes;  // memory.swap.max, or memsw limit − limit in v1
+  std::optional<uint64_t> high_bytes;      // memory.high (v2 only); nullopt = max
+  std::optional<uint64_t> peak_bytes;      // memory.peak (v2, 6.6+), memory.max_usage_in_bytes
   Counters stat;                           // memory.stat
   Counters events;                         // memory.events (v2), or oom_control counters (v1)
   std::optional<Psi> pressure;             // memory.pressure (v2 only)
@@ -202,6 +204,34 @@ struct ProcessMemory {
   bool operator==(const ProcessMemory&) const = default;
 };
 
+// One assignment of a knob that a file on the host makes at boot: a sysctl.d line, a tuned
+// profile's option, transparent_hugepage= on the kernel command line.
+struct PersistedSetting {
+  std::string knob;   // facts/knobs.hpp name: "vm.swappiness", "thp.enabled"
+  std::string value;  // as written ("1", "madvise"); tuned variables are kept verbatim
+  std::string file;   // absolute path on the host: "/etc/sysctl.d/99-db.conf", "/proc/cmdline"
+  int line = 0;       // 1-based; 0 for the command line
+  // Who applies it, in boot order: "systemd-sysctl", "tuned" (its profile), "tuned-reapply"
+  // (tuned re-applies /run and /etc sysctl files after its own [sysctl]), "cmdline",
+  // "tuned-bootloader" (the command line tuned writes for the next boot).
+  std::string stage;
+
+  bool operator==(const PersistedSetting&) const = default;
+};
+
+// What the host sets again at every boot, in the order it is applied: for a knob, the last
+// assignment is the value it will have after a reboot (probes/persisted.hpp says how the order
+// is built). Files that do not exist are simply absent.
+struct Persistence {
+  std::vector<PersistedSetting> assignments;
+  std::vector<std::string> files;           // every file read, absolute paths, in order
+  std::vector<std::string> tuned_profiles;  // /etc/tuned/active_profile (may name several)
+  std::vector<std::string> tuned_chain;     // the profiles read, includes first
+  bool tuned_enabled = false;               // tuned.service is enabled at boot (or running now)
+
+  bool operator==(const Persistence&) const = default;
+};
+
 // Everything a later piece needs to know about the host, gathered once.
 struct HostFacts {
   static constexpr int kSchemaVersion = 1;
@@ -218,6 +248,17 @@ struct HostFacts {
       mglru;  // /sys/kernel/mm/lru_gen/enabled bitmask; absent = no MGLRU support
   std::vector<NumaNode> numa;
   CgroupMemory cgroup;
+  std::optional<double> uptime_s;  // /proc/uptime: the time the counters since boot cover
+  // Choice knobs: every word their file offers, in the kernel's order ("always", "madvise",
+  // "never" for thp.defrag on a 3.10 kernel; "defer" and "defer+madvise" from 4.6 and 4.11).
+  std::map<std::string, std::vector<std::string>, std::less<>> choices;
+  // The memory cgroups of the whole hierarchy that have a limit or recorded a limit event
+  // (probes/cgroup_tree.hpp), parents before children.
+  std::vector<CgroupMemory> cgroups;
+  // Why this host counts as a Kubernetes node (kubelet sets vm.overcommit_memory and kernel.panic*
+  // itself): the file or cgroup that shows it; nullopt when nothing does.
+  std::optional<std::string> kubelet;
+  Persistence persisted;
 
   bool mglru_enabled() const { return mglru && (*mglru & 1u); }
   bool has_swap() const { return meminfo.swap_total_bytes > 0; }

@@ -42,6 +42,36 @@ nlohmann::json host_facts_to_json(const HostFacts& facts) {
   return j;
 }
 
+namespace {
+
+// Keys that mmtune.host/1 gained after documents were first written (results, baselines): a
+// document without them reads as a host that recorded none of it (null, empty), so an older
+// baseline still compares. Every other key must be there.
+json with_later_keys(const json& j) {
+  json out = j;
+  const auto add = [](json& object, const char* key, json value) {
+    if (object.is_object() && !object.contains(key)) object[key] = std::move(value);
+  };
+  for (const auto& [key, value] : {std::pair<const char*, json>{"uptime_s", nullptr},
+                                   {"choices", json::object()},
+                                   {"cgroups", json::array()},
+                                   {"kubelet", nullptr},
+                                   {"persisted", Persistence{}}}) {
+    add(out, key, value);
+  }
+  const auto cgroup_keys = [&](json& cg) {
+    add(cg, "high_bytes", nullptr);
+    add(cg, "peak_bytes", nullptr);
+  };
+  if (out.contains("cgroup")) cgroup_keys(out["cgroup"]);
+  if (out["cgroups"].is_array()) {
+    for (json& cg : out["cgroups"]) cgroup_keys(cg);
+  }
+  return out;
+}
+
+}  // namespace
+
 HostFacts host_facts_from_json(const nlohmann::json& j) {
   if (!j.is_object()) fail(ErrorKind::bad_input, "host facts: expected a JSON object");
   auto schema = j.find("schema");
@@ -50,7 +80,7 @@ HostFacts host_facts_from_json(const nlohmann::json& j) {
          schema == j.end() ? std::string("missing") : schema->dump(), kHostSchema);
   }
   try {
-    return j.get<HostFacts>();
+    return with_later_keys(j).get<HostFacts>();
   } catch (const json::exception& e) {
     // nlohmann says e.g. "[json.exception.out_of_range.403] key 'zones' not found".
     std::string what = e.what();

@@ -43,7 +43,9 @@ void to_json(nlohmann::json& j, const Settings& s);
 void from_json(const nlohmann::json& j, Settings& s);
 
 // The rest as objects with a key per member, named as the member. Every key must be there (the
-// schema is complete); an optional member is null when absent.
+// schema is complete); an optional member is null when absent. host_facts_from_json alone fills
+// the keys added after the first documents (uptime_s, choices, cgroups, kubelet, persisted, a
+// cgroup's high_bytes and peak_bytes) when a document lacks them.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(KernelInfo, release, major, minor, patch, cmdline)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CpuInfo, online, online_list, cache_line_bytes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MemInfo, fields, total_bytes, free_bytes, available_bytes,
@@ -61,14 +63,19 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SwapDevice, filename, type, size_bytes, used_
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NumaNode, id, cpus, cpulist, distances, mem_total_bytes,
                                    mem_free_bytes, numastat)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CgroupMemory, version, path, dir, current_bytes, max_bytes,
-                                   swap_max_bytes, stat, events, pressure)
+                                   swap_max_bytes, high_bytes, peak_bytes, stat, events, pressure)
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PersistedSetting, knob, value, file, line, stage)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Persistence, assignments, files, tuned_profiles, tuned_chain,
+                                   tuned_enabled)
 
 // pages_per_node's node numbers become the keys "0", "1", ….
 void to_json(nlohmann::json& j, const ProcessMemory& p);
 void from_json(const nlohmann::json& j, ProcessMemory& p);
 // The members only: a document needs host_facts_to_json / host_facts_from_json.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HostFacts, kernel, cpu, meminfo, vmstat, zones, buddyinfo, psi,
-                                   swaps, settings, mglru, numa, cgroup)
+                                   swaps, settings, mglru, numa, cgroup, uptime_s, choices, cgroups,
+                                   kubelet, persisted)
 
 // With "schema": "mmtune.host/1".
 nlohmann::json host_facts_to_json(const HostFacts& facts);

@@ -27,71 +27,87 @@ std::string knob_path(std::string_view name) {
   return "sys/kernel/mm/transparent_hugepage/" + rest;
 }
 
-Knob integer(std::string_view name, int64_t min, int64_t max, std::string_view help) {
-  return Knob{std::string(name), knob_path(name), KnobKind::integer, min, max, {}, help};
+Knob integer(std::string_view name, int64_t min, int64_t max, std::string_view help,
+             KernelVersion since) {
+  return Knob{std::string(name), knob_path(name), KnobKind::integer, min, max, {}, help, since};
 }
-Knob choice(std::string_view name, std::string_view choices, std::string_view help) {
-  return Knob{std::string(name), knob_path(name), KnobKind::choice, 0, 0, choices, help};
+Knob choice(std::string_view name, std::string_view choices, std::string_view help,
+            KernelVersion since) {
+  return Knob{std::string(name), knob_path(name), KnobKind::choice, 0, 0, choices, help, since};
 }
+
+// 2.6.x knobs are older than any kernel this tool meets: 2.6 stands for all of them.
+constexpr KernelVersion kAncient{2, 6};
 
 // Ranges are the extra1/extra2 bounds of each sysctl handler (kernel/sysctl.c, mm/*.c, 6.x).
 const std::vector<Knob>& table() {
   static const std::vector<Knob> knobs = {
-      integer("vm.swappiness", 0, 200, "anon vs file reclaim balance (0..100 before 5.8)"),
+      integer("vm.swappiness", 0, 200, "anon vs file reclaim balance (0..100 before 5.8)",
+              kAncient),
       integer("vm.min_free_kbytes", 0, kIntMax,
-              "free memory kept for atomic allocations; sets the min watermark"),
+              "free memory kept for atomic allocations; sets the min watermark", kAncient),
       integer("vm.watermark_scale_factor", 1, 3000,
-              "gap between min, low and high watermarks, in 1/10000 of a zone"),
+              "gap between min, low and high watermarks, in 1/10000 of a zone", {4, 6}),
       integer("vm.watermark_boost_factor", 0, kIntMax,
-              "temporary watermark boost after fragmentation events, % of high × 100"),
+              "temporary watermark boost after fragmentation events, % of high × 100", {5, 0}),
       integer("vm.dirty_ratio", 0, 100,
-              "hard dirty limit, % of dirtyable memory (writing it zeroes dirty_bytes)"),
+              "hard dirty limit, % of dirtyable memory (writing it zeroes dirty_bytes)", kAncient),
       integer("vm.dirty_background_ratio", 0, 100,
-              "background writeback starts, % of dirtyable memory"),
+              "background writeback starts, % of dirtyable memory", kAncient),
       integer("vm.dirty_bytes", 2 * 4096, kLongMax,
-              "hard dirty limit in bytes (writing it zeroes dirty_ratio; 0 is rejected)"),
+              "hard dirty limit in bytes (writing it zeroes dirty_ratio; 0 is rejected)", kAncient),
       integer("vm.dirty_background_bytes", 1, kLongMax,
-              "background writeback threshold in bytes (0 is rejected)"),
+              "background writeback threshold in bytes (0 is rejected)", kAncient),
       integer("vm.dirty_expire_centisecs", 0, kIntMax,
-              "age at which dirty data is written back, 1/100 s"),
+              "age at which dirty data is written back, 1/100 s", kAncient),
       integer("vm.dirty_writeback_centisecs", 0, kIntMax,
-              "flusher wake-up interval, 1/100 s (0 disables periodic writeback)"),
-      integer("vm.overcommit_memory", 0, 2, "0 heuristic, 1 always, 2 strict commit limit"),
+              "flusher wake-up interval, 1/100 s (0 disables periodic writeback)", kAncient),
+      integer("vm.overcommit_memory", 0, 2, "0 heuristic, 1 always, 2 strict commit limit",
+              kAncient),
       integer("vm.overcommit_ratio", 0, kLongMax,
-              "% of RAM in the commit limit when overcommit_memory=2"),
+              "% of RAM in the commit limit when overcommit_memory=2", kAncient),
+      integer("vm.overcommit_kbytes", 0, kLongMax,
+              "commit limit in kB when overcommit_memory=2 (writing it zeroes overcommit_ratio)",
+              {3, 14}),
       integer("vm.zone_reclaim_mode", 0, kIntMax,
-              "reclaim on the local node before allocating remotely (bits 1,2,4)"),
+              "reclaim on the local node before allocating remotely (bits 1,2,4)", kAncient),
       integer("vm.vfs_cache_pressure", 0, kIntMax,
-              "dentry/inode reclaim pressure relative to page cache, %"),
-      integer("vm.page-cluster", 0, 31, "swap readahead, log2 pages"),
-      integer("vm.compaction_proactiveness", 0, 100, "background compaction effort"),
+              "dentry/inode reclaim pressure relative to page cache, %", kAncient),
+      integer("vm.page-cluster", 0, 31, "swap readahead, log2 pages", kAncient),
+      integer("vm.compaction_proactiveness", 0, 100, "background compaction effort", {5, 9}),
       integer("vm.admin_reserve_kbytes", 0, kLongMax,
-              "memory kept for root under overcommit_memory=2"),
-      integer("vm.max_map_count", 0, kIntMax, "maximum number of mappings per process"),
+              "memory kept for root under overcommit_memory=2", {3, 10}),
+      integer("vm.max_map_count", 0, kIntMax, "maximum number of mappings per process", kAncient),
       integer("vm.extfrag_threshold", 0, 1000,
               "direct compaction is skipped for a zone whose fragmentation index is at most this "
-              "(thousandths): its failures are from lack of memory"),
+              "(thousandths): its failures are from lack of memory",
+              kAncient),
       integer("vm.nr_hugepages", 0, kLongMax,
               "hugetlb pool of the default huge page size; a write is a request the kernel "
-              "meets as far as it can"),
+              "meets as far as it can",
+              kAncient),
       integer("kernel.numa_balancing", 0, 3,
-              "automatic NUMA page migration (1 normal, 2 memory tiering)"),
-      choice("thp.enabled", "always|madvise|never", "when anonymous memory gets 2 MiB pages"),
+              "automatic NUMA page migration (1 normal, 2 memory tiering)", {3, 8}),
+      choice("thp.enabled", "always|madvise|never", "when anonymous memory gets 2 MiB pages",
+             kAncient),
       choice("thp.defrag", "always|defer|defer+madvise|madvise|never",
-             "how hard a huge-page fault tries (direct compaction or not)"),
+             "how hard a huge-page fault tries (direct compaction or not)", kAncient),
       choice("thp.shmem_enabled", "always|within_size|advise|never|deny|force",
-             "huge pages for tmpfs/shmem"),
-      integer("thp.use_zero_page", 0, 1, "map the huge zero page on read faults"),
-      integer("thp.khugepaged.defrag", 0, 1, "khugepaged may compact to collapse"),
+             "huge pages for tmpfs/shmem", {4, 8}),
+      integer("thp.use_zero_page", 0, 1, "map the huge zero page on read faults", {3, 8}),
+      integer("thp.khugepaged.defrag", 0, 1, "khugepaged may compact to collapse", kAncient),
       integer("thp.khugepaged.max_ptes_none", 0, 511,
-              "empty PTEs allowed when collapsing (RSS bloat bound)"),
-      integer("thp.khugepaged.max_ptes_swap", 0, 511, "swapped PTEs allowed when collapsing"),
-      integer("thp.khugepaged.max_ptes_shared", 0, 511, "shared PTEs allowed when collapsing"),
-      integer("thp.khugepaged.pages_to_scan", 1, UINT_MAX, "pages scanned per khugepaged pass"),
+              "empty PTEs allowed when collapsing (RSS bloat bound)", kAncient),
+      integer("thp.khugepaged.max_ptes_swap", 0, 511, "swapped PTEs allowed when collapsing",
+              {4, 5}),
+      integer("thp.khugepaged.max_ptes_shared", 0, 511, "shared PTEs allowed when collapsing",
+              {5, 8}),
+      integer("thp.khugepaged.pages_to_scan", 1, UINT_MAX, "pages scanned per khugepaged pass",
+              kAncient),
       integer("thp.khugepaged.scan_sleep_millisecs", 0, UINT_MAX,
-              "pause between khugepaged passes, ms"),
+              "pause between khugepaged passes, ms", kAncient),
       integer("thp.khugepaged.alloc_sleep_millisecs", 0, UINT_MAX,
-              "pause after a failed huge allocation, ms"),
+              "pause after a failed huge allocation, ms", kAncient),
   };
   return knobs;
 }
@@ -116,10 +132,17 @@ std::optional<Knob> find_knob(std::string_view name) {
     auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), size);
     if (ec == std::errc() && ptr == digits.data() + digits.size() && size > 0) {
       return choice(name, "always|inherit|madvise|never",
-                    "when anonymous memory gets pages of this size");
+                    "when anonymous memory gets pages of this size", {6, 8});
     }
   }
   return std::nullopt;
+}
+
+bool knob_exists_on(const Knob& knob, KernelVersion kernel) { return kernel >= knob.since; }
+
+bool knob_exists_on(std::string_view name, KernelVersion kernel) {
+  auto knob = find_knob(name);
+  return knob && knob_exists_on(*knob, kernel);
 }
 
 std::string suggest_knob(std::string_view name) { return nearest_name(name, table(), &Knob::name); }

@@ -13,6 +13,12 @@ namespace mmtune::facts {
 
 enum class KnobKind { integer, choice };
 
+// A mainline kernel version, for "which kernel first had this knob".
+struct KernelVersion {
+  int major = 0, minor = 0;
+  auto operator<=>(const KernelVersion&) const = default;
+};
+
 struct Knob {
   std::string name;  // "vm.dirty_ratio", "thp.defrag", "thp.hugepages-64kB.enabled"
   std::string path;  // relative host path: "proc/sys/vm/dirty_ratio"
@@ -21,12 +27,18 @@ struct Knob {
           max = 0;  // accepted range (integer knobs), as the kernel's sysctl handler checks it
   std::string_view choices;  // "always|madvise|never" (choice knobs)
   std::string_view help;
+  KernelVersion since;  // the mainline release that added the file (Documentation, git history)
 };
 
 // The static table (without per-size mTHP knobs, which depend on the host).
 std::span<const Knob> static_knobs();
 // Looks a knob up by name, including "thp.hugepages-<N>kB.enabled"; nullopt if unknown.
 std::optional<Knob> find_knob(std::string_view name);
+// True when a kernel of that version has the knob (a distribution kernel may have backported a
+// newer one: the host's own files decide where they can be read; this decides where they cannot).
+bool knob_exists_on(const Knob& knob, KernelVersion kernel);
+// The same by name; false for an unknown name.
+bool knob_exists_on(std::string_view name, KernelVersion kernel);
 // Nearest known knob name, for "did you mean" (empty if nothing is close).
 std::string suggest_knob(std::string_view name);
 // Checks value against the knob's kernel range or choices; returns the reason it is invalid, or

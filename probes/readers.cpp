@@ -5,7 +5,9 @@
 
 #include "facts/error.hpp"
 #include "facts/knobs.hpp"
+#include "probes/cgroup_tree.hpp"
 #include "probes/parsers.hpp"
+#include "probes/persisted.hpp"
 
 namespace mmtune::probes {
 namespace {
@@ -87,6 +89,43 @@ facts::Settings read_settings(const HostFs& fs) {
     if (auto knob = facts::find_knob("thp." + entry + ".enabled")) store(*knob);
   }
   return settings;
+}
+
+std::map<std::string, std::vector<std::string>, std::less<>> read_choices(const HostFs& fs) {
+  std::map<std::string, std::vector<std::string>, std::less<>> choices;
+  auto store = [&](const facts::Knob& knob) {
+    if (knob.kind != facts::KnobKind::choice) return;
+    auto text = fs.read(knob.path);
+    if (!text) return;
+    std::vector<std::string> words;
+    for (std::string_view rest = trim(*text); !rest.empty();) {
+      const size_t space = rest.find(' ');
+      std::string word(rest.substr(0, space));
+      if (word.size() > 2 && word.front() == '[' && word.back() == ']')
+        word = word.substr(1, word.size() - 2);
+      if (!word.empty()) words.push_back(std::move(word));
+      if (space == std::string_view::npos) break;
+      rest = trim(rest.substr(space));
+    }
+    choices[knob.name] = std::move(words);
+  };
+  for (const facts::Knob& knob : facts::static_knobs()) store(knob);
+  for (const std::string& entry : fs.list("sys/kernel/mm/transparent_hugepage")) {
+    if (!entry.starts_with("hugepages-")) continue;
+    if (auto knob = facts::find_knob("thp." + entry + ".enabled")) store(*knob);
+  }
+  return choices;
+}
+
+std::optional<double> read_uptime(const HostFs& fs) {
+  auto text = fs.read("proc/uptime");  // "7113.64 1460.17": seconds since boot, idle seconds
+  if (!text) return std::nullopt;
+  std::string_view value = trim(*text);
+  value = value.substr(0, value.find(' '));
+  double seconds = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc() || ptr != value.data() + value.size() || seconds <= 0) return std::nullopt;
+  return seconds;
 }
 
 std::optional<uint32_t> read_mglru(const HostFs& fs) {
@@ -182,6 +221,8 @@ facts::CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int 
         pressure && !trim(*pressure).empty()) {
       cg.pressure = parse_psi(*pressure);
     }
+    cg.high_bytes = read_limit(fs, join_path(dir, "memory.high"));
+    cg.peak_bytes = read_u64(fs, join_path(dir, "memory.peak"));  // 6.6+
   } else {
     if (!fs.exists(join_path(dir, "memory.usage_in_bytes"))) {
       fail(ErrorKind::bad_input, "{}: not a cgroup v1 memory directory", fs.path(dir).string());
@@ -195,6 +236,7 @@ facts::CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int 
       cg.events = parse_key_values(*oom);
     if (auto failcnt = read_u64(fs, join_path(dir, "memory.failcnt")))
       cg.events.values["failcnt"] = *failcnt;
+    cg.peak_bytes = read_u64(fs, join_path(dir, "memory.max_usage_in_bytes"));
   }
   if (auto stat = fs.read(join_path(dir, "memory.stat"))) cg.stat = parse_key_values(*stat);
   return cg;
@@ -312,6 +354,11 @@ facts::HostFacts read_host_facts(const HostFs& fs) {
   facts.mglru = read_mglru(fs);
   facts.numa = read_numa_nodes(fs);
   facts.cgroup = read_own_cgroup(fs);
+  facts.uptime_s = read_uptime(fs);
+  facts.choices = read_choices(fs);
+  facts.cgroups = read_memory_cgroups(fs);
+  facts.kubelet = find_kubelet(fs, facts.cgroups);
+  facts.persisted = read_persisted(fs, facts.kernel.cmdline);
   return facts;
 }
 

@@ -19,6 +19,10 @@ std::optional<facts::Psi> read_psi(const HostFs& fs);
 std::vector<facts::SwapDevice> read_swaps(const HostFs& fs);
 facts::Settings read_settings(const HostFs& fs);
 std::optional<uint32_t> read_mglru(const HostFs& fs);
+// Every word of each choice knob's file ("[always] madvise never" → always, madvise, never).
+std::map<std::string, std::vector<std::string>, std::less<>> read_choices(const HostFs& fs);
+// Seconds since boot (/proc/uptime), the span every vmstat counter since boot covers.
+std::optional<double> read_uptime(const HostFs& fs);
 std::vector<facts::NumaNode> read_numa_nodes(const HostFs& fs);
 facts::KernelInfo read_kernel(const HostFs& fs);
 facts::CpuInfo read_cpu(const HostFs& fs);

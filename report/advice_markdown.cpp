@@ -6,6 +6,7 @@
 #include "advisor/sources.hpp"
 #include "facts/units.hpp"
 #include "model/prediction.hpp"
+#include "report/advice_parts.hpp"
 #include "report/advice_render.hpp"
 #include "report/answer.hpp"
 #include "report/markdown.hpp"
@@ -85,12 +86,32 @@ std::string run_section(const advisor::ScenarioRun& run) {
   return out;
 }
 
+std::string signals_table(const std::vector<advisor::Signal>& signals) {
+  if (signals.empty()) return {};
+  std::string out = "|";
+  for (const char* column : kSignalColumns) out += fmt::format(" {} |", column);
+  out += "\n|";
+  for (size_t i = 0; i < kSignalColumns.size(); ++i) out += "---|";
+  out += "\n";
+  for (const advisor::Signal& s : signals) {
+    out += "|";
+    for (const std::string& cell : signal_cells(s))
+      out += fmt::format(" {} |", markdown_cell(cell));
+    out += "\n";
+  }
+  return out;
+}
+
 std::string detail(const advisor::Recommendation& r) {
   std::string out =
       fmt::format("### {} — {}\n\n", r.knob,
                   r.change ? fmt::format("{} → {}", r.current.value_or("absent"), r.recommended)
                            : fmt::format("keep {}", r.current.value_or("absent")));
-  out += fmt::format("{} (confidence: {})\n\n", r.summary, to_string(r.confidence));
+  out += fmt::format("Rule `{}`: {} (confidence: {})\n\n", r.id.empty() ? "?" : r.id, r.summary,
+                     to_string(r.confidence));
+  if (!r.signals.empty()) {
+    out += "Evidence against the rule's thresholds:\n\n" + signals_table(r.signals) + "\n";
+  }
   out += "Why:\n\n";
   for (const std::string& line : r.rationale) out += fmt::format("- {}\n", line);
   if (!r.numbers.empty()) {
@@ -111,12 +132,29 @@ std::string detail(const advisor::Recommendation& r) {
     }
     if (r.evidence_missing) out += fmt::format("- not measured: {}\n", *r.evidence_missing);
   }
+  if (const std::string boot = persisted_line(r); !boot.empty())
+    out += fmt::format("\nPersisted: {}\n", boot);
   out += "\nSources:\n\n";
   for (const std::string& id : r.sources) {
     auto source = advisor::find_source(id);
     out += source ? fmt::format("- {} — {}{}\n", source->title, source->where,
                                 source->primary ? "" : " (secondary)")
                   : fmt::format("- {}\n", id);
+  }
+  return out + "\n";
+}
+
+std::string finding_detail(const advisor::Finding& f) {
+  std::string out = fmt::format("### {}\n\n", finding_heading(f));
+  for (const std::string& line : finding_lines(f)) out += fmt::format("- {}\n", line);
+  if (!f.signals.empty()) out += "\n" + signals_table(f.signals);
+  if (!f.sources.empty()) {
+    out += "\nSources:\n\n";
+    for (const std::string& id : f.sources) {
+      auto source = advisor::find_source(id);
+      out += source ? fmt::format("- {} — {}\n", source->title, source->where)
+                    : fmt::format("- {}\n", id);
+    }
   }
   return out + "\n";
 }
@@ -141,27 +179,24 @@ std::string render_markdown(const advisor::Advice& advice, const advisor::Scenar
 
 std::string render_markdown_advice(const advisor::Advice& advice) {
   std::string out =
-      "## Advice\n\n| knob | now | recommended | confidence | why |\n|---|---|---|---|---|\n";
+      "## Advice\n\n| knob | now | recommended | confidence | rule | why |\n"
+      "|---|---|---|---|---|---|\n";
   for (const advisor::Recommendation& r : advice.recommendations) {
-    out += fmt::format("| `{}` | {} | {} | {} | {} |\n", r.knob,
+    out += fmt::format("| `{}` | {} | {} | {} | `{}` | {} |\n", r.knob,
                        markdown_cell(r.current.value_or("absent")),
                        r.change ? "**" + markdown_cell(r.recommended) + "**" : std::string("keep"),
-                       to_string(r.confidence), markdown_cell(r.summary));
+                       to_string(r.confidence), r.id, markdown_cell(r.summary));
   }
-  out += "\n";
+  out += advice.changes().empty() ? "\nNothing to change for this profile.\n\n" : "\n";
   for (const advisor::Recommendation& r : advice.recommendations) out += detail(r);
+  if (!advice.findings.empty()) {
+    out += "## Findings\n\n";
+    for (const advisor::Finding& f : advice.findings) out += finding_detail(f);
+  }
   if (!advice.changes().empty()) {
     out += "## Apply and revert\n\n";
-    out += fmt::format(
-        "- `mmtune advise --profile {} --emit sysctl 90-mmtune.conf` writes a sysctl.d file (each "
-        "line after its old value and reason); `sysctl -p 90-mmtune.conf` applies it.\n",
-        advice.profile);
-    out += fmt::format(
-        "- `mmtune advise --profile {} --emit tuned tuned.conf` writes the same as a tuned "
-        "profile, "
-        "including THP.\n",
-        advice.profile);
-    out += "- To revert, remove the file and write back the old values listed in it.\n\n";
+    for (const std::string& line : apply_lines(advice)) out += fmt::format("- {}\n", line);
+    out += "\n";
   }
   if (!advice.notes.empty()) {
     out += "## Notes\n\n";

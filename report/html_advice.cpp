@@ -4,6 +4,7 @@
 
 #include "advisor/sources.hpp"
 #include "facts/units.hpp"
+#include "report/advice_parts.hpp"
 #include "report/advice_render.hpp"
 #include "report/escape.hpp"
 #include "report/html.hpp"
@@ -30,13 +31,43 @@ std::string source_item(const std::string& id) {
                      source->primary ? "" : " (secondary)");
 }
 
+// `code` spans of a plain line as <code>, the rest escaped.
+std::string with_code(std::string_view text) {
+  std::string out;
+  bool in_code = false;
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] != '`') continue;
+    const std::string_view part = text.substr(start, i - start);
+    out += in_code ? code(part) : escape_markup(part);
+    in_code = !in_code;
+    start = i + 1;
+  }
+  return out;
+}
+
+std::string signals_table(const std::vector<advisor::Signal>& signals) {
+  if (signals.empty()) return {};
+  std::string out = "<table>\n<thead><tr>";
+  for (const char* column : kSignalColumns) out += fmt::format("<th>{}</th>", column);
+  out += "</tr></thead>\n<tbody>\n";
+  for (const advisor::Signal& s : signals) {
+    out += "<tr>";
+    for (const std::string& cell : signal_cells(s)) out += "<td>" + escape_markup(cell) + "</td>";
+    out += "</tr>\n";
+  }
+  return out + "</tbody>\n</table>\n";
+}
+
 std::string detail(const advisor::Recommendation& r) {
   std::string out = fmt::format(
       "<h3>{} — {}</h3>\n", escape_markup(r.knob),
       escape_markup(r.change ? fmt::format("{} → {}", r.current.value_or("absent"), r.recommended)
                              : fmt::format("keep {}", r.current.value_or("absent"))));
-  out += fmt::format("<p>{} (confidence: {})</p>\n", escape_markup(r.summary),
-                     to_string(r.confidence));
+  out += fmt::format("<p>Rule {}: {} (confidence: {})</p>\n", code(r.id.empty() ? "?" : r.id),
+                     escape_markup(r.summary), to_string(r.confidence));
+  if (!r.signals.empty())
+    out += "<p>Evidence against the rule's thresholds:</p>\n" + signals_table(r.signals);
   std::vector<std::string> items;
   for (const std::string& line : r.rationale) items.push_back(escape_markup(line));
   out += "<p>Why:</p>\n" + list(items);
@@ -60,9 +91,28 @@ std::string detail(const advisor::Recommendation& r) {
     if (r.evidence_missing) items.push_back(escape_markup("not measured: " + *r.evidence_missing));
     out += "<p>Measured:</p>\n" + list(items);
   }
+  if (const std::string boot = persisted_line(r); !boot.empty())
+    out += "<p>Persisted: " + escape_markup(boot) + "</p>\n";
   items.clear();
   for (const std::string& id : r.sources) items.push_back(source_item(id));
   out += "<p>Sources:</p>\n" + list(items);
+  return out;
+}
+
+std::string finding_detail(const advisor::Finding& f) {
+  std::string out = "<h3>" + escape_markup(finding_heading(f)) + "</h3>\n";
+  std::vector<std::string> items;
+  for (const std::string& line : finding_lines(f)) items.push_back(escape_markup(line));
+  out += list(items) + signals_table(f.signals);
+  if (!f.sources.empty()) {
+    items.clear();
+    for (const std::string& id : f.sources) {
+      auto source = advisor::find_source(id);
+      items.push_back(source ? escape_markup(fmt::format("{} — {}", source->title, source->where))
+                             : escape_markup(id));
+    }
+    out += "<p>Sources:</p>\n" + list(items);
+  }
   return out;
 }
 
@@ -71,31 +121,29 @@ std::string detail(const advisor::Recommendation& r) {
 std::string render_advice_html(const advisor::Advice& advice) {
   std::string out =
       "<section>\n<h2>Advice</h2>\n<table>\n<thead><tr><th>knob</th><th>now</th>"
-      "<th>recommended</th><th>confidence</th><th>why</th></tr></thead>\n<tbody>\n";
+      "<th>recommended</th><th>confidence</th><th>rule</th><th>why</th></tr></thead>\n<tbody>\n";
   for (const advisor::Recommendation& r : advice.recommendations) {
     out +=
-        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                     code(r.knob), escape_markup(r.current.value_or("absent")),
                     r.change ? "<span class=\"change\">" + escape_markup(r.recommended) + "</span>"
                              : std::string("keep"),
-                    to_string(r.confidence), escape_markup(r.summary));
+                    to_string(r.confidence), code(r.id), escape_markup(r.summary));
   }
   out += "</tbody>\n</table>\n";
+  if (advice.changes().empty()) out += "<p>Nothing to change for this profile.</p>\n";
   for (const advisor::Recommendation& r : advice.recommendations) out += detail(r);
   out += "</section>\n";
+  if (!advice.findings.empty()) {
+    out += "<section>\n<h2>Findings</h2>\n";
+    for (const advisor::Finding& f : advice.findings) out += finding_detail(f);
+    out += "</section>\n";
+  }
   if (!advice.changes().empty()) {
     out += "<section>\n<h2>Apply and revert</h2>\n";
-    out += list(
-        {fmt::format("{} writes a sysctl.d file (each line after its old value and reason); {} "
-                     "applies it.",
-                     code(fmt::format("mmtune advise --profile {} --emit sysctl 90-mmtune.conf",
-                                      advice.profile)),
-                     code("sysctl -p 90-mmtune.conf")),
-         fmt::format("{} writes the same as a tuned profile, including THP.",
-                     code(fmt::format("mmtune advise --profile {} --emit tuned tuned.conf",
-                                      advice.profile))),
-         "To revert, remove the file and write back the old values listed in it."});
-    out += "</section>\n";
+    std::vector<std::string> items;
+    for (const std::string& line : apply_lines(advice)) items.push_back(with_code(line));
+    out += list(items) + "</section>\n";
   }
   if (!advice.notes.empty()) {
     std::vector<std::string> items;

@@ -57,7 +57,8 @@ TEST(RenderSysctl, OnlySysctlChangesEachAfterItsComment) {
     ASSERT_GT(i, 0u);
     // The line before is a comment about this knob (or the dirty-pair note right after it).
     const std::string& before = l[i - 1].starts_with("# (writing") ? l[i - 2] : l[i - 1];
-    EXPECT_EQ(before.rfind("# " + knob + ": was ", 0), 0u) << before;
+    EXPECT_EQ(before.rfind("# " + knob + " [", 0), 0u) << before;
+    EXPECT_NE(before.find("]: was "), std::string::npos) << before;
   }
   EXPECT_EQ(settings, (std::map<std::string, std::string>{{"vm.swappiness", "1"},
                                                           {"vm.dirty_bytes", "536870912"}}));

@@ -51,6 +51,17 @@ TEST(FactsJson, RejectsAnotherSchema) {
   }
 }
 
+TEST(FactsJson, ADocumentFromBeforeTheLaterKeysStillReads) {
+  facts::HostFacts facts = small_facts();
+  facts.cgroup.version = 2;
+  facts.cgroup.path = "/";
+  nlohmann::json j = facts::host_facts_to_json(facts);
+  for (const char* key : {"uptime_s", "choices", "cgroups", "kubelet", "persisted"}) j.erase(key);
+  j["cgroup"].erase("high_bytes");
+  j["cgroup"].erase("peak_bytes");
+  EXPECT_EQ(facts::host_facts_from_json(j), facts);
+}
+
 TEST(FactsJson, NamesAMissingKey) {
   nlohmann::json j = facts::host_facts_to_json(small_facts());
   j.erase("zones");

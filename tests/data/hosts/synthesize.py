@@ -19,7 +19,16 @@ derived number agrees the way it does on a real machine:
     and debugfs extfrag_index / unusable_index are __fragmentation_index / unusable_free_index
     (mm/vmstat.c) of those counts, printed as the kernel prints them.
 
-Run it from anywhere; it rewrites the four directories (ABOUT.md files are kept).
+Since the advice rules (docs/advice.md) it also writes five hosts shaped for them —
+centos7-3.10, k8s-node-6.8, db-numa-6.1, rhel9-drift-5.14, small-vm-6.12 — with what those rules
+read besides /proc and /sys: /proc/uptime, the memory cgroup hierarchy (cgroup.procs in every
+directory, memory.events, memory.pressure, memory.peak), and the persisted settings under /etc and
+/usr/lib (sysctl.d, tuned profiles, tuned.service, kubelet's config). A 3.10 kernel is written in its
+own formats (zone counters and per-zone pgscan/pgsteal before 4.8, one allocstall, no
+watermark_scale_factor: low = min + min/4). Its nr_dirty_threshold follows the later formula (without
+3.10's dirty_balance_reserve), as mmtune's model does.
+
+Run it from anywhere; it rewrites every directory it makes (ABOUT.md files are kept).
 Only maintainers need it (Python 3); the tests read the files it wrote.
 """
 import math
@@ -96,10 +105,15 @@ def setup_watermarks(host):
             z.min = min(max(z.managed // 1024, 32), 128)
         else:
             z.min = tmp
-        gap = max(tmp >> 2, (z.managed // 10000) * wsf + (z.managed % 10000) * wsf // 10000)
-        z.low = z.min + gap
-        z.high = z.min + 2 * gap
-        z.promo = z.min + 3 * gap
+        if wsf is None:  # before 4.6: low = min + tmp/4, high = min + tmp/2 (not 2 · (tmp/4))
+            z.low = z.min + (tmp >> 2)
+            z.high = z.min + (tmp >> 1)
+            z.promo = z.high
+        else:
+            gap = max(tmp >> 2, (z.managed // 10000) * wsf + (z.managed % 10000) * wsf // 10000)
+            z.low = z.min + gap
+            z.high = z.min + 2 * gap
+            z.promo = z.min + 3 * gap
 
 
 def totalreserve(host):
@@ -248,7 +262,8 @@ def meminfo_text(host):
         kb_line("NFS_Unstable", 0),
         kb_line("Bounce", 0),
         kb_line("WritebackTmp", 0),
-        kb_line("CommitLimit", managed * overcommit_ratio // 100 * PAGE_KB + swap_total),
+        kb_line("CommitLimit", (managed - host.get("hugetlb_pages", 0) * 512) * overcommit_ratio // 100 * PAGE_KB
+                + swap_total),
         kb_line("Committed_AS", host["committed_as_kb"]),
         kb_line("VmallocTotal", 34359738367),
         kb_line("VmallocUsed", host["vmalloc_used_kb"]),
@@ -261,14 +276,16 @@ def meminfo_text(host):
     ]
     if v >= (5, 4):
         lines += [kb_line("FileHugePages", 0), kb_line("FilePmdMapped", 0)]
+    huge = host.get("hugetlb_pages", 0)  # 2 MiB pages reserved for hugetlbfs (used, not free)
     lines += [
-        f"{'HugePages_Total:':<16}{0:>8}\n",
-        f"{'HugePages_Free:':<16}{0:>8}\n",
+        f"{'HugePages_Total:':<16}{huge:>8}\n",
+        f"{'HugePages_Free:':<16}{host.get('hugetlb_free', huge):>8}\n",
         f"{'HugePages_Rsvd:':<16}{0:>8}\n",
         f"{'HugePages_Surp:':<16}{0:>8}\n",
         kb_line("Hugepagesize", 2048),
-        kb_line("Hugetlb", 0),
     ]
+    if v >= (4, 16):
+        lines.append(kb_line("Hugetlb", huge * 2048))
     direct = host["direct_map_kb"]
     lines += [kb_line("DirectMap4k", direct[0]), kb_line("DirectMap2M", direct[1])]
     if direct[2]:
@@ -388,7 +405,98 @@ def node_stat_value(node, name):
     return st.get(name, 0)
 
 
+# ---------------------------------------------------------------------------------- before 4.8
+# 3.10 to 4.7 keep every LRU and page counter per zone (no "per-node stats"), split pgscan/pgsteal
+# per zone and count a single allocstall.
+
+ZONE_STATS_OLD = ["nr_free_pages", "nr_alloc_batch", "nr_inactive_anon", "nr_active_anon", "nr_inactive_file",
+                  "nr_active_file", "nr_unevictable", "nr_mlock", "nr_anon_pages", "nr_mapped", "nr_file_pages",
+                  "nr_dirty", "nr_writeback", "nr_slab_reclaimable", "nr_slab_unreclaimable", "nr_page_table_pages",
+                  "nr_kernel_stack", "nr_unstable", "nr_bounce", "nr_vmscan_write", "nr_vmscan_immediate_reclaim",
+                  "nr_writeback_temp", "nr_isolated_anon", "nr_isolated_file", "nr_shmem", "nr_dirtied", "nr_written",
+                  "numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other",
+                  "workingset_refault", "workingset_activate", "workingset_nodereclaim",
+                  "nr_anon_transparent_hugepages", "nr_free_cma"]
+OLD_ZONE_KEY = {"nr_mlock": "nr_mlock_pages", "nr_kernel_stack": "nr_kernel_stack_kb"}
+NODE_SPLIT_OLD = ["nr_anon_pages", "nr_mapped", "nr_file_pages", "nr_dirty", "nr_writeback", "nr_slab_reclaimable",
+                  "nr_slab_unreclaimable", "nr_shmem", "nr_dirtied", "nr_written", "workingset_refault",
+                  "workingset_activate", "workingset_nodereclaim", "nr_anon_transparent_hugepages"]
+
+
+def old_zone_value(zone, node, name):
+    if name == "nr_free_pages":
+        return zone.free
+    key = OLD_ZONE_KEY.get(name, name)
+    if key in zone.stats:
+        return zone.stats[key] // 16 if name == "nr_kernel_stack" else zone.stats[key]
+    return 0
+
+
+def split_old_node_stats(node):
+    """Before 4.8 the node's page counters live in its zones: spread them like the LRU lists."""
+    populated = [z for z in node.zones if z.managed > 0]
+    used = [z.managed - z.free for z in populated]
+    for key in NODE_SPLIT_OLD:
+        value, given = node.stats.get(key, 0), 0
+        for k, z in enumerate(populated):
+            share = value - given if k == len(populated) - 1 else value * used[k] // sum(used)
+            z.stats[key] = share
+            given += share
+
+
+def zoneinfo_text_old(host):
+    out = []
+    for node in host["nodes"]:
+        for i, z in enumerate(node.zones):
+            if z.managed == 0 and z.present == 0:
+                continue
+            out.append(f"Node {node.id}, zone {z.name:>8}\n  pages free     {z.free}\n        min      {z.min}"
+                       f"\n        low      {z.low}\n        high     {z.high}\n        scanned  0"
+                       f"\n        spanned  {z.spanned}\n        present  {z.present}\n        managed  {z.managed}")
+            for name in ZONE_STATS_OLD:
+                out.append(f"\n    {name:<12} {old_zone_value(z, node, name)}")
+            out.append("\n        protection: (" + ", ".join(str(p) for p in z.protection[:4]) + ")")
+            out.append("\n  pagesets")
+            for cpu in range(host["ncpus"]):
+                count = (cpu * 37 + i * 11) % 60 if z.name != "DMA" else 0
+                high, batch = (0, 1) if z.name == "DMA" else (186, 31)
+                out.append(f"\n    cpu: {cpu}\n              count: {count}\n              high:  {high}"
+                           f"\n              batch: {batch}\n  vm stats threshold: {host['stat_threshold'][z.name]}")
+            out.append(f"\n  all_unreclaimable: 0\n  start_pfn:         {z.start_pfn}\n  inactive_ratio:    1\n")
+    return "".join(out)
+
+
+def vmstat_text_old(host):
+    ev = host["events"]
+    out = []
+    for name in ZONE_STATS_OLD:
+        out.append((name, sum(old_zone_value(z, n, name) for n in host["nodes"] for z in n.zones)))
+    thresh, bg = dirty_thresholds(host)
+    out += [("nr_dirty_threshold", thresh), ("nr_dirty_background_threshold", bg)]
+    zones = ["dma", "dma32", "normal", "movable"]
+    names = ["pgpgin", "pgpgout", "pswpin", "pswpout"] + [f"pgalloc_{z}" for z in zones]
+    names += ["pgfree", "pgactivate", "pgdeactivate", "pgfault", "pgmajfault"]
+    for stem in ["pgrefill", "pgsteal_kswapd", "pgsteal_direct", "pgscan_kswapd", "pgscan_direct"]:
+        names += [f"{stem}_{z}" for z in zones]
+    names += ["pgscan_direct_throttle", "zone_reclaim_failed", "pginodesteal", "slabs_scanned", "kswapd_inodesteal",
+              "kswapd_low_wmark_hit_quickly", "kswapd_high_wmark_hit_quickly", "pageoutrun", "allocstall",
+              "pgrotated", "drop_pagecache", "drop_slab", "numa_pte_updates", "numa_huge_pte_updates",
+              "numa_hint_faults", "numa_hint_faults_local", "numa_pages_migrated", "pgmigrate_success",
+              "pgmigrate_fail", "compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
+              "compact_stall", "compact_fail", "compact_success", "htlb_buddy_alloc_success",
+              "htlb_buddy_alloc_fail", "unevictable_pgs_culled", "unevictable_pgs_scanned",
+              "unevictable_pgs_rescued", "unevictable_pgs_mlocked", "unevictable_pgs_munlocked",
+              "unevictable_pgs_cleared", "unevictable_pgs_stranded", "thp_fault_alloc", "thp_fault_fallback",
+              "thp_collapse_alloc", "thp_collapse_alloc_failed", "thp_split", "thp_zero_page_alloc",
+              "thp_zero_page_alloc_failed", "balloon_inflate", "balloon_deflate", "balloon_migrate"]
+    for name in names:
+        out.append((name, ev.get(name, 0)))
+    return "".join(f"{k} {v}\n" for k, v in out)
+
+
 def zoneinfo_text(host):
+    if host["version"] < (4, 8):
+        return zoneinfo_text_old(host)
     out = []
     v = host["version"]
     ncpus = host["ncpus"]
@@ -553,6 +661,8 @@ def debugfs_index_text(host, index, width):
 
 
 def vmstat_text(host):
+    if host["version"] < (4, 8):
+        return vmstat_text_old(host)
     v = host["version"]
     ev = host["events"]
     out = []
@@ -656,6 +766,8 @@ def write_host(host):
 
     for node in host["nodes"]:
         split_node_stats(node)
+        if host["version"] < (4, 8):
+            split_old_node_stats(node)
     setup_lowmem_reserve(host)
     if host.get("min_free_kbytes") is None:  # the kernel's own choice
         # The THP recommendation needs high marks; the kernel computes it after a first setup.
@@ -685,6 +797,8 @@ def write_host(host):
     if host.get("psi"):
         write(root, "proc/pressure/memory", host["psi"])
     write(root, "proc/sys/kernel/osrelease", host["release"] + "\n")
+    if host.get("uptime_s"):
+        write(root, "proc/uptime", f"{host['uptime_s']:.2f} {host['uptime_s'] * host['ncpus'] * 0.8:.2f}\n")
     write(root, "proc/cmdline", host["cmdline"] + "\n")
     for knob, value in s.items():
         if value is None:
@@ -695,9 +809,15 @@ def write_host(host):
             write(root, "proc/sys/kernel/" + knob[7:], f"{value}\n")
     thp = "sys/kernel/mm/transparent_hugepage/"
     write(root, thp + "enabled", choice(["always", "madvise", "never"], host["thp_enabled"]))
-    write(root, thp + "defrag", choice(["always", "defer", "defer+madvise", "madvise", "never"], host["thp_defrag"]))
-    write(root, thp + "shmem_enabled", choice(["always", "within_size", "advise", "never", "deny", "force"], "never"))
+    write(root, thp + "defrag", choice(host.get("thp_defrag_choices",
+                                                ["always", "defer", "defer+madvise", "madvise", "never"]),
+                                       host["thp_defrag"]))
+    if host["version"] >= (4, 8):
+        write(root, thp + "shmem_enabled", choice(["always", "within_size", "advise", "never", "deny", "force"],
+                                                  "never"))
     write(root, thp + "use_zero_page", "1\n")
+    for size, value in host.get("mthp", {}).items():
+        write(root, thp + f"hugepages-{size}kB/enabled", choice(["always", "inherit", "madvise", "never"], value))
     for knob, value in host["khugepaged"].items():
         write(root, thp + "khugepaged/" + knob, f"{value}\n")
     if host.get("lru_gen") is not None:
@@ -713,6 +833,8 @@ def write_host(host):
     write(root, "proc/self/cgroup", host["self_cgroup"])
     write(root, "proc/self/mountinfo", host["mountinfo"])
     for rel, text in host["cgroup_files"].items():
+        write(root, rel, text)
+    for rel, text in host.get("extra_files", {}).items():  # /etc, /usr/lib, /var/lib: persisted settings
         write(root, rel, text)
 
     thresh, bg = dirty_thresholds(host)
@@ -830,7 +952,7 @@ def numa2_5_15():
                                                   pgsteal=40011022, thp=2 * 1024 * 1024 * 9000),
     }
     return {
-        "name": "numa2-5.15", "version": (5, 15), "release": "5.15.0-91-generic",
+        "name": "numa2-5.15", "version": (5, 15), "release": "5.15.0-91-generic", "uptime_s": 41 * 86400 + 733.41,
         "cmdline": "BOOT_IMAGE=/vmlinuz-5.15.0-91-generic root=/dev/mapper/vg0-root ro transparent_hugepage=always",
         "ncpus": 32, "cpus_online": "0-31", "numa": True, "nodes": nodes,
         "min_free_kbytes": None, "watermark_scale_factor": 10, "thp_enabled": "always", "thp_defrag": "madvise",
@@ -937,7 +1059,7 @@ def old_4_19():
                                    pgmajfault=220113),
     }
     return {
-        "name": "old-4.19", "version": (4, 19), "release": "4.19.0-27-amd64",
+        "name": "old-4.19", "version": (4, 19), "release": "4.19.0-27-amd64", "uptime_s": 27 * 86400 + 51.09,
         "cmdline": "BOOT_IMAGE=/boot/vmlinuz-4.19.0-27-amd64 root=/dev/sda1 ro quiet",
         "ncpus": 8, "cpus_online": "0-7", "numa": True, "nodes": nodes,
         "min_free_kbytes": 131072, "watermark_scale_factor": 10, "thp_enabled": "madvise", "thp_defrag": "madvise",
@@ -1029,6 +1151,7 @@ def container_v2_6_1():
     }
     return {
         "name": "container-v2-6.1", "version": (6, 1), "release": "6.1.0-28-amd64",
+        "uptime_s": 16 * 86400 + 3590.62,
         "cmdline": "BOOT_IMAGE=/boot/vmlinuz-6.1.0-28-amd64 root=UUID=3f1c2a9e-5d1b-4c61-9a43-0e6b2f8c7d10 ro quiet",
         "ncpus": 16, "cpus_online": "0-15", "numa": True, "nodes": nodes,
         "min_free_kbytes": None, "watermark_scale_factor": 50, "thp_enabled": "madvise", "thp_defrag": "madvise",
@@ -1135,6 +1258,572 @@ def fragmented_6_1():
     }
 
 
+# ---------------------------------------------------------------------------------- hosts for the advice rules
+# Five shapes the advisor must get right (docs/advice.md): an old enterprise kernel with heavy
+# compaction, a Kubernetes node with OOM-killed pods, a large NUMA database host, a host whose
+# sysctl.d and tuned profile disagree with what runs, and a small VM where the defaults are right.
+
+GiB_PAGES = 262144
+
+
+def cgroup_tree_dirs(paths):
+    """cgroup.procs in every directory from the root down to each path: the walk descends by them."""
+    files = {"sys/fs/cgroup/cgroup.procs": ""}
+    for path in paths:
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            files["sys/fs/cgroup/" + "/".join(parts[:depth]) + "/cgroup.procs"] = ""
+    return files
+
+
+def v2_cgroup(path, anon, file, max_bytes=None, events=(0, 0, 0, 0), pressure=None, peak=None,
+              swap_max="max", high=None):
+    """The memory files of one cgroup v2 directory. events: (high, max, oom, oom_kill)."""
+    d = f"sys/fs/cgroup{path}/"
+    current = anon + file + 8388608
+    files = {
+        d + "cgroup.procs": "",
+        d + "memory.current": f"{current}\n",
+        d + "memory.max": f"{max_bytes}\n" if max_bytes else "max\n",
+        d + "memory.high": f"{high}\n" if high else "max\n",
+        d + "memory.swap.max": f"{swap_max}\n",
+        d + "memory.events": f"low 0\nhigh {events[0]}\nmax {events[1]}\noom {events[2]}\noom_kill {events[3]}\n"
+                             "oom_group_kill 0\n",
+        d + "memory.pressure": pressure or "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+                                           "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+        d + "memory.stat": cgroup_v2_stat(anon=anon, file=file, file_dirty=file // 500, pgfault=anon // 2,
+                                          pgmajfault=anon // 40000, pgscan=file // 3, pgsteal=file // 4,
+                                          thp=0, v61=True),
+    }
+    if peak is not None:
+        files[d + "memory.peak"] = f"{max(peak, current)}\n"
+    return files
+
+
+def psi_text(some, full):
+    """some/full: (avg10, avg60, avg300, total_us)."""
+    return (f"some avg10={some[0]:.2f} avg60={some[1]:.2f} avg300={some[2]:.2f} total={some[3]}\n"
+            f"full avg10={full[0]:.2f} avg60={full[1]:.2f} avg300={full[2]:.2f} total={full[3]}\n")
+
+
+def numa_single(node_id, cpulist, zones, stats, hits):
+    node = Node(node_id, cpulist, [10], zones, stats, {"numa_hit": hits, "numa_miss": 0, "numa_foreign": 0,
+                                                       "interleave_hit": 4011, "local_node": hits, "other_node": 0})
+    for z in zones:
+        if z.managed:
+            z.stats.update({"numa_hit": 0, "numa_miss": 0, "numa_foreign": 0, "numa_interleave": 0,
+                            "numa_local": 0, "numa_other": 0})
+    normal = [z for z in zones if z.name == "Normal"][0]
+    normal.stats.update({"numa_hit": hits, "numa_local": hits, "numa_interleave": 4011})
+    return node
+
+
+V2_MOUNTINFO = (
+    "22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
+    "23 28 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:13 - proc proc rw\n"
+    "28 1 259:1 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p1 rw\n"
+    "30 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 "
+    "rw,nsdelegate,memory_recursiveprot\n")
+
+TUNED_UNIT = ("[Unit]\nDescription=Dynamic System Tuning Daemon\nAfter=systemd-sysctl.service network.target dbus.service\n"
+              "\n[Service]\nType=dbus\nBusName=com.redhat.tuned\nExecStart=/usr/sbin/tuned -l -P\n"
+              "\n[Install]\nWantedBy=multi-user.target\n")
+
+
+def rhel7_tuned_profiles():
+    """RHEL 7.9's virtual-guest (the default in a VM) and the throughput-performance it includes."""
+    throughput = ("#\n# tuned configuration\n#\n\n[main]\nsummary=Broadly applicable tuning that provides excellent "
+                  "performance across a variety of common server workloads\n\n[cpu]\ngovernor=performance\n"
+                  "energy_perf_bias=performance\nmin_perf_pct=100\n\n[disk]\nreadahead=>4096\n\n[sysctl]\n"
+                  "kernel.sched_min_granularity_ns = 10000000\nkernel.sched_wakeup_granularity_ns = 15000000\n"
+                  "# throttle writers before the page cache holds too much dirty data\nvm.dirty_ratio = 40\n"
+                  "vm.dirty_background_ratio = 10\n# keep swapping low\nvm.swappiness=10\n\n[vm]\n"
+                  "transparent_hugepages=always\n")
+    guest = ("#\n# tuned configuration\n#\n\n[main]\nsummary=Optimize for running inside a virtual guest\n"
+             "include=throughput-performance\n\n[sysctl]\n# less dirty data than throughput-performance\n"
+             "vm.dirty_ratio = 30\n# filesystem I/O is usually cheaper than swapping\nvm.swappiness = 30\n")
+    return {"usr/lib/tuned/throughput-performance/tuned.conf": throughput,
+            "usr/lib/tuned/virtual-guest/tuned.conf": guest}
+
+
+def centos7_3_10():
+    # CentOS 7.9 VM, 16 vCPUs, 64 GiB, 4 GiB swap, a Java application server that has run for two
+    # months: THP always/always (RHEL 7's default, and tuned's throughput-performance), heavy
+    # direct compaction that mostly fails, direct reclaim; no watermark_scale_factor, PSI or boost.
+    zones = with_start_pfns([
+        Zone("DMA", 4095, 3998, 3977, 3977),
+        Zone("DMA32", 1044480, 782304, 760231, 120331, buddy_top=3),
+        Zone("Normal", 15728640, 15728640, 15502118, 310221, buddy_top=3),
+        Zone("Movable"), Zone("Device")], [1, 4096, 1048576, 0, 0])
+    stats = node_stats(3101022, 6822110, 2612033, 2480221, {
+        "nr_isolated_anon": 0, "nr_isolated_file": 0, "nr_writeback_temp": 0, "nr_vmscan_write": 201022,
+        "nr_vmscan_immediate_reclaim": 4011, "nr_slab_reclaimable": 301022, "nr_slab_unreclaimable": 88012,
+        "nr_anon_pages": 9890221, "nr_mapped": 210332, "nr_file_pages": 5141022, "nr_dirty": 12011,
+        "nr_writeback": 201, "nr_shmem": 22011, "nr_anon_transparent_hugepages": 14022, "nr_unstable": 0,
+        "nr_kernel_stack_kb": 20480, "nr_page_table_pages": 52011, "workingset_refault": 41022110,
+        "workingset_activate": 9022110, "workingset_nodereclaim": 2011, "nr_dirtied": 1022110332,
+        "nr_written": 1021990221, "nr_swapcached": 11022})
+    nodes = [numa_single(0, "0-15", zones, stats, 92211033102)]
+    events = {"pgpgin": 4022110332, "pgpgout": 8211022103, "pswpin": 821102, "pswpout": 2011033,
+              "pgalloc_dma32": 1022110331, "pgalloc_normal": 92211033102, "pgfree": 93301102211,
+              "pgactivate": 910221033, "pgdeactivate": 822110332, "pgfault": 88211033021, "pgmajfault": 4022110,
+              "pgrefill_dma32": 2011022, "pgrefill_normal": 701223110,
+              "pgsteal_kswapd_dma32": 10221033, "pgsteal_kswapd_normal": 488011022,
+              "pgsteal_direct_dma32": 1022110, "pgsteal_direct_normal": 33011022,
+              "pgscan_kswapd_dma32": 12011022, "pgscan_kswapd_normal": 600221033,
+              "pgscan_direct_dma32": 1411022, "pgscan_direct_normal": 46810221, "pgscan_direct_throttle": 0,
+              "zone_reclaim_failed": 0, "slabs_scanned": 41022110, "kswapd_inodesteal": 210331,
+              "kswapd_low_wmark_hit_quickly": 41022, "kswapd_high_wmark_hit_quickly": 9022,
+              "pageoutrun": 2110332, "allocstall": 182411, "pgrotated": 301122,
+              "pgmigrate_success": 610221033, "pgmigrate_fail": 41022110,
+              "compact_migrate_scanned": 9022110332, "compact_free_scanned": 31022110221,
+              "compact_isolated": 1410221033, "compact_stall": 1041220, "compact_fail": 812330,
+              "compact_success": 228890, "thp_fault_alloc": 8220110, "thp_fault_fallback": 3410221,
+              "thp_collapse_alloc": 301122, "thp_collapse_alloc_failed": 41022, "thp_split": 220331,
+              "thp_zero_page_alloc": 1}
+    settings = {"vm.swappiness": 30, "vm.watermark_boost_factor": None, "vm.dirty_ratio": 30,
+                "vm.dirty_background_ratio": 10, "vm.dirty_bytes": 0, "vm.dirty_background_bytes": 0,
+                "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500, "vm.overcommit_memory": 0,
+                "vm.overcommit_ratio": 50, "vm.zone_reclaim_mode": 0, "vm.vfs_cache_pressure": 100,
+                "vm.page-cluster": 3, "vm.compaction_proactiveness": None, "vm.admin_reserve_kbytes": 8192,
+                "vm.max_map_count": 65530, "kernel.numa_balancing": 0}
+    mountinfo = (
+        "18 40 0:17 / /sys rw,nosuid,nodev,noexec,relatime shared:6 - sysfs sysfs rw,seclabel\n"
+        "19 40 0:3 / /proc rw,nosuid,nodev,noexec,relatime shared:5 - proc proc rw\n"
+        "24 18 0:20 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:8 - tmpfs tmpfs ro,seclabel,mode=755\n"
+        "25 24 0:21 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:9 - cgroup cgroup "
+        "rw,seclabel,xattr,release_agent=/usr/lib/systemd/systemd-cgroups-agent,name=systemd\n"
+        "31 24 0:27 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup "
+        "rw,seclabel,memory\n"
+        "40 1 253:0 / / rw,relatime shared:1 - xfs /dev/mapper/centos-root rw,seclabel,attr2,inode64,noquota\n")
+    d = "sys/fs/cgroup/memory/system.slice/tomcat.service/"
+    cgroup_files = {
+        "sys/fs/cgroup/memory/cgroup.procs": "", "sys/fs/cgroup/memory/system.slice/cgroup.procs": "",
+        d + "cgroup.procs": "",
+        d + "memory.usage_in_bytes": "45022110720\n",
+        d + "memory.limit_in_bytes": "9223372036854771712\n",
+        d + "memory.max_usage_in_bytes": "61022110720\n",
+        d + "memory.oom_control": "oom_kill_disable 0\nunder_oom 0\n",
+        d + "memory.failcnt": "0\n",
+        d + "memory.stat": v1_stat(cache=9022110720, rss=36002110720, dirty=41022110, pgfault=82211033021,
+                                   pgmajfault=3022110),
+    }
+    extra = rhel7_tuned_profiles()
+    extra.update({
+        "etc/tuned/active_profile": "virtual-guest\n",
+        "etc/tuned/profile_mode": "auto\n",
+        "etc/systemd/system/multi-user.target.wants/tuned.service": TUNED_UNIT,
+        "etc/sysctl.conf": "# sysctl settings are defined through files in\n# /usr/lib/sysctl.d/, /run/sysctl.d/, "
+                           "and /etc/sysctl.d/.\n",
+        "etc/sysctl.d/99-sysctl.conf": "# sysctl settings are defined through files in\n# /usr/lib/sysctl.d/, "
+                                       "/run/sysctl.d/, and /etc/sysctl.d/.\n",
+        "usr/lib/sysctl.d/00-system.conf": "# Kernel sysctl configuration file\nkernel.shmmax = 4294967295\n"
+                                           "kernel.shmall = 268435456\n",
+        "usr/lib/sysctl.d/50-default.conf": "kernel.sysrq = 16\nkernel.core_uses_pid = 1\n"
+                                            "fs.protected_hardlinks = 1\nfs.protected_symlinks = 1\n",
+    })
+    return {
+        "name": "centos7-3.10", "version": (3, 10), "release": "3.10.0-1160.119.1.el7.x86_64",
+        "cmdline": "BOOT_IMAGE=/vmlinuz-3.10.0-1160.119.1.el7.x86_64 root=/dev/mapper/centos-root ro "
+                   "crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet LANG=en_US.UTF-8",
+        "ncpus": 16, "cpus_online": "0-15", "numa": True, "nodes": nodes, "uptime_s": 62 * 86400 + 1811.47,
+        "min_free_kbytes": None, "watermark_scale_factor": None, "thp_enabled": "always", "thp_defrag": "always",
+        "thp_defrag_choices": ["always", "madvise", "never"],
+        "khugepaged": {"defrag": 1, "max_ptes_none": 511, "pages_to_scan": 4096, "scan_sleep_millisecs": 10000,
+                       "alloc_sleep_millisecs": 60000},
+        "lru_gen": None, "settings": settings, "events": events,
+        "swaps": [{"filename": "/dev/dm-1", "type": "partition", "size_kb": 4194300, "used_kb": 831488,
+                   "priority": -2}],
+        "buffers_pages": 2011, "committed_as_kb": 52011022, "vmalloc_used_kb": 301122, "percpu_kb": 21504,
+        "direct_map_kb": (301056, 9134080, 59768832),
+        "stat_threshold": {"DMA": 10, "DMA32": 60, "Normal": 125},
+        "psi": None, "self_cgroup": "10:memory:/system.slice/tomcat.service\n1:name=systemd:/system.slice/tomcat.service\n",
+        "mountinfo": mountinfo, "cgroup_files": cgroup_files, "extra_files": extra,
+    }
+
+
+def k8s_node_6_8():
+    # An Ubuntu 24.04 Kubernetes worker (EKS-style, 8 vCPUs, 32 GiB, no swap), cgroup v2 with the
+    # systemd driver, MGLRU on. The pods' parent cgroup sits at its memory.max (the node's
+    # allocatable), two pods' containers were OOM-killed at their own limits, pressure is high and
+    # allocating tasks do a fifth of all page scanning.
+    zones = with_start_pfns([
+        Zone("DMA", 4095, 3998, 3840, 3840),
+        Zone("DMA32", 1044480, 486999, 470011, 22011, buddy_top=4),
+        Zone("Normal", 7864320, 7864320, 7684321, 150221, buddy_top=4),
+        Zone("Movable"), Zone("Device")], [1, 4096, 1048576, 0, 0])
+    stats = node_stats(1902110, 4602211, 552011, 448022, {
+        "nr_isolated_anon": 0, "nr_isolated_file": 32, "nr_writeback_temp": 0, "nr_shmem_hugepages": 0,
+        "nr_shmem_pmdmapped": 0, "nr_file_hugepages": 0, "nr_file_pmdmapped": 0, "nr_vmscan_write": 0,
+        "nr_vmscan_immediate_reclaim": 1022, "nr_foll_pin_acquired": 0, "nr_foll_pin_released": 0,
+        "nr_slab_reclaimable": 182011, "nr_slab_unreclaimable": 72110, "nr_anon_pages": 6488011,
+        "nr_mapped": 201022, "nr_file_pages": 1021033, "nr_dirty": 1022, "nr_writeback": 0, "nr_shmem": 21000,
+        "nr_anon_transparent_hugepages": 410, "nr_kernel_misc_reclaimable": 0, "nr_kernel_stack_kb": 30208,
+        "nr_page_table_pages": 31022, "nr_sec_page_table_pages": 0, "nr_swapcached": 0, "workingset_nodes": 22011,
+        "workingset_refault_anon": 0, "workingset_refault_file": 210331022, "workingset_activate_anon": 0,
+        "workingset_activate_file": 61022110, "workingset_restore_anon": 0, "workingset_restore_file": 30221033,
+        "workingset_nodereclaim": 4011, "nr_dirtied": 410221033, "nr_written": 410110221})
+    nodes = [numa_single(0, "0-7", zones, stats, 31022110331)]
+    events = {"pgpgin": 3022110332, "pgpgout": 1022110331, "pgalloc_dma32": 301122033, "pgalloc_normal": 29221033102,
+              "allocstall_normal": 21022, "allocstall_movable": 391308, "pgfree": 29601122033,
+              "pgactivate": 410221033, "pgdeactivate": 380221022, "pgfault": 26221033021, "pgmajfault": 61022110,
+              "pgrefill": 402211033, "pgreuse": 3022110221, "pgsteal_kswapd": 201022110, "pgsteal_direct": 48011022,
+              "pgsteal_khugepaged": 1022, "pgscan_kswapd": 244110221, "pgscan_direct": 61022110,
+              "pgscan_khugepaged": 2011, "pgscan_direct_throttle": 0, "pgscan_anon": 0, "pgscan_file": 305134342,
+              "pgsteal_anon": 0, "pgsteal_file": 249034154, "slabs_scanned": 61022110, "kswapd_inodesteal": 41022,
+              "kswapd_low_wmark_hit_quickly": 38211, "kswapd_high_wmark_hit_quickly": 4011, "pageoutrun": 301122,
+              "pgrotated": 11022, "oom_kill": 9, "compact_migrate_scanned": 41022110, "compact_free_scanned": 310221033,
+              "compact_isolated": 12011022, "compact_stall": 22011, "compact_fail": 4011, "compact_success": 18000,
+              "compact_daemon_wake": 9022, "thp_fault_alloc": 41022, "thp_fault_fallback": 2011,
+              "thp_collapse_alloc": 3011, "thp_split_page": 1022, "thp_deferred_split_page": 2011,
+              "thp_split_pmd": 3011, "thp_zero_page_alloc": 1, "direct_map_level2_splits": 402,
+              "direct_map_level3_splits": 11}
+    settings = {"vm.swappiness": 60, "vm.watermark_boost_factor": 15000, "vm.dirty_ratio": 20,
+                "vm.dirty_background_ratio": 10, "vm.dirty_bytes": 0, "vm.dirty_background_bytes": 0,
+                "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500, "vm.overcommit_memory": 1,
+                "vm.overcommit_ratio": 50, "vm.overcommit_kbytes": 0, "vm.zone_reclaim_mode": 0,
+                "vm.vfs_cache_pressure": 100, "vm.page-cluster": 3, "vm.compaction_proactiveness": 20,
+                "vm.admin_reserve_kbytes": 8192, "vm.max_map_count": 1048576, "kernel.numa_balancing": 0}
+    managed_bytes = (3840 + 470011 + 7684321) * 4096
+    allocatable = managed_bytes - 1536 * 1024 * 1024  # kube-reserved 1 GiB + system-reserved 512 MiB
+    kubepods_anon = allocatable * 97 // 100 - 8388608
+    pod_a = "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5e0c7f1a_3b2d_4c8e_9a1f_2d6b8e4c0a11.slice"
+    pod_b = "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod9b41d2c7_6a0e_4f3b_8c5d_7e2a1f9c3b42.slice"
+    ctr_a = pod_a + "/cri-containerd-4f1d2a9c8b7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c.scope"
+    ctr_b = pod_b + "/cri-containerd-a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90.scope"
+    high = psi_text((31.20, 24.06, 16.11, 21022110331), (12.40, 9.41, 6.02, 8011022103))
+    pod_psi = psi_text((44.10, 38.22, 21.30, 4022110331), (30.11, 26.40, 14.20, 2011022110))
+    files = cgroup_tree_dirs([ctr_a, ctr_b, "/kubepods.slice/kubepods-besteffort.slice",
+                              "/system.slice/kubelet.service", "/system.slice/containerd.service",
+                              "/user.slice/user-0.slice/session-3.scope"])
+    files["sys/fs/cgroup/memory.stat"] = cgroup_v2_stat(anon=26622110720, file=4022110720, file_dirty=4186112,
+                                                        pgfault=26221033021, pgmajfault=61022110, pgscan=305134342,
+                                                        pgsteal=249034154, thp=0, v61=True)
+    files["sys/fs/cgroup/memory.pressure"] = psi_text((18.20, 14.10, 9.80, 24105331022),
+                                                      (3.10, 2.90, 2.41, 6120221033))
+    files.update(v2_cgroup("/kubepods.slice", kubepods_anon - 2214592512, 2214592512, max_bytes=allocatable,
+                           events=(0, 18422, 11, 9), pressure=high, peak=allocatable, swap_max=0))
+    files.update(v2_cgroup("/kubepods.slice/kubepods-burstable.slice", 14022110720, 1022110720,
+                           events=(0, 7122, 9, 9), pressure=high, peak=16022110720, swap_max=0))
+    files.update(v2_cgroup(pod_a, 2101022720, 30221312, max_bytes=2147483648, events=(0, 3110, 7, 7),
+                           pressure=pod_psi, peak=2147483648, swap_max=0))
+    files.update(v2_cgroup(ctr_a, 2101022720, 30221312, max_bytes=2147483648, events=(0, 3110, 7, 7),
+                           pressure=pod_psi, peak=2147483648, swap_max=0))
+    files.update(v2_cgroup(pod_b, 4102211584, 60221440, max_bytes=4294967296, events=(0, 4012, 2, 2),
+                           pressure=pod_psi, peak=4294967296, swap_max=0))
+    files.update(v2_cgroup(ctr_b, 4102211584, 60221440, max_bytes=4294967296, events=(0, 4012, 2, 2),
+                           pressure=pod_psi, peak=4294967296, swap_max=0))
+    files.update(v2_cgroup("/kubepods.slice/kubepods-besteffort.slice", 1022110720, 402110720, peak=2022110720))
+    files.update(v2_cgroup("/system.slice/kubelet.service", 180221952, 40221184, peak=260221952))
+    files.update(v2_cgroup("/system.slice/containerd.service", 210221056, 1102110720, peak=1402110720))
+    files.update(v2_cgroup("/user.slice/user-0.slice/session-3.scope", 8011776, 2011136, peak=12011520))
+    kubelet = ("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n"
+               "kubeReserved:\n  memory: 1Gi\nsystemReserved:\n  memory: 512Mi\nevictionHard:\n"
+               "  memory.available: 100Mi\nprotectKernelDefaults: false\n")
+    extra = {
+        "var/lib/kubelet/config.yaml": kubelet,
+        "usr/lib/sysctl.d/10-map-count.conf": "vm.max_map_count = 1048576\n",
+        "usr/lib/sysctl.d/50-pid-max.conf": "kernel.pid_max = 4194304\n",
+        "etc/sysctl.d/99-kubernetes-cri.conf": "net.bridge.bridge-nf-call-iptables  = 1\nnet.ipv4.ip_forward = 1\n"
+                                               "net.bridge.bridge-nf-call-ip6tables = 1\n",
+    }
+    return {
+        "name": "k8s-node-6.8", "version": (6, 8), "release": "6.8.0-1021-aws",
+        "cmdline": "BOOT_IMAGE=/vmlinuz-6.8.0-1021-aws root=PARTUUID=5e0a2c1d-01 ro console=tty1 console=ttyS0 "
+                   "nvme_core.io_timeout=4294967295 panic=-1",
+        "ncpus": 8, "cpus_online": "0-7", "numa": True, "nodes": nodes, "uptime_s": 9 * 86400 + 3022.18,
+        "min_free_kbytes": None, "watermark_scale_factor": 10, "thp_enabled": "madvise", "thp_defrag": "madvise",
+        "mthp": {16: "never", 32: "never", 64: "never", 128: "never", 256: "never", 512: "never", 1024: "never",
+                 2048: "inherit"},
+        "khugepaged": {"defrag": 1, "max_ptes_none": 511, "max_ptes_swap": 64, "max_ptes_shared": 256,
+                       "pages_to_scan": 4096, "scan_sleep_millisecs": 10000, "alloc_sleep_millisecs": 60000},
+        "lru_gen": "0x0007", "settings": settings, "events": events, "swaps": [], "buffers_pages": 11022,
+        "committed_as_kb": 41022110, "vmalloc_used_kb": 61022, "percpu_kb": 15360,
+        "direct_map_kb": (221184, 7118848, 26214400),
+        "stat_threshold": {"DMA": 8, "DMA32": 40, "Normal": 64},
+        "psi": psi_text((18.20, 14.10, 9.80, 24105331022), (3.10, 2.90, 2.41, 6120221033)),
+        "self_cgroup": "0::/user.slice/user-0.slice/session-3.scope\n", "mountinfo": V2_MOUNTINFO,
+        "cgroup_files": files, "extra_files": extra,
+    }
+
+
+def db_numa_6_1():
+    # A Debian 12 bare-metal PostgreSQL 15 server: 2 sockets × 24 cores × 2 threads, 512 GiB (256 per
+    # node), 32 GiB of swap on LVM, 68 GiB of hugetlb for shared_buffers, THP always from the
+    # command line (defrag madvise). A month of uptime with tens of thousands of direct-reclaim
+    # stalls, tens of millions of pages scanned by allocating tasks, visible PSI.
+    n0_zones = with_start_pfns([
+        Zone("DMA", 4095, 3998, 3840, 3840),
+        Zone("DMA32", 1044480, 441001, 424120, 120221, buddy_top=6),
+        Zone("Normal", 66060288, 66060288, 65011022, 520221, buddy_top=5),
+        Zone("Movable"), Zone("Device")], [1, 4096, 1048576, 0, 0])
+    n1_zones = with_start_pfns([
+        Zone("DMA"), Zone("DMA32"),
+        Zone("Normal", 67108864, 67108864, 66060211, 611022, buddy_top=5),
+        Zone("Movable"), Zone("Device")], [0, 0, 67108864, 0, 0])
+    common = {"nr_isolated_anon": 0, "nr_isolated_file": 0, "nr_writeback_temp": 0, "nr_shmem_hugepages": 0,
+              "nr_shmem_pmdmapped": 0, "nr_file_hugepages": 0, "nr_file_pmdmapped": 0, "nr_vmscan_write": 201022,
+              "nr_vmscan_immediate_reclaim": 11022, "nr_foll_pin_acquired": 0, "nr_foll_pin_released": 0,
+              "nr_kernel_misc_reclaimable": 0, "nr_sec_page_table_pages": 0, "nr_unevictable": 0}
+    n0 = node_stats(9022110, 18011022, 14022110, 10011022, dict(common,
+        nr_slab_reclaimable=1102211, nr_slab_unreclaimable=210331, nr_anon_pages=26911022, nr_mapped=2210331,
+        nr_file_pages=24602211, nr_dirty=61022, nr_writeback=2011, nr_shmem=410221,
+        nr_anon_transparent_hugepages=41022, nr_kernel_stack_kb=61440, nr_page_table_pages=410221,
+        nr_swapcached=102211, workingset_nodes=221033, workingset_refault_anon=1022110,
+        workingset_refault_file=210221033, workingset_activate_anon=410221, workingset_activate_file=61022110,
+        workingset_restore_anon=201022, workingset_restore_file=30221033, workingset_nodereclaim=41022,
+        nr_dirtied=9022110332, nr_written=9021990221))
+    n1 = node_stats(9412011, 17822110, 14910221, 10402211, dict(common,
+        nr_slab_reclaimable=1022110, nr_slab_unreclaimable=201022, nr_anon_pages=27101122, nr_mapped=2102211,
+        nr_file_pages=25701122, nr_dirty=52011, nr_writeback=1022, nr_shmem=398011,
+        nr_anon_transparent_hugepages=40211, nr_kernel_stack_kb=60416, nr_page_table_pages=402211,
+        nr_swapcached=98011, workingset_nodes=211022, workingset_refault_anon=982011,
+        workingset_refault_file=201022110, workingset_activate_anon=398011, workingset_activate_file=58011022,
+        workingset_restore_anon=190221, workingset_restore_file=29011022, workingset_nodereclaim=39011,
+        nr_dirtied=8822110331, nr_written=8821990110))
+    nodes = [
+        Node(0, "0-23,48-71", [10, 21], n0_zones, n0, {"numa_hit": 310221033102, "numa_miss": 4022110331,
+             "numa_foreign": 3811022033, "interleave_hit": 61022, "local_node": 310110221033,
+             "other_node": 4133221033}),
+        Node(1, "24-47,72-95", [21, 10], n1_zones, n1, {"numa_hit": 301022110331, "numa_miss": 3811022033,
+             "numa_foreign": 4022110331, "interleave_hit": 61011, "local_node": 300911022033,
+             "other_node": 3922110331}),
+    ]
+    for node in nodes:
+        populated = [z for z in node.zones if z.managed]
+        weights = [z.managed for z in populated]
+        for key in ["numa_hit", "numa_miss", "numa_foreign", "numa_local", "numa_other"]:
+            total = node.numastat[{"numa_local": "local_node", "numa_other": "other_node"}.get(key, key)]
+            for k, z in enumerate(populated):
+                z.stats[key] = total * weights[k] // sum(weights)
+        for z in populated:
+            z.stats["numa_interleave"] = 0
+        populated[-1].stats["numa_interleave"] = node.numastat["interleave_hit"]
+    events = {"pgpgin": 61022110332, "pgpgout": 98221033102, "pswpin": 4022110, "pswpout": 9022110,
+              "pgalloc_dma32": 2011022033, "pgalloc_normal": 612211033102, "allocstall_dma": 0,
+              "allocstall_dma32": 0, "allocstall_normal": 4211, "allocstall_movable": 57009,
+              "pgfree": 614410221033, "pgactivate": 9022110332, "pgdeactivate": 8011022033,
+              "pgfault": 401122033021, "pgmajfault": 41022110, "pgrefill": 12011022033, "pgreuse": 41022110331,
+              "pgsteal_kswapd": 351022110, "pgsteal_direct": 30221033, "pgsteal_khugepaged": 0,
+              "pgscan_kswapd": 402110221, "pgscan_direct": 38220110, "pgscan_khugepaged": 0,
+              "pgscan_direct_throttle": 0, "pgscan_anon": 12011022, "pgscan_file": 428319309,
+              "pgsteal_anon": 9022110, "pgsteal_file": 372221033, "slabs_scanned": 301122033,
+              "kswapd_inodesteal": 2011022, "kswapd_low_wmark_hit_quickly": 6120, "kswapd_high_wmark_hit_quickly": 1022,
+              "pageoutrun": 410221, "pgrotated": 1022110, "oom_kill": 0, "numa_pte_updates": 9022110332,
+              "numa_huge_pte_updates": 12011022, "numa_hint_faults": 6022110331, "numa_hint_faults_local": 5811022033,
+              "numa_pages_migrated": 201122033, "pgmigrate_success": 212211033, "pgmigrate_fail": 22011,
+              "compact_migrate_scanned": 1022110331, "compact_free_scanned": 9022110332,
+              "compact_isolated": 301122033, "compact_stall": 41022, "compact_fail": 8011, "compact_success": 33011,
+              "compact_daemon_wake": 61022, "thp_fault_alloc": 22011033, "thp_fault_fallback": 310221,
+              "thp_fault_fallback_charge": 0, "thp_collapse_alloc": 410221, "thp_collapse_alloc_failed": 1022,
+              "thp_split_page": 61022, "thp_deferred_split_page": 120331, "thp_split_pmd": 201122,
+              "thp_zero_page_alloc": 1, "swap_ra": 3011022, "swap_ra_hit": 2011022,
+              "direct_map_level2_splits": 2011, "direct_map_level3_splits": 41}
+    settings = {"vm.swappiness": 60, "vm.watermark_boost_factor": 15000, "vm.dirty_ratio": 20,
+                "vm.dirty_background_ratio": 10, "vm.dirty_bytes": 0, "vm.dirty_background_bytes": 0,
+                "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500, "vm.overcommit_memory": 0,
+                "vm.overcommit_ratio": 50, "vm.overcommit_kbytes": 0, "vm.zone_reclaim_mode": 0,
+                "vm.vfs_cache_pressure": 100, "vm.page-cluster": 3, "vm.compaction_proactiveness": 20,
+                "vm.admin_reserve_kbytes": 8192, "vm.max_map_count": 65530, "kernel.numa_balancing": 1}
+    svc = "/system.slice/postgresql@15-main.service"
+    files = cgroup_tree_dirs([svc])
+    files["sys/fs/cgroup/memory.stat"] = cgroup_v2_stat(anon=412011022336, file=203022110720, file_dirty=461373440,
+                                                        pgfault=401122033021, pgmajfault=41022110, pgscan=440330331,
+                                                        pgsteal=381243143, thp=2 * 1024 * 1024 * 81233, v61=True)
+    files.update(v2_cgroup(svc, 401022110720, 190221033472, peak=611022110720))
+    extra = {
+        "etc/sysctl.d/30-postgresql-shm.conf": "# Shared memory settings for PostgreSQL\n\n# Note that if another "
+                                               "program uses shared memory as well, you will have to\n# coordinate "
+                                               "the size settings between the two.\n\n# Maximum size of shared memory "
+                                               "segment in bytes\n#kernel.shmmax = 33554432\n\n# Maximum total size "
+                                               "of shared memory in pages (normally 4096 bytes)\n"
+                                               "#kernel.shmall = 2097152\n",
+        "etc/sysctl.d/99-sysctl.conf": "#\n# /etc/sysctl.conf - Configuration file for setting system variables\n"
+                                       "# See /etc/sysctl.d/ for additional system variables.\n#\n",
+        "etc/sysctl.d/90-hugepages.conf": "# shared_buffers = 64GB in huge pages (postgresql.conf huge_pages = on)\n"
+                                          "vm.nr_hugepages = 34816\n",
+        "usr/lib/sysctl.d/50-pid-max.conf": "kernel.pid_max = 4194304\n",
+    }
+    return {
+        "name": "db-numa-6.1", "version": (6, 1), "release": "6.1.0-18-amd64",
+        "cmdline": "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=/dev/mapper/vg0-root ro "
+                   "transparent_hugepage=always quiet",
+        "ncpus": 96, "cpus_online": "0-95", "numa": True, "nodes": nodes, "uptime_s": 34 * 86400 + 4410.92,
+        "min_free_kbytes": None, "watermark_scale_factor": 10, "thp_enabled": "always", "thp_defrag": "madvise",
+        "khugepaged": {"defrag": 1, "max_ptes_none": 511, "max_ptes_swap": 64, "max_ptes_shared": 256,
+                       "pages_to_scan": 4096, "scan_sleep_millisecs": 10000, "alloc_sleep_millisecs": 60000},
+        "lru_gen": "0x0000", "settings": settings, "events": events, "hugetlb_pages": 34816, "hugetlb_free": 1022,
+        "swaps": [{"filename": "/dev/dm-2", "type": "partition", "size_kb": 33554428,
+                   "used_kb": (n0["nr_swapcached"] + n1["nr_swapcached"]) * 4 + 1402211, "priority": -2}],
+        "buffers_pages": 411022, "committed_as_kb": 296 * 1024 * 1024, "vmalloc_used_kb": 910221,
+        "percpu_kb": 251904, "direct_map_kb": (2011136, 61022208, 475004928),
+        "stat_threshold": {"DMA": 14, "DMA32": 70, "Normal": 125},
+        "psi": psi_text((1.21, 0.88, 0.61, 11750331022), (0.31, 0.24, 0.21, 2610221033)),
+        "self_cgroup": f"0::{svc}\n", "mountinfo": V2_MOUNTINFO, "cgroup_files": files, "extra_files": extra,
+    }
+
+
+def rhel9_drift_5_14():
+    # A RHEL 9.3 application server VM (8 vCPUs, 32 GiB, 4 GiB swap) whose files and runtime
+    # disagree: tuned runs a site profile (app-server, including throughput-performance, THP never),
+    # config management dropped /etc/sysctl.d/99-app.conf after the last boot without applying it,
+    # and someone switched THP back to always by hand. PSI is built but off (RHEL 9 needs psi=1).
+    zones = with_start_pfns([
+        Zone("DMA", 4095, 3998, 3840, 3840),
+        Zone("DMA32", 1044480, 782303, 765021, 210331, buddy_top=8),
+        Zone("Normal", 7340032, 7340032, 7188011, 1802211, buddy_top=8),
+        Zone("Movable"), Zone("Device")], [1, 4096, 1048576, 0, 0])
+    stats = node_stats(1210221, 2602110, 1022110, 1101022, {
+        "nr_isolated_anon": 0, "nr_isolated_file": 0, "nr_writeback_temp": 0, "nr_shmem_hugepages": 0,
+        "nr_shmem_pmdmapped": 0, "nr_file_hugepages": 0, "nr_file_pmdmapped": 0, "nr_vmscan_write": 1022,
+        "nr_vmscan_immediate_reclaim": 12, "nr_foll_pin_acquired": 0, "nr_foll_pin_released": 0,
+        "nr_slab_reclaimable": 110221, "nr_slab_unreclaimable": 51022, "nr_anon_pages": 3781022, "nr_mapped": 101122,
+        "nr_file_pages": 2152011, "nr_dirty": 2011, "nr_writeback": 0, "nr_shmem": 21022,
+        "nr_anon_transparent_hugepages": 3011, "nr_kernel_misc_reclaimable": 0, "nr_kernel_stack_kb": 14336,
+        "nr_page_table_pages": 15022, "nr_swapcached": 1022, "workingset_nodes": 4011,
+        "workingset_refault_anon": 2011, "workingset_refault_file": 1022110, "workingset_activate_anon": 1011,
+        "workingset_activate_file": 302211, "workingset_restore_anon": 502, "workingset_restore_file": 110221,
+        "workingset_nodereclaim": 12, "nr_dirtied": 91022110, "nr_written": 91011022})
+    nodes = [numa_single(0, "0-7", zones, stats, 4022110331)]
+    events = {"pgpgin": 301122033, "pgpgout": 402211033, "pswpin": 2011, "pswpout": 4022,
+              "pgalloc_dma32": 40221103, "pgalloc_normal": 4102211033, "allocstall_normal": 0, "allocstall_movable": 12,
+              "pgfree": 4161022110, "pgactivate": 41022110, "pgdeactivate": 30221033, "pgfault": 3902211033,
+              "pgmajfault": 201122, "pgrefill": 40221103, "pgreuse": 402211033, "pgsteal_kswapd": 20110221,
+              "pgsteal_direct": 2011, "pgscan_kswapd": 24022110, "pgscan_direct": 3011, "pgscan_direct_throttle": 0,
+              "pgscan_anon": 41022, "pgscan_file": 23984099, "pgsteal_anon": 4022, "pgsteal_file": 20108210,
+              "slabs_scanned": 2011022, "kswapd_inodesteal": 1022, "kswapd_low_wmark_hit_quickly": 211,
+              "kswapd_high_wmark_hit_quickly": 31, "pageoutrun": 4011, "pgrotated": 2011, "oom_kill": 0,
+              "compact_migrate_scanned": 1022110, "compact_free_scanned": 9022110, "compact_isolated": 402211,
+              "compact_stall": 41, "compact_fail": 12, "compact_success": 29, "compact_daemon_wake": 1022,
+              "thp_fault_alloc": 410221, "thp_fault_fallback": 2011, "thp_collapse_alloc": 1022,
+              "thp_split_page": 402, "thp_deferred_split_page": 1022, "thp_split_pmd": 2011, "thp_zero_page_alloc": 1}
+    settings = {"vm.swappiness": 10, "vm.watermark_boost_factor": 15000, "vm.dirty_ratio": 40,
+                "vm.dirty_background_ratio": 10, "vm.dirty_bytes": 0, "vm.dirty_background_bytes": 0,
+                "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500, "vm.overcommit_memory": 0,
+                "vm.overcommit_ratio": 50, "vm.overcommit_kbytes": 0, "vm.zone_reclaim_mode": 0,
+                "vm.vfs_cache_pressure": 100, "vm.page-cluster": 3, "vm.compaction_proactiveness": 20,
+                "vm.admin_reserve_kbytes": 8192, "vm.max_map_count": 65530, "kernel.numa_balancing": 0}
+    svc = "/system.slice/app-server.service"
+    files = cgroup_tree_dirs([svc])
+    files["sys/fs/cgroup/memory.stat"] = cgroup_v2_stat(anon=15487008768, file=8814690304, file_dirty=8237056,
+                                                        pgfault=3902211033, pgmajfault=201122, pgscan=24025121,
+                                                        pgsteal=20112232, thp=3011 * 2 * 1024 * 1024, v61=True)
+    files.update(v2_cgroup(svc, 14022110208, 6022110208, peak=18022110208))
+    throughput = ("#\n# tuned configuration\n#\n\n[main]\nsummary=Broadly applicable tuning that provides excellent "
+                  "performance across a variety of common server workloads\n\n[cpu]\ngovernor=performance\n"
+                  "energy_perf_bias=performance\nmin_perf_pct=100\nenergy_performance_preference=performance\n\n"
+                  "[acpi]\nplatform_profile=performance\n\n# Marvell ThunderX\n[vm.thunderx]\ntype=vm\n"
+                  "uname_regex=aarch64\ntransparent_hugepages=never\n\n[disk]\nreadahead=>4096\n\n[sysctl]\n"
+                  "# throttle writers before the page cache holds too much dirty data\nvm.dirty_ratio = 40\n"
+                  "vm.dirty_background_ratio = 10\nvm.swappiness=10\n")
+    site = ("[main]\nsummary=Site profile for the application servers\ninclude=throughput-performance\n\n[vm]\n"
+            "transparent_hugepages=never\n")
+    app_conf = ("# managed by config management: application server memory settings\nvm.swappiness = 1\n"
+                "vm.dirty_ratio = 15\nvm.dirty_background_ratio = 5\n# reserve 1 GiB for the kernel\n"
+                "vm.min_free_kbytes = 1048576\nvm.overcommit_memory = 2\n")
+    extra = {
+        "usr/lib/tuned/throughput-performance/tuned.conf": throughput,
+        "etc/tuned/app-server/tuned.conf": site,
+        "etc/tuned/active_profile": "app-server\n",
+        "etc/tuned/profile_mode": "manual\n",
+        "etc/tuned/tuned-main.conf": "daemon = 1\ndynamic_tuning = 0\nsleep_interval = 1\nupdate_interval = 10\n"
+                                     "recommend_command = 1\nreapply_sysctl = 1\n",
+        "etc/systemd/system/multi-user.target.wants/tuned.service": TUNED_UNIT,
+        "etc/sysctl.d/99-app.conf": app_conf,
+        "etc/sysctl.conf": "# sysctl settings are defined through files in\n# /usr/lib/sysctl.d/, /run/sysctl.d/, "
+                           "and /etc/sysctl.d/.\n",
+        "etc/sysctl.d/99-sysctl.conf": "# sysctl settings are defined through files in\n# /usr/lib/sysctl.d/, "
+                                       "/run/sysctl.d/, and /etc/sysctl.d/.\n",
+        "usr/lib/sysctl.d/50-default.conf": "kernel.sysrq = 16\nkernel.core_uses_pid = 1\n"
+                                            "fs.protected_hardlinks = 1\nfs.protected_symlinks = 1\n",
+        "usr/lib/sysctl.d/50-pid-max.conf": "kernel.pid_max = 4194304\n",
+    }
+    return {
+        "name": "rhel9-drift-5.14", "version": (5, 14), "release": "5.14.0-362.24.1.el9_3.x86_64",
+        "cmdline": "BOOT_IMAGE=(hd0,gpt2)/vmlinuz-5.14.0-362.24.1.el9_3.x86_64 root=/dev/mapper/rhel-root ro "
+                   "crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root "
+                   "rd.lvm.lv=rhel/swap",
+        "ncpus": 8, "cpus_online": "0-7", "numa": True, "nodes": nodes, "uptime_s": 21 * 86400 + 602.33,
+        "min_free_kbytes": None, "watermark_scale_factor": 10, "thp_enabled": "always", "thp_defrag": "madvise",
+        "khugepaged": {"defrag": 1, "max_ptes_none": 511, "max_ptes_swap": 64, "max_ptes_shared": 256,
+                       "pages_to_scan": 4096, "scan_sleep_millisecs": 10000, "alloc_sleep_millisecs": 60000},
+        "lru_gen": None, "settings": settings, "events": events,
+        "swaps": [{"filename": "/dev/dm-1", "type": "partition", "size_kb": 4194300, "used_kb": 12288, "priority": -2}],
+        "buffers_pages": 3011, "committed_as_kb": 21022110, "vmalloc_used_kb": 41022, "percpu_kb": 12288,
+        "direct_map_kb": (301056, 5931008, 28311552),
+        "stat_threshold": {"DMA": 8, "DMA32": 40, "Normal": 64},
+        "psi": None, "self_cgroup": f"0::{svc}\n", "mountinfo": V2_MOUNTINFO, "cgroup_files": files,
+        "extra_files": extra,
+    }
+
+
+def small_vm_6_12():
+    # A Debian 13 cloud VM, 2 vCPUs, 4 GiB, no swap, cgroup v2, MGLRU on: a web server that never
+    # came near its memory. The kernel's defaults are right here.
+    zones = with_start_pfns([
+        Zone("DMA", 4095, 3998, 3840, 3200),
+        Zone("DMA32", 1044480, 782304, 761850, 391022, buddy_top=10),
+        Zone("Normal", 262144, 262144, 255210, 120330, buddy_top=10),
+        Zone("Movable"), Zone("Device")], [1, 4096, 1048576, 0, 0])
+    stats = node_stats(60221, 110331, 110221, 140331, {
+        "nr_isolated_anon": 0, "nr_isolated_file": 0, "nr_writeback_temp": 0, "nr_shmem_hugepages": 0,
+        "nr_shmem_pmdmapped": 0, "nr_file_hugepages": 0, "nr_file_pmdmapped": 0, "nr_vmscan_write": 0,
+        "nr_vmscan_immediate_reclaim": 0, "nr_foll_pin_acquired": 0, "nr_foll_pin_released": 0,
+        "nr_slab_reclaimable": 22011, "nr_slab_unreclaimable": 11022, "nr_anon_pages": 168011, "nr_mapped": 31022,
+        "nr_file_pages": 252011, "nr_dirty": 211, "nr_writeback": 0, "nr_shmem": 1022,
+        "nr_anon_transparent_hugepages": 21, "nr_kernel_misc_reclaimable": 0, "nr_kernel_stack_kb": 3072,
+        "nr_page_table_pages": 1411, "nr_sec_page_table_pages": 0, "nr_swapcached": 0, "workingset_nodes": 11,
+        "workingset_refault_anon": 0, "workingset_refault_file": 1022, "workingset_activate_anon": 0,
+        "workingset_activate_file": 402, "workingset_restore_anon": 0, "workingset_restore_file": 110,
+        "workingset_nodereclaim": 0, "nr_dirtied": 3022110, "nr_written": 3011022})
+    nodes = [numa_single(0, "0-1", zones, stats, 402211033)]
+    events = {"pgpgin": 2011022, "pgpgout": 12011022, "pgalloc_dma32": 210221033, "pgalloc_normal": 190221033,
+              "allocstall_normal": 0, "allocstall_movable": 0, "pgfree": 401022110, "pgactivate": 1022110,
+              "pgdeactivate": 12011, "pgfault": 402211033, "pgmajfault": 4011, "pgrefill": 12011, "pgreuse": 41022110,
+              "pgsteal_kswapd": 10221, "pgsteal_direct": 0, "pgscan_kswapd": 12011, "pgscan_direct": 0,
+              "pgscan_direct_throttle": 0, "pgscan_anon": 0, "pgscan_file": 12011, "pgsteal_anon": 0,
+              "pgsteal_file": 10221, "slabs_scanned": 2011, "kswapd_low_wmark_hit_quickly": 0,
+              "kswapd_high_wmark_hit_quickly": 0, "pageoutrun": 3, "oom_kill": 0, "compact_migrate_scanned": 4011,
+              "compact_free_scanned": 22011, "compact_isolated": 1022, "compact_stall": 0, "compact_fail": 0,
+              "compact_success": 0, "compact_daemon_wake": 11, "thp_fault_alloc": 211, "thp_fault_fallback": 0,
+              "thp_collapse_alloc": 21, "thp_zero_page_alloc": 1}
+    settings = {"vm.swappiness": 60, "vm.watermark_boost_factor": 15000, "vm.dirty_ratio": 20,
+                "vm.dirty_background_ratio": 10, "vm.dirty_bytes": 0, "vm.dirty_background_bytes": 0,
+                "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500, "vm.overcommit_memory": 0,
+                "vm.overcommit_ratio": 50, "vm.overcommit_kbytes": 0, "vm.zone_reclaim_mode": 0,
+                "vm.vfs_cache_pressure": 100, "vm.page-cluster": 3, "vm.compaction_proactiveness": 20,
+                "vm.admin_reserve_kbytes": 8192, "vm.max_map_count": 1048576, "kernel.numa_balancing": 0}
+    svc = "/system.slice/nginx.service"
+    files = cgroup_tree_dirs([svc, "/user.slice/user-1000.slice/session-2.scope"])
+    files["sys/fs/cgroup/memory.stat"] = cgroup_v2_stat(anon=692011008, file=1026121728, file_dirty=864256,
+                                                        pgfault=402211033, pgmajfault=4011, pgscan=12011, pgsteal=10221,
+                                                        thp=21 * 2 * 1024 * 1024, v61=True)
+    files.update(v2_cgroup(svc, 210221056, 402211072, peak=301122048 + 402211072))
+    files.update(v2_cgroup("/user.slice/user-1000.slice/session-2.scope", 4022272, 1011712, peak=12011520))
+    extra = {
+        "usr/lib/sysctl.d/10-map-count.conf": "vm.max_map_count = 1048576\n",
+        "usr/lib/sysctl.d/50-pid-max.conf": "kernel.pid_max = 4194304\n",
+        "etc/sysctl.d/README.sysctl": "Kernel system variables configuration files\n",
+    }
+    return {
+        "name": "small-vm-6.12", "version": (6, 12), "release": "6.12.38+deb13-cloud-amd64",
+        "cmdline": "BOOT_IMAGE=/vmlinuz-6.12.38+deb13-cloud-amd64 root=PARTUUID=2d1e6a7b-01 ro console=tty0 "
+                   "console=ttyS0,115200 earlyprintk=ttyS0,115200 consoleblank=0",
+        "ncpus": 2, "cpus_online": "0-1", "numa": True, "nodes": nodes, "uptime_s": 12 * 86400 + 1201.07,
+        "min_free_kbytes": None, "watermark_scale_factor": 10, "thp_enabled": "madvise", "thp_defrag": "madvise",
+        "mthp": {16: "never", 32: "never", 64: "never", 128: "never", 256: "never", 512: "never", 1024: "never",
+                 2048: "inherit"},
+        "khugepaged": {"defrag": 1, "max_ptes_none": 511, "max_ptes_swap": 64, "max_ptes_shared": 256,
+                       "pages_to_scan": 4096, "scan_sleep_millisecs": 10000, "alloc_sleep_millisecs": 60000},
+        "lru_gen": "0x0007", "settings": settings, "events": events, "swaps": [], "buffers_pages": 11022,
+        "committed_as_kb": 1102211, "vmalloc_used_kb": 12011, "percpu_kb": 1536,
+        "direct_map_kb": (120832, 4073472, 0),
+        "stat_threshold": {"DMA": 4, "DMA32": 12, "Normal": 12},
+        "psi": psi_text((0.00, 0.00, 0.00, 1211022), (0.00, 0.00, 0.00, 402211)),
+        "self_cgroup": "0::/user.slice/user-1000.slice/session-2.scope\n", "mountinfo": V2_MOUNTINFO,
+        "cgroup_files": files, "extra_files": extra,
+    }
+
+
 if __name__ == "__main__":
-    for make in (numa2_5_15, old_4_19, container_v2_6_1, fragmented_6_1):
         write_host(make())
