@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/output_files.hpp"
 #include "cli/run_options.hpp"
 #include "compare/baseline.hpp"
@@ -86,7 +87,11 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
     fmt::print(io.out, "{}", report::render_tap(report));
     std::fflush(io.out);
     if (junit) write_output_file(*junit, report::render_junit(report, hostname()));
-    if (json) write_output_file(*json, compare::check_to_json(report).dump(2) + "\n");
+    if (json)
+      write_output_file(
+          *json, with_identity(compare::check_to_json(report), globals.host_fs(), baseline.profile)
+                         .dump(2) +
+                     "\n");
     if (report.interrupted)
       fail(ErrorKind::interrupted, "check stopped; everything it changed was restored");
     return compare::check_exit_code(report);

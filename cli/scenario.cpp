@@ -12,6 +12,7 @@
 
 #include "advisor/profile.hpp"
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/output_files.hpp"
 #include "cli/run_options.hpp"
 #include "facts/error.hpp"
@@ -100,7 +101,7 @@ int run_scenario_command(const ScenarioOptions& options, const Globals& globals,
   run_options.log = ::isatty(::fileno(io.err)) ? status.log() : nullptr;
   run_options.progress = &status;
   const advisor::ScenarioRun run = advisor::run_scenario(plan, run_options);
-  const nlohmann::json j = advisor::scenario_to_json(run);
+  const nlohmann::json j = with_identity(advisor::scenario_to_json(run), fs, run.profile);
   if (options.json) {
     fmt::print(io.out, "{}\n", j.dump(2));
   } else {

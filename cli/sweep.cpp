@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/options.hpp"
 #include "cli/output_files.hpp"
 #include "cli/run_options.hpp"
@@ -74,7 +75,7 @@ int run_sweep_command(const SweepArgs& args, const CLI::App& sub, const Globals&
 
   fmt::print(args.json == "-" ? io.err : io.out, "{}", compare::render_sweep(result));
   if (!args.json.empty()) {
-    const std::string text = compare::sweep_to_json(result).dump(2) + "\n";
+    const std::string text = with_identity(compare::sweep_to_json(result), fs).dump(2) + "\n";
     if (json_file) {
       write_output_file(*json_file, text);
     } else {

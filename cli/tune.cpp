@@ -17,6 +17,7 @@
 #include "advisor/profile.hpp"
 #include "advisor/scenario.hpp"
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/output_files.hpp"
 #include "cli/run_options.hpp"
 #include "facts/error.hpp"
@@ -80,7 +81,8 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
   const advisor::ScenarioRun run = advisor::run_scenario(plan, run_options);
   const advisor::Advice advice = advisor::advise(facts, profile, &run);
 
-  const nlohmann::json advice_json = advisor::advice_to_json(advice);
+  const nlohmann::json advice_json =
+      with_identity(advisor::advice_to_json(advice), fs, profile.name);
   if (options.format == "json") {
     fmt::print(io.out, "{}\n", advice_json.dump(2));
   } else if (options.format == "md") {
@@ -90,6 +92,7 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
   }
   write_output_file(report, report::render_markdown(advice, &run));
   const nlohmann::json everything = {{"schema", kTuneSchema},
+                                     {"identity", advice_json["identity"]},
                                      {"advice", advice_json},
                                      {"scenario", advisor::scenario_to_json(run)}};
   write_output_file(data, everything.dump(2) + "\n");
