@@ -114,8 +114,8 @@ struct GovernorStop {
   std::string what;    // "memory PSI full avg10 12.30 % > 10 %"
   double at_s = 0;     // when it crossed, since the run started
   double ended_s = 0;  // when the workload had exited after being stopped
-  // The tripwire's value read again once the workload had exited: still above the limit (PSI's
-  // 10 s average falls slowly), or nullopt when the host was back under it.
+  // The tripwire's value read again once the workload had exited, when it was still past the
+  // limit (PSI's 10 s average falls slowly); nullopt when the host was back within it.
   std::optional<double> value_at_end;
 };
 

@@ -189,6 +189,27 @@ TEST(CheckCorrectness, FailedStepsFailAndUnrunnableOnesSkip) {
   EXPECT_EQ(skipped[0].skip_reason, "needs 2 nodes");
 }
 
+// What the runner returns when a setting moved under a step or the governor stopped it: a failed
+// step whose reason says why, so the check fails (exit 1) naming it.
+TEST(CheckCorrectness, AStepOnAMovedSettingOrStoppedByTheGovernorFails) {
+  Baseline b = baseline_with_step("dp", "demand-paging");
+  for (const char* reason :
+       {"invalid: someone else changed a setting during the run: /proc/sys/vm/swappiness is 33, "
+        "not the 11 mmtune wrote",
+        "stopped by the governor: psi-memory-full at 12.30 % (memory PSI full avg10 12.30 % > "
+        "10 %)"}) {
+    workloads::Result stood = result(workloads::Status::failed, {}, reason);
+    auto tests = correctness_tests(
+        b, runs_of("dp", "demand-paging", {result(workloads::Status::ok), std::move(stood)}));
+    ASSERT_FALSE(tests.empty());
+    EXPECT_EQ(tests[0].status, TestStatus::fail) << reason;
+    EXPECT_NE(tests[0].summary.find(reason), std::string::npos) << tests[0].summary;
+    CheckReport report;
+    report.tests = tests;
+    EXPECT_EQ(check_exit_code(report), 1);
+  }
+}
+
 TEST(CheckCorrectness, TheOomControllerMustSurvive) {
   Baseline b = baseline_with_step("oom", "oom");
   auto survived = correctness_tests(

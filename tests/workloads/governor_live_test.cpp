@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -52,7 +53,7 @@ void print_figures(const Result& r) {
   const GovernorStop& stop = *r.governor_stop;
   std::cout << "[ governor ] " << r.workload << ": " << stop.what << "; crossed at " << stop.at_s
             << " s, workload gone at " << stop.ended_s << " s, then "
-            << (stop.value_at_end ? "still above: " + std::to_string(*stop.value_at_end)
+            << (stop.value_at_end ? "still past the limit: " + std::to_string(*stop.value_at_end)
                                   : std::string("back under the limit"))
             << "; run " << r.wall_s << " s\n";
 }
@@ -69,16 +70,27 @@ class GovernorLiveTest : public testing::Test {
 };
 
 TEST_F(GovernorLiveTest, ZoneFreeTripsWhenAWorkloadTakesTheMarginAway) {
-  // The margin that puts the threshold 128 MiB under the free pages of the zone nearest to it:
-  // touching 1 GiB must take that zone below.
+  // The margin that puts the threshold of the zone with the most free pages (where a workload's
+  // pages come from) 128 MiB under its free pages: touching 1 GiB takes it below. Every other zone
+  // must be farther from its own threshold at that margin, or the test would provoke nothing.
   constexpr double kHeadroomPages = 128.0 * 1024 * 1024 / 4096;
-  double margin = 1e9;
-  for (const facts::Zone& zone : probes::read_zoneinfo(probes::HostFs("/"))) {
-    if (zone.managed_pages == 0 || zone.low_pages <= zone.min_pages) continue;
-    const double room = double(zone.free_pages) - double(zone.min_pages) - kHeadroomPages;
-    margin = std::min(margin, room / double(zone.low_pages - zone.min_pages));
+  auto ratio = [](const facts::Zone& zone, double headroom) {
+    return (double(zone.free_pages) - double(zone.min_pages) - headroom) /
+           double(zone.low_pages - zone.min_pages);
+  };
+  std::vector<facts::Zone> zones;
+  for (const facts::Zone& zone : probes::read_zoneinfo(probes::HostFs("/")))
+    if (zone.managed_pages > 0 && zone.low_pages > zone.min_pages) zones.push_back(zone);
+  ASSERT_FALSE(zones.empty());
+  const facts::Zone& fullest = *std::max_element(
+      zones.begin(), zones.end(),
+      [](const facts::Zone& a, const facts::Zone& b) { return a.free_pages < b.free_pages; });
+  const double margin = ratio(fullest, kHeadroomPages);
+  if (margin <= 0) GTEST_SKIP() << "less than 128 MiB free above the min watermark";
+  for (const facts::Zone& zone : zones) {
+    if (&zone != &fullest && ratio(zone, 0) <= margin)
+      GTEST_SKIP() << "zone " << zone.name << " is nearer its watermark than " << fullest.name;
   }
-  if (margin <= 0) GTEST_SKIP() << "less than 128 MiB free above a zone's min watermark";
   GovernorLimits limits;
   limits.zone_margin = margin;
   test::HostSettingsLock lock;
@@ -146,9 +158,9 @@ TEST_F(GovernorLiveTest, SwapFillTripsWhenTheHostsOwnSwapFills) {
   GovernorLimits limits;
   limits.swap_fill = 0.02;
   Result r = run_governed("reclaim",
-                          {{"limit", "64MiB"},
-                           {"anon", "96MiB"},
-                           {"file", "32MiB"},
+                          {{"limit", "96MiB"},
+                           {"anon", "64MiB"},
+                           {"file", "64MiB"},
                            {"swappiness-low", "100"},
                            {"duration", "10s"},
                            {"dir", dir.path().string()}},
@@ -171,30 +183,41 @@ pid_t provoke_foreign_oom(const fs::path& cgroup) {
   ::_exit(0);
 }
 
+// A v1 memory cgroup that is not mmtune's, with a 16 MiB limit, removed after the test.
+class ForeignCgroup {
+ public:
+  ForeignCgroup()
+      : path_(fs::path("/sys/fs/cgroup/memory") / ("governor-test-" + std::to_string(::getpid()))) {
+    fs::create_directory(path_);
+    std::ofstream(path_ / "memory.limit_in_bytes") << (16 << 20) << std::flush;
+  }
+  ~ForeignCgroup() {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
 TEST_F(GovernorLiveTest, AForeignOomKillTrips) {
-  if (facts_.cgroup.version != 1 || facts_.cgroup.dir.empty())
-    GTEST_SKIP() << "the test's cgroup is made with cgroup v1";
-  const fs::path cgroup =
-      fs::path("/sys/fs/cgroup/memory") / ("governor-test-" + std::to_string(::getpid()));
-  fs::create_directory(cgroup);
-  std::ofstream(cgroup / "memory.limit_in_bytes") << (16 << 20) << std::flush;
-  std::ofstream(cgroup / "memory.memsw.limit_in_bytes") << (16 << 20) << std::flush;
+  if (facts_.cgroup.version != 1) GTEST_SKIP() << "the test's cgroup is made with cgroup v1";
+  ForeignCgroup cgroup;
   GovernorLimits limits;
   limits.foreign_oom_kill = true;
   pid_t victim = 0;
-  std::thread killer([&] {
+  std::jthread killer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the run has begun
-    victim = provoke_foreign_oom(cgroup);
+    victim = provoke_foreign_oom(cgroup.path());
     int status = 0;
     ::waitpid(victim, &status, 0);
   });
-  Result r = run_governed("false-sharing", {{"threads", "1"}, {"duration", "4s"}}, limits);
+  Result r = run_governed("false-sharing", {{"threads", "2"}, {"duration", "3s"}}, limits);
   killer.join();
-  std::error_code ec;
-  fs::remove(cgroup, ec);
   expect_stopped_by(r, "foreign-oom-kill");
   EXPECT_EQ(r.governor_stop->value, double(victim));
-  EXPECT_LT(r.wall_s, 7.0) << "stopped before its two 4 s layouts ran out";
+  EXPECT_LT(r.wall_s, 5.5) << "stopped before its two 3 s layouts ran out";
   print_figures(r);
 }
 
@@ -244,13 +267,13 @@ TEST_F(GovernorLiveTest, ForeignCpuTripsWhenOthersLoadRises) {
   GovernorLimits limits;
   limits.foreign_cpu_rise = 0.25;  // of the online CPUs
   std::vector<pid_t> spinners;
-  std::thread load([&] {
+  std::jthread load([&] {
     // After the governor's first 5 s window: two spinners outside mmtune's process tree.
     std::this_thread::sleep_for(std::chrono::milliseconds(5500));
     for (int i = 0; i < 2; ++i) spinners.push_back(spin_outside(15));
   });
-  // One writer thread: one CPU for the workload, the other for the rise.
-  Result r = run_governed("false-sharing", {{"threads", "1"}, {"duration", "9s"}}, limits);
+  // Two writers and two spinners on two CPUs: the spinners take about one CPU from them.
+  Result r = run_governed("false-sharing", {{"threads", "2"}, {"duration", "9s"}}, limits);
   load.join();
   for (pid_t spinner : spinners)
     if (spinner > 0) ::kill(spinner, SIGKILL);
