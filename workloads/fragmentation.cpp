@@ -603,7 +603,17 @@ void run(Session& session, const Options& o) {
   if (debugfs.mounted_for_run())
     session.note("debugfs was not mounted: mounted for the run at " + debugfs.dir().string() +
                  " and taken away after");
-  Run state{session, o, *journal, debugfs.dir(), debugfs.rel_dir(), PageFlags{}, {}, {}, {}};
+  Run state{session,
+            o,
+            *journal,
+            debugfs.dir(),
+            debugfs.rel_dir(),
+            PageFlags{},
+            {},
+            {},
+            true,
+            0,
+            {"free_lists", {}, {}, {}}};
   std::optional<std::string> proactiveness;
   if (auto value = session.host().settings.text("vm.compaction_proactiveness"))
     proactiveness = std::string(*value);
