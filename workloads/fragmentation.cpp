@@ -206,6 +206,15 @@ class Pins {
   size_t count_ = 0;
 };
 
+// Why io_uring cannot pin pages here (kernel.io_uring_disabled, a seccomp filter), or nullopt.
+std::optional<std::string> pinning_unavailable() {
+  io_uring ring{};
+  if (int rc = io_uring_queue_init(1, &ring, 0); rc < 0)
+    return fmt::format("pinning pages needs io_uring: io_uring_queue_init: {}", std::strerror(-rc));
+  io_uring_queue_exit(&ring);
+  return std::nullopt;
+}
+
 // Whether the page at an address is part of a transparent huge page: its PFN from
 // /proc/self/pagemap, then KPF_THP in /proc/kpageflags (both need root for PFNs).
 class PageFlags {
@@ -589,11 +598,22 @@ void run(Session& session, const Options& o) {
   if (!journal)
     fail(ErrorKind::internal, "fragmentation: changing thp.defrag needs the run's journal");
   if (auto why = changes::debugfs_unsupported(session.fs())) return session.skip(*why);
+  if (auto why = pinning_unavailable()) return session.skip(*why);
   changes::DebugfsAccess debugfs(*journal);
   if (debugfs.mounted_for_run())
     session.note("debugfs was not mounted: mounted for the run at " + debugfs.dir().string() +
                  " and taken away after");
-  Run state{session, o, *journal, debugfs.dir(), debugfs.rel_dir(), PageFlags{}, {}, {}, {}};
+  Run state{session,
+            o,
+            *journal,
+            debugfs.dir(),
+            debugfs.rel_dir(),
+            PageFlags{},
+            {},
+            {},
+            true,
+            0,
+            {"free_lists", {}, {}, {}}};
   std::optional<std::string> proactiveness;
   if (auto value = session.host().settings.text("vm.compaction_proactiveness"))
     proactiveness = std::string(*value);
