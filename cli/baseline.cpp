@@ -104,6 +104,7 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
     // A status line on a terminal only; in a pipe just the runner's lines.
     advisor::Progress status(io.err, plan.scenario.time_budget_s * args->repeat);
     show_progress(options, status);
+    const changes::HostLock host = args->run.safety.hold(globals, io);
     const compare::RepeatedRuns runs = compare::run_repeated(plan, args->repeat, options);
     if (runs.interrupted) fail(ErrorKind::interrupted, "baseline stopped; nothing was written");
     const compare::Baseline baseline = compare::make_baseline(plan, runs, std::move(fingerprint));

@@ -80,6 +80,7 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
     // A status line on a terminal only; in a pipe just the runner's lines.
     advisor::Progress status(io.err, baseline.time_budget_s * repeats);
     show_progress(options, status);
+    const changes::HostLock host = args->run.safety.hold(globals, io);
     const compare::CheckReport report =
         compare::run_check(baseline, args->baseline, repeats, options, globals.host_fs());
 

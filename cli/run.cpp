@@ -127,6 +127,7 @@ Action attach_run(CLI::App& sub, const Globals& globals) {
 
     facts::HostFacts facts = probes::read_host_facts(globals.host_fs());
     workloads::RunPlan plan = workloads::plan_run(args->workload, options, facts);
+    const changes::HostLock host = args->run.safety.hold(globals, io);
     status.begin(
         fmt::format("{} (time limit {:g} s)", args->workload, facts::seconds(options.time_limit)),
         0);

@@ -19,6 +19,7 @@
 #include "cli/commands.hpp"
 #include "cli/identity.hpp"
 #include "cli/output_files.hpp"
+#include "cli/run_options.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
 #include "model/prediction.hpp"
@@ -36,6 +37,7 @@ struct TuneOptions {
   std::string profile = "general";
   std::string output_dir = ".";
   std::string format = "text";
+  HostSafetyArgs safety;
 };
 
 int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
@@ -72,6 +74,8 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
   }
   advisor::Progress status(io.err, plan.scenario.time_budget_s);
   advisor::ScenarioOptions run_options;
+  run_options.governor = options.safety.governor_limits();
+  const changes::HostLock host = options.safety.hold(globals, io);
   run_options.log = progress ? status.log() : nullptr;
   run_options.progress = &status;
   const advisor::ScenarioRun run = advisor::run_scenario(plan, run_options);
@@ -123,6 +127,7 @@ Action attach_tune(CLI::App& sub, const Globals& globals) {
                  "What to print: text (a summary), json (mmtune.advice/1) or md")
       ->check(CLI::IsMember({"text", "json", "md"}))
       ->capture_default_str();
+  options->safety.attach(sub);
   return [options, &globals](const Io& io) { return run_tune(*options, globals, io); };
 }
 
