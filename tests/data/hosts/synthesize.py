@@ -1826,4 +1826,7 @@ def small_vm_6_12():
 
 
 if __name__ == "__main__":
+    for make in (numa2_5_15, old_4_19, container_v2_6_1, fragmented_6_1, centos7_3_10, k8s_node_6_8,
+                 db_numa_6_1, rhel9_drift_5_14, small_vm_6_12):
         write_host(make())
+
