@@ -139,9 +139,14 @@ struct CgroupMemory {
   std::optional<uint64_t> current_bytes;  // memory.current or memory.usage_in_bytes
   std::optional<uint64_t> max_bytes;  // memory.max or memory.limit_in_bytes; nullopt = unlimited
   std::optional<uint64_t> swap_max_bytes;  // memory.swap.max, or memsw limit − limit in v1
+  std::optional<uint64_t> high_bytes;      // memory.high (v2 only); nullopt = max
+  std::optional<uint64_t> peak_bytes;      // memory.peak (v2, 6.6+), memory.max_usage_in_bytes
   Counters stat;                           // memory.stat
   Counters events;                         // memory.events (v2), or oom_control counters (v1)
   std::optional<Psi> pressure;             // memory.pressure (v2 only)
+  // io.max and io.stat (v2, with the io controller): "<major:minor>.<key>" → value, e.g.
+  // "7:3.wbps" (limits other than "max") and "7:3.wbytes".
+  Counters io_max, io_stat;
 
   bool operator==(const CgroupMemory&) const = default;
 };

@@ -193,6 +193,11 @@ void to_json(json& j, const CgroupMemory& c) {
            {"stat", c.stat},
            {"events", c.events},
            {"pressure", optional_json(c.pressure)}};
+  // Present only where the host has them, so older recorded results read the same.
+  if (c.high_bytes) j["high_bytes"] = *c.high_bytes;
+  if (c.peak_bytes) j["peak_bytes"] = *c.peak_bytes;
+  if (!c.io_max.values.empty()) j["io_max"] = c.io_max;
+  if (!c.io_stat.values.empty()) j["io_stat"] = c.io_stat;
 }
 void from_json(const json& j, CgroupMemory& c) {
   j.at("version").get_to(c.version);
@@ -204,6 +209,10 @@ void from_json(const json& j, CgroupMemory& c) {
   j.at("stat").get_to(c.stat);
   j.at("events").get_to(c.events);
   read_optional(j, "pressure", c.pressure);
+  if (j.contains("high_bytes")) read_optional(j, "high_bytes", c.high_bytes);
+  if (j.contains("peak_bytes")) read_optional(j, "peak_bytes", c.peak_bytes);
+  if (j.contains("io_max")) j.at("io_max").get_to(c.io_max);
+  if (j.contains("io_stat")) j.at("io_stat").get_to(c.io_stat);
 }
 
 void to_json(json& j, const ProcessMemory& p) {

@@ -182,6 +182,10 @@ facts::CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int 
         pressure && !trim(*pressure).empty()) {
       cg.pressure = parse_psi(*pressure);
     }
+    cg.high_bytes = read_limit(fs, join_path(dir, "memory.high"));
+    cg.peak_bytes = read_u64(fs, join_path(dir, "memory.peak"));  // 6.6+
+    if (auto io_max = fs.read(join_path(dir, "io.max"))) cg.io_max = parse_device_keys(*io_max);
+    if (auto io_stat = fs.read(join_path(dir, "io.stat"))) cg.io_stat = parse_device_keys(*io_stat);
   } else {
     if (!fs.exists(join_path(dir, "memory.usage_in_bytes"))) {
       fail(ErrorKind::bad_input, "{}: not a cgroup v1 memory directory", fs.path(dir).string());
@@ -195,6 +199,7 @@ facts::CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int 
       cg.events = parse_key_values(*oom);
     if (auto failcnt = read_u64(fs, join_path(dir, "memory.failcnt")))
       cg.events.values["failcnt"] = *failcnt;
+    cg.peak_bytes = read_u64(fs, join_path(dir, "memory.max_usage_in_bytes"));
   }
   if (auto stat = fs.read(join_path(dir, "memory.stat"))) cg.stat = parse_key_values(*stat);
   return cg;
