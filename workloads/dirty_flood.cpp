@@ -48,6 +48,7 @@
 #include <thread>
 
 #include "changes/journal.hpp"
+#include "changes/memcg.hpp"
 #include "changes/slow_device.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
@@ -55,6 +56,7 @@
 #include "model/what_if.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
+#include "workloads/cgroup_place.hpp"
 #include "workloads/dirty_analysis.hpp"
 #include "workloads/dirty_trace.hpp"
 #include "workloads/latency.hpp"
@@ -107,6 +109,10 @@ constexpr Param kParams[] = {
     {"bystander", ParamKind::choice, "choice", "on",
      "on: a process that only maps, touches and unmaps 256KiB every ms times its own stalls", 0, 0,
      "on|off"},
+    {"memory-max", ParamKind::size, "bytes", "0",
+     "cgroup v2 slow-device mode: memory.max of the writers' cgroup, which makes its own dirty "
+     "domain smaller than the global one (0: no limit)",
+     0},
     {"throttle-probe", ParamKind::choice, "choice", "auto",
      "how balance_dirty_pages' pauses are told from other sleeps: tracepoint (the kernel's "
      "writeback/balance_dirty_pages events, root and tracefs), sleep (writes whose thread slept "
@@ -137,6 +143,29 @@ model::DirtyLimits planned_limits(const ParamValues& p, const facts::HostFacts& 
   model::WhatIf what_if =
       model::apply_knob_changes(facts.settings, facts.zones, facts.kernel, dirty_changes(p));
   return model::model_host(facts, what_if.settings).dirty;
+}
+
+// With a slow device on cgroup v2 the writers have a cgroup of their own (io.max needs cgroup
+// writeback), and that cgroup is a dirty domain of its own beside the global one.
+bool in_memcg_domain(const ParamValues& p, const facts::HostFacts& facts) {
+  return p.bytes("device-bps") > 0 && facts.cgroup.version == 2;
+}
+
+// The domain whose limits the writers meet first (the global one unless in_memcg_domain and the
+// cgroup's own limits are lower).
+model::DirtyDomain planned_domain(const ParamValues& p, const facts::HostFacts& facts) {
+  model::WhatIf what_if =
+      model::apply_knob_changes(facts.settings, facts.zones, facts.kernel, dirty_changes(p));
+  model::DirtyDomain domain;
+  domain.limits = model::model_host(facts, what_if.settings).dirty;
+  if (!in_memcg_domain(p, facts)) return domain;
+  model::MemcgDirtyInputs cgroup;
+  if (uint64_t max = p.bytes("memory-max")) cgroup.ceiling_pages = max / kPageBytes;
+  // Besides its page cache the cgroup holds the writers' buffers and the records of the run.
+  cgroup.other_usage_pages =
+      (uint64_t(p.integer("writers")) * p.bytes("block") + 4 * kMiB) / kPageBytes;
+  return model::memcg_dirty_domain(domain.limits, model::dirty_settings_from(what_if.settings),
+                                   cgroup, facts.kernel);
 }
 
 struct Shape {
@@ -234,7 +263,9 @@ model::Prediction in_bytes(const model::Prediction& pages, std::string name) {
 }
 
 std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
-  model::DirtyLimits limits = planned_limits(p, facts);
+  const model::DirtyLimits global = planned_limits(p, facts);
+  const model::DirtyDomain domain = planned_domain(p, facts);
+  const model::DirtyLimits& limits = domain.limits;
   const bool slow = p.bytes("device-bps") > 0;
   // The kernel's thresholds are computed from free memory at the instant: a few % apart from the
   // model's snapshot when ratios are in use and memory moved in between.
@@ -244,10 +275,14 @@ std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& f
   std::optional<double> threshold_tolerance = by_bytes ? 0.001 : 0.05;
   std::vector<Expectation> out;
   out.push_back({"dirty_background_threshold_bytes",
-                 in_bytes(limits.background, "background threshold"), 0.05, std::nullopt,
+                 in_bytes(global.background, "background threshold"), 0.05, std::nullopt,
                  std::nullopt});
-  out.push_back({"dirty_threshold_bytes", in_bytes(limits.threshold, "hard dirty limit"),
+  out.push_back({"dirty_threshold_bytes", in_bytes(global.threshold, "hard dirty limit"),
                  threshold_tolerance, std::nullopt, std::nullopt});
+  if (in_memcg_domain(p, facts)) {
+    const double bound = domain.memcg_binds ? 1.0 : 0.0;
+    out.push_back({"memcg_domain_bound", domain.binding, std::nullopt, bound, bound});
+  }
   // Only a slow device makes the writers reach the limits; on storage that keeps up these two are
   // shown, not held against anything.
   std::optional<double> tolerance = slow ? std::optional<double>(0.10) : std::nullopt;
@@ -294,6 +329,33 @@ class DirtyGauge {
   }
   int fd_;
   char buffer_[2048];
+};
+
+// file_dirty and file_writeback (bytes) of a v2 memory cgroup's memory.stat, as pages.
+class MemcgDirtyGauge {
+ public:
+  explicit MemcgDirtyGauge(const std::string& stat_path)
+      : fd_(::open(stat_path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) fail(ErrorKind::unsupported, "{}: {}", stat_path, std::strerror(errno));
+  }
+  ~MemcgDirtyGauge() { ::close(fd_); }
+  MemcgDirtyGauge(const MemcgDirtyGauge&) = delete;
+  MemcgDirtyGauge& operator=(const MemcgDirtyGauge&) = delete;
+  void read(DirtySample& out) {
+    ssize_t n = ::pread(fd_, buffer_, sizeof buffer_ - 1, 0);
+    if (n <= 0) return;
+    buffer_[n] = 0;
+    out.memcg_dirty_pages = field("\nfile_dirty ") / kPageBytes;
+    out.memcg_writeback_pages = field("\nfile_writeback ") / kPageBytes;
+  }
+
+ private:
+  uint64_t field(std::string_view key) const {
+    const char* at = std::strstr(buffer_, key.data());
+    return at ? std::strtoull(at + key.size(), nullptr, 10) : 0;
+  }
+  int fd_;
+  char buffer_[8192];
 };
 
 void sleep_until(int64_t t_ns) {
@@ -442,16 +504,19 @@ void write_own_file(const Shape& s, int w, int fd, double duration_s, FloodStart
 // nr_dirty + nr_writeback every 2 ms until done (or the reserved room is full); sets enough
 // kSettleNs after the level first reached settle_from.
 void sample_dirty(std::vector<DirtySample>& samples, const std::atomic<bool>& done,
-                  std::optional<uint64_t> settle_from, std::atomic<bool>& enough) {
+                  std::optional<uint64_t> settle_from, std::atomic<bool>& enough,
+                  MemcgDirtyGauge* memcg) {
   DirtyGauge gauge;
   int64_t next = monotonic_ns();
   std::optional<int64_t> reached;
   while (!done.load(std::memory_order_acquire) && samples.size() < samples.capacity()) {
     DirtySample sample;
     sample.t_ns = monotonic_ns();
+    if (memcg) memcg->read(sample);
     if (gauge.read(sample)) samples.push_back(sample);
-    if (settle_from && !reached && sample.dirty_pages + sample.writeback_pages >= *settle_from)
-      reached = sample.t_ns;
+    const uint64_t level = memcg ? sample.memcg_dirty_pages + sample.memcg_writeback_pages
+                                 : sample.dirty_pages + sample.writeback_pages;
+    if (settle_from && !reached && level >= *settle_from) reached = sample.t_ns;
     if (reached && sample.t_ns - *reached >= kSettleNs) enough.store(true);
     next += kSampleNs;
     sleep_until(next);
@@ -459,8 +524,10 @@ void sample_dirty(std::vector<DirtySample>& samples, const std::atomic<bool>& do
 }
 
 // The writers, the dirty sampler and (with the tracepoint) the trace of the writers' throttling.
+// memcg: the writers' cgroup's gauge in a memory cgroup's dirty domain (settle_from_pages then
+// counts in that domain's pages).
 Flood write_flood(Session& session, const Shape& s, std::span<const int> fds, double duration_s,
-                  ThrottleTrace* trace) {
+                  ThrottleTrace* trace, MemcgDirtyGauge* memcg) {
   Flood flood;
   std::vector<std::vector<WriteRecord>> per_writer(size_t(s.writers));
   flood.writer_tids.assign(size_t(s.writers), 0);
@@ -469,7 +536,7 @@ Flood write_flood(Session& session, const Shape& s, std::span<const int> fds, do
   FloodStart start;
   std::atomic<bool> writers_done{false};
   std::thread sampler(
-      [&] { sample_dirty(flood.samples, writers_done, s.settle_from_pages, start.enough); });
+      [&] { sample_dirty(flood.samples, writers_done, s.settle_from_pages, start.enough, memcg); });
   std::vector<std::thread> threads;
   for (int w = 0; w < s.writers; ++w) {
     threads.emplace_back([&, w] {
@@ -582,7 +649,9 @@ void report_bystander(Session& session, const Bystander& bystander, const Flood&
 // ---- the run, step by step ----
 
 struct Plan {
-  model::DirtyLimits limits;
+  model::DirtyLimits limits;  // of the domain that binds (model)
+  model::DirtyDomain domain;
+  bool memcg_domain = false;  // the writers run in a v2 cgroup of their own
   Shape shape;
   uint64_t file_bytes = 0;  // all writers' files together
   fs::path dir;
@@ -592,13 +661,17 @@ struct Plan {
 Plan make_plan(const Session& session) {
   const ParamValues& p = session.params();
   Plan plan;
-  plan.limits = planned_limits(p, session.host());
+  plan.domain = planned_domain(p, session.host());
+  plan.limits = plan.domain.limits;
+  plan.memcg_domain = in_memcg_domain(p, session.host());
   const uint64_t total = p.bytes("size") > 0
                              ? p.bytes("size")
                              : auto_size(plan.limits, p.bytes("device-bps"), p.seconds("duration"));
   plan.shape = shape_of(p, total);
-  if (plan.shape.slow && p.bytes("size") == 0)
-    plan.shape.settle_from_pages = plan.limits.setpoint_pages;
+  if (plan.shape.slow && p.bytes("size") == 0) {
+    plan.shape.settle_from_pages =
+        plan.memcg_domain ? plan.domain.memcg.setpoint_pages : plan.limits.setpoint_pages;
+  }
   plan.file_bytes = plan.shape.per_writer * uint64_t(plan.shape.writers);
   plan.dir = p.text("dir");
   const uint64_t needed =
@@ -617,20 +690,30 @@ Plan make_plan(const Session& session) {
   return plan;
 }
 
-// Where the files go: a slow disk made for the run, or --dir.
+// Where the files go: a slow disk made for the run, or --dir; on cgroup v2 with a slow disk, the
+// writers' own cgroup (memory + io) that holds its limit.
 struct Target {
   std::unique_ptr<changes::SlowDevice> device;
+  std::optional<changes::WorkerCgroup> writers;
   fs::path dir;
 };
 
-Target prepare_target(Session& session, const Plan& plan) {
-  Target target{nullptr, plan.dir};
+Target prepare_target(Session& session, const Plan& plan,
+                      const std::optional<changes::CgroupPlace>& place) {
+  Target target{nullptr, std::nullopt, plan.dir};
   if (!plan.shape.slow) return target;
   changes::Journal* journal = session.journal();
   if (!journal) fail(ErrorKind::internal, "dirty-flood: slow-device mode needs the run's journal");
   const uint64_t fs_bytes = slow_fs_bytes(plan.file_bytes);
-  target.device =
-      std::make_unique<changes::SlowDevice>(*journal, plan.dir, fs_bytes, plan.shape.device_bps);
+  target.device = std::make_unique<changes::SlowDevice>(*journal, plan.dir, fs_bytes);
+  if (place) {
+    target.writers.emplace(*journal, place->dir(),
+                           fmt::format("mmtune-dirty-flood-{}", ::getpid()));
+    if (uint64_t max = session.params().bytes("memory-max")) target.writers->set_limit(max);
+    target.device->limit_in_cgroup(target.writers->dir(), plan.shape.device_bps);
+  } else {
+    target.device->limit_root_blkio(plan.shape.device_bps);
+  }
   target.dir = target.device->mount_point();
   const changes::SlowDevice& d = *target.device;
   session.note(fmt::format(
@@ -693,9 +776,13 @@ void wait_until_quiet(Session& session, const model::DirtyLimits& limits) {
   }
 }
 
-// The kernel's own thresholds, as it computes them now (with the settings of this run); returns
-// dirty + writeback before the writes, bytes.
-double report_thresholds(Session& session) {
+struct Before {
+  double dirty_bytes = 0;                   // dirty + writeback before the writes
+  std::optional<uint64_t> threshold_pages;  // nr_dirty_threshold
+};
+
+// The kernel's own thresholds, as it computes them now (with the settings of this run).
+Before report_thresholds(Session& session) {
   const double page = double(kPageBytes);
   facts::Counters vmstat = probes::read_vmstat(session.fs());
   if (auto t = vmstat.get("nr_dirty_threshold")) {
@@ -706,10 +793,12 @@ double report_thresholds(Session& session) {
     session.measured("dirty_background_threshold_bytes", double(*t) * page, "bytes",
                      "/proc/vmstat nr_dirty_background_threshold x 4 KiB");
   }
-  const double before =
+  Before before;
+  before.threshold_pages = vmstat.get("nr_dirty_threshold");
+  before.dirty_bytes =
       double(vmstat.get_or("nr_dirty", 0) + vmstat.get_or("nr_writeback", 0)) * page;
   session.measured(
-      "dirty_before_bytes", before, "bytes",
+      "dirty_before_bytes", before.dirty_bytes, "bytes",
       "/proc/vmstat nr_dirty + nr_writeback before the writes (everyone's, not only ours)");
   return before;
 }
@@ -1076,40 +1165,81 @@ void report_throttling(Session& session, const Plan& plan, const Flood& flood,
   report_levels(session, plan, flood, t);
 }
 
+// In a memory cgroup's dirty domain: which domain bound the writers. The kernel says it where the
+// tracepoint was read and the two domains' limits differ (its first event's limit is the binding
+// domain's hard limit); else the model's answer stands. The level the analysis reads follows.
+void settle_domain(Session& session, const Plan& plan, const Before& before, Flood& flood) {
+  if (!plan.memcg_domain) return;
+  bool memcg = plan.domain.memcg_binds;
+  const double global = double(before.threshold_pages.value_or(plan.domain.limits.threshold_pages));
+  const double cgroup = double(plan.domain.memcg.threshold_pages);
+  auto first = std::find_if(flood.events.begin(), flood.events.end(), [&](const auto& e) {
+    return std::find(flood.writer_tids.begin(), flood.writer_tids.end(), e.pid) !=
+           flood.writer_tids.end();
+  });
+  if (first != flood.events.end() && std::abs(global - cgroup) > 0.05 * global) {
+    const double limit = double(first->limit);
+    memcg = std::abs(limit - cgroup) < std::abs(limit - global);
+    session.measured("memcg_domain_bound", memcg ? 1 : 0, "bool",
+                     fmt::format("1 when the limit of the first writeback/balance_dirty_pages "
+                                 "event ({} pages) is nearer the cgroup's threshold ({:.0f}) "
+                                 "than the global one ({:.0f}), else 0",
+                                 first->limit, cgroup, global));
+  }
+  session.explain(fmt::format(
+      "dirty domain: the writers' cgroup is a writeback domain of its own (cgroup v2 with memory "
+      "and io); model: {}; the onset, plateau and settled level below are the {}",
+      plan.domain.binding.why.text,
+      memcg ? "cgroup's (memory.stat file_dirty + file_writeback of the writers' cgroup)"
+            : "global domain's (/proc/vmstat nr_dirty + nr_writeback)"));
+  if (memcg) use_memcg_level(flood.samples);
+}
+
 void run(Session& session) {
   const ParamValues& p = session.params();
   const Plan plan = make_plan(session);
+  std::optional<changes::CgroupPlace> place;
   if (plan.shape.slow) {
     if (auto why = changes::slow_device_unsupported(session.fs())) {
       session.skip(*why);
       return;
     }
+    if (plan.memcg_domain && !(place = open_cgroup_place(session, {"memory", "io"}))) return;
   }
   apply_dirty_settings(session, p);
-  Target target = prepare_target(session, plan);
+  Target target = prepare_target(session, plan, place);
   Files files;
   open_files(session, target, plan.shape.writers, files);
   wait_until_quiet(session, plan.limits);
-  const double dirty_before = report_thresholds(session);
+  const Before before = report_thresholds(session);
   ThrottleMethod method = ThrottleMethod::sleep;
   std::unique_ptr<ThrottleTrace> trace = start_throttle_probe(session, method);
 
-  // The bystander is forked before any thread exists in this process.
+  // The bystander is forked before any thread exists in this process, and stays outside the
+  // writers' cgroup, which this process then joins.
   Bystander bystander;
   if (p.choice("bystander") == "on") bystander.start();
-  Flood flood = write_flood(session, plan.shape, files.fds, p.seconds("duration"), trace.get());
+  std::unique_ptr<MemcgDirtyGauge> memcg;
+  if (target.writers) {
+    target.writers->move_self();
+    memcg = std::make_unique<MemcgDirtyGauge>(
+        session.fs().path(target.writers->dir() + "/memory.stat").string());
+  }
+  Flood flood =
+      write_flood(session, plan.shape, files.fds, p.seconds("duration"), trace.get(), memcg.get());
   bystander.stop();
   trace.reset();
   clean_up(session, target, files);
   if (!flood.error.empty()) fail(ErrorKind::unsupported, "write failed: {}", flood.error);
 
   report_flood(session, plan.shape, flood, bystander);
+  settle_domain(session, plan, before, flood);
   report_throttling(session, plan, flood, method);
-  if (dirty_before > 0.05 * double(plan.limits.freerun_pages) * double(kPageBytes)) {
+  if (before.dirty_bytes > 0.05 * double(plan.limits.freerun_pages) * double(kPageBytes)) {
     session.note(fmt::format(
         "other processes had {} dirty or under writeback before the run: the kernel's limits "
         "count everyone's pages, and so do these figures",
-        facts::format_bytes(uint64_t(dirty_before))));
+        facts::format_bytes(uint64_t(before.dirty_bytes))));
   }
   session.trace(dirty_series(flood, plan.limits, session.start_ns()));
   session.trace(writes_series(flood, session.start_ns()));

@@ -36,6 +36,7 @@
 #include "model/reclaim.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
+#include "workloads/cgroup_place.hpp"
 #include "workloads/kernel_log.hpp"
 #include "workloads/session.hpp"
 #include "workloads/worker.hpp"
@@ -133,7 +134,8 @@ struct Repetition {
   uint64_t touched = 0;
   double seconds = 0;
   WorkerExit exit;
-  std::optional<uint64_t> oom_kills, peak, memsw_peak;
+  std::optional<uint64_t> oom_kills, memsw_peak;
+  std::optional<changes::WorkerCgroup::Peak> peak;
   std::optional<OomKillRecord> logged;  // the kernel's line about this allocator
   std::optional<uint64_t> psi_full_us, psi_some_us;
   std::optional<double> psi_full_avg10;
@@ -194,6 +196,7 @@ Repetition one_repetition(Session& session, changes::Journal& journal,
       if (auto pressure = cgroup.read().pressure; pressure && pressure->full)
         rep.psi_full_avg10 = pressure->full->avg10;
     }
+    cgroup.sample_usage();
     if (session.stop_requested() || double(monotonic_ns() - t0) / 1e9 > timeout) {
       rep.timed_out = !session.stop_requested();
       exit = kill_worker(pid);
@@ -204,7 +207,7 @@ Repetition one_repetition(Session& session, changes::Journal& journal,
   rep.seconds = double(rep.exit.end_ns - t0) / 1e9;
   rep.touched = std::atomic_ref<uint64_t>(progress[0]).load();
   rep.oom_kills = cgroup.oom_kills();
-  rep.peak = cgroup.peak_bytes();
+  rep.peak = cgroup.peak();
   if (cgroup.version() == 1) {
     if (auto text = fs.read(cgroup.dir() + "/memory.memsw.max_usage_in_bytes")) {
       rep.memsw_peak = std::strtoull(text->c_str(), nullptr, 10);
@@ -240,68 +243,87 @@ bool has_sys_resource(pid_t pid) {
   return (caps >> 24) & 1;
 }
 
+// One repetition's measurements, and a note of how it ended.
+void report_repetition(Session& session, const Repetition& r, size_t index, int version) {
+  const std::string tag = fmt::format("r{}", index);
+  const std::map<std::string, std::string> labels = {{"repetition", std::to_string(index)}};
+  session.measured("oom_point_bytes." + tag, double(r.touched), "bytes",
+                   "pages the allocator had touched when it died x 4 KiB (shared-memory counter)",
+                   labels);
+  session.measured("time_to_oom_s." + tag, r.seconds, "s", "CLOCK_MONOTONIC from fork to waitpid",
+                   labels);
+  if (r.oom_kills) {
+    session.measured("cgroup_oom_kills." + tag, double(*r.oom_kills), "events",
+                     version == 2 ? "memory.events oom_kill" : "memory.oom_control oom_kill",
+                     labels);
+  }
+  if (r.peak) {
+    session.measured("cgroup_peak_bytes." + tag, double(r.peak->bytes), "bytes", r.peak->source,
+                     labels);
+  }
+  if (r.memsw_peak) {
+    session.measured("cgroup_memsw_peak_bytes." + tag, double(*r.memsw_peak), "bytes",
+                     "memory.memsw.max_usage_in_bytes (memory + swap)", labels);
+  }
+  if (r.psi_full_us) {
+    session.measured("psi_full_us." + tag, double(*r.psi_full_us), "us",
+                     r.psi_of_cgroup
+                         ? "cgroup memory.pressure full total"
+                         : "/proc/pressure/memory full total, delta over the repetition "
+                           "(host-wide: cgroup v1 has no per-cgroup PSI)",
+                     labels);
+  }
+  if (r.psi_full_avg10) {
+    session.measured("psi_full_avg10." + tag, *r.psi_full_avg10, "%",
+                     r.psi_of_cgroup
+                         ? "cgroup memory.pressure full avg10, last sample before the kill"
+                         : "/proc/pressure/memory full avg10 right after the kill (host-wide)",
+                     labels);
+  }
+  session.note(fmt::format(
+      "repetition {}: allocator pid {} {} after {:.2f} s with {} touched; {}{}", index, r.exit.pid,
+      r.exit.signal ? fmt::format("killed by {}", ::strsignal(r.exit.signal))
+                    : fmt::format("exited with status {}", r.exit.code),
+      r.seconds, facts::format_bytes(r.touched),
+      r.oom_kills ? fmt::format("cgroup oom_kill {}", *r.oom_kills) : "no oom_kill counter",
+      r.logged
+          ? fmt::format("; kernel log: {} OOM killed pid {} ({}){}",
+                        r.logged->memcg ? "memory cgroup" : "global", r.logged->pid, r.logged->comm,
+                        r.logged->oom_memcg.empty() ? "" : " in " + r.logged->oom_memcg)
+          : ""));
+}
+
+bool oom_killed(const Repetition& r) {
+  return r.exit.signal == SIGKILL && r.oom_kills.value_or(0) > 0;
+}
+
+// The OOM point and time over the repetitions the OOM killer ended.
+void report_oom_points(Session& session, const std::vector<Repetition>& reps) {
+  std::vector<double> points, times;
+  for (const Repetition& r : reps) {
+    if (!oom_killed(r)) continue;
+    points.push_back(double(r.touched));
+    times.push_back(r.seconds);
+  }
+  if (points.empty()) return;
+  std::sort(points.begin(), points.end());
+  std::sort(times.begin(), times.end());
+  session.derived("oom_point_bytes", points[(points.size() - 1) / 2], "bytes",
+                  "median over the OOM-killed repetitions");
+  session.derived("oom_point_min_bytes", points.front(), "bytes",
+                  "smallest over the OOM-killed repetitions");
+  session.derived("oom_point_max_bytes", points.back(), "bytes",
+                  "largest over the OOM-killed repetitions");
+  session.derived("time_to_oom_s", times[(times.size() - 1) / 2], "s",
+                  "median over the OOM-killed repetitions");
+}
+
 void report(Session& session, const std::vector<Repetition>& reps, const model::OomPoint& point,
             int version, pid_t controller, const std::string& controller_adj) {
-  std::vector<double> points, times;
-  size_t killed_by_oom = 0, logged_ours = 0;
-  for (size_t i = 0; i < reps.size(); ++i) {
-    const Repetition& r = reps[i];
-    std::string tag = fmt::format("r{}", i + 1);
-    std::map<std::string, std::string> labels = {{"repetition", std::to_string(i + 1)}};
-    session.measured("oom_point_bytes." + tag, double(r.touched), "bytes",
-                     "pages the allocator had touched when it died x 4 KiB (shared-memory counter)",
-                     labels);
-    session.measured("time_to_oom_s." + tag, r.seconds, "s", "CLOCK_MONOTONIC from fork to waitpid",
-                     labels);
-    if (r.oom_kills) {
-      session.measured("cgroup_oom_kills." + tag, double(*r.oom_kills), "events",
-                       version == 2 ? "memory.events oom_kill" : "memory.oom_control oom_kill",
-                       labels);
-    }
-    if (r.peak) {
-      session.measured("cgroup_peak_bytes." + tag, double(*r.peak), "bytes",
-                       version == 2 ? "memory.peak" : "memory.max_usage_in_bytes", labels);
-    }
-    if (r.memsw_peak) {
-      session.measured("cgroup_memsw_peak_bytes." + tag, double(*r.memsw_peak), "bytes",
-                       "memory.memsw.max_usage_in_bytes (memory + swap)", labels);
-    }
-    if (r.psi_full_us) {
-      session.measured(
-          "psi_full_us." + tag, double(*r.psi_full_us), "us",
-          r.psi_of_cgroup
-              ? "cgroup memory.pressure full total"
-              : "/proc/pressure/memory full total, delta over the repetition (host-wide: "
-                "cgroup v1 has no per-cgroup PSI)",
-          labels);
-    }
-    if (r.psi_full_avg10) {
-      session.measured("psi_full_avg10." + tag, *r.psi_full_avg10, "%",
-                       r.psi_of_cgroup
-                           ? "cgroup memory.pressure full avg10, last sample before the kill"
-                           : "/proc/pressure/memory full avg10 right after the kill (host-wide)",
-                       labels);
-    }
-    const bool oom = r.exit.signal == SIGKILL && r.oom_kills.value_or(0) > 0;
-    killed_by_oom += oom;
-    logged_ours += r.logged.has_value();
-    if (oom) {
-      points.push_back(double(r.touched));
-      times.push_back(r.seconds);
-    }
-    session.note(fmt::format(
-        "repetition {}: allocator pid {} {} after {:.2f} s with {} touched; {}{}", i + 1,
-        r.exit.pid,
-        r.exit.signal ? fmt::format("killed by {}", ::strsignal(r.exit.signal))
-                      : fmt::format("exited with status {}", r.exit.code),
-        r.seconds, facts::format_bytes(r.touched),
-        r.oom_kills ? fmt::format("cgroup oom_kill {}", *r.oom_kills) : "no oom_kill counter",
-        r.logged ? fmt::format("; kernel log: {} OOM killed pid {} ({}){}",
-                               r.logged->memcg ? "memory cgroup" : "global", r.logged->pid,
-                               r.logged->comm,
-                               r.logged->oom_memcg.empty() ? "" : " in " + r.logged->oom_memcg)
-                 : ""));
-  }
+  for (size_t i = 0; i < reps.size(); ++i) report_repetition(session, reps[i], i + 1, version);
+  const size_t killed_by_oom = size_t(std::count_if(reps.begin(), reps.end(), oom_killed));
+  const size_t logged_ours = size_t(std::count_if(
+      reps.begin(), reps.end(), [](const Repetition& r) { return r.logged.has_value(); }));
   session.measured(
       "oom_kills", double(killed_by_oom), "events",
       "repetitions whose allocator died of SIGKILL with the cgroup's oom_kill counter raised");
@@ -315,26 +337,12 @@ void report(Session& session, const std::vector<Repetition>& reps, const model::
   session.measured("victims_were_allocators", killed_by_oom == reps.size() ? 1 : 0, "bool",
                    "every repetition's allocator (the only task in its cgroup) died of SIGKILL "
                    "with oom_kill raised");
-  if (!points.empty()) {
-    std::vector<double> sorted = points;
-    std::sort(sorted.begin(), sorted.end());
-    session.derived("oom_point_bytes", sorted[(sorted.size() - 1) / 2], "bytes",
-                    "median over the OOM-killed repetitions");
-    session.derived("oom_point_min_bytes", sorted.front(), "bytes",
-                    "smallest over the OOM-killed repetitions");
-    session.derived("oom_point_max_bytes", sorted.back(), "bytes",
-                    "largest over the OOM-killed repetitions");
-    std::sort(times.begin(), times.end());
-    session.derived("time_to_oom_s", times[(times.size() - 1) / 2], "s",
-                    "median over the OOM-killed repetitions");
-  }
+  report_oom_points(session, reps);
   session.explain(fmt::format(
       "{} of {} repetitions ended in a cgroup OOM kill of the allocator (oom_score_adj 1000, alone "
-      "in its cgroup); "
-      "the kernel log named it {} time(s); the controller survived every one: it is outside the "
-      "cgroup, and a cgroup "
-      "OOM kill only chooses among the cgroup's tasks{}; model: OOM when the cgroup's anonymous "
-      "memory reaches {} ({})",
+      "in its cgroup); the kernel log named it {} time(s); the controller survived every one: it "
+      "is outside the cgroup, and a cgroup OOM kill only chooses among the cgroup's tasks{}; "
+      "model: OOM when the cgroup's anonymous memory reaches {} ({})",
       killed_by_oom, reps.size(), logged_ours,
       controller_adj == "-1000"
           ? std::string(", and it holds oom_score_adj -1000 against a host-wide one")
@@ -346,14 +354,11 @@ void report(Session& session, const std::vector<Repetition>& reps, const model::
 
 void run(Session& session) {
   const ParamValues& p = session.params();
+  std::optional<changes::CgroupPlace> place = open_cgroup_place(session, {"memory"});
+  if (!place) return;
   changes::Journal* journal = session.journal();
-  if (!journal) fail(ErrorKind::internal, "oom: needs the run's journal for its cgroups");
-  if (::geteuid() != 0) {
-    session.skip("needs root to make memory cgroups");
-    return;
-  }
   probes::HostFs fs("/");
-  probes::CgroupDir parent = changes::own_memory_cgroup(fs);
+  const probes::CgroupDir& parent = place->dir();
   const uint64_t swap = p.bytes("swap");
   std::unique_ptr<changes::TempSwap> swap_file;
   if (swap > 0 && !session.host().has_swap()) {
