@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "facts/error.hpp"
 #include "matrix/report.hpp"
 
@@ -17,6 +18,7 @@ struct MatrixArgs {
   std::vector<std::string> kernels, command;
   int numa = 0, numa_distance = 21, cpus = 2;
   std::string memory = "2GiB", timeout = "300s", cache, json;
+  std::string interrupt_after, kill_after;
 };
 
 // "2GiB", "1536MiB", "2G", "512M", "2048" (MiB).
@@ -49,6 +51,11 @@ std::chrono::seconds parse_seconds(const std::string& text) {
   fail(ErrorKind::bad_input, "--timeout: \"{}\" must be a duration such as 300s or 5m", text);
 }
 
+std::chrono::milliseconds stop_after(std::string_view option, const std::string& text) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      duration_option(option, text, std::chrono::milliseconds(100)));
+}
+
 }  // namespace
 
 Action attach_matrix(CLI::App& sub, const Globals& globals) {
@@ -77,6 +84,14 @@ Action attach_matrix(CLI::App& sub, const Globals& globals) {
   sub.add_option("--cache", args->cache,
                  "Where Debian kernels are unpacked (default /var/cache/mmtune/kernels as root)")
       ->type_name("DIR");
+  sub.add_option("--interrupt-after", args->interrupt_after,
+                 "Send SIGINT (Ctrl-C) to the command after DURATION, then report what it left "
+                 "behind")
+      ->type_name("DURATION");
+  sub.add_option("--kill-after", args->kill_after,
+                 "Send SIGKILL to the command after DURATION, run `mmtune restore`, then report "
+                 "what was left behind")
+      ->type_name("DURATION");
   sub.add_option("--json", args->json,
                  "Write everything (each kernel's full result) as JSON to FILE ('-' = stdout)")
       ->type_name("FILE");
@@ -99,6 +114,14 @@ Action attach_matrix(CLI::App& sub, const Globals& globals) {
     options.cpus = args->cpus;
     options.timeout = parse_seconds(args->timeout);
     options.cache_dir = args->cache;
+    if (!args->interrupt_after.empty() && !args->kill_after.empty())
+      fail(ErrorKind::bad_input, "--interrupt-after and --kill-after: give one of them");
+    if (!args->interrupt_after.empty()) {
+      options.stop_after = stop_after("--interrupt-after", args->interrupt_after);
+      options.stop_signal = "INT";
+    }
+    if (!args->kill_after.empty())
+      options.stop_after = stop_after("--kill-after", args->kill_after);
     matrix::validate(options);
     std::ofstream json_file;
     if (!args->json.empty() && args->json != "-") {
