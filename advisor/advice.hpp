@@ -1,8 +1,8 @@
 #pragma once
 // The advice: for each knob, the current value, the recommended one (or keep), how sure we are,
 // why in the model's numbers, what was measured here that supports it, and on whose guidance the
-// rule stands. JSON schema "mmtune.advice/1" (advisor/advice_json.hpp); terminal, Markdown,
-// sysctl.d and tuned renderings (advisor/render.hpp).
+// rule stands. JSON schema "mmtune.advice/1" (advisor/advice_json.hpp); sysctl.d and tuned files
+// (advisor/sysctl_files.hpp); terminal and Markdown renderings (report/advice_render.hpp).
 //
 //   Advice advice = advise(facts, profile, run);   // run: nullptr when nothing was measured
 #include <optional>
@@ -31,7 +31,7 @@ struct EvidenceItem {
 };
 
 struct Recommendation {
-  std::string knob;                    // "vm.swappiness" (probes/knobs.hpp names)
+  std::string knob;                    // "vm.swappiness" (facts/knobs.hpp names)
   std::optional<std::string> current;  // nullopt: this host does not have the knob
   std::string recommended;             // the value to set; the current value when keep
   bool change = false;                 // false: keep the current value

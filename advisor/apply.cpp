@@ -137,6 +137,22 @@ std::string render_persist_file(const ApplyPlan& plan, std::string_view existing
   return text;
 }
 
+std::optional<PersistPreview> preview_persist(const ApplyPlan& plan) {
+  if (!plan.persist_file) return std::nullopt;
+  PersistPreview preview;
+  preview.before = read_text(*plan.persist_file).value_or("");
+  preview.after = render_persist_file(plan, preview.before);
+  std::map<std::string, std::string> persisted;
+  for (const RequestedChange& line : parse_change_file(preview.before, "existing --persist file"))
+    persisted[line.knob] = line.value;
+  for (const PlannedChange& change : plan.changes) {
+    if (!is_sysctl(change.path)) continue;
+    auto it = persisted.find(change.request.knob);
+    preview.changes |= it == persisted.end() || it->second != change.request.value;
+  }
+  return preview;
+}
+
 void keep_applied(const ApplyPlan& plan, changes::Journal& journal) {
   if (plan.persist_file) {
     const fs::path& file = *plan.persist_file;

@@ -1,5 +1,5 @@
 #pragma once
-// `mmtune apply`: knob changes made through the journal (workloads/journal.hpp), meant to stay.
+// `mmtune apply`: knob changes made through the journal (changes/journal.hpp), meant to stay.
 //
 //   ApplyPlan plan = plan_apply(read_change_file(path), fs, persist);  // input errors, nothing
 //   done Journal journal(fs, state_dir); std::vector<AppliedChange> done = apply_plan(plan,
@@ -57,6 +57,15 @@ void keep_applied(const ApplyPlan& plan, changes::Journal& journal);
 // The sysctl.d text for these changes (sysctl knobs only), merged over the knobs an earlier
 // `mmtune apply` put in existing (its text; empty when there is none).
 std::string render_persist_file(const ApplyPlan& plan, std::string_view existing);
+
+// What --persist would do to plan.persist_file: its text now (empty when there is none), its text
+// after, and whether that changes a setting the host boots with (comments alone do not count: each
+// line says what it replaced, which differs once the value is set). Nothing when not persisting.
+struct PersistPreview {
+  std::string before, after;
+  bool changes = false;
+};
+std::optional<PersistPreview> preview_persist(const ApplyPlan& plan);
 
 // The first line of every file --persist writes: how an existing file is recognised as ours.
 inline constexpr std::string_view kPersistMarker =

@@ -6,7 +6,7 @@
 //   sysctl.d      "name = value" lines (sysctl.d(5)): '#' and ';' start comments, a leading '-'
 //                 means "skip it where this host lacks the knob", '/' separators work as '.'
 //
-// Every name must be a knob of probes/knobs.hpp (mmtune changes the memory manager's knobs, not
+// Every name must be a knob of facts/knobs.hpp (mmtune changes the memory manager's knobs, not
 // arbitrary sysctls) and every value one the kernel's range accepts; a knob given twice is an
 // error. The first problem is an Error{bad_input} naming the file and line (or recommendation).
 #include <filesystem>

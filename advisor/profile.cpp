@@ -1,5 +1,6 @@
 // Loading and checking profiles. Every check names the file, the line and the field, so a typo in a
-// profile is found by reading one line of output.
+// profile is found by reading one line of output; a profile with several mistakes gets a line for
+// each, from one run.
 #include "advisor/profile.hpp"
 
 #include <fmt/format.h>
@@ -69,44 +70,99 @@ std::string nearest(std::string_view word, std::initializer_list<std::string_vie
   return facts::nearest_name(word, words);
 }
 
-// Reads fields of the document, failing with "LABEL:LINE: FIELD: message".
+// Thrown by Checker::error after it has recorded the problem: abandons the part of the profile
+// being read (a field, a pin, a step, a metric) so that the next part is checked too.
+struct Abandoned {};
+
+// Reads fields of the document and collects its problems, each "LABEL:LINE: FIELD: message".
 class Checker {
  public:
   Checker(const LocatedJson& doc, std::string label) : doc_(doc), label_(std::move(label)) {}
 
-  [[noreturn]] void error(std::string_view pointer, std::string_view message) const {
-    fail(ErrorKind::bad_input, "{}:{}: {}: {}", label_, doc_.line_of(pointer), field_name(pointer),
-         message);
+  // Records a problem and goes on.
+  void note(std::string_view pointer, std::string_view message) {
+    const int line = doc_.line_of(pointer);
+    problems_.push_back(
+        {line, fmt::format("{}:{}: {}: {}", label_, line, field_name(pointer), message)});
   }
+  // Records a problem and abandons the part being read.
+  [[noreturn]] void error(std::string_view pointer, std::string_view message) {
+    note(pointer, message);
+    throw Abandoned{};
+  }
+  // Runs read; false when it abandoned its part.
+  template <typename Read>
+  bool attempt(Read&& read) {
+    try {
+      read();
+      return true;
+    } catch (const Abandoned&) {
+      return false;
+    }
+  }
+  // read()'s value, or nullopt when it abandoned its part.
+  template <typename Read>
+  auto maybe(Read&& read) -> std::optional<decltype(read())> {
+    try {
+      return read();
+    } catch (const Abandoned&) {
+      return std::nullopt;
+    }
+  }
+  // Throws Error{bad_input} listing every problem recorded, one per line, in the order of the file.
+  void throw_problems() const {
+    if (problems_.empty()) {
+      if (abandoned_silently_)
+        fail(ErrorKind::internal, "{}: a field was skipped unreported", label_);
+      return;
+    }
+    std::vector<Problem> sorted = problems_;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const Problem& a, const Problem& b) { return a.line < b.line; });
+    std::string message;
+    for (const Problem& problem : sorted) {
+      message += (message.empty() ? "" : "\n") + problem.text;
+    }
+    throw Error(ErrorKind::bad_input, message);
+  }
+
   int line(std::string_view pointer) const { return doc_.line_of(pointer); }
 
-  const json& at(std::string_view pointer) const {
-    return doc_.value.at(json::json_pointer(std::string(pointer)));
+  // The value at pointer. A missing one abandons the part: object() has reported the missing
+  // required field already.
+  const json& at(std::string_view pointer) {
+    const json::json_pointer where{std::string(pointer)};
+    if (!doc_.value.contains(where)) {
+      abandoned_silently_ = true;
+      throw Abandoned{};
+    }
+    return doc_.value.at(where);
   }
-  bool has(std::string_view pointer, std::string_view key) const {
+  bool has(std::string_view pointer, std::string_view key) {
     const json& node = at(pointer);
     return node.is_object() && node.contains(key);
   }
 
-  // The value at pointer must be an object whose keys are all allowed; required keys must be there.
+  // The value at pointer must be an object; every key that is not allowed and every required key
+  // that is missing is a problem.
   void object(std::string_view pointer, std::initializer_list<std::string_view> allowed,
-              std::initializer_list<std::string_view> required = {}) const {
+              std::initializer_list<std::string_view> required = {}) {
     const json& node = at(pointer);
     if (!node.is_object())
       error(pointer, fmt::format("must be an object, not {}", node.type_name()));
     for (const auto& [key, value] : node.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
       std::string guess = nearest(key, allowed);
-      error(child(pointer, key), guess.empty()
-                                     ? std::string("unknown field")
-                                     : fmt::format("unknown field; did you mean \"{}\"?", guess));
+      note(child(pointer, key), guess.empty()
+                                    ? std::string("unknown field")
+                                    : fmt::format("unknown field; did you mean \"{}\"?", guess));
     }
     for (std::string_view key : required) {
-      if (!node.contains(key)) error(pointer, fmt::format("the field \"{}\" is required", key));
+      if (!node.contains(key)) note(pointer, fmt::format("the field \"{}\" is required", key));
     }
   }
 
-  std::string text(std::string_view pointer) const {
+  std::string text(std::string_view pointer) {
     const json& node = at(pointer);
     if (!node.is_string())
       error(pointer, fmt::format("must be a string, not {}", node.type_name()));
@@ -114,8 +170,7 @@ class Checker {
     if (value.empty()) error(pointer, "must not be empty");
     return value;
   }
-  double number(std::string_view pointer, double min,
-                std::optional<double> max = std::nullopt) const {
+  double number(std::string_view pointer, double min, std::optional<double> max = std::nullopt) {
     const json& node = at(pointer);
     if (!node.is_number())
       error(pointer, fmt::format("must be a number, not {}", node.type_name()));
@@ -126,27 +181,27 @@ class Checker {
     }
     return value;
   }
-  bool boolean(std::string_view pointer) const {
+  bool boolean(std::string_view pointer) {
     const json& node = at(pointer);
     if (!node.is_boolean())
       error(pointer, fmt::format("must be true or false, not {}", node.type_name()));
     return node.get<bool>();
   }
-  uint64_t size(std::string_view pointer) const {
+  uint64_t size(std::string_view pointer) {
     std::string value = text(pointer);
     auto bytes = facts::parse_size(value);
     if (!bytes) error(pointer, fmt::format("\"{}\" is not a size such as 64MiB or 1GiB", value));
     return *bytes;
   }
   template <typename E>
-  E choice(std::string_view pointer, Options<E> options) const {
+  E choice(std::string_view pointer, Options<E> options) {
     std::string value = text(pointer);
     for (const auto& [name, option] : options) {
       if (name == value) return option;
     }
     error(pointer, fmt::format("\"{}\" must be one of {}", value, joined(options)));
   }
-  std::string source(std::string_view pointer) const {
+  std::string source(std::string_view pointer) {
     std::string id = text(pointer);
     if (!find_source(id)) {
       std::string known;
@@ -155,6 +210,11 @@ class Checker {
       error(pointer, fmt::format("unknown source \"{}\" (known: {})", id, known));
     }
     return id;
+  }
+  // An integer value as its decimal text, or a non-empty string.
+  std::string integer_or_text(std::string_view pointer) {
+    const json& node = at(pointer);
+    return node.is_number_integer() ? node.dump() : text(pointer);
   }
 
   static std::string child(std::string_view pointer, std::string_view key) {
@@ -165,8 +225,15 @@ class Checker {
   }
 
  private:
+  struct Problem {
+    int line;
+    std::string text;
+  };
+
   const LocatedJson& doc_;
   std::string label_;
+  std::vector<Problem> problems_;
+  bool abandoned_silently_ = false;
 };
 
 const std::initializer_list<std::string_view> kGoalFields = {
@@ -174,79 +241,117 @@ const std::initializer_list<std::string_view> kGoalFields = {
     "dirty_fallback", "fork_snapshots", "thp",    "latency_sensitive",     "allocation_bursts",
     "numa_balancing", "overcommit",     "sources"};
 
-DirtyFallback read_dirty_fallback(const Checker& c, const std::string& p) {
+void read_fallback_bytes(Checker& c, const std::string& p, DirtyFallback& f) {
+  if (!c.has(p, "bytes") || !c.has(p, "background_bytes"))
+    c.error(p, "bytes and background_bytes go together");
+  f.bytes = c.maybe([&] { return c.size(p + "/bytes"); });
+  f.background_bytes = c.maybe([&] { return c.size(p + "/background_bytes"); });
+  if (f.bytes && *f.bytes < 2 * 4096)
+    c.note(p + "/bytes", "the kernel rejects dirty_bytes below 2 pages");
+  if (f.bytes && f.background_bytes && *f.background_bytes >= *f.bytes)
+    c.note(p + "/background_bytes", "must be below bytes (the kernel would halve it)");
+}
+
+void read_fallback_ratio(Checker& c, const std::string& p, DirtyFallback& f) {
+  if (!c.has(p, "ratio") || !c.has(p, "background_ratio"))
+    c.error(p, "ratio and background_ratio go together");
+  f.ratio = c.maybe([&] { return int64_t(c.number(p + "/ratio", 1, 100)); });
+  f.background_ratio = c.maybe([&] { return int64_t(c.number(p + "/background_ratio", 1, 100)); });
+  if (f.ratio && f.background_ratio && *f.background_ratio >= *f.ratio)
+    c.note(p + "/background_ratio", "must be below ratio");
+}
+
+DirtyFallback read_dirty_fallback(Checker& c, const std::string& p) {
   c.object(p, {"bytes", "background_bytes", "ratio", "background_ratio", "source"}, {"source"});
   DirtyFallback f;
   f.line = c.line(p);
-  f.source = c.source(p + "/source");
+  c.attempt([&] { f.source = c.source(p + "/source"); });
   const bool bytes = c.has(p, "bytes") || c.has(p, "background_bytes");
   const bool ratio = c.has(p, "ratio") || c.has(p, "background_ratio");
   if (bytes == ratio)
     c.error(p, "give either bytes and background_bytes, or ratio and background_ratio");
   if (bytes) {
-    if (!c.has(p, "bytes") || !c.has(p, "background_bytes")) {
-      c.error(p, "bytes and background_bytes go together");
-    }
-    f.bytes = c.size(p + "/bytes");
-    f.background_bytes = c.size(p + "/background_bytes");
-    if (*f.bytes < 2 * 4096) c.error(p + "/bytes", "the kernel rejects dirty_bytes below 2 pages");
-    if (*f.background_bytes >= *f.bytes) {
-      c.error(p + "/background_bytes", "must be below bytes (the kernel would halve it)");
-    }
+    read_fallback_bytes(c, p, f);
   } else {
-    if (!c.has(p, "ratio") || !c.has(p, "background_ratio")) {
-      c.error(p, "ratio and background_ratio go together");
-    }
-    f.ratio = int64_t(c.number(p + "/ratio", 1, 100));
-    f.background_ratio = int64_t(c.number(p + "/background_ratio", 1, 100));
-    if (*f.background_ratio >= *f.ratio) c.error(p + "/background_ratio", "must be below ratio");
+    read_fallback_ratio(c, p, f);
   }
   return f;
 }
 
-Goals read_goals(const Checker& c) {
-  const std::string p = "/goals";
-  c.object(p, kGoalFields, {"swap", "thp"});
-  Goals g;
-  auto field = [&](std::string_view key) { return Checker::child(p, key); };
-  g.swap = c.choice(field("swap"), kSwapGoals);
-  g.thp = c.choice(field("thp"), kThpGoals);
-  if (c.has(p, "page_cache")) g.page_cache = c.choice(field("page_cache"), kPageCacheUses);
-  if (c.has(p, "writes")) g.writes = c.choice(field("writes"), kWritePatterns);
-  if (c.has(p, "write_stall_budget_ms")) {
-    g.write_stall_budget_ms = c.number(field("write_stall_budget_ms"), 1, 60000);
-  }
-  if (c.has(p, "dirty_drain_s")) g.dirty_drain_s = c.number(field("dirty_drain_s"), 0.05, 60);
-  if (c.has(p, "dirty_fallback"))
-    g.dirty_fallback = read_dirty_fallback(c, field("dirty_fallback"));
-  if (c.has(p, "fork_snapshots")) g.fork_snapshots = c.boolean(field("fork_snapshots"));
-  if (c.has(p, "latency_sensitive")) g.latency_sensitive = c.boolean(field("latency_sensitive"));
-  if (c.has(p, "allocation_bursts")) g.allocation_bursts = c.boolean(field("allocation_bursts"));
-  if (c.has(p, "numa_balancing")) g.numa_balancing = c.choice(field("numa_balancing"), kNumaGoals);
-  if (c.has(p, "overcommit")) g.overcommit = c.choice(field("overcommit"), kOvercommitGoals);
-  if (c.has(p, "sources")) {
-    const std::string sp = field("sources");
-    const json& node = c.at(sp);
-    if (!node.is_object()) c.error(sp, "must be an object of goal name → [source ids]");
-    for (const auto& [goal, ids] : node.items()) {
-      const std::string gp = Checker::child(sp, goal);
+// goals.sources: goal name → ids of the guidance behind it.
+void read_goal_sources(Checker& c, const std::string& p, Goals& g) {
+  const json& node = c.at(p);
+  if (!node.is_object()) c.error(p, "must be an object of goal name → [source ids]");
+  for (const auto& [goal, ids] : node.items()) {
+    const std::string gp = Checker::child(p, goal);
+    c.attempt([&] {
       if (goal == "sources" ||
           std::find(kGoalFields.begin(), kGoalFields.end(), goal) == kGoalFields.end()) {
         c.error(gp, "not a goal name");
       }
       if (!ids.is_array() || ids.empty()) c.error(gp, "must be a non-empty array of source ids");
       for (size_t i = 0; i < ids.size(); ++i)
-        g.sources[goal].push_back(c.source(Checker::child(gp, i)));
-    }
+        c.attempt([&] { g.sources[goal].push_back(c.source(Checker::child(gp, i))); });
+    });
   }
-  if (g.write_stall_budget_ms && g.writes == WritePattern::light) {
-    c.error(field("write_stall_budget_ms"),
-            "a write-stall budget needs writes: mixed or streaming");
+}
+
+Goals read_goals(Checker& c) {
+  const std::string p = "/goals";
+  c.object(p, kGoalFields, {"swap", "thp"});
+  Goals g;
+  // Reads the goal `key` with read when it is there (a required one that is missing has been
+  // reported); false when it was wrong.
+  auto goal = [&](std::string_view key, bool required, auto&& read) {
+    if (!required && !c.has(p, key)) return true;
+    return c.attempt([&] { read(Checker::child(p, key)); });
+  };
+  goal("swap", true, [&](const std::string& f) { g.swap = c.choice(f, kSwapGoals); });
+  goal("thp", true, [&](const std::string& f) { g.thp = c.choice(f, kThpGoals); });
+  goal("page_cache", false,
+       [&](const std::string& f) { g.page_cache = c.choice(f, kPageCacheUses); });
+  const bool writes_ok =
+      goal("writes", false, [&](const std::string& f) { g.writes = c.choice(f, kWritePatterns); });
+  goal("write_stall_budget_ms", false,
+       [&](const std::string& f) { g.write_stall_budget_ms = c.number(f, 1, 60000); });
+  goal("dirty_drain_s", false,
+       [&](const std::string& f) { g.dirty_drain_s = c.number(f, 0.05, 60); });
+  goal("dirty_fallback", false,
+       [&](const std::string& f) { g.dirty_fallback = read_dirty_fallback(c, f); });
+  goal("fork_snapshots", false, [&](const std::string& f) { g.fork_snapshots = c.boolean(f); });
+  goal("latency_sensitive", false,
+       [&](const std::string& f) { g.latency_sensitive = c.boolean(f); });
+  goal("allocation_bursts", false,
+       [&](const std::string& f) { g.allocation_bursts = c.boolean(f); });
+  goal("numa_balancing", false,
+       [&](const std::string& f) { g.numa_balancing = c.choice(f, kNumaGoals); });
+  goal("overcommit", false,
+       [&](const std::string& f) { g.overcommit = c.choice(f, kOvercommitGoals); });
+  goal("sources", false, [&](const std::string& f) { read_goal_sources(c, f, g); });
+  if (writes_ok && g.write_stall_budget_ms && g.writes == WritePattern::light) {
+    c.note(Checker::child(p, "write_stall_budget_ms"),
+           "a write-stall budget needs writes: mixed or streaming");
   }
   return g;
 }
 
-std::vector<VendorPin> read_vendor(const Checker& c) {
+// The pin's knob must exist and its value be one the kernel accepts for it.
+void read_pinned_value(Checker& c, const std::string& p, VendorPin& pin) {
+  pin.knob = c.text(p + "/knob");
+  auto knob = facts::find_knob(pin.knob);
+  if (!knob) {
+    std::string guess = facts::suggest_knob(pin.knob);
+    c.error(p + "/knob", guess.empty() ? fmt::format("unknown knob \"{}\"", pin.knob)
+                                       : fmt::format("unknown knob \"{}\"; did you mean \"{}\"?",
+                                                     pin.knob, guess));
+  }
+  pin.value = c.integer_or_text(p + "/value");
+  if (auto why_not = facts::invalid_knob_value(*knob, pin.value)) {
+    c.error(p + "/value", fmt::format("{}: \"{}\" {}", pin.knob, pin.value, *why_not));
+  }
+}
+
+std::vector<VendorPin> read_vendor(Checker& c) {
   const std::string p = "/vendor";
   const json& node = c.at(p);
   if (!node.is_array()) c.error(p, "must be an array of {knob, value, source, why}");
@@ -254,36 +359,23 @@ std::vector<VendorPin> read_vendor(const Checker& c) {
   std::set<std::string> seen;
   for (size_t i = 0; i < node.size(); ++i) {
     const std::string ip = Checker::child(p, i);
-    c.object(ip, {"knob", "value", "source", "why"}, {"knob", "value", "source", "why"});
-    VendorPin pin;
-    pin.line = c.line(ip);
-    pin.knob = c.text(ip + "/knob");
-    auto knob = facts::find_knob(pin.knob);
-    if (!knob) {
-      std::string guess = facts::suggest_knob(pin.knob);
-      c.error(ip + "/knob", guess.empty() ? fmt::format("unknown knob \"{}\"", pin.knob)
-                                          : fmt::format("unknown knob \"{}\"; did you mean \"{}\"?",
-                                                        pin.knob, guess));
-    }
-    if (!seen.insert(pin.knob).second)
-      c.error(ip + "/knob", fmt::format("{} is pinned twice", pin.knob));
-    const json& value = c.at(ip + "/value");
-    pin.value = value.is_number_integer() ? value.dump() : c.text(ip + "/value");
-    if (auto why_not = facts::invalid_knob_value(*knob, pin.value)) {
-      c.error(ip + "/value", fmt::format("{}: \"{}\" {}", pin.knob, pin.value, *why_not));
-    }
-    pin.source = c.source(ip + "/source");
-    pin.why = c.text(ip + "/why");
-    pins.push_back(std::move(pin));
+    c.attempt([&] {
+      c.object(ip, {"knob", "value", "source", "why"}, {"knob", "value", "source", "why"});
+      VendorPin pin;
+      pin.line = c.line(ip);
+      c.attempt([&] { read_pinned_value(c, ip, pin); });
+      if (!pin.knob.empty() && !seen.insert(pin.knob).second)
+        c.note(ip + "/knob", fmt::format("{} is pinned twice", pin.knob));
+      c.attempt([&] { pin.source = c.source(ip + "/source"); });
+      c.attempt([&] { pin.why = c.text(ip + "/why"); });
+      pins.push_back(std::move(pin));
+    });
   }
   return pins;
 }
 
-ParamSpec read_param(const Checker& c, const std::string& p, const std::string& name,
-                     const workloads::Workload& workload) {
-  ParamSpec spec;
-  spec.name = name;
-  spec.line = c.line(p);
+const workloads::Param& find_param(Checker& c, const std::string& p, const std::string& name,
+                                   const workloads::Workload& workload) {
   auto param = std::find_if(workload.params.begin(), workload.params.end(),
                             [&](const workloads::Param& q) { return q.name == name; });
   if (param == workload.params.end()) {
@@ -292,22 +384,39 @@ ParamSpec read_param(const Checker& c, const std::string& p, const std::string& 
       known += (known.empty() ? "" : ", ") + std::string(q.name);
     c.error(p, fmt::format("{} has no parameter \"{}\" (it has: {})", workload.name, name, known));
   }
-  const json& node = c.at(p);
-  if (node.is_object()) {
-    if (param->kind != workloads::ParamKind::size) {
-      c.error(p, fmt::format("only size parameters may be a fraction of MemAvailable; {} is {}",
-                             name, workloads::kind_name(param->kind)));
-    }
-    c.object(p, {"fraction_of_available", "min", "max", "multiple_of"}, {"fraction_of_available"});
-    spec.fraction_of_available = c.number(p + "/fraction_of_available", 0.0001, 1.0);
-    if (c.has(p, "min")) spec.min_bytes = c.size(p + "/min");
-    if (c.has(p, "max")) spec.max_bytes = c.size(p + "/max");
-    if (c.has(p, "multiple_of"))
-      spec.multiple_bytes = std::max<uint64_t>(1, c.size(p + "/multiple_of"));
-    if (spec.max_bytes && spec.min_bytes > spec.max_bytes) c.error(p + "/min", "is above max");
+  return *param;
+}
+
+// {"fraction_of_available": 0.05, "min": "64MiB", "max": "1GiB", "multiple_of": "2MiB"}
+void read_fraction(Checker& c, const std::string& p, const workloads::Param& param,
+                   ParamSpec& spec) {
+  if (param.kind != workloads::ParamKind::size) {
+    c.error(p, fmt::format("only size parameters may be a fraction of MemAvailable; {} is {}",
+                           param.name, workloads::kind_name(param.kind)));
+  }
+  c.object(p, {"fraction_of_available", "min", "max", "multiple_of"}, {"fraction_of_available"});
+  c.attempt(
+      [&] { spec.fraction_of_available = c.number(p + "/fraction_of_available", 0.0001, 1.0); });
+  const bool min_ok = !c.has(p, "min") || c.attempt([&] { spec.min_bytes = c.size(p + "/min"); });
+  const bool max_ok = !c.has(p, "max") || c.attempt([&] { spec.max_bytes = c.size(p + "/max"); });
+  if (c.has(p, "multiple_of")) {
+    c.attempt([&] { spec.multiple_bytes = std::max<uint64_t>(1, c.size(p + "/multiple_of")); });
+  }
+  if (min_ok && max_ok && spec.max_bytes && spec.min_bytes > spec.max_bytes)
+    c.note(p + "/min", "is above max");
+}
+
+ParamSpec read_param(Checker& c, const std::string& p, const std::string& name,
+                     const workloads::Workload& workload) {
+  ParamSpec spec;
+  spec.name = name;
+  spec.line = c.line(p);
+  const workloads::Param& param = find_param(c, p, name, workload);
+  if (c.at(p).is_object()) {
+    read_fraction(c, p, param, spec);
     return spec;
   }
-  spec.literal = node.is_number_integer() ? node.dump() : c.text(p);
+  spec.literal = c.integer_or_text(p);
   try {
     std::pair<std::string, std::string> given{name, *spec.literal};
     workloads::parse_params(workload.params, std::span(&given, 1));
@@ -317,87 +426,184 @@ ParamSpec read_param(const Checker& c, const std::string& p, const std::string& 
   return spec;
 }
 
-ScenarioStep read_step(const Checker& c, const std::string& p) {
-  c.object(p, {"id", "workload", "params", "time_limit_s"}, {"workload", "time_limit_s"});
-  ScenarioStep step;
-  step.line = c.line(p);
-  step.workload = c.text(p + "/workload");
-  const workloads::Workload* workload = workloads::find_workload(step.workload);
+const workloads::Workload& find_step_workload(Checker& c, const std::string& p,
+                                              const std::string& name) {
+  const workloads::Workload* workload = workloads::find_workload(name);
   if (!workload) {
-    std::string guess = workloads::suggest_workload(step.workload);
+    std::string guess = workloads::suggest_workload(name);
     c.error(
-        p + "/workload",
-        guess.empty()
-            ? fmt::format("unknown workload \"{}\" (not in this build; see `mmtune list`)",
-                          step.workload)
-            : fmt::format("unknown workload \"{}\"; did you mean \"{}\"?", step.workload, guess));
+        p, guess.empty()
+               ? fmt::format("unknown workload \"{}\" (not in this build; see `mmtune list`)", name)
+               : fmt::format("unknown workload \"{}\"; did you mean \"{}\"?", name, guess));
   }
-  step.id = c.has(p, "id") ? c.text(p + "/id") : step.workload;
-  step.time_limit_s = c.number(p + "/time_limit_s", 1, 3600);
-  if (c.has(p, "params")) {
-    const std::string pp = p + "/params";
-    const json& params = c.at(pp);
-    if (!params.is_object()) c.error(pp, "must be an object of parameter name → value");
-    for (const auto& [name, value] : params.items()) {
-      step.params.push_back(read_param(c, Checker::child(pp, name), name, *workload));
-    }
-  }
-  return step;
+  return *workload;
 }
 
-Scenario read_scenario(const Checker& c, const std::string& p, const std::string& name) {
+void read_step_params(Checker& c, const std::string& p, const workloads::Workload& workload,
+                      ScenarioStep& step) {
+  const json& params = c.at(p);
+  if (!params.is_object()) c.error(p, "must be an object of parameter name → value");
+  for (const auto& [name, value] : params.items()) {
+    if (auto spec = c.maybe([&] { return read_param(c, Checker::child(p, name), name, workload); }))
+      step.params.push_back(std::move(*spec));
+  }
+}
+
+// A step as read, and whether its id and time limit could be: the scenario's checks that use them
+// (metrics name steps by id; the limits must fit the budget) are left out when they could not, so
+// that one mistake is reported once.
+struct StepRead {
+  ScenarioStep step;
+  bool id_ok = false, time_limit_ok = false;
+};
+
+StepRead read_step(Checker& c, const std::string& p) {
+  c.object(p, {"id", "workload", "params", "time_limit_s"}, {"workload", "time_limit_s"});
+  StepRead read;
+  ScenarioStep& step = read.step;
+  step.line = c.line(p);
+  const workloads::Workload* workload = nullptr;
+  c.attempt([&] {
+    step.workload = c.text(p + "/workload");
+    workload = &find_step_workload(c, p + "/workload", step.workload);
+  });
+  if (c.has(p, "id")) {
+    read.id_ok = c.attempt([&] { step.id = c.text(p + "/id"); });
+  } else {
+    step.id = step.workload;
+    read.id_ok = workload != nullptr;
+  }
+  read.time_limit_ok =
+      c.attempt([&] { step.time_limit_s = c.number(p + "/time_limit_s", 1, 3600); });
+  if (workload && c.has(p, "params"))
+    c.attempt([&] { read_step_params(c, p + "/params", *workload, step); });
+  return read;
+}
+
+// The ids of the steps that could be read, and whether every step's id and time limit could.
+struct StepsRead {
+  std::set<std::string> ids;
+  bool all_ids_known = true, all_limits_known = true;
+};
+
+StepsRead read_steps(Checker& c, const std::string& p, Scenario& s) {
+  const json& steps = c.at(p);
+  if (!steps.is_array() || steps.empty()) c.error(p, "must be a non-empty array of steps");
+  StepsRead all;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const std::string ip = Checker::child(p, i);
+    std::optional<StepRead> read = c.maybe([&] { return read_step(c, ip); });
+    all.all_ids_known &= read && read->id_ok;
+    all.all_limits_known &= read && read->time_limit_ok;
+    if (!read) continue;
+    if (read->id_ok && !all.ids.insert(read->step.id).second) {
+      c.note(ip, fmt::format("step id \"{}\" is used twice; give one an \"id\"", read->step.id));
+    }
+    s.steps.push_back(std::move(read->step));
+  }
+  return all;
+}
+
+// steps: what read_steps found, nullptr when the steps could not be read.
+CiMetric read_metric(Checker& c, const std::string& p, const StepsRead* steps) {
+  c.object(p, {"step", "metric", "direction", "tolerance", "absolute"},
+           {"step", "metric", "direction"});
+  CiMetric m;
+  m.line = c.line(p);
+  c.attempt([&] {
+    m.step = c.text(p + "/step");
+    if (steps && steps->all_ids_known && !steps->ids.contains(m.step))
+      c.error(p + "/step", fmt::format("no step \"{}\" in this scenario", m.step));
+  });
+  c.attempt([&] { m.metric = c.text(p + "/metric"); });
+  c.attempt([&] { m.direction = c.choice(p + "/direction", kDirections); });
+  const bool tolerance_ok = !c.has(p, "tolerance") ||
+                            c.attempt([&] { m.tolerance = c.number(p + "/tolerance", 0, 100); });
+  const bool absolute_ok =
+      !c.has(p, "absolute") || c.attempt([&] { m.absolute = c.number(p + "/absolute", 0); });
+  if (tolerance_ok && absolute_ok && !m.tolerance && !m.absolute)
+    c.note(p, "give a tolerance (relative) or an absolute margin");
+  return m;
+}
+
+void read_metrics(Checker& c, const std::string& p, const StepsRead* steps, Scenario& s) {
+  const json& metrics = c.at(p);
+  if (!metrics.is_array()) c.error(p, "must be an array of {step, metric, direction, tolerance}");
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    if (auto m = c.maybe([&] { return read_metric(c, Checker::child(p, i), steps); }))
+      s.metrics.push_back(std::move(*m));
+  }
+}
+
+void check_time_budget(Checker& c, const std::string& p, const Scenario& s) {
+  double total_s = 0;
+  for (const ScenarioStep& step : s.steps) total_s += step.time_limit_s;
+  if (total_s > s.time_budget_s) {
+    c.note(p, fmt::format("the steps' time limits add up to {:g} s, more than the budget of {:g} s",
+                          total_s, s.time_budget_s));
+  }
+}
+
+Scenario read_scenario(Checker& c, const std::string& p, const std::string& name) {
   c.object(p, {"summary", "time_budget_s", "memory_fraction", "steps", "metrics"},
            {"summary", "time_budget_s", "memory_fraction", "steps"});
   Scenario s;
   s.name = name;
   s.line = c.line(p);
-  s.summary = c.text(p + "/summary");
-  s.time_budget_s = c.number(p + "/time_budget_s", 1, 24 * 3600);
-  s.memory_fraction = c.number(p + "/memory_fraction", 0.01, 0.9);
-  const std::string sp = p + "/steps";
-  const json& steps = c.at(sp);
-  if (!steps.is_array() || steps.empty()) c.error(sp, "must be a non-empty array of steps");
-  std::set<std::string> ids;
-  double total_s = 0;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    ScenarioStep step = read_step(c, Checker::child(sp, i));
-    if (!ids.insert(step.id).second) {
-      c.error(Checker::child(sp, i),
-              fmt::format("step id \"{}\" is used twice; give one an \"id\"", step.id));
-    }
-    total_s += step.time_limit_s;
-    s.steps.push_back(std::move(step));
-  }
-  if (total_s > s.time_budget_s) {
-    c.error(p + "/time_budget_s",
-            fmt::format("the steps' time limits add up to {:g} s, more than the "
-                        "budget of {:g} s",
-                        total_s, s.time_budget_s));
-  }
-  if (c.has(p, "metrics")) {
-    const std::string mp = p + "/metrics";
-    const json& metrics = c.at(mp);
-    if (!metrics.is_array())
-      c.error(mp, "must be an array of {step, metric, direction, tolerance}");
-    for (size_t i = 0; i < metrics.size(); ++i) {
-      const std::string ip = Checker::child(mp, i);
-      c.object(ip, {"step", "metric", "direction", "tolerance", "absolute"},
-               {"step", "metric", "direction"});
-      CiMetric m;
-      m.line = c.line(ip);
-      m.step = c.text(ip + "/step");
-      if (!ids.contains(m.step))
-        c.error(ip + "/step", fmt::format("no step \"{}\" in this scenario", m.step));
-      m.metric = c.text(ip + "/metric");
-      m.direction = c.choice(ip + "/direction", kDirections);
-      if (c.has(ip, "tolerance")) m.tolerance = c.number(ip + "/tolerance", 0, 100);
-      if (c.has(ip, "absolute")) m.absolute = c.number(ip + "/absolute", 0);
-      if (!m.tolerance && !m.absolute)
-        c.error(ip, "give a tolerance (relative) or an absolute margin");
-      s.metrics.push_back(std::move(m));
-    }
-  }
+  c.attempt([&] { s.summary = c.text(p + "/summary"); });
+  const bool budget_ok =
+      c.attempt([&] { s.time_budget_s = c.number(p + "/time_budget_s", 1, 24 * 3600); });
+  c.attempt([&] { s.memory_fraction = c.number(p + "/memory_fraction", 0.01, 0.9); });
+  const std::optional<StepsRead> steps = c.maybe([&] { return read_steps(c, p + "/steps", s); });
+  if (budget_ok && steps && steps->all_limits_known) check_time_budget(c, p + "/time_budget_s", s);
+  if (c.has(p, "metrics"))
+    c.attempt([&] { read_metrics(c, p + "/metrics", steps ? &*steps : nullptr, s); });
   return s;
+}
+
+// The profile's name: kebab-case, and the file's name when it is a .json file.
+void read_name(Checker& c, std::string_view label, Profile& profile) {
+  profile.name = c.text("/name");
+  const bool kebab = std::all_of(profile.name.begin(), profile.name.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+  });
+  if (!kebab)
+    c.error("/name", fmt::format("\"{}\" must be kebab-case (a-z, 0-9, -)", profile.name));
+  const std::filesystem::path file(label);
+  if (file.extension() == ".json" && file.stem().string() != profile.name) {
+    c.error("/name", fmt::format("\"{}\" differs from the file name {}", profile.name,
+                                 file.filename().string()));
+  }
+}
+
+void read_scenarios(Checker& c, Profile& profile) {
+  const json& scenarios = c.at("/scenarios");
+  if (!scenarios.is_object() || scenarios.empty()) {
+    c.error("/scenarios", "must be an object of scenario name → scenario, with at least \"quick\"");
+  }
+  for (const auto& [name, value] : scenarios.items()) {
+    if (auto s =
+            c.maybe([&] { return read_scenario(c, Checker::child("/scenarios", name), name); })) {
+      profile.scenarios.emplace(name, std::move(*s));
+    }
+  }
+  if (!scenarios.contains("quick"))
+    c.note("/scenarios", "has no \"quick\" scenario (what `mmtune tune` runs)");
+}
+
+void read_profile(Checker& c, std::string_view label, Profile& profile) {
+  c.object("", {"schema", "name", "summary", "goals", "vendor", "scenarios"},
+           {"schema", "name", "summary", "goals", "scenarios"});
+  c.attempt([&] {
+    if (std::string schema = c.text("/schema"); schema != kProfileSchema) {
+      c.error("/schema", fmt::format("\"{}\" is not {}", schema, kProfileSchema));
+    }
+  });
+  c.attempt([&] { read_name(c, label, profile); });
+  c.attempt([&] { profile.summary = c.text("/summary"); });
+  c.attempt([&] { profile.goals = read_goals(c); });
+  if (c.has("", "vendor")) c.attempt([&] { profile.vendor = read_vendor(c); });
+  c.attempt([&] { read_scenarios(c, profile); });
 }
 
 std::string read_file(const std::filesystem::path& path) {
@@ -423,38 +629,12 @@ const Scenario* Profile::scenario(std::string_view scenario_name) const {
 }
 
 Profile parse_profile(std::string_view text, std::string_view label) {
-  LocatedJson doc = parse_located(text, label);
+  const LocatedJson doc = parse_located(text, label);
   Checker c(doc, std::string(label));
-  c.object("", {"schema", "name", "summary", "goals", "vendor", "scenarios"},
-           {"schema", "name", "summary", "goals", "scenarios"});
-  if (std::string schema = c.text("/schema"); schema != kProfileSchema) {
-    c.error("/schema", fmt::format("\"{}\" is not {}", schema, kProfileSchema));
-  }
   Profile profile;
   profile.file = std::string(label);
-  profile.name = c.text("/name");
-  const bool kebab = std::all_of(profile.name.begin(), profile.name.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
-  });
-  if (!kebab)
-    c.error("/name", fmt::format("\"{}\" must be kebab-case (a-z, 0-9, -)", profile.name));
-  if (std::filesystem::path(label).extension() == ".json" &&
-      std::filesystem::path(label).stem().string() != profile.name) {
-    c.error("/name", fmt::format("\"{}\" differs from the file name {}", profile.name,
-                                 std::filesystem::path(label).filename().string()));
-  }
-  profile.summary = c.text("/summary");
-  profile.goals = read_goals(c);
-  if (c.has("", "vendor")) profile.vendor = read_vendor(c);
-  const json& scenarios = c.at("/scenarios");
-  if (!scenarios.is_object() || scenarios.empty()) {
-    c.error("/scenarios", "must be an object of scenario name → scenario, with at least \"quick\"");
-  }
-  for (const auto& [name, value] : scenarios.items()) {
-    profile.scenarios.emplace(name, read_scenario(c, Checker::child("/scenarios", name), name));
-  }
-  if (!profile.scenario("quick"))
-    c.error("/scenarios", "has no \"quick\" scenario (what `mmtune tune` runs)");
+  c.attempt([&] { read_profile(c, label, profile); });
+  c.throw_problems();
   return profile;
 }
 

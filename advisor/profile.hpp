@@ -7,9 +7,13 @@
 //
 // Loading checks everything a profile says before anything runs: every field name and type, every
 // workload name against the registry, every parameter against that workload's table, every knob
-// name and value against probes/knobs.hpp, every source id against advisor/sources.hpp. The first
-// problem is an Error{bad_input} naming the file, line and field:
-//   profiles/database.json:14: goals.swap: "sometimes" must be one of avoid|low|default|zram
+// name and value against facts/knobs.hpp, every source id against advisor/sources.hpp. The problems
+// make one Error{bad_input} with a line for each, in the order of the file, naming the file, line
+// and field:
+//   profiles/database.json:6: goals.swap: "sometimes" must be one of avoid|low|keep|compressed
+//   profiles/database.json:14: vendor[0].knob: unknown knob "thp.defrg"; did you mean "thp.defrag"?
+// A part that is wrong is not checked further (a step with an unknown workload: not its
+// parameters), and checks that depend on it are left out (a metric naming that step).
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -134,7 +138,8 @@ struct Profile {
   const Scenario* scenario(std::string_view name) const;
 };
 
-// Parses and checks a profile's text; label names it in errors ("profiles/database.json").
+// Parses and checks a profile's text; label names it in errors ("profiles/database.json"). A
+// syntax error stops the parse: it is the only problem reported.
 Profile parse_profile(std::string_view text, std::string_view label);
 
 // Directories searched for profiles by name, in order: $MMTUNE_PROFILES, the source tree's
@@ -143,7 +148,7 @@ Profile parse_profile(std::string_view text, std::string_view label);
 std::vector<std::filesystem::path> profile_dirs();
 // A name ("database") is looked up in profile_dirs(); anything with a '/' or ending in ".json" is a
 // path. Throws Error{bad_input} for an unknown name (with the names there are, or a "did you
-// mean") or an unreadable file, and for every problem parse_profile finds.
+// mean") or an unreadable file, and for the problems parse_profile finds.
 Profile load_profile(std::string_view name_or_path);
 // The profiles in the first directory of profile_dirs() that has any, by name.
 std::vector<std::string> profile_names();

@@ -1,6 +1,6 @@
 // vm.overcommit_memory, only where the profile's goals call for it.
 //
-// The rule, from overcommit-accounting.rst, mm/util.c and the vendors (reference §5, §7):
+// The rule, from overcommit-accounting.rst, mm/util.c and the vendors (docs/advice.md):
 //   - fork-based snapshots (Redis BGSAVE, fork-based backups) want 1: under 2 (strict) fork() of a
 //     parent with S of writable private memory needs S of room below CommitLimit, and fails
 //     when the host is full even though copy-on-write would copy only what gets written; under 0

@@ -1,7 +1,7 @@
 // vm.swappiness: how reclaim splits its pressure between anonymous memory (swap) and the page
 // cache.
 //
-// The rule, from the reference's §3 and §9:
+// The rule, from docs/advice.md (the scan balance: docs/model.md, Reclaim balance):
 //   - no swap: anonymous memory cannot be reclaimed, so every reclaim — global, or a memory
 //     cgroup's — scans the file LRU only (get_scan_count: no swap → SCAN_FILE; MGLRU: swappiness
 //     counts as 0). The value changes nothing until swap or zram is added: keep it, and say what
@@ -91,87 +91,73 @@ void add_swap_evidence(const RuleContext& ctx, Recommendation& rec) {
   }
 }
 
-}  // namespace
-
-std::vector<Recommendation> swappiness_rules(const RuleContext& ctx) {
-  Recommendation rec = start(ctx, "vm.swappiness");
-  if (!rec.current) return {};
-  const int current = int(ctx.facts.settings.integer("vm.swappiness").value_or(60));
-  const bool swap = ctx.facts.has_swap();
-  const bool mglru = ctx.now.lru == model::LruKind::mglru;
-  const bool zram = has_zram(ctx.facts);
-  const SwapGoal goal = ctx.profile.goals.swap;
-  rec.sources = sources_for(ctx.profile, "swap",
-                            {"kernel-vm-rst", mglru ? "kernel-mglru" : "kernel-scan-balance"});
-
-  int target = current;
+struct Target {
+  int value;
   std::string why;
+};
+
+// The value the profile's swap goal asks for on this host, and why.
+Target swappiness_target(SwapGoal goal, int current, bool swap, bool zram) {
+  Target t{current, ""};
   switch (goal) {
     case SwapGoal::avoid:
-      target = 1;
-      why =
+      t = {
+          1,
           "the profile avoids swapping its anonymous memory: 1 keeps anon last in line without 0's "
-          "hazards";
+          "hazards"};
       break;
     case SwapGoal::low:
-      target = 10;
-      why =
-          "the profile tolerates a little swapping: 10 (tuned's throughput profiles) favours the "
-          "page cache's "
-          "reclaim";
+      t = {10,
+           "the profile tolerates a little swapping: 10 (tuned's throughput profiles) favours the "
+           "page cache's "
+           "reclaim"};
       break;
     case SwapGoal::compressed:
-      target = zram ? 133 : current;
-      why = zram ? "swap is zram: bringing anon back costs less than re-reading files (vm.rst's "
-                   "example for swap "
-                   "IO twice as fast as filesystem IO: 133)"
-                 : "the profile expects compressed swap, but this host has no zram device: the "
-                   "kernel's balance "
-                   "stays";
+      t = zram ? Target{133,
+                        "swap is zram: bringing anon back costs less than re-reading files "
+                        "(vm.rst's example for swap "
+                        "IO twice as fast as filesystem IO: 133)"}
+               : Target{current,
+                        "the profile expects compressed swap, but this host has no zram device: "
+                        "the kernel's balance "
+                        "stays"};
       break;
     case SwapGoal::keep:
-      why = "the profile has no reason to move the anon/file balance";
+      t.why = "the profile has no reason to move the anon/file balance";
       break;
   }
-  if (target == 0 || (current == 0 && goal == SwapGoal::keep && swap)) {
-    target = 1;
-    why = "0 is the old advice for \"avoid swap\"; 1 does that without its hazards";
-  }
+  if (t.value == 0 || (current == 0 && goal == SwapGoal::keep && swap))
+    t = {1, "0 is the old advice for \"avoid swap\"; 1 does that without its hazards"};
+  return t;
+}
 
-  const model::ScanBalance now = balance_at(ctx, current, swap);
-  rec.numbers.push_back(now.anon_share);
-  if (!swap) {
-    // Nothing to reclaim anon to: the value changes nothing now.
-    rec.confidence = Confidence::high;
-    rec.summary =
-        target == current
-            ? "keep: without swap reclaim scans only the page cache, whatever the value"
-            : fmt::format("keep for now (no swap: no effect); set {} if swap or zram is added",
-                          target);
+// Without swap anonymous memory cannot be reclaimed: the value changes nothing now.
+void keep_without_swap(const RuleContext& ctx, int current, const Target& target,
+                       const model::ScanBalance& now, Recommendation& rec) {
+  rec.confidence = Confidence::high;
+  rec.summary =
+      target.value == current
+          ? "keep: without swap reclaim scans only the page cache, whatever the value"
+          : fmt::format("keep for now (no swap: no effect); set {} if swap or zram is added",
+                        target.value);
+  rec.rationale.push_back(
+      fmt::format("no swap (SwapTotal 0): anonymous memory cannot be reclaimed, so reclaim — "
+                  "global or a memory cgroup's — "
+                  "takes only file pages (anon share {:.0f} %: {}); swappiness only steers the "
+                  "balance between anon and file "
+                  "once swap or zram exists",
+                  now.anon_share.value * 100, now.anon_share.why.rule));
+  if (target.value != current)
+    rec.rationale.push_back(fmt::format("once swap exists: {} — {}", target.value, target.why));
+  if (ctx.facts.cgroup.version == 1) {
     rec.rationale.push_back(
-        fmt::format("no swap (SwapTotal 0): anonymous memory cannot be reclaimed, so reclaim — "
-                    "global or a memory cgroup's — "
-                    "takes only file pages (anon share {:.0f} %: {}); swappiness only steers the "
-                    "balance between anon and file "
-                    "once swap or zram exists",
-                    now.anon_share.value * 100, now.anon_share.why.rule));
-    if (target != current)
-      rec.rationale.push_back(fmt::format("once swap exists: {} — {}", target, why));
-    if (ctx.facts.cgroup.version == 1) {
-      rec.rationale.push_back(
-          "cgroup v1: each memory cgroup copies vm.swappiness into its memory.swappiness when it "
-          "is created");
-    }
-    add_swap_evidence(ctx, rec);
-    return {rec};
+        "cgroup v1: each memory cgroup copies vm.swappiness into its memory.swappiness when it "
+        "is created");
   }
+}
 
-  const model::ScanBalance then = balance_at(ctx, target, swap);
-  if (target != current) rec.numbers.push_back(then.anon_share);
-  set_value(rec, std::to_string(target));
-  rec.rationale.push_back(why);
-  rec.rationale.push_back(describe_balance(now, current));
-  if (rec.change) rec.rationale.push_back(describe_balance(then, target));
+// What 0 does now, and what 1 means under MGLRU.
+void lru_hazards(bool mglru, int current, int target, Recommendation& rec) {
   if (current == 0) {
     rec.rationale.push_back(
         mglru ? "MGLRU with swappiness 0 scans file only with no escape hatch: with free swap the "
@@ -186,11 +172,41 @@ std::vector<Recommendation> swappiness_rules(const RuleContext& ctx) {
         "MGLRU: 1 means file first — anon only when its oldest generation is older than the "
         "page cache's (never 0 here)");
   }
+}
+
+}  // namespace
+
+std::vector<Recommendation> swappiness_rules(const RuleContext& ctx) {
+  Recommendation rec = start(ctx, "vm.swappiness");
+  if (!rec.current) return {};
+  const int current = int(ctx.facts.settings.integer("vm.swappiness").value_or(60));
+  const bool swap = ctx.facts.has_swap();
+  const bool mglru = ctx.now.lru == model::LruKind::mglru;
+  const bool zram = has_zram(ctx.facts);
+  const SwapGoal goal = ctx.profile.goals.swap;
+  rec.sources = sources_for(ctx.profile, "swap",
+                            {"kernel-vm-rst", mglru ? "kernel-mglru" : "kernel-scan-balance"});
+  const Target target = swappiness_target(goal, current, swap, zram);
+  const model::ScanBalance now = balance_at(ctx, current, swap);
+  rec.numbers.push_back(now.anon_share);
+  if (!swap) {
+    keep_without_swap(ctx, current, target, now, rec);
+    add_swap_evidence(ctx, rec);
+    return {rec};
+  }
+
+  const model::ScanBalance then = balance_at(ctx, target.value, swap);
+  if (target.value != current) rec.numbers.push_back(then.anon_share);
+  set_value(rec, std::to_string(target.value));
+  rec.rationale.push_back(target.why);
+  rec.rationale.push_back(describe_balance(now, current));
+  if (rec.change) rec.rationale.push_back(describe_balance(then, target.value));
+  lru_hazards(mglru, current, target.value, rec);
   rec.confidence = current == 0 || (goal == SwapGoal::avoid && current >= 30) ? Confidence::high
                                                                               : Confidence::medium;
   if (goal == SwapGoal::compressed && zram) rec.confidence = Confidence::low;
-  rec.summary = rec.change ? fmt::format("{} → {}: {}", current, target, why)
-                           : fmt::format("keep {}: {}", current, why);
+  rec.summary = rec.change ? fmt::format("{} → {}: {}", current, target.value, target.why)
+                           : fmt::format("keep {}: {}", current, target.why);
   add_swap_evidence(ctx, rec);
   if (!ctx.run || !ctx.run->find_ok("reclaim")) {
     rec.evidence_missing = missing_because(ctx.run, ctx.profile, "reclaim",

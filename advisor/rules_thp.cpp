@@ -1,6 +1,7 @@
 // Transparent Huge Pages: thp.enabled, thp.defrag and thp.khugepaged.max_ptes_none.
 //
-// The rule, from transhuge.rst, the reference's §4, §7 and §9:
+// The rule, from transhuge.rst and docs/advice.md (the fault-time model: docs/model.md,
+// Transparent Huge Pages):
 //   - a vendor pin decides (MongoDB 8: enabled always, defrag defer+madvise, max_ptes_none 0);
 //   - never for fork-heavy or latency-critical work (Redis, PostgreSQL, tuned network-latency):
 //     after fork() a written huge page is copied 2 MiB at a time, and faults under defrag
@@ -140,162 +141,175 @@ Decision decide_enabled(const RuleContext& ctx, const ThpEvidence& ev) {
   return d;
 }
 
+// The measurements shared by the three knobs' rationales.
+std::vector<std::string> measured_lines(const ThpEvidence& ev) {
+  std::vector<std::string> lines;
+  if (ev.speedup && ev.coverage) {
+    lines.push_back(fmt::format(
+        "measured ({}): huge pages made random access {:.2f}× faster, coverage {:.0f} %",
+        ev.speedup->run, ev.speedup->value, ev.coverage->value * 100));
+  }
+  if (ev.fault_huge && ev.fault_small && ev.stall) {
+    lines.push_back(
+        fmt::format("measured: faulting in the region took {:.3f} s with huge pages vs {:.3f} s "
+                    "with 4 KiB pages; compact_stall +{:.0f}",
+                    ev.fault_huge->value, ev.fault_small->value, ev.stall->value));
+  }
+  return lines;
+}
+
+// The vendor's value, with its reason, source and the confidence its source earns.
+void follow_pin(Recommendation& rec, const VendorPin& pin) {
+  set_value(rec, pin.value);
+  rec.confidence = pin_confidence(pin);
+  rec.rationale.push_back(pin.why);
+  rec.sources.push_back(pin.source);
+}
+
+// "always → never: why" or "keep madvise: why".
+std::string summary_line(const Recommendation& rec, std::string_view current,
+                         std::string_view why) {
+  return rec.change ? fmt::format("{} → {}: {}", current, rec.recommended, why)
+                    : fmt::format("keep {}: {}", current, why);
+}
+
+Recommendation enabled_rule(const RuleContext& ctx, const ThpEvidence& ev, const Decision& d) {
+  const std::string current(*ctx.facts.settings.text("thp.enabled"));
+  const std::string current_defrag(ctx.facts.settings.text("thp.defrag").value_or("madvise"));
+  Recommendation rec = start(ctx, "thp.enabled");
+  set_value(rec, d.enabled);
+  rec.confidence = d.confidence;
+  rec.rationale = d.rationale;
+  rec.sources = d.sources;
+  rec.evidence_missing = d.missing;
+  const model::ThpPrediction plain_now =
+      model::predict_thp(sparse_heap(), ctx.facts.settings, ctx.facts.buddyinfo);
+  rec.numbers.push_back(plain_now.fault_bloat_bytes);
+  rec.rationale.push_back(
+      outcome_line(fmt::format("a 1 GiB heap without madvise, now ({})", current), plain_now));
+  if (plain_now.eligible) {
+    rec.rationale.push_back(fmt::format(
+        "written one page per 2 MiB, it becomes {} resident instead of 2 MiB "
+        "(model: {})",
+        facts::format_bytes(uint64_t(plain_now.fault_bloat_bytes.value) + 2 * model::kMiB),
+        plain_now.fault_bloat_bytes.why.text));
+  }
+  if (rec.change) {
+    const facts::Settings after = with(ctx, {{"thp.enabled", d.enabled}});
+    const model::ThpPrediction plain_then =
+        model::predict_thp(sparse_heap(), after, ctx.facts.buddyinfo);
+    rec.numbers.push_back(plain_then.fault_bloat_bytes);
+    rec.rationale.push_back(
+        outcome_line(fmt::format("the same heap at {}", d.enabled), plain_then));
+  }
+  if (d.enabled == "never" && plain_now.eligible && plain_now.direct_compaction) {
+    rec.rationale.push_back(fmt::format(
+        "with defrag={} such faults may stall in direct compaction now", current_defrag));
+  }
+  for (const std::string& line : measured_lines(ev)) rec.rationale.push_back(line);
+  rec.evidence = ev.items();
+  rec.rationale.push_back(
+      "changing enabled affects only future faults: restart the service to take effect");
+  rec.summary = summary_line(rec, current, d.rationale.front());
+  return rec;
+}
+
+// Why defrag is chosen as it is, when no vendor pins it.
+void choose_defrag(Recommendation& rec, std::string_view enabled, std::string_view current) {
+  if (enabled == "always" && (current == "always" || current == "madvise")) {
+    set_value(rec, "defer+madvise");
+    rec.confidence = Confidence::medium;
+    rec.rationale.push_back(
+        current == "always"
+            ? "with enabled=always, defrag=always makes every process's faults compact directly "
+              "(stalls); defer+madvise wakes kcompactd instead and compacts directly only for "
+              "regions that asked"
+            : "with enabled=always, defrag=madvise never wakes kcompactd for ordinary faults, so "
+              "huge pages run out; defer+madvise wakes it without stalling them");
+    return;
+  }
+  rec.confidence = Confidence::high;
+  rec.rationale.push_back(
+      enabled == "never"
+          ? "with enabled=never no fault asks for a huge page: defrag has no effect"
+          : fmt::format("with enabled={}, defrag={} stalls only regions that asked for huge "
+                        "pages",
+                        enabled, current));
+}
+
+Recommendation defrag_rule(const RuleContext& ctx, const ThpEvidence& ev,
+                           const std::string& enabled) {
+  const std::string current(*ctx.facts.settings.text("thp.defrag"));
+  Recommendation rec = start(ctx, "thp.defrag");
+  rec.sources = sources_for(ctx.profile, "thp", {"kernel-transhuge"});
+  if (const VendorPin* pin = pin_for(ctx.profile, "thp.defrag")) {
+    follow_pin(rec, *pin);
+  } else {
+    choose_defrag(rec, enabled, current);
+  }
+  const facts::Settings after =
+      with(ctx, {{"thp.enabled", enabled}, {"thp.defrag", rec.recommended}});
+  model::ThpShape madvised = sparse_heap();
+  madvised.madv_hugepage = true;
+  const model::ThpPrediction plain = model::predict_thp(sparse_heap(), after, ctx.facts.buddyinfo);
+  rec.numbers.push_back(plain.huge_faults);
+  rec.rationale.push_back(outcome_line("ordinary regions, recommended", plain));
+  rec.rationale.push_back(outcome_line("MADV_HUGEPAGE regions, recommended",
+                                       model::predict_thp(madvised, after, ctx.facts.buddyinfo)));
+  if (ev.stall) rec.evidence.push_back(*ev.stall);
+  rec.summary = summary_line(rec, current, rec.rationale.front());
+  return rec;
+}
+
+Recommendation max_ptes_none_rule(const RuleContext& ctx, const std::string& enabled) {
+  Recommendation rec = start(ctx, "thp.khugepaged.max_ptes_none");
+  rec.sources = {"kernel-transhuge"};
+  const int64_t current = ctx.facts.settings.integer("thp.khugepaged.max_ptes_none").value_or(511);
+  if (const VendorPin* pin = pin_for(ctx.profile, "thp.khugepaged.max_ptes_none")) {
+    follow_pin(rec, *pin);
+  } else {
+    rec.confidence = Confidence::high;
+    rec.rationale.push_back(
+        enabled == "never" ? "with enabled=never khugepaged does not run"
+                           : "no reason here to change how sparse a range khugepaged may collapse");
+  }
+  // Bloat bound: a madvised 1 GiB region whose faults found no free 2 MiB block and fell back to
+  // 4 KiB pages (no free blocks, no direct compaction), later collapsed by khugepaged.
+  model::ThpShape shape = sparse_heap();
+  shape.madv_hugepage = true;
+  const std::vector<facts::BuddyZone> no_blocks;
+  std::vector<model::KnobChange> fallback = {{"thp.enabled", enabled}};
+  if (ctx.facts.settings.text("thp.defrag")) fallback.push_back({"thp.defrag", "never"});
+  const model::ThpPrediction now = model::predict_thp(shape, with(ctx, fallback), no_blocks);
+  rec.numbers.push_back(now.collapse_bloat_bound_bytes);
+  rec.rationale.push_back(
+      fmt::format("at {}: a 1 GiB region that faulted in 4 KiB pages (no free 2 MiB "
+                  "blocks) may grow by up to {} when khugepaged collapses it ({})",
+                  current, facts::format_bytes(uint64_t(now.collapse_bloat_bound_bytes.value)),
+                  now.collapse_bloat_bound_bytes.why.text));
+  if (rec.change) {
+    fallback.push_back({rec.knob, rec.recommended});
+    const model::ThpPrediction then = model::predict_thp(shape, with(ctx, fallback), no_blocks);
+    rec.numbers.push_back(then.collapse_bloat_bound_bytes);
+    rec.rationale.push_back(
+        fmt::format("at {}: up to {} ({})", rec.recommended,
+                    facts::format_bytes(uint64_t(then.collapse_bloat_bound_bytes.value)),
+                    then.collapse_bloat_bound_bytes.why.text));
+  }
+  rec.summary = summary_line(rec, std::to_string(current), rec.rationale.front());
+  return rec;
+}
+
 }  // namespace
 
 std::vector<Recommendation> thp_rules(const RuleContext& ctx) {
   if (!ctx.facts.settings.text("thp.enabled")) return {};
   const ThpEvidence ev = gather(ctx);
   const Decision d = decide_enabled(ctx, ev);
-  const std::string current_enabled(*ctx.facts.settings.text("thp.enabled"));
-  const std::string current_defrag(ctx.facts.settings.text("thp.defrag").value_or("madvise"));
-
-  // Evidence lines shared by the three knobs.
-  std::vector<std::string> measured_lines;
-  if (ev.speedup && ev.coverage) {
-    measured_lines.push_back(fmt::format(
-        "measured ({}): huge pages made random access {:.2f}× faster, coverage {:.0f} %",
-        ev.speedup->run, ev.speedup->value, ev.coverage->value * 100));
-  }
-  if (ev.fault_huge && ev.fault_small && ev.stall) {
-    measured_lines.push_back(
-        fmt::format("measured: faulting in the region took {:.3f} s with huge pages vs {:.3f} s "
-                    "with 4 KiB pages; compact_stall +{:.0f}",
-                    ev.fault_huge->value, ev.fault_small->value, ev.stall->value));
-  }
-
-  std::vector<Recommendation> out;
-  // enabled
-  {
-    Recommendation rec = start(ctx, "thp.enabled");
-    set_value(rec, d.enabled);
-    rec.confidence = d.confidence;
-    rec.rationale = d.rationale;
-    rec.sources = d.sources;
-    rec.evidence_missing = d.missing;
-    const model::ThpPrediction plain_now =
-        model::predict_thp(sparse_heap(), ctx.facts.settings, ctx.facts.buddyinfo);
-    rec.numbers.push_back(plain_now.fault_bloat_bytes);
-    rec.rationale.push_back(outcome_line(
-        fmt::format("a 1 GiB heap without madvise, now ({})", current_enabled), plain_now));
-    if (plain_now.eligible) {
-      rec.rationale.push_back(fmt::format(
-          "written one page per 2 MiB, it becomes {} resident instead of 2 MiB "
-          "(model: {})",
-          facts::format_bytes(uint64_t(plain_now.fault_bloat_bytes.value) + 2 * model::kMiB),
-          plain_now.fault_bloat_bytes.why.text));
-    }
-    if (rec.change) {
-      const facts::Settings after = with(ctx, {{"thp.enabled", d.enabled}});
-      const model::ThpPrediction plain_then =
-          model::predict_thp(sparse_heap(), after, ctx.facts.buddyinfo);
-      rec.numbers.push_back(plain_then.fault_bloat_bytes);
-      rec.rationale.push_back(
-          outcome_line(fmt::format("the same heap at {}", d.enabled), plain_then));
-    }
-    if (d.enabled == "never" && plain_now.eligible && plain_now.direct_compaction) {
-      rec.rationale.push_back(fmt::format(
-          "with defrag={} such faults may stall in direct compaction now", current_defrag));
-    }
-    for (const std::string& line : measured_lines) rec.rationale.push_back(line);
-    rec.evidence = ev.items();
-    rec.rationale.push_back(
-        "changing enabled affects only future faults: restart the service to take effect");
-    rec.summary = rec.change
-                      ? fmt::format("{} → {}: {}", current_enabled, d.enabled, d.rationale.front())
-                      : fmt::format("keep {}: {}", current_enabled, d.rationale.front());
-    out.push_back(std::move(rec));
-  }
-  // defrag
-  if (ctx.facts.settings.text("thp.defrag")) {
-    Recommendation rec = start(ctx, "thp.defrag");
-    rec.sources = sources_for(ctx.profile, "thp", {"kernel-transhuge"});
-    if (const VendorPin* pin = pin_for(ctx.profile, "thp.defrag")) {
-      set_value(rec, pin->value);
-      rec.confidence = pin_confidence(*pin);
-      rec.rationale.push_back(pin->why);
-      rec.sources.push_back(pin->source);
-    } else if (d.enabled == "always" &&
-               (current_defrag == "always" || current_defrag == "madvise")) {
-      set_value(rec, "defer+madvise");
-      rec.confidence = Confidence::medium;
-      rec.rationale.push_back(
-          current_defrag == "always"
-              ? "with enabled=always, defrag=always makes every process's faults compact directly "
-                "(stalls); defer+madvise wakes kcompactd instead and compacts directly only for "
-                "regions that asked"
-              : "with enabled=always, defrag=madvise never wakes kcompactd for ordinary faults, so "
-                "huge pages run out; defer+madvise wakes it without stalling them");
-    } else {
-      rec.confidence = Confidence::high;
-      rec.rationale.push_back(
-          d.enabled == "never"
-              ? "with enabled=never no fault asks for a huge page: defrag has no effect"
-              : fmt::format("with enabled={}, defrag={} stalls only regions that asked for huge "
-                            "pages",
-                            d.enabled, current_defrag));
-    }
-    const facts::Settings after =
-        with(ctx, {{"thp.enabled", d.enabled}, {"thp.defrag", rec.recommended}});
-    model::ThpShape madvised = sparse_heap();
-    madvised.madv_hugepage = true;
-    model::ThpShape plain = sparse_heap();
-    const model::ThpPrediction p_after = model::predict_thp(plain, after, ctx.facts.buddyinfo);
-    const model::ThpPrediction m_after = model::predict_thp(madvised, after, ctx.facts.buddyinfo);
-    rec.numbers.push_back(p_after.huge_faults);
-    rec.rationale.push_back(outcome_line("ordinary regions, recommended", p_after));
-    rec.rationale.push_back(outcome_line("MADV_HUGEPAGE regions, recommended", m_after));
-    if (ev.stall) rec.evidence.push_back(*ev.stall);
-    rec.summary = rec.change ? fmt::format("{} → {}: {}", current_defrag, rec.recommended,
-                                           rec.rationale.front())
-                             : fmt::format("keep {}: {}", current_defrag, rec.rationale.front());
-    out.push_back(std::move(rec));
-  }
-  // khugepaged max_ptes_none
-  if (ctx.facts.settings.text("thp.khugepaged.max_ptes_none")) {
-    Recommendation rec = start(ctx, "thp.khugepaged.max_ptes_none");
-    rec.sources = {"kernel-transhuge"};
-    const int64_t current =
-        ctx.facts.settings.integer("thp.khugepaged.max_ptes_none").value_or(511);
-    if (const VendorPin* pin = pin_for(ctx.profile, "thp.khugepaged.max_ptes_none")) {
-      set_value(rec, pin->value);
-      rec.confidence = pin_confidence(*pin);
-      rec.rationale.push_back(pin->why);
-      rec.sources.push_back(pin->source);
-    } else {
-      rec.confidence = Confidence::high;
-      rec.rationale.push_back(
-          d.enabled == "never"
-              ? "with enabled=never khugepaged does not run"
-              : "no reason here to change how sparse a range khugepaged may collapse");
-    }
-    // Bloat bound: a madvised 1 GiB region whose faults found no free 2 MiB block and fell back to
-    // 4 KiB pages (no free blocks, no direct compaction), later collapsed by khugepaged.
-    model::ThpShape shape = sparse_heap();
-    shape.madv_hugepage = true;
-    const std::vector<facts::BuddyZone> no_blocks;
-    std::vector<model::KnobChange> fallback = {{"thp.enabled", d.enabled}};
-    if (ctx.facts.settings.text("thp.defrag")) fallback.push_back({"thp.defrag", "never"});
-    const model::ThpPrediction now = model::predict_thp(shape, with(ctx, fallback), no_blocks);
-    rec.numbers.push_back(now.collapse_bloat_bound_bytes);
-    rec.rationale.push_back(
-        fmt::format("at {}: a 1 GiB region that faulted in 4 KiB pages (no free 2 MiB "
-                    "blocks) may grow by up to {} when khugepaged collapses it ({})",
-                    current, facts::format_bytes(uint64_t(now.collapse_bloat_bound_bytes.value)),
-                    now.collapse_bloat_bound_bytes.why.text));
-    if (rec.change) {
-      fallback.push_back({rec.knob, rec.recommended});
-      const model::ThpPrediction then = model::predict_thp(shape, with(ctx, fallback), no_blocks);
-      rec.numbers.push_back(then.collapse_bloat_bound_bytes);
-      rec.rationale.push_back(
-          fmt::format("at {}: up to {} ({})", rec.recommended,
-                      facts::format_bytes(uint64_t(then.collapse_bloat_bound_bytes.value)),
-                      then.collapse_bloat_bound_bytes.why.text));
-    }
-    rec.summary = rec.change
-                      ? fmt::format("{} → {}: {}", current, rec.recommended, rec.rationale.front())
-                      : fmt::format("keep {}: {}", current, rec.rationale.front());
-    out.push_back(std::move(rec));
-  }
+  std::vector<Recommendation> out = {enabled_rule(ctx, ev, d)};
+  if (ctx.facts.settings.text("thp.defrag")) out.push_back(defrag_rule(ctx, ev, d.enabled));
+  if (ctx.facts.settings.text("thp.khugepaged.max_ptes_none"))
+    out.push_back(max_ptes_none_rule(ctx, d.enabled));
   return out;
 }
 

@@ -1,7 +1,7 @@
 // vm.min_free_kbytes and vm.watermark_scale_factor: where kswapd wakes, where it sleeps, and where
 // allocations stall in direct reclaim.
 //
-// The rule, from vm.rst and the reference's §1 and §9:
+// The rule, from vm.rst and docs/advice.md (the formulas: docs/model.md, Watermarks):
 //   - allocstall (direct reclaim) or kswapd_low_wmark_hit_quickly during a run means kswapd's
 //     headroom (low − min) is too small for how fast the work allocates: raise
 //     watermark_scale_factor, which widens the gap in proportion to each zone and only moves
@@ -31,7 +31,7 @@
 namespace mmtune::advisor {
 namespace {
 
-constexpr int64_t kUsualLowWsf = 50;  // the low end of the 50–200 the reference (§9) gives
+constexpr int64_t kUsualLowWsf = 50;  // the low end of the usual 50–200 (docs/advice.md)
 
 size_t headroom_zone(const model::HostModel& m) {
   size_t best = 0;
@@ -150,118 +150,150 @@ Recommendation min_free_rule(const RuleContext& ctx, const Stalls& stalls) {
   return rec;
 }
 
+// The gap a burst at the measured allocation rate needs while kswapd naps; nullopt without a rate.
+std::optional<uint64_t> burst_bytes(const Stalls& stalls, const model::ZoneWatermarks& zone,
+                                    Recommendation& rec) {
+  if (!stalls.rate) return std::nullopt;
+  const model::Prediction headroom =
+      model::burst_headroom_bytes(stalls.rate->value * double(model::kGiB));
+  const auto bytes = uint64_t(headroom.value);
+  rec.numbers.push_back(headroom);
+  rec.rationale.push_back(
+      fmt::format("measured first-touch allocation at {:.2f} GiB/s ({}): a burst needs {} of "
+                  "headroom while kswapd naps; the gap is {}",
+                  stalls.rate->value, stalls.rate->run, facts::format_bytes(bytes),
+                  facts::format_bytes(zone.gap_pages * model::kPageSize)));
+  return bytes;
+}
+
+// The watermark_scale_factor whose gap holds the burst, never below the current one.
+int64_t sized_for_burst(const model::ZoneWatermarks& zone, uint64_t burst, int64_t current,
+                        Recommendation& rec) {
+  const model::Prediction wsf =
+      model::watermark_scale_factor_for_gap(zone.managed_pages, burst / model::kPageSize);
+  rec.numbers.push_back(wsf);
+  return std::max<int64_t>(int64_t(wsf.value), current);
+}
+
+// Direct reclaim during the run: widen the gap, to the burst's size when the rate was measured.
+int64_t after_stalls_in_run(const RuleContext& ctx, const Stalls& stalls,
+                            const model::ZoneWatermarks& zone, int64_t current,
+                            std::optional<uint64_t> burst, Recommendation& rec) {
+  rec.rationale.push_back(
+      fmt::format("during the run: allocstall +{:.0f}, kswapd_low_wmark_hit_quickly +{:.0f} "
+                  "(host-wide): allocations outran kswapd",
+                  stalls.allocstall ? stalls.allocstall->value : 0,
+                  stalls.low_wmark_quickly ? stalls.low_wmark_quickly->value : 0));
+  if (burst) {
+    rec.confidence = Confidence::high;
+    return sized_for_burst(zone, *burst, current, rec);
+  }
+  rec.confidence = Confidence::medium;
+  rec.evidence_missing = missing_because(ctx.run, ctx.profile, "demand-paging",
+                                         "sizing the gap to an allocation rate");
+  return std::max(current, kUsualLowWsf);
+}
+
+// No stall in a short run, but the profile allocates in bursts: the gap must hold one.
+std::optional<int64_t> for_bursts(const model::ZoneWatermarks& zone, int64_t current,
+                                  uint64_t burst, Recommendation& rec) {
+  if (burst <= zone.gap_pages * model::kPageSize) {
+    rec.confidence = Confidence::high;
+    rec.rationale.push_back("the gap already covers a burst at the measured rate");
+    return std::nullopt;
+  }
+  rec.confidence = Confidence::medium;
+  rec.rationale.push_back(
+      "no direct reclaim in this short run, but the profile allocates in bursts and a burst "
+      "at the measured rate would cross from low to min before kswapd is back");
+  return sized_for_burst(zone, burst, current, rec);
+}
+
+// Nothing measured: the counters since boot say whether kswapd falls behind at times.
+std::optional<int64_t> from_boot_counters(const RuleContext& ctx, int64_t current,
+                                          Recommendation& rec) {
+  add_boot_evidence(ctx, rec);
+  const auto stalls_since_boot = ctx.facts.vmstat.sum_prefix("allocstall").value_or(0);
+  const auto direct = direct_share_since_boot(ctx.facts.vmstat);
+  if (stalls_since_boot > 0 && direct && *direct >= 0.05 && current < kUsualLowWsf) {
+    rec.confidence = Confidence::low;
+    rec.rationale.push_back(
+        fmt::format("since boot {} direct-reclaim stalls and {:.1f} % of page scanning done by "
+                    "allocations themselves: kswapd falls behind at times",
+                    stalls_since_boot, *direct * 100));
+    rec.evidence_missing = missing_because(ctx.run, ctx.profile, "demand-paging",
+                                           "sizing the gap to a measured allocation rate");
+    return kUsualLowWsf;
+  }
+  rec.confidence = Confidence::medium;
+  rec.rationale.push_back(
+      direct
+          ? fmt::format("since boot {:.1f} % of page scanning was direct reclaim: kswapd keeps up",
+                        *direct * 100)
+          : "no page scanning since boot: memory has not been under pressure");
+  if (ctx.profile.goals.allocation_bursts) {
+    rec.evidence_missing =
+        missing_because(ctx.run, ctx.profile, "demand-paging", "checking the gap against a burst");
+  }
+  return std::nullopt;
+}
+
+void no_stalls_in_run(const Stalls& stalls, Recommendation& rec) {
+  rec.confidence = Confidence::high;
+  rec.rationale.push_back(fmt::format(
+      "no direct reclaim during the run (allocstall +{:.0f}, kswapd_low_wmark_hit_quickly "
+      "+{:.0f}){}",
+      stalls.allocstall ? stalls.allocstall->value : 0,
+      stalls.low_wmark_quickly ? stalls.low_wmark_quickly->value : 0,
+      stalls.lowest
+          ? fmt::format("; free memory stayed at least {} above the low watermarks",
+                        facts::format_bytes(uint64_t(std::max(0.0, stalls.lowest->value))))
+          : ""));
+}
+
+// The value the evidence asks for; nullopt to keep the current one.
+std::optional<int64_t> wsf_target(const RuleContext& ctx, const Stalls& stalls,
+                                  const model::ZoneWatermarks& zone, int64_t current,
+                                  Recommendation& rec) {
+  const std::optional<uint64_t> burst = burst_bytes(stalls, zone, rec);
+  if (stalls.in_run()) return after_stalls_in_run(ctx, stalls, zone, current, burst, rec);
+  if (ctx.profile.goals.allocation_bursts && burst) return for_bursts(zone, current, *burst, rec);
+  if (!ctx.run) return from_boot_counters(ctx, current, rec);
+  no_stalls_in_run(stalls, rec);
+  return std::nullopt;
+}
+
 Recommendation wsf_rule(const RuleContext& ctx, const Stalls& stalls) {
   Recommendation rec = start(ctx, "vm.watermark_scale_factor");
   rec.sources = sources_for(ctx.profile, "allocation_bursts",
                             {"kernel-vm-rst", "kernel-watermarks", "kernel-kswapd"});
   const size_t zi = headroom_zone(ctx.now);
   const model::ZoneWatermarks& zone = ctx.now.zones[zi];
+  const std::string where = zone_label(ctx.now, zi);
   const int64_t current = ctx.now.watermark_settings.watermark_scale_factor.value_or(10);
   rec.numbers.push_back(gap_prediction(ctx.now, zi));
-  rec.rationale.push_back(zone_label(ctx.now, zi).find("node") == std::string::npos
+  rec.rationale.push_back(where.find("node") == std::string::npos
                               ? ctx.now.bands[zi].why.text
                               : fmt::format("node {}, {}", zone.node, ctx.now.bands[zi].why.text));
   add_run_evidence(stalls, rec);
-
-  std::optional<int64_t> target;
-  std::optional<uint64_t> burst_bytes;
-  if (stalls.rate) {
-    model::Prediction headroom =
-        model::burst_headroom_bytes(stalls.rate->value * double(model::kGiB));
-    burst_bytes = uint64_t(headroom.value);
-    rec.numbers.push_back(headroom);
-    rec.rationale.push_back(
-        fmt::format("measured first-touch allocation at {:.2f} GiB/s ({}): a burst needs {} of "
-                    "headroom while kswapd naps; the gap is {}",
-                    stalls.rate->value, stalls.rate->run, facts::format_bytes(*burst_bytes),
-                    facts::format_bytes(zone.gap_pages * model::kPageSize)));
-  }
-  auto sized = [&]() {
-    model::Prediction wsf =
-        model::watermark_scale_factor_for_gap(zone.managed_pages, *burst_bytes / model::kPageSize);
-    rec.numbers.push_back(wsf);
-    return std::max<int64_t>(int64_t(wsf.value), current);
-  };
-
-  if (stalls.in_run()) {
-    rec.rationale.push_back(
-        fmt::format("during the run: allocstall +{:.0f}, kswapd_low_wmark_hit_quickly +{:.0f} "
-                    "(host-wide): allocations outran kswapd",
-                    stalls.allocstall ? stalls.allocstall->value : 0,
-                    stalls.low_wmark_quickly ? stalls.low_wmark_quickly->value : 0));
-    target = burst_bytes ? sized() : std::max(current, kUsualLowWsf);
-    rec.confidence = burst_bytes ? Confidence::high : Confidence::medium;
-    if (!burst_bytes)
-      rec.evidence_missing = missing_because(ctx.run, ctx.profile, "demand-paging",
-                                             "sizing the gap to an allocation rate");
-  } else if (ctx.profile.goals.allocation_bursts && burst_bytes) {
-    if (*burst_bytes > zone.gap_pages * model::kPageSize) {
-      target = sized();
-      rec.confidence = Confidence::medium;
-      rec.rationale.push_back(
-          "no direct reclaim in this short run, but the profile allocates in bursts and a burst "
-          "at the measured rate would cross from low to min before kswapd is back");
-    } else {
-      rec.confidence = Confidence::high;
-      rec.rationale.push_back("the gap already covers a burst at the measured rate");
-    }
-  } else if (!ctx.run) {
-    add_boot_evidence(ctx, rec);
-    const auto stalls_since_boot = ctx.facts.vmstat.sum_prefix("allocstall").value_or(0);
-    const auto direct = direct_share_since_boot(ctx.facts.vmstat);
-    if (stalls_since_boot > 0 && direct && *direct >= 0.05 && current < kUsualLowWsf) {
-      target = kUsualLowWsf;
-      rec.confidence = Confidence::low;
-      rec.rationale.push_back(
-          fmt::format("since boot {} direct-reclaim stalls and {:.1f} % of page scanning done by "
-                      "allocations themselves: kswapd falls behind at times",
-                      stalls_since_boot, *direct * 100));
-      rec.evidence_missing = missing_because(ctx.run, ctx.profile, "demand-paging",
-                                             "sizing the gap to a measured allocation rate");
-    } else {
-      rec.confidence = Confidence::medium;
-      rec.rationale.push_back(
-          direct ? fmt::format(
-                       "since boot {:.1f} % of page scanning was direct reclaim: kswapd keeps up",
-                       *direct * 100)
-                 : "no page scanning since boot: memory has not been under pressure");
-      if (ctx.profile.goals.allocation_bursts) {
-        rec.evidence_missing = missing_because(ctx.run, ctx.profile, "demand-paging",
-                                               "checking the gap against a burst");
-      }
-    }
-  } else {
-    rec.confidence = Confidence::high;
-    rec.rationale.push_back(fmt::format(
-        "no direct reclaim during the run (allocstall +{:.0f}, kswapd_low_wmark_hit_quickly "
-        "+{:.0f}){}",
-        stalls.allocstall ? stalls.allocstall->value : 0,
-        stalls.low_wmark_quickly ? stalls.low_wmark_quickly->value : 0,
-        stalls.lowest
-            ? fmt::format("; free memory stayed at least {} above the low watermarks",
-                          facts::format_bytes(uint64_t(std::max(0.0, stalls.lowest->value))))
-            : ""));
-  }
-
-  if (target && *target != current) {
-    set_value(rec, std::to_string(*target));
-    const model::WhatIf what_if =
-        model::apply_knob_changes(ctx.facts.settings, ctx.facts.zones, ctx.facts.kernel,
-                                  std::vector<model::KnobChange>{{rec.knob, rec.recommended}});
-    const model::HostModel then = model::model_host(ctx.facts, what_if.settings);
-    rec.numbers.push_back(gap_prediction(then, zi));
-    rec.rationale.push_back(fmt::format(
-        "at {}: {} (gap {} instead of {}), and min stays where it is", *target,
-        then.bands[zi].why.text, facts::format_bytes(then.zones[zi].gap_pages * model::kPageSize),
-        facts::format_bytes(zone.gap_pages * model::kPageSize)));
-    rec.summary = fmt::format("{} → {}: widen kswapd's headroom to {} in {}", current, *target,
-                              facts::format_bytes(then.zones[zi].gap_pages * model::kPageSize),
-                              zone_label(ctx.now, zi));
-  } else {
+  const std::optional<int64_t> target = wsf_target(ctx, stalls, zone, current, rec);
+  if (!target || *target == current) {
     rec.summary = fmt::format("keep {}: kswapd headroom {} in {}", current,
-                              facts::format_bytes(zone.gap_pages * model::kPageSize),
-                              zone_label(ctx.now, zi));
+                              facts::format_bytes(zone.gap_pages * model::kPageSize), where);
+    return rec;
   }
+  set_value(rec, std::to_string(*target));
+  const model::WhatIf what_if =
+      model::apply_knob_changes(ctx.facts.settings, ctx.facts.zones, ctx.facts.kernel,
+                                std::vector<model::KnobChange>{{rec.knob, rec.recommended}});
+  const model::HostModel then = model::model_host(ctx.facts, what_if.settings);
+  const std::string gap_then = facts::format_bytes(then.zones[zi].gap_pages * model::kPageSize);
+  rec.numbers.push_back(gap_prediction(then, zi));
+  rec.rationale.push_back(fmt::format("at {}: {} (gap {} instead of {}), and min stays where it is",
+                                      *target, then.bands[zi].why.text, gap_then,
+                                      facts::format_bytes(zone.gap_pages * model::kPageSize)));
+  rec.summary = fmt::format("{} → {}: widen kswapd's headroom to {} in {}", current, *target,
+                            gap_then, where);
   return rec;
 }
 

@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "facts/error.hpp"
 #include "facts/facts_json.hpp"
@@ -19,12 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-double now_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
-
 uint64_t available_bytes(const facts::HostFacts& facts) {
   return facts.meminfo.available_bytes.value_or(facts.meminfo.free_bytes);
 }
@@ -34,9 +28,98 @@ std::string param_text(const ParamSpec& spec, uint64_t available) {
   return facts::format_size(resolve_fraction(spec, available));
 }
 
-const workloads::Measurement* find_measurement(const workloads::Result& result,
-                                               std::string_view name) {
-  return result.find(name);
+// The runner's options for a step: its parameters, its time limit and the scenario's memory bounds.
+workloads::RunOptions step_options(const ScenarioPlan& plan, const PlannedStep& step) {
+  workloads::RunOptions options;
+  options.params = workloads::text_inputs(step.params);
+  options.time_limit = facts::from_seconds(step.step.time_limit_s);
+  options.size_cap_fraction = plan.scenario.memory_fraction;
+  if (plan.memory_cgroup) options.memory_limit_bytes = plan.memory_budget_bytes;
+  return options;
+}
+
+// The run's record of the plan, before any step has run.
+ScenarioRun empty_run(const ScenarioPlan& plan) {
+  ScenarioRun run;
+  run.profile = plan.profile;
+  run.profile_file = plan.profile_file;
+  run.scenario = plan.scenario.name;
+  run.facts = plan.facts;
+  run.time_budget_s = plan.scenario.time_budget_s;
+  run.memory_budget_bytes = plan.memory_budget_bytes;
+  run.memory_cgroup = plan.memory_cgroup;
+  return run;
+}
+
+// "--size 1GiB --threads 2"
+std::string params_text(const PlannedStep& step) {
+  std::string text;
+  for (const auto& [name, value] : step.params)
+    text += fmt::format("{}--{} {}", text.empty() ? "" : " ", name, value);
+  return text;
+}
+
+// Executes the step in its memory cgroup. Where there can be none (not root, or a v2 controller
+// not delegated to us) the step runs without one, bounded by the size cap alone — plan_run checks
+// the footprint against it — and a note says so; a step that cannot run at all is skipped.
+workloads::Result execute_step(const ScenarioPlan& plan, const PlannedStep& step,
+                               workloads::RunOptions run_options, std::vector<std::string>& notes,
+                               std::FILE* log) {
+  try {
+    return workloads::execute(step.plan, run_options);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::unsupported || !run_options.memory_limit_bytes) throw;
+    run_options.memory_limit_bytes.reset();
+    notes.push_back(fmt::format("{}: no memory cgroup ({}); bounded by the size cap of {} alone",
+                                step.step.id, e.what(),
+                                facts::format_bytes(plan.memory_budget_bytes)));
+    if (log) fmt::print(log, "mmtune: {}\n", notes.back());
+  }
+  try {
+    return workloads::execute(workloads::plan_run(step.step.workload, run_options, plan.facts),
+                              run_options);
+  } catch (const Error& again) {
+    if (again.kind() != ErrorKind::bad_input && again.kind() != ErrorKind::unsupported) throw;
+    workloads::Result skipped;
+    skipped.workload = step.step.workload;
+    skipped.host = plan.facts;
+    skipped.verdict = {workloads::Status::skipped, again.what(), false};
+    return skipped;
+  }
+}
+
+// Runs step `index` of the plan, with a line in the log and the progress line before and after.
+StepOutcome run_step(const ScenarioPlan& plan, size_t index, const ScenarioOptions& options,
+                     std::vector<std::string>& notes) {
+  const PlannedStep& step = plan.steps[index];
+  const std::string counter = fmt::format("[{}/{}]", index + 1, plan.steps.size());
+  if (options.log) {
+    fmt::print(options.log, "mmtune: {} {} ({}{}{})\n", counter, step.step.id, step.step.workload,
+               step.params.empty() ? "" : ": ", params_text(step));
+  }
+  if (options.progress)
+    options.progress->begin(fmt::format("{} {}", counter, step.step.id), step.step.time_limit_s);
+  workloads::RunOptions run_options = step_options(plan, step);
+  run_options.sample_interval = options.sample_interval;
+  run_options.state_dir = options.state_dir;
+  run_options.log = options.log;
+  StepOutcome outcome{step.step.id, step.step.workload, step.params,
+                      execute_step(plan, step, run_options, notes, options.log)};
+  if (options.progress) options.progress->end();
+  if (options.log) {
+    const workloads::Verdict& v = outcome.result.verdict;
+    fmt::print(options.log, "mmtune: {} {}: {}{}{} in {:.1f} s\n", counter, step.step.id,
+               workloads::status_name(v.status), v.reason.empty() ? "" : ": ", v.reason,
+               outcome.result.wall_s);
+  }
+  return outcome;
+}
+
+// The largest resident set of any child process so far (getrusage RUSAGE_CHILDREN), 0 if unknown.
+uint64_t peak_child_rss_bytes() {
+  rusage children{};
+  if (::getrusage(RUSAGE_CHILDREN, &children) != 0) return 0;
+  return uint64_t(children.ru_maxrss) * 1024;
 }
 
 }  // namespace
@@ -82,108 +165,38 @@ ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario_nam
   const uint64_t available = available_bytes(facts);
   plan.memory_budget_bytes = uint64_t(scenario->memory_fraction * double(available));
   plan.memory_cgroup = facts.cgroup.version != 0;
+  std::vector<std::string> problems;
   for (const ScenarioStep& step : scenario->steps) {
     PlannedStep planned;
     planned.step = step;
     for (const ParamSpec& spec : step.params)
       planned.params.emplace_back(spec.name, param_text(spec, available));
-    workloads::RunOptions options;
-    options.params = planned.params;
-    options.time_limit_s = step.time_limit_s;
-    options.size_cap_fraction = scenario->memory_fraction;
-    if (plan.memory_cgroup) options.memory_limit_bytes = plan.memory_budget_bytes;
+    workloads::RunOptions options = step_options(plan, planned);
     try {
       planned.plan = workloads::plan_run(step.workload, options, facts);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::bad_input) throw;
-      fail(ErrorKind::bad_input, "{}:{}: scenarios.{} step \"{}\": {}", profile.file, step.line,
-           scenario->name, step.id, e.what());
+      problems.push_back(fmt::format("{}:{}: scenarios.{} step \"{}\": {}", profile.file, step.line,
+                                     scenario->name, step.id, e.what()));
     }
     plan.steps.push_back(std::move(planned));
   }
+  if (!problems.empty()) fail(ErrorKind::bad_input, "{}", fmt::join(problems, "\n"));
   return plan;
 }
 
 ScenarioRun run_scenario(const ScenarioPlan& plan, const ScenarioOptions& options) {
-  ScenarioRun run;
-  run.profile = plan.profile;
-  run.profile_file = plan.profile_file;
-  run.scenario = plan.scenario.name;
-  run.facts = plan.facts;
-  run.time_budget_s = plan.scenario.time_budget_s;
-  run.memory_budget_bytes = plan.memory_budget_bytes;
-  run.memory_cgroup = plan.memory_cgroup;
-  const double start = now_s();
-  size_t index = 0;
-  for (const PlannedStep& step : plan.steps) {
-    ++index;
-    if (options.log) {
-      fmt::print(options.log, "mmtune: [{}/{}] {} ({}{}{})\n", index, plan.steps.size(),
-                 step.step.id, step.step.workload, step.params.empty() ? "" : ": ", [&] {
-                   std::string text;
-                   for (const auto& [name, value] : step.params) {
-                     text += fmt::format("{}--{} {}", text.empty() ? "" : " ", name, value);
-                   }
-                   return text;
-                 }());
-    }
-    if (options.progress) {
-      options.progress->begin(fmt::format("[{}/{}] {}", index, plan.steps.size(), step.step.id),
-                              step.step.time_limit_s);
-    }
-    workloads::RunOptions run_options;
-    run_options.params = step.params;
-    run_options.time_limit_s = step.step.time_limit_s;
-    run_options.size_cap_fraction = plan.scenario.memory_fraction;
-    if (plan.memory_cgroup) run_options.memory_limit_bytes = plan.memory_budget_bytes;
-    run_options.sample_interval_s = options.sample_interval_s;
-    run_options.state_dir = options.state_dir;
-    run_options.log = options.log;
-    StepOutcome outcome{step.step.id, step.step.workload, step.params, {}};
-    try {
-      outcome.result = workloads::execute(step.plan, run_options);
-    } catch (const Error& e) {
-      // No memory cgroup here (not root, or a v2 controller not delegated to us): run the step
-      // without one, bounded by the size cap alone — plan_run checks the footprint against it.
-      if (e.kind() != ErrorKind::unsupported || !run_options.memory_limit_bytes) throw;
-      run_options.memory_limit_bytes.reset();
-      run.notes.push_back(
-          fmt::format("{}: no memory cgroup ({}); bounded by the size cap of {} alone",
-                      step.step.id, e.what(), facts::format_bytes(plan.memory_budget_bytes)));
-      if (options.log) fmt::print(options.log, "mmtune: {}\n", run.notes.back());
-      try {
-        const workloads::RunPlan uncapped =
-            workloads::plan_run(step.step.workload, run_options, plan.facts);
-        outcome.result = workloads::execute(uncapped, run_options);
-      } catch (const Error& again) {
-        if (again.kind() != ErrorKind::bad_input && again.kind() != ErrorKind::unsupported) throw;
-        outcome.result.workload = step.step.workload;
-        outcome.result.host = plan.facts;
-        outcome.result.verdict = {workloads::Status::skipped, again.what(), false};
-      }
-    }
-    if (const workloads::Measurement* peak =
-            find_measurement(outcome.result, "cgroup_peak_bytes")) {
+  ScenarioRun run = empty_run(plan);
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t index = 0; index < plan.steps.size() && !run.interrupted; ++index) {
+    StepOutcome outcome = run_step(plan, index, options, run.notes);
+    if (const workloads::Measurement* peak = outcome.result.find("cgroup_peak_bytes"))
       run.peak_cgroup_bytes = std::max(run.peak_cgroup_bytes.value_or(0), uint64_t(peak->value));
-    }
-    if (options.progress) options.progress->end();
-    if (options.log) {
-      const workloads::Verdict& v = outcome.result.verdict;
-      fmt::print(options.log, "mmtune: [{}/{}] {}: {}{}{} in {:.1f} s\n", index, plan.steps.size(),
-                 step.step.id, workloads::status_name(v.status), v.reason.empty() ? "" : ": ",
-                 v.reason, outcome.result.wall_s);
-    }
-    const bool interrupted = outcome.result.verdict.interrupted;
+    run.interrupted = outcome.result.verdict.interrupted;
     run.steps.push_back(std::move(outcome));
-    if (interrupted) {
-      run.interrupted = true;
-      break;
-    }
   }
-  run.wall_s = now_s() - start;
-  rusage children{};
-  if (::getrusage(RUSAGE_CHILDREN, &children) == 0)
-    run.peak_child_rss_bytes = uint64_t(children.ru_maxrss) * 1024;
+  run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.peak_child_rss_bytes = peak_child_rss_bytes();
   return run;
 }
 

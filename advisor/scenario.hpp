@@ -16,6 +16,7 @@
 //     "wall_s", "peak_cgroup_bytes": bytes | null, "peak_child_rss_bytes", "interrupted",
 //     "notes": ["…"] }
 // `mmtune tune` writes {"schema": "mmtune.tune/1", "advice": {mmtune.advice/1}, "scenario": {…}}.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -84,15 +85,15 @@ struct ScenarioRun {
 uint64_t resolve_fraction(const ParamSpec& spec, uint64_t available_bytes);
 
 // Resolves and plans every step (workloads::plan_run: parameters, cross-checks, size cap). Throws
-// Error{bad_input} naming the profile file, line and step for the first problem, before anything
-// runs; unknown scenario names list the profile's scenarios.
+// Error{bad_input} before anything runs, with a line for each step that cannot be planned naming
+// the profile file, line and step; unknown scenario names list the profile's scenarios.
 ScenarioPlan plan_scenario(const Profile& profile, std::string_view scenario,
                            const facts::HostFacts& facts);
 
 struct ScenarioOptions {
   std::FILE* log = nullptr;  // progress lines (a terminal's stderr); nullptr: quiet
   std::filesystem::path state_dir = changes::default_state_dir();
-  double sample_interval_s = 0.1;
+  std::chrono::nanoseconds sample_interval = std::chrono::milliseconds(100);
   Progress* progress = nullptr;  // a terminal's status line: each step begins and ends in it
 };
 

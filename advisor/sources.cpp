@@ -3,7 +3,7 @@
 namespace mmtune::advisor {
 namespace {
 
-// From shared/reference/tuning-knowledge.md: §1–§5 kernel, §6 tuned (tag 2.28.0-rc.1), §7 vendors.
+// What they say is summed up in docs/advice.md; tuned's profiles as of its tag 2.28.0-rc.1.
 constexpr Source kSources[] = {
     {"kernel-vm-rst", SourceKind::kernel, "Linux: Documentation/admin-guide/sysctl/vm.rst",
      "https://docs.kernel.org/admin-guide/sysctl/vm.html", true},

@@ -1,6 +1,6 @@
 #pragma once
 // Where each rule comes from: kernel documentation and source, tuned's profiles and vendors'
-// guidance (shared/reference/tuning-knowledge.md §6, §7, §9). Rules and profiles cite sources by
+// guidance (summed up in docs/advice.md). Rules and profiles cite sources by
 // id, so a recommendation always says on whose word it stands, and the profile test checks every
 // id a profile names.
 #include <optional>

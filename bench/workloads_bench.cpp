@@ -190,7 +190,7 @@ int bench(int argc, char** argv) {
   if (!::mkdtemp(state.data())) return 1;
   RunOptions options;
   options.state_dir = state;
-  options.params = {{"size", facts::format_size(size)}};
+  options.params = {{"size", uint64_t{size}}};  // typed: no text round trip
   facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   std::vector<double> minimal, ours;
   for (int i = 0; i < reps; ++i) {

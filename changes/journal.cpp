@@ -48,6 +48,15 @@ std::optional<std::string_view> dirty_partner(std::string_view path) {
   return std::nullopt;
 }
 
+// A hugetlb pool size: proc/sys/vm/nr_hugepages(_mempolicy), a pool's or a node's nr_hugepages.
+bool is_pool_size(std::string_view path) {
+  if (path == "proc/sys/vm/nr_hugepages" || path == "proc/sys/vm/nr_hugepages_mempolicy")
+    return true;
+  return path.ends_with("/nr_hugepages") && path.find("/hugepages/hugepages-") != path.npos &&
+         (path.starts_with("sys/kernel/mm/hugepages/") ||
+          path.starts_with("sys/devices/system/node/"));
+}
+
 std::string strip_slashes(std::string_view rel) {
   while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
   return std::string(rel);
@@ -67,8 +76,8 @@ std::optional<ChangeKind> kind_from_name(std::string_view name) {
   for (ChangeKind kind :
        {ChangeKind::setting, ChangeKind::dirty_pair, ChangeKind::cgroup, ChangeKind::temp_file,
         ChangeKind::temp_dir, ChangeKind::swap_file, ChangeKind::loop_device, ChangeKind::mount,
-        ChangeKind::io_limit, ChangeKind::trace_instance, ChangeKind::subtree_control,
-        ChangeKind::systemd_scope}) {
+        ChangeKind::io_limit, ChangeKind::trace_instance, ChangeKind::hugetlb_pool,
+        ChangeKind::subtree_control, ChangeKind::systemd_scope}) {
     if (change_kind_name(kind) == name) return kind;
   }
   return std::nullopt;
@@ -77,7 +86,8 @@ std::optional<ChangeKind> kind_from_name(std::string_view name) {
 json entry_json(const JournalEntry& entry) {
   json line = {{"id", entry.id}, {"kind", change_kind_name(entry.kind)}, {"path", entry.path}};
   if (entry.kind == ChangeKind::setting || entry.kind == ChangeKind::dirty_pair ||
-      entry.kind == ChangeKind::io_limit || entry.kind == ChangeKind::subtree_control) {
+      entry.kind == ChangeKind::io_limit || entry.kind == ChangeKind::hugetlb_pool ||
+      entry.kind == ChangeKind::subtree_control) {
     line["old"] = entry.old_value;
     line["new"] = entry.new_value;
   }
@@ -96,55 +106,6 @@ bool write_line(int fd, const json& line) {
   // the controller can append to the same file.
   ssize_t n = ::write(fd, text.data(), text.size());
   return n == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-}
-
-struct ParsedJournal {
-  std::string root = "/";
-  std::vector<JournalEntry> pending;  // oldest first
-  std::vector<JournalEntry> kept;     // kept and not undone since, oldest first
-};
-
-// A torn last line (a crash mid-write) or an unknown kind is skipped: what can be read is undone.
-ParsedJournal parse_journal(const std::string& text) {
-  ParsedJournal parsed;
-  std::vector<JournalEntry> entries;
-  std::vector<uint64_t> undone, kept;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) break;  // torn line
-    json line = json::parse(text.begin() + static_cast<long>(start),
-                            text.begin() + static_cast<long>(end), nullptr, false);
-    start = end + 1;
-    if (!line.is_object()) continue;
-    if (line.contains("schema")) {
-      parsed.root = line.value("root", "/");
-    } else if (line.contains("undone") && line["undone"].is_number_unsigned()) {
-      undone.push_back(line["undone"].get<uint64_t>());
-    } else if (line.contains("kept") && line["kept"].is_number_unsigned()) {
-      kept.push_back(line["kept"].get<uint64_t>());
-    } else if (line.contains("id") && line["id"].is_number_unsigned()) {
-      auto kind = kind_from_name(line.value("kind", ""));
-      if (!kind) continue;
-      JournalEntry entry;
-      entry.id = line["id"].get<uint64_t>();
-      entry.kind = *kind;
-      entry.path = line.value("path", "");
-      entry.old_value = line.value("old", "");
-      entry.new_value = line.value("new", "");
-      entry.partner = line.value("partner", "");
-      entry.partner_old = line.value("partner_old", "");
-      entries.push_back(std::move(entry));
-    }
-  }
-  auto contains = [](const std::vector<uint64_t>& ids, uint64_t id) {
-    return std::find(ids.begin(), ids.end(), id) != ids.end();
-  };
-  for (JournalEntry& entry : entries) {
-    if (contains(undone, entry.id)) continue;
-    (contains(kept, entry.id) ? parsed.kept : parsed.pending).push_back(std::move(entry));
-  }
-  return parsed;
 }
 
 std::string read_fd(int fd) {
@@ -197,6 +158,36 @@ UndoOutcome undo_setting(const probes::HostFs& host, const JournalEntry& entry) 
     outcome.message = fmt::format("{}: {} → {}", target, *current, value);
   } catch (const Error& e) {
     outcome.message = fmt::format("{}: could not restore {}: {}", target, value, e.what());
+  }
+  return outcome;
+}
+
+// The pool goes back to its old size whatever it holds now: the kernel granted part of the request,
+// or gave pages back, so its file never holds what was written for long.
+UndoOutcome undo_pool(const probes::HostFs& host, const JournalEntry& entry) {
+  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+  auto current = read_normalized(host, entry.path);
+  if (!current) {
+    outcome.status = UndoStatus::left_alone;
+    outcome.message = fmt::format("{}: cannot be read any more; left alone", entry.path);
+    return outcome;
+  }
+  if (*current == normalized(entry.old_value)) {
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: already {}", entry.path, *current);
+    return outcome;
+  }
+  try {
+    host.write(entry.path, entry.old_value + "\n");
+    const std::string now = read_normalized(host, entry.path).value_or("?");
+    outcome.status = UndoStatus::restored;
+    outcome.message = now == normalized(entry.old_value)
+                          ? fmt::format("{}: {} → {}", entry.path, *current, entry.old_value)
+                          : fmt::format("{}: {} → {} asked, {} now (pages in use go when freed)",
+                                        entry.path, *current, entry.old_value, now);
+  } catch (const Error& e) {
+    outcome.message =
+        fmt::format("{}: could not restore {}: {}", entry.path, entry.old_value, e.what());
   }
   return outcome;
 }
@@ -427,6 +418,8 @@ UndoOutcome undo_entry(const probes::HostFs& host, const JournalEntry& entry) {
       return undo_cgroup(host, entry);
     case ChangeKind::io_limit:
       return undo_io_limit(host, entry);
+    case ChangeKind::hugetlb_pool:
+      return undo_pool(host, entry);
     default:
       return undo_path(entry);
   }
@@ -460,10 +453,7 @@ bool process_running(int pid) {
 // longer runs, wait up to two seconds for them.
 bool lock_if_owner_gone(int fd) {
   if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
-  std::string text = read_fd(fd);
-  json header = json::parse(text.substr(0, text.find('\n')), nullptr, false);
-  int owner = header.is_object() ? header.value("pid", 0) : 0;
-  if (process_running(owner)) return false;
+  if (process_running(journal_owner_pid(read_fd(fd)))) return false;
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
@@ -471,7 +461,66 @@ bool lock_if_owner_gone(int fd) {
   return false;
 }
 
+// The string at key, "" when absent; nullopt when it is there but not a string (a line mmtune did
+// not write, so nothing in it is acted on).
+std::optional<std::string> text_field(const json& line, const char* key) {
+  if (!line.contains(key)) return std::string();
+  if (!line[key].is_string()) return std::nullopt;
+  return line[key].get<std::string>();
+}
+
+std::optional<JournalEntry> entry_from(const json& line) {
+  auto kind_name = text_field(line, "kind");
+  auto kind = kind_name ? kind_from_name(*kind_name) : std::nullopt;
+  auto path = text_field(line, "path"), old_value = text_field(line, "old"),
+       new_value = text_field(line, "new"), partner = text_field(line, "partner"),
+       partner_old = text_field(line, "partner_old");
+  if (!kind || !path || !old_value || !new_value || !partner || !partner_old) return std::nullopt;
+  return JournalEntry{
+      line["id"].get<uint64_t>(), *kind, *path, *old_value, *new_value, *partner, *partner_old};
+}
+
 }  // namespace
+
+// A torn last line (a crash mid-write), an unknown kind or a field of the wrong type is skipped:
+// what can be read is undone.
+ParsedJournal parse_journal(std::string_view text) {
+  ParsedJournal parsed;
+  std::vector<JournalEntry> entries;
+  std::vector<uint64_t> undone, kept;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) break;  // torn line
+    json line = json::parse(text.substr(start, end - start), nullptr, false);
+    start = end + 1;
+    if (!line.is_object()) continue;
+    if (line.contains("schema")) {
+      if (auto root = text_field(line, "root"); root && !root->empty()) parsed.root = *root;
+    } else if (line.contains("undone") && line["undone"].is_number_unsigned()) {
+      undone.push_back(line["undone"].get<uint64_t>());
+    } else if (line.contains("kept") && line["kept"].is_number_unsigned()) {
+      kept.push_back(line["kept"].get<uint64_t>());
+    } else if (line.contains("id") && line["id"].is_number_unsigned()) {
+      if (auto entry = entry_from(line)) entries.push_back(std::move(*entry));
+    }
+  }
+  auto contains = [](const std::vector<uint64_t>& ids, uint64_t id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  for (JournalEntry& entry : entries) {
+    if (contains(undone, entry.id)) continue;
+    (contains(kept, entry.id) ? parsed.kept : parsed.pending).push_back(std::move(entry));
+  }
+  return parsed;
+}
+
+int journal_owner_pid(std::string_view text) {
+  json header = json::parse(text.substr(0, text.find('\n')), nullptr, false);
+  if (!header.is_object() || !header.contains("pid") || !header["pid"].is_number_integer())
+    return 0;
+  return header["pid"].get<int>();
+}
 
 std::string_view change_kind_name(ChangeKind kind) {
   switch (kind) {
@@ -495,6 +544,8 @@ std::string_view change_kind_name(ChangeKind kind) {
       return "io_limit";
     case ChangeKind::trace_instance:
       return "trace_instance";
+    case ChangeKind::hugetlb_pool:
+      return "hugetlb_pool";
     case ChangeKind::subtree_control:
       return "subtree_control";
     case ChangeKind::systemd_scope:
@@ -571,17 +622,15 @@ void Journal::set(std::string_view rel_path, std::string_view value) {
   if (!path.starts_with("proc/sys/") && !path.starts_with("sys/")) {
     fail(ErrorKind::internal, "the journal only changes /proc/sys and /sys, not {}", path);
   }
-  auto old_value = read_normalized(fs_, path);
-  if (!old_value)
-    fail(ErrorKind::unsupported, "{}: cannot be read on this host", fs_.path(path).string());
-  JournalEntry entry{0, ChangeKind::setting, path, *old_value, std::string(value), {}, {}};
+  auto old_value = value_before_first_write(path);
+  JournalEntry entry{0, ChangeKind::setting, path, old_value, std::string(value), {}, {}};
   if (auto partner = dirty_partner(path)) {
-    auto partner_old = read_normalized(fs_, *partner);
-    if (!partner_old) fail(ErrorKind::unsupported, "{}: cannot be read on this host", *partner);
     entry.kind = ChangeKind::dirty_pair;
     entry.partner = std::string(*partner);
-    entry.partner_old = *partner_old;
+    entry.partner_old = value_before_first_write(entry.partner);
   }
+  if (is_pool_size(path)) entry.kind = ChangeKind::hugetlb_pool;
+  const JournalEntry recorded = entry;
   uint64_t id = append(std::move(entry));
   try {
     fs_.write(path, value);
@@ -589,6 +638,26 @@ void Journal::set(std::string_view rel_path, std::string_view value) {
     mark_undone(id);  // the kernel refused: nothing changed
     throw;
   }
+  first_old_.emplace(recorded.path, recorded.old_value);
+  if (!recorded.partner.empty()) first_old_.emplace(recorded.partner, recorded.partner_old);
+}
+
+std::string Journal::value_before_first_write(const std::string& path) const {
+  if (auto it = first_old_.find(path); it != first_old_.end()) return it->second;
+  auto value = read_normalized(fs_, path);
+  if (!value)
+    fail(ErrorKind::unsupported, "{}: cannot be read on this host", fs_.path(path).string());
+  return *value;
+}
+
+std::vector<MovedSetting> Journal::moved_settings() const {
+  std::vector<MovedSetting> moved;
+  for (const JournalEntry& entry : pending()) {
+    if (entry.kind != ChangeKind::setting && entry.kind != ChangeKind::dirty_pair) continue;
+    std::string now = read_normalized(fs_, entry.path).value_or("(unreadable)");
+    if (now != normalized(entry.new_value)) moved.push_back({entry.path, entry.new_value, now});
+  }
+  return moved;
 }
 
 void Journal::set_knob(std::string_view knob_name, std::string_view value) {
@@ -602,6 +671,14 @@ void Journal::set_knob(std::string_view knob_name, std::string_view value) {
     fail(ErrorKind::bad_input, "{}: \"{}\" {}", knob_name, value, *why);
   }
   set(knob->path, value);
+}
+
+void Journal::trigger(std::string_view rel_path, std::string_view value) {
+  std::string path = strip_slashes(rel_path);
+  if (!path.starts_with("proc/sys/") && !path.starts_with("sys/")) {
+    fail(ErrorKind::internal, "the journal only changes /proc/sys and /sys, not {}", path);
+  }
+  fs_.write(path, value);
 }
 
 void Journal::create_cgroup(std::string_view rel_dir) {

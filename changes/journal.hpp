@@ -23,9 +23,10 @@
 //   {"id":3,"kind":"cgroup","path":"sys/fs/cgroup/memory/…/mmtune-123-1"}
 //   {"id":4,"kind":"io_limit","path":"sys/fs/cgroup/blkio/blkio.throttle.write_bps_device",
 //    "old":"7:0 0","new":"7:0 31457280"}                                      old: lifts it
-//   {"id":5,"kind":"subtree_control","path":"sys/fs/cgroup/cgroup.subtree_control","old":"",
+//   {"id":5,"kind":"hugetlb_pool","path":"proc/sys/vm/nr_hugepages","old":"0","new":"64"}
+//   {"id":6,"kind":"subtree_control","path":"sys/fs/cgroup/cgroup.subtree_control","old":"",
 //    "new":"memory io"}                                  the controllers this run enabled there
-//   {"id":6,"kind":"systemd_scope","path":"mmtune-123.scope"}      a transient unit it started
+//   {"id":7,"kind":"systemd_scope","path":"mmtune-123.scope"}      a transient unit it started
 //   {"undone":2}                                                               done marker
 //   {"kept":1}                               settled without undo: `mmtune apply` made it to stay
 // Paths of settings and cgroups are relative to the HostFs root recorded in the header (so tests
@@ -39,11 +40,24 @@
 // Someone else's later change wins: undo writes the old value back only while the file still
 // holds what the journal wrote; otherwise it leaves the file alone and says so.
 //
+// The value before mmtune's first write: a journal that writes one file again (a sweep sets each
+// point and undoes it after the run) records, as the old value, what the file held before this
+// journal first wrote it, not what it holds now. So when someone else moved the setting during an
+// earlier point (and that undo left it alone), the last undo still puts back the original.
+// moved_settings() tells a caller that a measurement ran under a setting someone else changed.
+//
+// Hugetlb pools: a write to nr_hugepages (vm.nr_hugepages, a pool's or a node's file) is a request
+// the kernel meets as far as it can, so the file then holds what it got, not what was written.
+// Such a write is a hugetlb_pool entry, and its undo writes the old size back whatever the file
+// holds now (the pool cannot tell this run's pages from another's); a page still in use then stays
+// as a surplus page until it is freed.
+//
 // Kept entries: `mmtune apply` means its changes to stay. keep_all() marks every pending entry
 // kept: neither the destructor nor restore_leftovers() undoes it, and the file stays (its owner
 // gone, its lock free) as the record of what was applied, so restore_kept() can take it back on
 // request (`mmtune restore --applied`), newest first, with the same rule as any undo.
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +78,7 @@ enum class ChangeKind {
   mount,
   io_limit,
   trace_instance,
+  hugetlb_pool,
   subtree_control,
   systemd_scope
 };
@@ -82,6 +97,13 @@ enum class UndoStatus {
   restored,    // taken back, or there was nothing left to take back
   left_alone,  // settled without a write: someone changed the file since, or it is not mmtune's
   failed,      // could not (a busy cgroup, a refused write): the entry stays for a later restore
+};
+
+// A journaled setting whose file no longer holds what the journal wrote.
+struct MovedSetting {
+  std::string path;   // relative to the root
+  std::string wrote;  // what mmtune wrote
+  std::string now;    // what the file holds now
 };
 
 struct UndoOutcome {
@@ -108,8 +130,11 @@ class Journal {
   // Throws Error{bad_input} if the path is elsewhere or the kernel rejects the value (the entry is
   // then marked undone: nothing changed).
   void set(std::string_view rel_path, std::string_view value);
-  // The same by knob name ("vm.dirty_ratio", see probes/knobs.hpp), checking the kernel's range.
+  // The same by knob name ("vm.dirty_ratio", see facts/knobs.hpp), checking the kernel's range.
   void set_knob(std::string_view knob, std::string_view value);
+  // Writes an action file that holds no setting (proc/sys/vm/compact_memory): nothing to record or
+  // undo. Throws Error{bad_input} when the kernel refuses it.
+  void trigger(std::string_view rel_path, std::string_view value);
 
   // Makes a memory cgroup directory (relative to the root) and records it; undo removes it, which
   // the kernel allows once it has no processes. write_owned() writes a file inside something the
@@ -156,18 +181,23 @@ class Journal {
 
   // Entries not yet undone (nor kept), oldest first, read back from the file.
   std::vector<JournalEntry> pending() const;
+  // The pending settings someone else has changed since the journal wrote them.
+  std::vector<MovedSetting> moved_settings() const;
   const std::filesystem::path& file() const { return file_; }
   const probes::HostFs& fs() const { return fs_; }
 
  private:
   uint64_t append(JournalEntry entry);
   void mark_undone(uint64_t id);
+  // The old value to record for path: before this journal's first write to it, else as it is now.
+  std::string value_before_first_write(const std::string& path) const;
 
   probes::HostFs fs_;
   std::filesystem::path file_;
   int fd_ = -1;
   int owner_pid_ = 0;
   uint64_t next_id_ = 1;
+  std::map<std::string, std::string> first_old_;  // path → its value before the first write
 };
 
 // Undoes the journals in state_dir whose owners have died (their lock is free), newest entry
@@ -185,5 +215,16 @@ std::vector<JournalEntry> kept_changes(
 std::vector<UndoOutcome> restore_kept(const std::filesystem::path& state_dir = default_state_dir());
 
 std::string_view change_kind_name(ChangeKind kind);
+
+// A journal file's text, read back (pure, so it is tested and fuzzed on text): the root its paths
+// are relative to, and its entries not yet undone, pending or kept.
+struct ParsedJournal {
+  std::string root = "/";
+  std::vector<JournalEntry> pending;  // oldest first
+  std::vector<JournalEntry> kept;     // kept and not undone since, oldest first
+};
+ParsedJournal parse_journal(std::string_view text);
+// The pid in a journal's header line; 0 when there is none.
+int journal_owner_pid(std::string_view text);
 
 }  // namespace mmtune::changes

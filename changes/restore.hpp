@@ -2,7 +2,7 @@
 // `mmtune restore`: what the journals in the state directory say, and the wait that makes a
 // restore right after a kill -9 complete.
 //
-// A journal is undone only once its lock is free (workloads/journal.hpp). A killed run's lock is
+// A journal is undone only once its lock is free (changes/journal.hpp). A killed run's lock is
 // also held by its workload process until that one has died of PR_SET_PDEATHSIG and exited, a
 // moment after the kill (longer when it was in the middle of a big munmap). wait_for_ended_runs()
 // waits for exactly those: journals whose owner pid is gone but whose lock is still held.

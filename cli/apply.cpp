@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "advisor/change_file.hpp"
 #include "changes/journal.hpp"
 #include "changes/signal_guard.hpp"
 #include "cli/commands.hpp"
+#include "cli/host_hold.hpp"
 #include "facts/error.hpp"
 
 namespace mmtune::cli {
@@ -22,8 +24,10 @@ struct ApplyArgs {
   std::string file;
   bool yes = false;
   bool persist = false;
+  bool json = false;
   std::string sysctl_file = std::string(advisor::kDefaultPersistFile);
   std::string state_dir;
+  std::optional<std::string> wait;
 };
 
 constexpr const char* kFooter = R"(
@@ -59,6 +63,32 @@ void print_plan(const advisor::ApplyPlan& plan, const std::string& file, bool dr
   for (const std::string& note : plan.notes) fmt::print(out, "note: {}\n", note);
 }
 
+// The plan (and, once applied, what was applied) for machines: the Ansible role's check mode and
+// --diff read it. "changes" is true when applying would change a knob or the sysctl.d file.
+nlohmann::json plan_json(const advisor::ApplyPlan& plan, const std::string& file, bool dry_run) {
+  nlohmann::json settings = nlohmann::json::array();
+  bool changes = false;
+  for (const advisor::PlannedChange& change : plan.changes) {
+    changes |= change.changes;
+    settings.push_back({{"knob", change.request.knob},
+                        {"path", "/" + change.path},
+                        {"current", change.current ? nlohmann::json(*change.current) : nullptr},
+                        {"requested", change.request.value},
+                        {"changes", change.changes}});
+  }
+  nlohmann::json persist = nullptr;
+  if (const auto preview = advisor::preview_persist(plan)) {
+    changes |= preview->changes;
+    persist = {{"file", plan.persist_file->string()},
+               {"changes", preview->changes},
+               {"before", preview->before},
+               {"after", preview->after}};
+  }
+  return {{"schema", "mmtune.apply/1"}, {"file", file},         {"dry_run", dry_run},
+          {"changes", changes},         {"settings", settings}, {"persist", persist},
+          {"notes", plan.notes}};
+}
+
 }  // namespace
 
 Action attach_apply(CLI::App& sub, const Globals& globals) {
@@ -73,18 +103,27 @@ Action attach_apply(CLI::App& sub, const Globals& globals) {
       ->type_name("FILE");
   sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
       ->type_name("DIR");
+  add_host_wait_option(sub, args->wait);
+  sub.add_flag("--json", args->json,
+               "Print the plan (and what was applied) as JSON, with \"changes\": whether "
+               "anything would change, the sysctl.d file included");
   sub.footer(kFooter);
   return [args, &globals](const Io& io) {
     const probes::HostFs fs = globals.host_fs();
     const std::filesystem::path state_dir = args->state_dir.empty()
                                                 ? changes::default_state_dir()
                                                 : std::filesystem::path(args->state_dir);
+    const changes::HostLockWait wait = host_lock_wait(args->wait);
     std::optional<std::filesystem::path> persist;
     if (args->persist) persist = std::filesystem::absolute(args->sysctl_file);
     const advisor::ApplyPlan plan =
         advisor::plan_apply(advisor::read_change_file(args->file), fs, persist);
-    print_plan(plan, args->file, !args->yes, io.out);
-    if (!args->yes) return 0;
+    nlohmann::json report = plan_json(plan, args->file, !args->yes);
+    if (!args->json) print_plan(plan, args->file, !args->yes, io.out);
+    if (!args->yes) {
+      if (args->json) fmt::print(io.out, "{}\n", report.dump(2));
+      return 0;
+    }
     for (const advisor::PlannedChange& change : plan.changes) {
       if (change.changes && ::access(fs.path(change.path).c_str(), W_OK) != 0) {
         fail(ErrorKind::unsupported, "{}: {} cannot be written here (changing it needs root)",
@@ -92,15 +131,25 @@ Action attach_apply(CLI::App& sub, const Globals& globals) {
       }
     }
 
-    changes::InterruptGuard guard;
+    const changes::HostLock host = hold_host(globals, wait, io);
+    changes::SignalGuard guard;
     for (const changes::UndoOutcome& outcome : changes::restore_leftovers(state_dir))
       fmt::print(io.err, "mmtune: restored what an earlier, killed run left: {}\n",
                  outcome.message);
     changes::Journal journal(fs, state_dir);
     const std::vector<advisor::AppliedChange> applied = advisor::apply_plan(plan, journal);
-    if (changes::InterruptGuard::signal_received() != 0)
+    if (changes::SignalGuard::received() != 0)
       fail(ErrorKind::interrupted, "apply stopped; what it had changed was restored");
     advisor::keep_applied(plan, journal);
+    if (args->json) {
+      report["journal"] = journal.file().string();
+      report["applied"] = nlohmann::json::array();
+      for (const advisor::AppliedChange& change : applied)
+        report["applied"].push_back(
+            {{"knob", change.knob}, {"old", change.old_value}, {"new", change.new_value}});
+      fmt::print(io.out, "{}\n", report.dump(2));
+      return 0;
+    }
     fmt::print(io.out, "applied {} change(s) through the journal {}:\n", applied.size(),
                journal.file().string());
     for (const advisor::AppliedChange& change : applied)

@@ -12,13 +12,12 @@
 #include "advisor/profile.hpp"
 #include "advisor/scenario.hpp"
 #include "cli/commands.hpp"
-#include "cli/options.hpp"
 #include "cli/output_files.hpp"
+#include "cli/run_options.hpp"
 #include "compare/fingerprint.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
 #include "probes/readers.hpp"
-#include "workloads/params.hpp"
 #include "workloads/result.hpp"
 
 namespace mmtune::cli {
@@ -29,8 +28,7 @@ struct BaselineArgs {
   std::string profile = "ci-smoke";
   std::string scenario = "ci";
   int repeat = compare::kMinRepeats;
-  std::string state_dir;
-  std::string interval = "100ms";
+  RunOptionArgs run;
 };
 
 constexpr const char* kFooter = R"(
@@ -79,21 +77,15 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
       ->type_name("NAME|FILE");
   sub.add_option("--scenario", args->scenario, "Its CI scenario (default ci)");
   sub.add_option("--repeat", args->repeat, "Repeats of the scenario, at least 5 (default 5)");
-  sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
-      ->type_name("DIR");
-  sub.add_option("--interval", args->interval, "Host sampling interval (default 100ms)")
-      ->type_name("DURATION");
+  args->run.attach(sub, RunScope::scenario);
   sub.footer(kFooter);
   return [args, &globals](const Io& io) {
-    if (globals.root != "/")
-      fail(ErrorKind::bad_input, "--root: a baseline runs workloads on the live host");
+    advisor::ScenarioOptions options = args->run.scenario_options(globals, "a baseline");
     if (args->repeat < compare::kMinRepeats || args->repeat > 100) {
       fail(ErrorKind::bad_input,
            "--repeat: {} must be between {} and 100 (the check's test needs {})", args->repeat,
            compare::kMinRepeats, compare::kMinRepeats);
     }
-    const double interval =
-        facts::seconds(duration_option("--interval", args->interval, kMinSampleInterval));
     const OutputFile output = check_output_file("--output", args->output);
     const advisor::Profile profile =
         advisor::load_profile(args->profile == "ci" ? "ci-smoke" : args->profile);
@@ -110,11 +102,7 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
 
     // A status line on a terminal only; in a pipe just the runner's lines.
     advisor::Progress status(io.err, plan.scenario.time_budget_s * args->repeat);
-    advisor::ScenarioOptions options;
-    options.log = status.log();
-    options.progress = &status;
-    options.sample_interval_s = interval;
-    if (!args->state_dir.empty()) options.state_dir = args->state_dir;
+    show_progress(options, status);
     const compare::RepeatedRuns runs = compare::run_repeated(plan, args->repeat, options);
     if (runs.interrupted) fail(ErrorKind::interrupted, "baseline stopped; nothing was written");
     const compare::Baseline baseline = compare::make_baseline(plan, runs, std::move(fingerprint));

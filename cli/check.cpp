@@ -12,14 +12,12 @@
 #include <string>
 
 #include "cli/commands.hpp"
-#include "cli/options.hpp"
 #include "cli/output_files.hpp"
+#include "cli/run_options.hpp"
 #include "compare/baseline.hpp"
 #include "facts/error.hpp"
-#include "facts/units.hpp"
 #include "report/junit.hpp"
 #include "report/tap.hpp"
-#include "workloads/params.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -29,8 +27,7 @@ struct CheckArgs {
   int repeat = 0;  // 0: as many as the baseline has
   std::string junit;
   std::string json;
-  std::string state_dir;
-  std::string interval = "100ms";
+  RunOptionArgs run;
 };
 
 constexpr const char* kFooter = R"(
@@ -64,19 +61,13 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
   sub.add_option("--junit", args->junit, "Also write JUnit XML to FILE")->type_name("FILE");
   sub.add_option("--json", args->json, "Also write the whole comparison as JSON to FILE")
       ->type_name("FILE");
-  sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
-      ->type_name("DIR");
-  sub.add_option("--interval", args->interval, "Host sampling interval (default 100ms)")
-      ->type_name("DURATION");
+  args->run.attach(sub, RunScope::scenario);
   sub.footer(kFooter);
   return [args, &globals](const Io& io) {
-    if (globals.root != "/")
-      fail(ErrorKind::bad_input, "--root: a check runs workloads on the live host");
+    advisor::ScenarioOptions options = args->run.scenario_options(globals, "a check");
     std::optional<OutputFile> junit, json;
     if (!args->junit.empty()) junit = check_output_file("--junit", args->junit);
     if (!args->json.empty()) json = check_output_file("--json", args->json);
-    const double interval =
-        facts::seconds(duration_option("--interval", args->interval, kMinSampleInterval));
     const compare::Baseline baseline = compare::read_baseline(args->baseline);
     const int repeats =
         args->repeat == 0 ? std::max(baseline.repeats, compare::kMinRepeats) : args->repeat;
@@ -87,11 +78,7 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
 
     // A status line on a terminal only; in a pipe just the runner's lines.
     advisor::Progress status(io.err, baseline.time_budget_s * repeats);
-    advisor::ScenarioOptions options;
-    options.log = status.log();
-    options.progress = &status;
-    options.sample_interval_s = interval;
-    if (!args->state_dir.empty()) options.state_dir = args->state_dir;
+    show_progress(options, status);
     const compare::CheckReport report =
         compare::run_check(baseline, args->baseline, repeats, options, globals.host_fs());
 

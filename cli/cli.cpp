@@ -63,6 +63,7 @@ int run(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   app.footer(kFooter);
   app.set_help_all_flag("--help-all", "Show the help of every command");
   Globals globals;
+  for (int i = 1; i < argc; ++i) globals.command_line += (i > 1 ? " " : "") + std::string(argv[i]);
   app.add_option("--root", globals.root,
                  "Read /proc and /sys under DIR (a recorded host) instead of /")
       ->check(CLI::ExistingDirectory.description(""))

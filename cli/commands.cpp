@@ -26,6 +26,7 @@ constexpr Command kCommands[] = {
     {"restore", "Undo what killed runs left (and, with --applied, what apply applied)",
      attach_restore},
     {"matrix", "The same command on other kernels under QEMU, side by side", attach_matrix},
+    {"export", "Metrics for node_exporter's textfile collector (--prometheus FILE)", attach_export},
 };
 
 std::span<const Command> all_commands() { return kCommands; }

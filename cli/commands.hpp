@@ -14,7 +14,8 @@ namespace mmtune::cli {
 
 // Options every command understands (given before or after the subcommand name).
 struct Globals {
-  std::string root = "/";  // --root DIR: read a recorded host instead of /
+  std::string root = "/";    // --root DIR: read a recorded host instead of /
+  std::string command_line;  // the arguments after "mmtune", as given: names a host lock's holder
   probes::HostFs host_fs() const { return probes::HostFs(root); }
 };
 
@@ -49,5 +50,6 @@ Action attach_baseline(CLI::App& sub, const Globals& globals);
 Action attach_check(CLI::App& sub, const Globals& globals);
 Action attach_apply(CLI::App& sub, const Globals& globals);
 Action attach_restore(CLI::App& sub, const Globals& globals);
+Action attach_export(CLI::App& sub, const Globals& globals);
 
 }  // namespace mmtune::cli

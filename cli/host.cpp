@@ -1,5 +1,5 @@
 // `mmtune host`: what this host is and how its memory manager is set. A readable summary for a
-// terminal, --json for machines (schema mmtune.host/1, see probes/facts_json.hpp), and --record DIR
+// terminal, --json for machines (schema mmtune.host/1, see facts/facts_json.hpp), and --record DIR
 // to copy exactly the files the probes read so that `--root DIR` replays this host.
 #include <fmt/format.h>
 

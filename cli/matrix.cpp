@@ -21,34 +21,12 @@ struct MatrixArgs {
   std::string interrupt_after, kill_after;
 };
 
-// "2GiB", "1536MiB", "2G", "512M", "2048" (MiB).
-uint64_t parse_mib(const std::string& text) {
-  size_t used = 0;
-  uint64_t number = 0;
-  try {
-    number = std::stoull(text, &used);
-  } catch (const std::exception&) {
-    fail(ErrorKind::bad_input, "--memory: \"{}\" must be a size such as 2GiB or 1536MiB", text);
-  }
-  std::string unit = text.substr(used);
-  if (unit.empty() || unit == "M" || unit == "MiB") return number;
-  if (unit == "G" || unit == "GiB") return number * 1024;
-  fail(ErrorKind::bad_input, "--memory: \"{}\" must be a size such as 2GiB or 1536MiB", text);
-}
-
-// "300", "300s", "5m".
-std::chrono::seconds parse_seconds(const std::string& text) {
-  size_t used = 0;
-  long long number = 0;
-  try {
-    number = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    fail(ErrorKind::bad_input, "--timeout: \"{}\" must be a duration such as 300s or 5m", text);
-  }
-  std::string unit = text.substr(used);
-  if (unit.empty() || unit == "s") return std::chrono::seconds(number);
-  if (unit == "m" || unit == "min") return std::chrono::minutes(number);
-  fail(ErrorKind::bad_input, "--timeout: \"{}\" must be a duration such as 300s or 5m", text);
+// Guest memory in whole MiB.
+uint64_t memory_mib(const std::string& text) {
+  const uint64_t bytes = size_option("--memory", text, 1u << 20);
+  if (bytes % (1u << 20) != 0)
+    fail(ErrorKind::bad_input, "--memory: \"{}\" must be a whole number of MiB", text);
+  return bytes >> 20;
 }
 
 std::chrono::milliseconds stop_after(std::string_view option, const std::string& text) {
@@ -110,9 +88,10 @@ Action attach_matrix(CLI::App& sub, const Globals& globals) {
     options.command = args->command;
     options.numa_nodes = args->numa;
     options.numa_distance = args->numa_distance;
-    options.memory_mib = parse_mib(args->memory);
+    options.memory_mib = memory_mib(args->memory);
     options.cpus = args->cpus;
-    options.timeout = parse_seconds(args->timeout);
+    options.timeout = std::chrono::duration_cast<std::chrono::seconds>(
+        duration_option("--timeout", args->timeout, std::chrono::seconds(1)));
     options.cache_dir = args->cache;
     if (!args->interrupt_after.empty() && !args->kill_after.empty())
       fail(ErrorKind::bad_input, "--interrupt-after and --kill-after: give one of them");

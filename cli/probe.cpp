@@ -2,16 +2,15 @@
 // or one memory cgroup) at --interval and prints one row of rates per tick as an aligned table,
 // CSV or JSONL. Ctrl-C or SIGTERM ends it cleanly (exit 0).
 #include <fmt/format.h>
-#include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "changes/signal_guard.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "facts/error.hpp"
@@ -32,39 +31,6 @@ struct ProbeOptions {
   std::optional<int> pid;
   std::optional<std::string> cgroup;
   std::optional<std::string> format;
-};
-
-// The SIGINT/SIGTERM handler reaches the running loop's stop through this pointer.
-std::atomic<probes::SamplerStop*> g_stop{nullptr};
-
-extern "C" void on_stop_signal(int) {
-  if (probes::SamplerStop* stop = g_stop.load()) stop->request();
-}
-
-// Installs the handler for the lifetime of the object and restores the previous ones.
-class StopOnSignals {
- public:
-  explicit StopOnSignals(probes::SamplerStop& stop) {
-    g_stop.store(&stop);
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    action.sa_flags =
-        SA_RESTART;  // a write to stdout is resumed; ppoll wakes by the eventfd anyway
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopOnSignals() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-    g_stop.store(nullptr);
-  }
-  StopOnSignals(const StopOnSignals&) = delete;
-  StopOnSignals& operator=(const StopOnSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
 };
 
 enum class Format { table, csv, jsonl };
@@ -200,14 +166,13 @@ int run_probe(const ProbeOptions& options, const Globals& globals, const Io& io)
   }
   RowPrinter printer(io.out, format, std::move(columns));
 
-  probes::SamplerStop stop;
-  StopOnSignals signals(stop);
+  changes::SignalGuard signals;  // Ctrl-C and SIGTERM end the loop through its stop
   probes::Sample first, previous;
   probes::Row row;
   bool have_first = false;
   probes::SamplingOptions sampling{interval, duration};
-  probes::SamplingEnd end =
-      probes::run_sampling(sampler, sampling, stop, [&](const probes::Sample& sample) {
+  probes::SamplingEnd end = probes::run_sampling(
+      sampler, sampling, signals.sampler_stop(), [&](const probes::Sample& sample) {
         if (!have_first) {
           first = previous = sample;
           have_first = true;

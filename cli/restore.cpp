@@ -12,10 +12,9 @@
 
 #include "changes/journal.hpp"
 #include "cli/commands.hpp"
+#include "cli/host_hold.hpp"
 #include "cli/options.hpp"
 #include "facts/error.hpp"
-#include "facts/units.hpp"
-#include "workloads/params.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -32,8 +31,10 @@ normally, fails or is interrupted (SIGINT, SIGTERM) undoes its own changes. A ru
 SIGKILL (or by a power loss) leaves its journal behind; restore undoes it, newest change first.
 A value someone else changed since mmtune wrote it is left alone, and said so.
 
-Journals of running mmtune processes are never touched. The workload process of a killed run may
-still be exiting for a moment and holds the journal until then: restore waits for it (--wait).
+Restore changes the host, so it waits for the host like any such command: while another mmtune
+runs, or the workload of a killed run is still exiting (it holds the host and its journal until
+then), restore waits for it up to --wait and then exits 3. Journals of running mmtune processes
+are never touched.
 
 Changes `mmtune apply` made are meant to stay and are kept, not undone; restore lists them, and
 --applied takes them back too (and removes the sysctl.d file apply --persist wrote).)";
@@ -42,6 +43,7 @@ std::string describe(const changes::JournalEntry& entry) {
   switch (entry.kind) {
     case changes::ChangeKind::setting:
     case changes::ChangeKind::dirty_pair:
+    case changes::ChangeKind::hugetlb_pool:
       return fmt::format("{}: {} → {}", entry.path, entry.old_value, entry.new_value);
     default:
       return fmt::format("{} {}", changes::change_kind_name(entry.kind), entry.path);
@@ -50,24 +52,26 @@ std::string describe(const changes::JournalEntry& entry) {
 
 }  // namespace
 
-Action attach_restore(CLI::App& sub, const Globals&) {
+Action attach_restore(CLI::App& sub, const Globals& globals) {
   auto args = std::make_shared<RestoreArgs>();
   sub.add_flag("--applied", args->applied,
                "Also take back what `mmtune apply` applied (kept in the journal)");
   sub.add_option("--state-dir", args->state_dir, "Where the journals live")->type_name("DIR");
   sub.add_option("--wait", args->wait,
-                 "How long to wait for the processes of a killed run to exit (default 10s)")
+                 "How long to wait for another mmtune, or the processes of a killed run, to let "
+                 "go of the host (default 10s)")
       ->type_name("DURATION");
   sub.footer(kFooter);
-  return [args](const Io& io) {
-    const double wait =
-        facts::seconds(duration_option("--wait", args->wait, std::chrono::nanoseconds::zero()));
+  return [args, &globals](const Io& io) {
+    const std::chrono::nanoseconds wait =
+        duration_option("--wait", args->wait, std::chrono::nanoseconds::zero());
     const std::filesystem::path state_dir = args->state_dir.empty()
                                                 ? changes::default_state_dir()
                                                 : std::filesystem::path(args->state_dir);
 
+    const changes::HostLock host = hold_host(globals, {wait}, io);
     const auto still_exiting = changes::wait_for_ended_runs(
-        state_dir, std::chrono::milliseconds(static_cast<int64_t>(wait * 1000)));
+        state_dir, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
     std::vector<changes::UndoOutcome> outcomes = changes::restore_leftovers(state_dir);
     const size_t leftovers = outcomes.size();
     if (args->applied) {

@@ -10,7 +10,7 @@
 
 #include "advisor/progress.hpp"
 #include "cli/commands.hpp"
-#include "cli/options.hpp"
+#include "cli/run_options.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
 #include "model/prediction.hpp"
@@ -25,36 +25,8 @@ namespace {
 struct RunArgs {
   std::string workload;
   std::string json;
-  bool force = false;
-  std::string time_limit = "5m";
-  std::string memory_limit;
-  std::string interval = "100ms";
-  std::string state_dir;
-  std::vector<std::string> extras;
+  RunOptionArgs run;
 };
-
-// "--size 1GiB" and "--size=1GiB" pairs from what CLI11 left over.
-std::vector<std::pair<std::string, std::string>> workload_params(
-    const std::vector<std::string>& extras) {
-  std::vector<std::pair<std::string, std::string>> params;
-  for (size_t i = 0; i < extras.size(); ++i) {
-    std::string_view word = extras[i];
-    if (!word.starts_with("--") || word.size() == 2)
-      fail(ErrorKind::bad_input, "unexpected argument \"{}\"", word);
-    word.remove_prefix(2);
-    if (word == "root" || word.starts_with("root=")) {
-      fail(ErrorKind::bad_input,
-           "--root: workloads run on the live host; --root only reads a recorded one");
-    }
-    if (size_t eq = word.find('='); eq != std::string_view::npos) {
-      params.emplace_back(std::string(word.substr(0, eq)), std::string(word.substr(eq + 1)));
-      continue;
-    }
-    if (i + 1 >= extras.size()) fail(ErrorKind::bad_input, "--{}: needs a value", word);
-    params.emplace_back(std::string(word), extras[++i]);
-  }
-  return params;
-}
 
 std::string show(double value, std::string_view unit) { return facts::format_value(value, unit); }
 
@@ -140,50 +112,21 @@ Action attach_run(CLI::App& sub, const Globals& globals) {
   sub.add_option("workload", args->workload, "The workload (see `mmtune list`)")->required();
   sub.add_option("--json", args->json, "Write the whole result as JSON to FILE (- for stdout)")
       ->type_name("FILE");
-  sub.add_flag("--force", args->force, "Lift the size cap (a fraction of MemAvailable)");
-  sub.add_option("--time-limit", args->time_limit, "Stop the workload after this long (default 5m)")
-      ->type_name("DURATION");
-  sub.add_option("--memory-limit", args->memory_limit,
-                 "Run inside a new memory cgroup with this limit")
-      ->type_name("SIZE");
-  sub.add_option("--interval", args->interval, "Host sampling interval (default 100ms)")
-      ->type_name("DURATION");
-  sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
-      ->type_name("DIR");
-  sub.allow_extras();
-  sub.fallthrough(false);  // what run does not know is a workload parameter, not a global option
+  args->run.attach(sub, RunScope::workload);
   sub.footer(
       "Workload parameters follow as --PARAM VALUE; `mmtune list` shows them with units and "
       "defaults.");
   return [args, &sub, &globals](const Io& io) {
-    args->extras = sub.remaining();
-    if (globals.root != "/") {
-      fail(ErrorKind::bad_input,
-           "--root: workloads run on the live host; --root only reads a recorded one");
-    }
-    workloads::RunOptions options;
-    options.params = workload_params(args->extras);
-    options.time_limit_s = facts::seconds(
-        duration_option("--time-limit", args->time_limit, std::chrono::milliseconds(1)));
-    options.sample_interval_s =
-        facts::seconds(duration_option("--interval", args->interval, kMinSampleInterval));
-    if (!args->memory_limit.empty()) {
-      auto bytes = facts::parse_size(args->memory_limit);
-      if (!bytes || *bytes < (4u << 20)) {
-        fail(ErrorKind::bad_input, "--memory-limit: \"{}\" must be a size of at least 4MiB",
-             args->memory_limit);
-      }
-      options.memory_limit_bytes = *bytes;
-    }
-    options.force = args->force;
-    if (!args->state_dir.empty()) options.state_dir = args->state_dir;
+    workloads::RunOptions options = args->run.run_options(sub, globals, "mmtune run");
     // Nothing predicts how long a workload takes: a terminal sees the elapsed time and the limit.
     advisor::Progress status(io.err);
     options.log = status.log();
 
     facts::HostFacts facts = probes::read_host_facts(globals.host_fs());
     workloads::RunPlan plan = workloads::plan_run(args->workload, options, facts);
-    status.begin(fmt::format("{} (time limit {:g} s)", args->workload, options.time_limit_s), 0);
+    status.begin(
+        fmt::format("{} (time limit {:g} s)", args->workload, facts::seconds(options.time_limit)),
+        0);
     workloads::Result result = workloads::execute(plan, options);
     status.end();
     print_summary(args->json == "-" ? io.err : io.out, result);

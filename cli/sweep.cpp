@@ -14,10 +14,9 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output_files.hpp"
+#include "cli/run_options.hpp"
 #include "facts/error.hpp"
-#include "facts/units.hpp"
 #include "probes/readers.hpp"
-#include "workloads/params.hpp"
 
 namespace mmtune::cli {
 namespace {
@@ -29,11 +28,7 @@ struct SweepArgs {
   std::string settle = "0s";
   std::vector<std::string> metrics;
   std::string json;
-  std::string time_limit = "5m";
-  std::string memory_limit;
-  std::string interval = "100ms";
-  std::string state_dir;
-  bool force = false;
+  RunOptionArgs run;
 };
 
 constexpr const char* kFooter = R"(
@@ -47,22 +42,44 @@ Significance: each setting is compared with the first by the Mann-Whitney U test
 alpha 0.05, and marked * only when the medians also differ by at least 5 %. With fewer than 4
 repeats no difference can reach p < 0.05.)";
 
-std::vector<std::pair<std::string, std::string>> workload_params(
-    const std::vector<std::string>& extras) {
-  std::vector<std::pair<std::string, std::string>> params;
-  for (size_t i = 0; i < extras.size(); ++i) {
-    std::string_view word = extras[i];
-    if (!word.starts_with("--") || word.size() == 2)
-      fail(ErrorKind::bad_input, "unexpected argument \"{}\"", word);
-    word.remove_prefix(2);
-    if (size_t eq = word.find('='); eq != std::string_view::npos) {
-      params.emplace_back(std::string(word.substr(0, eq)), std::string(word.substr(eq + 1)));
-      continue;
+// Every input first: nothing changes before all of it is known to be good.
+compare::SweepOptions sweep_options(const SweepArgs& args, const CLI::App& sub,
+                                    const Globals& globals, std::FILE* log) {
+  compare::SweepOptions options;
+  options.run = args.run.run_options(sub, globals, "a sweep");
+  options.run.log = log;
+  options.workload = args.workload;
+  for (const std::string& knob : args.knobs)
+    options.knobs.push_back(compare::parse_knob_sweep(knob));
+  options.repeat = args.repeat;
+  options.settle = duration_option("--settle", args.settle, std::chrono::nanoseconds::zero());
+  options.metrics = args.metrics;
+  return options;
+}
+
+int run_sweep_command(const SweepArgs& args, const CLI::App& sub, const Globals& globals,
+                      const Io& io) {
+  const compare::SweepOptions options = sweep_options(args, sub, globals, io.err);
+  std::optional<OutputFile> json_file;
+  if (!args.json.empty() && args.json != "-") json_file = check_output_file("--json", args.json);
+
+  const probes::HostFs fs = globals.host_fs();
+  const facts::HostFacts facts = probes::read_host_facts(fs);
+  const compare::SweepPlan plan = compare::plan_sweep(options, facts, fs);
+  const compare::SweepResult result = compare::run_sweep(plan);
+
+  fmt::print(args.json == "-" ? io.err : io.out, "{}", compare::render_sweep(result));
+  if (!args.json.empty()) {
+    const std::string text = compare::sweep_to_json(result).dump(2) + "\n";
+    if (json_file) {
+      write_output_file(*json_file, text);
+    } else {
+      fmt::print(io.out, "{}", text);
     }
-    if (i + 1 >= extras.size()) fail(ErrorKind::bad_input, "--{}: needs a value", word);
-    params.emplace_back(std::string(word), extras[++i]);
   }
-  return params;
+  if (result.interrupted)
+    fail(ErrorKind::interrupted, "sweep stopped; every setting it changed was restored");
+  return 0;
 }
 
 }  // namespace
@@ -84,71 +101,10 @@ Action attach_sweep(CLI::App& sub, const Globals& globals) {
       ->type_name("NAME");
   sub.add_option("--json", args->json, "Write all the data as JSON to FILE (- for stdout)")
       ->type_name("FILE");
-  sub.add_option("--time-limit", args->time_limit, "Stop a run after this long (default 5m)")
-      ->type_name("DURATION");
-  sub.add_option("--memory-limit", args->memory_limit,
-                 "Run each repeat inside a new memory cgroup with this limit")
-      ->type_name("SIZE");
-  sub.add_option("--interval", args->interval, "Host sampling interval (default 100ms)")
-      ->type_name("DURATION");
-  sub.add_option("--state-dir", args->state_dir, "Where the journal of host changes lives")
-      ->type_name("DIR");
-  sub.add_flag("--force", args->force, "Lift the size cap (a fraction of MemAvailable)");
-  sub.allow_extras();
-  sub.fallthrough(false);
+  args->run.attach(sub, RunScope::workload);
   sub.footer(kFooter);
-  return [args, &sub, &globals](const Io& io) {
-    if (globals.root != "/") {
-      fail(ErrorKind::bad_input,
-           "--root: a sweep runs on the live host; --root only reads a recorded one");
-    }
-    // Every input first: nothing changes before all of it is known to be good.
-    compare::SweepOptions options;
-    options.workload = args->workload;
-    for (const std::string& knob : args->knobs)
-      options.knobs.push_back(compare::parse_knob_sweep(knob));
-    options.repeat = args->repeat;
-    options.settle_s =
-        facts::seconds(duration_option("--settle", args->settle, std::chrono::nanoseconds::zero()));
-    options.metrics = args->metrics;
-    options.run.params = workload_params(sub.remaining());
-    options.run.time_limit_s = facts::seconds(
-        duration_option("--time-limit", args->time_limit, std::chrono::milliseconds(1)));
-    options.run.sample_interval_s =
-        facts::seconds(duration_option("--interval", args->interval, kMinSampleInterval));
-    if (!args->memory_limit.empty()) {
-      auto bytes = facts::parse_size(args->memory_limit);
-      if (!bytes || *bytes < (4u << 20)) {
-        fail(ErrorKind::bad_input, "--memory-limit: \"{}\" must be a size of at least 4MiB",
-             args->memory_limit);
-      }
-      options.run.memory_limit_bytes = *bytes;
-    }
-    options.run.force = args->force;
-    if (!args->state_dir.empty()) options.run.state_dir = args->state_dir;
-    options.run.log = io.err;
-    std::optional<OutputFile> json_file;
-    if (!args->json.empty() && args->json != "-")
-      json_file = check_output_file("--json", args->json);
-
-    const probes::HostFs fs = globals.host_fs();
-    const facts::HostFacts facts = probes::read_host_facts(fs);
-    const compare::SweepPlan plan = compare::plan_sweep(options, facts, fs);
-    const compare::SweepResult result = compare::run_sweep(plan);
-
-    fmt::print(args->json == "-" ? io.err : io.out, "{}", compare::render_sweep(result));
-    if (!args->json.empty()) {
-      const std::string text = compare::sweep_to_json(result).dump(2) + "\n";
-      if (json_file) {
-        write_output_file(*json_file, text);
-      } else {
-        fmt::print(io.out, "{}", text);
-      }
-    }
-    if (result.interrupted)
-      fail(ErrorKind::interrupted, "sweep stopped; every setting it changed was restored");
-    return 0;
-  };
+  return
+      [args, &sub, &globals](const Io& io) { return run_sweep_command(*args, sub, globals, io); };
 }
 
 }  // namespace mmtune::cli

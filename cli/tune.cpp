@@ -1,6 +1,6 @@
 // `mmtune tune`: the main job. Gathers the host facts, runs the profile's quick scenario (bounded
 // in time and memory), prints the advice, and writes a Markdown report, the HTML report with plots
-// (advisor/report_html.hpp) and a JSON file with everything behind it:
+// (report/html.hpp) and a JSON file with everything behind it:
 //   {"schema": "mmtune.tune/1", "advice": {mmtune.advice/1}, "scenario": {mmtune.scenario/1}}
 // Progress goes to stderr when it is a terminal; in a pipe the command is silent but for its
 // output.

@@ -1,10 +1,10 @@
 #include "compare/baseline.hpp"
 
 #include <fmt/format.h>
-#include <time.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -16,12 +16,6 @@ namespace mmtune::compare {
 namespace {
 
 using nlohmann::json;
-
-double now_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
 
 json optional_number(const std::optional<double>& value) {
   return value ? json(*value) : json(nullptr);
@@ -49,6 +43,73 @@ std::optional<double> optional_field(const json& j, std::string_view key, std::s
   return it->get<double>();
 }
 
+BaselineStep step_from_json(const json& j, std::string_view label, const std::string& where) {
+  BaselineStep step;
+  step.id = field<std::string>(j, "id", label, where);
+  step.workload = field<std::string>(j, "workload", label, where);
+  step.time_limit_s = field<double>(j, "time_limit_s", label, where);
+  const json params = field<json>(j, "params", label, where);
+  if (!params.is_object())
+    fail(ErrorKind::bad_input, "{}: {}params must be an object", label, where);
+  for (const auto& [name, value] : params.items()) {
+    if (!value.is_string())
+      fail(ErrorKind::bad_input, "{}: {}params.{} must be a string", label, where, name);
+    step.params.emplace_back(name, value.get<std::string>());
+  }
+  for (const json& run : j.value("runs", json::array())) {
+    step.runs.push_back(
+        {run.value("status", ""), run.value("reason", ""), run.value("wall_s", 0.0)});
+  }
+  return step;
+}
+
+advisor::Direction direction_from_json(const json& j, std::string_view label,
+                                       const std::string& where) {
+  const std::string direction = field<std::string>(j, "direction", label, where);
+  if (direction == "lower") return advisor::Direction::lower_is_better;
+  if (direction == "higher") return advisor::Direction::higher_is_better;
+  fail(ErrorKind::bad_input, "{}: {}direction \"{}\" must be lower or higher", label, where,
+       direction);
+}
+
+// The summary beside the samples is for people; a hand edit of one without the other would make
+// the check compare with numbers nobody measured.
+void check_recorded_median(const json& j, const BaselineMetric& metric, std::string_view label,
+                           const std::string& where) {
+  const std::optional<double> recorded = optional_field(j, "median", label, where);
+  if (!recorded || metric.samples.empty()) return;
+  const double actual = median(metric.samples);
+  if (std::fabs(*recorded - actual) > 1e-9 * std::max(1.0, std::fabs(actual))) {
+    fail(ErrorKind::bad_input,
+         "{}: {} ({}): median {} is not the median of its samples ({}); edit the samples "
+         "(the check compares them) and the median together, or drop the median",
+         label, where, metric.name(), *recorded, actual);
+  }
+}
+
+BaselineMetric metric_from_json(const json& j, const std::vector<BaselineStep>& steps,
+                                std::string_view label, const std::string& where) {
+  BaselineMetric metric;
+  metric.step = field<std::string>(j, "step", label, where);
+  metric.metric = field<std::string>(j, "metric", label, where);
+  metric.unit = field<std::string>(j, "unit", label, where);
+  metric.direction = direction_from_json(j, label, where);
+  metric.tolerance = optional_field(j, "tolerance", label, where);
+  metric.absolute = optional_field(j, "absolute", label, where);
+  if (!metric.tolerance && !metric.absolute)
+    fail(ErrorKind::bad_input, "{}: {} needs a tolerance or an absolute margin", label, where);
+  if ((metric.tolerance && *metric.tolerance < 0) || (metric.absolute && *metric.absolute < 0))
+    fail(ErrorKind::bad_input, "{}: {}tolerance and absolute must not be negative", label, where);
+  metric.samples = field<std::vector<double>>(j, "samples", label, where);
+  const bool known_step = std::any_of(steps.begin(), steps.end(),
+                                      [&](const BaselineStep& s) { return s.id == metric.step; });
+  if (!known_step)
+    fail(ErrorKind::bad_input, "{}: {}step \"{}\" is not one of the steps", label, where,
+         metric.step);
+  check_recorded_median(j, metric, label, where);
+  return metric;
+}
+
 }  // namespace
 
 const BaselineMetric* Baseline::find(std::string_view name) const {
@@ -60,11 +121,11 @@ const BaselineMetric* Baseline::find(std::string_view name) const {
 
 RepeatedRuns run_repeated(const advisor::ScenarioPlan& plan, int repeats,
                           const advisor::ScenarioOptions& options) {
-  changes::InterruptGuard guard;
+  changes::SignalGuard guard;
   RepeatedRuns result;
-  const double start = now_s();
+  const auto start = std::chrono::steady_clock::now();
   for (int repeat = 0; repeat < repeats; ++repeat) {
-    if (changes::InterruptGuard::signal_received() != 0) {
+    if (changes::SignalGuard::received() != 0) {
       result.interrupted = true;
       break;
     }
@@ -79,7 +140,7 @@ RepeatedRuns run_repeated(const advisor::ScenarioPlan& plan, int repeats,
       break;
     }
   }
-  result.wall_s = now_s() - start;
+  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
@@ -242,71 +303,14 @@ Baseline baseline_from_json(const json& j, std::string_view label) {
   const json steps = field<json>(j, "steps", label, "");
   if (!steps.is_array() || steps.empty())
     fail(ErrorKind::bad_input, "{}: steps must be a non-empty array", label);
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const std::string where = fmt::format("steps[{}].", i);
-    BaselineStep step;
-    step.id = field<std::string>(steps[i], "id", label, where);
-    step.workload = field<std::string>(steps[i], "workload", label, where);
-    step.time_limit_s = field<double>(steps[i], "time_limit_s", label, where);
-    const json params = field<json>(steps[i], "params", label, where);
-    if (!params.is_object())
-      fail(ErrorKind::bad_input, "{}: {}params must be an object", label, where);
-    for (const auto& [name, value] : params.items()) {
-      if (!value.is_string())
-        fail(ErrorKind::bad_input, "{}: {}params.{} must be a string", label, where, name);
-      step.params.emplace_back(name, value.get<std::string>());
-    }
-    for (const json& run : steps[i].value("runs", json::array())) {
-      step.runs.push_back(
-          {run.value("status", ""), run.value("reason", ""), run.value("wall_s", 0.0)});
-    }
-    b.steps.push_back(std::move(step));
-  }
+  for (size_t i = 0; i < steps.size(); ++i)
+    b.steps.push_back(step_from_json(steps[i], label, fmt::format("steps[{}].", i)));
   const json metrics = field<json>(j, "metrics", label, "");
   if (!metrics.is_array() || metrics.empty())
     fail(ErrorKind::bad_input, "{}: metrics must be a non-empty array", label);
-  for (size_t i = 0; i < metrics.size(); ++i) {
-    const json& m = metrics[i];
-    const std::string where = fmt::format("metrics[{}].", i);
-    BaselineMetric metric;
-    metric.step = field<std::string>(m, "step", label, where);
-    metric.metric = field<std::string>(m, "metric", label, where);
-    metric.unit = field<std::string>(m, "unit", label, where);
-    const std::string direction = field<std::string>(m, "direction", label, where);
-    if (direction == "lower") {
-      metric.direction = advisor::Direction::lower_is_better;
-    } else if (direction == "higher") {
-      metric.direction = advisor::Direction::higher_is_better;
-    } else {
-      fail(ErrorKind::bad_input, "{}: {}direction \"{}\" must be lower or higher", label, where,
-           direction);
-    }
-    metric.tolerance = optional_field(m, "tolerance", label, where);
-    metric.absolute = optional_field(m, "absolute", label, where);
-    if (!metric.tolerance && !metric.absolute)
-      fail(ErrorKind::bad_input, "{}: {} needs a tolerance or an absolute margin", label, where);
-    if ((metric.tolerance && *metric.tolerance < 0) || (metric.absolute && *metric.absolute < 0))
-      fail(ErrorKind::bad_input, "{}: {}tolerance and absolute must not be negative", label, where);
-    metric.samples = field<std::vector<double>>(m, "samples", label, where);
-    bool known_step = false;
-    for (const BaselineStep& step : b.steps) known_step |= step.id == metric.step;
-    if (!known_step)
-      fail(ErrorKind::bad_input, "{}: {}step \"{}\" is not one of the steps", label, where,
-           metric.step);
-    // The summary beside the samples is for people; a hand edit of one without the other would
-    // make the check compare with numbers nobody measured.
-    if (auto recorded = optional_field(m, "median", label, where);
-        recorded && !metric.samples.empty()) {
-      const double actual = median(metric.samples);
-      if (std::fabs(*recorded - actual) > 1e-9 * std::max(1.0, std::fabs(actual))) {
-        fail(ErrorKind::bad_input,
-             "{}: {} ({}): median {} is not the median of its samples ({}); edit the samples "
-             "(the check compares them) and the median together, or drop the median",
-             label, where, metric.name(), *recorded, actual);
-      }
-    }
-    b.metrics.push_back(std::move(metric));
-  }
+  for (size_t i = 0; i < metrics.size(); ++i)
+    b.metrics.push_back(
+        metric_from_json(metrics[i], b.steps, label, fmt::format("metrics[{}].", i)));
   b.notes = j.value("notes", std::vector<std::string>{});
   return b;
 }

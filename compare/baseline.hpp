@@ -15,7 +15,7 @@
 //   { "schema": "mmtune.baseline/1", "created_at": "…Z", "profile": "ci-smoke",
 //     "profile_file": "…", "scenario": "ci", "repeats": 5,
 //     "bounds": {"time_budget_s", "memory_fraction"},
-//     "fingerprint": {group: {name: value}},                   see advisor/fingerprint.hpp
+//     "fingerprint": {group: {name: value}},                   see compare/fingerprint.hpp
 //     "steps": [{"id", "workload", "params": {name: text}, "time_limit_s",
 //                "runs": [{"status", "reason", "wall_s"}]}],
 //     "metrics": [{"name": "demand-paging/ns_per_fault", "step", "metric", "unit",

@@ -62,6 +62,118 @@ std::string not_run_reason(const RepeatedRuns& runs, std::string_view step) {
                      v.reason);
 }
 
+CheckTest correctness_test(std::string name) {
+  CheckTest test;
+  test.suite = "correctness";
+  test.name = std::move(name);
+  return test;
+}
+
+void skip(CheckTest& test, std::string reason) {
+  test.status = TestStatus::skip;
+  test.skip_reason = std::move(reason);
+  test.summary = test.skip_reason;
+}
+
+// The outcomes of the repeats in which the step could run.
+std::vector<const advisor::StepOutcome*> not_skipped(
+    const std::vector<const advisor::StepOutcome*>& outcomes) {
+  std::vector<const advisor::StepOutcome*> out;
+  for (const advisor::StepOutcome* outcome : outcomes) {
+    if (outcome->result.verdict.status != workloads::Status::skipped) out.push_back(outcome);
+  }
+  return out;
+}
+
+// Why nothing was measured: the step did not run, or why it was skipped.
+std::string unmeasured_reason(const std::vector<const advisor::StepOutcome*>& outcomes) {
+  return outcomes.empty() ? "not run" : outcomes.front()->result.verdict.reason;
+}
+
+// Whether the step ran without failing in every repeat that ran it.
+CheckTest step_runs_test(const BaselineStep& step,
+                         const std::vector<const advisor::StepOutcome*>& outcomes) {
+  CheckTest test = correctness_test(step.id + " runs");
+  size_t ok = 0, skipped = 0;
+  std::vector<std::string> failures;
+  for (const advisor::StepOutcome* outcome : outcomes) {
+    test.time_s += outcome->result.wall_s;
+    const workloads::Verdict& v = outcome->result.verdict;
+    ok += v.status == workloads::Status::ok;
+    skipped += v.status == workloads::Status::skipped;
+    if (v.status == workloads::Status::failed) failures.push_back(v.reason);
+  }
+  if (outcomes.empty()) {
+    skip(test, "not run (the check was interrupted)");
+  } else if (!failures.empty()) {
+    test.status = TestStatus::fail;
+    test.verdict = "fail";
+    test.summary = fmt::format("{} failed in {} of {} repeats: {}", step.workload, failures.size(),
+                               outcomes.size(), failures.front());
+    for (size_t i = 0; i < failures.size(); ++i)
+      test.details.emplace_back(fmt::format("failure_{}", i + 1), failures[i]);
+  } else if (skipped == outcomes.size()) {
+    skip(test, outcomes.front()->result.verdict.reason);
+  } else {
+    test.verdict = "pass";
+    test.summary =
+        fmt::format("{} ran in {} of {} repeats without failing{}", step.workload, ok,
+                    outcomes.size(), skipped ? fmt::format(" ({} skipped)", skipped) : "");
+  }
+  return test;
+}
+
+// dio-fork-race: any O_DIRECT read that lost its data, in any variant and repeat, fails.
+CheckTest data_loss_test(const BaselineStep& step,
+                         const std::vector<const advisor::StepOutcome*>& outcomes) {
+  CheckTest test = correctness_test(step.id + " data loss");
+  const std::vector<const advisor::StepOutcome*> measured = not_skipped(outcomes);
+  double lost = 0, tries = 0;
+  for (const advisor::StepOutcome* outcome : measured) {
+    lost += sum_prefix(outcome->result, "data_loss.");
+    tries += sum_prefix(outcome->result, "tries.");
+  }
+  if (measured.empty()) {
+    skip(test, unmeasured_reason(outcomes));
+  } else if (lost > 0) {
+    test.status = TestStatus::fail;
+    test.verdict = "fail";
+    test.summary = fmt::format("{:.0f} of {:.0f} O_DIRECT reads lost their data (any loss fails)",
+                               lost, tries);
+  } else {
+    test.verdict = "pass";
+    test.summary = fmt::format("no data lost in {:.0f} O_DIRECT reads over {} repeats", tries,
+                               measured.size());
+  }
+  return test;
+}
+
+// oom: the OOM killer must take the allocator, never the controller, in every repeat.
+CheckTest controller_survived_test(const BaselineStep& step,
+                                   const std::vector<const advisor::StepOutcome*>& outcomes) {
+  CheckTest test = correctness_test(step.id + " controller survived");
+  const std::vector<const advisor::StepOutcome*> measured = not_skipped(outcomes);
+  size_t alive = 0;
+  for (const advisor::StepOutcome* outcome : measured) {
+    const workloads::Measurement* m = outcome->result.find("controller_survived");
+    alive += m && m->value == 1;
+  }
+  if (measured.empty()) {
+    skip(test, unmeasured_reason(outcomes));
+  } else if (alive < measured.size()) {
+    test.status = TestStatus::fail;
+    test.verdict = "fail";
+    test.summary =
+        fmt::format("the OOM killer took the controller (or it did not report) in {} of {} repeats",
+                    measured.size() - alive, measured.size());
+  } else {
+    test.verdict = "pass";
+    test.summary =
+        fmt::format("only the allocator was OOM-killed, in all {} repeats", measured.size());
+  }
+  return test;
+}
+
 }  // namespace
 
 std::string_view to_string(TestStatus status) {
@@ -204,98 +316,10 @@ std::vector<CheckTest> drift_tests(const Fingerprint& baseline, const Fingerprin
 std::vector<CheckTest> correctness_tests(const Baseline& baseline, const RepeatedRuns& runs) {
   std::vector<CheckTest> tests;
   for (const BaselineStep& step : baseline.steps) {
-    std::vector<const advisor::StepOutcome*> outcomes = step_outcomes(runs, step.id);
-    CheckTest test;
-    test.suite = "correctness";
-    test.name = step.id + " runs";
-    size_t ok = 0, skipped = 0;
-    std::vector<std::string> failures;
-    for (const advisor::StepOutcome* outcome : outcomes) {
-      test.time_s += outcome->result.wall_s;
-      const workloads::Verdict& v = outcome->result.verdict;
-      ok += v.status == workloads::Status::ok;
-      skipped += v.status == workloads::Status::skipped;
-      if (v.status == workloads::Status::failed) failures.push_back(v.reason);
-    }
-    if (outcomes.empty()) {
-      test.status = TestStatus::skip;
-      test.skip_reason = "not run (the check was interrupted)";
-    } else if (!failures.empty()) {
-      test.status = TestStatus::fail;
-      test.verdict = "fail";
-      test.summary = fmt::format("{} failed in {} of {} repeats: {}", step.workload,
-                                 failures.size(), outcomes.size(), failures.front());
-      for (size_t i = 0; i < failures.size(); ++i)
-        test.details.emplace_back(fmt::format("failure_{}", i + 1), failures[i]);
-    } else if (skipped == outcomes.size()) {
-      test.status = TestStatus::skip;
-      test.skip_reason = outcomes.front()->result.verdict.reason;
-    } else {
-      test.verdict = "pass";
-      test.summary =
-          fmt::format("{} ran in {} of {} repeats without failing{}", step.workload, ok,
-                      outcomes.size(), skipped ? fmt::format(" ({} skipped)", skipped) : "");
-    }
-    if (test.status == TestStatus::skip) test.summary = test.skip_reason;
-    tests.push_back(std::move(test));
-
-    if (step.workload == "dio-fork-race") {
-      CheckTest loss;
-      loss.suite = "correctness";
-      loss.name = step.id + " data loss";
-      double lost = 0, tries = 0;
-      size_t measured = 0;
-      for (const advisor::StepOutcome* outcome : outcomes) {
-        if (outcome->result.verdict.status == workloads::Status::skipped) continue;
-        ++measured;
-        lost += sum_prefix(outcome->result, "data_loss.");
-        tries += sum_prefix(outcome->result, "tries.");
-      }
-      if (measured == 0) {
-        loss.status = TestStatus::skip;
-        loss.skip_reason = outcomes.empty() ? "not run" : outcomes.front()->result.verdict.reason;
-        loss.summary = loss.skip_reason;
-      } else if (lost > 0) {
-        loss.status = TestStatus::fail;
-        loss.verdict = "fail";
-        loss.summary = fmt::format(
-            "{:.0f} of {:.0f} O_DIRECT reads lost their data (any loss fails)", lost, tries);
-      } else {
-        loss.verdict = "pass";
-        loss.summary =
-            fmt::format("no data lost in {:.0f} O_DIRECT reads over {} repeats", tries, measured);
-      }
-      tests.push_back(std::move(loss));
-    }
-    if (step.workload == "oom") {
-      CheckTest survived;
-      survived.suite = "correctness";
-      survived.name = step.id + " controller survived";
-      size_t measured = 0, alive = 0;
-      for (const advisor::StepOutcome* outcome : outcomes) {
-        if (outcome->result.verdict.status == workloads::Status::skipped) continue;
-        ++measured;
-        const workloads::Measurement* m = outcome->result.find("controller_survived");
-        alive += m && m->value == 1;
-      }
-      if (measured == 0) {
-        survived.status = TestStatus::skip;
-        survived.skip_reason =
-            outcomes.empty() ? "not run" : outcomes.front()->result.verdict.reason;
-        survived.summary = survived.skip_reason;
-      } else if (alive < measured) {
-        survived.status = TestStatus::fail;
-        survived.verdict = "fail";
-        survived.summary = fmt::format(
-            "the OOM killer took the controller (or it did not report) in {} of {} repeats",
-            measured - alive, measured);
-      } else {
-        survived.verdict = "pass";
-        survived.summary =
-            fmt::format("only the allocator was OOM-killed, in all {} repeats", measured);
-      }
-      tests.push_back(std::move(survived));
-    }
+    const std::vector<const advisor::StepOutcome*> outcomes = step_outcomes(runs, step.id);
+    tests.push_back(step_runs_test(step, outcomes));
+    if (step.workload == "dio-fork-race") tests.push_back(data_loss_test(step, outcomes));
+    if (step.workload == "oom") tests.push_back(controller_survived_test(step, outcomes));
   }
   return tests;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // `mmtune check`: re-runs a baseline's scenario here and compares. Three result classes
-// (reference/regression-anchors.md §7):
+// (docs/checks.md):
 //
 //   drift        each fingerprint group that is unchanged passes as one test; each setting that
 //                differs (or exists on one side only) fails as its own test, named after it

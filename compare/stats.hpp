@@ -3,7 +3,7 @@
 // the Mann-Whitney U test (Wilcoxon rank-sum) that says whether two sets of repeats differ.
 //
 // Why Mann-Whitney U and not Welch's t: timings on a shared VM are skewed and have outliers (a run
-// that met cold memory is 2.5–12× slower, reference/limits.md), and a rank test is not dragged by
+// that met cold memory is 2.5–12× slower, docs/workloads.md), and a rank test is not dragged by
 // one such run, nor does it assume normal errors. With few repeats the exact distribution of U is
 // enumerated (every way to split the pooled ranks, midranks for ties), so the p-value is exact at
 // n = 5 + 5: the smallest two-sided p there is 2/252 ≈ 0.008, the smallest one-sided 1/252. Below
@@ -37,7 +37,7 @@ struct MannWhitney {
   bool exact = true;     // false: normal approximation with tie and continuity correction
 };
 
-// Compares a with b. Exact when C(n_a + n_b, n_a) ≤ 2·10^5 (up to 9 + 9 repeats), else normal
+// Compares a with b. Exact when C(n_a + n_b, n_a) ≤ 2·10^5 (up to 10 + 10 repeats), else normal
 // approximation. Throws Error{internal} when either sample is empty.
 MannWhitney mann_whitney_u(std::span<const double> a, std::span<const double> b);
 

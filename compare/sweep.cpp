@@ -53,10 +53,10 @@ std::vector<Setting> combinations(const std::vector<KnobSweep>& knobs) {
   return settings;
 }
 
-// Sleeps up to seconds, waking early when a signal arrives.
-void settle(double seconds) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end && changes::InterruptGuard::signal_received() == 0)
+// Sleeps up to duration, waking early when a signal arrives.
+void settle(std::chrono::nanoseconds duration) {
+  const auto end = std::chrono::steady_clock::now() + duration;
+  while (std::chrono::steady_clock::now() < end && changes::SignalGuard::received() == 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
@@ -109,7 +109,8 @@ SweepPlan plan_sweep(const SweepOptions& options, const facts::HostFacts& facts,
     fail(ErrorKind::bad_input, "--knob: give at least one, e.g. --knob vm.dirty_ratio=5,10,20");
   if (options.repeat < 1 || options.repeat > 100)
     fail(ErrorKind::bad_input, "--repeat: {} must be between 1 and 100", options.repeat);
-  if (!(options.settle_s >= 0) || options.settle_s > 600)
+  if (options.settle < std::chrono::nanoseconds::zero() ||
+      options.settle > std::chrono::minutes(10))
     fail(ErrorKind::bad_input, "--settle: must be between 0 and 10m");
   std::set<std::string> knobs;
   size_t count = 1;
@@ -158,7 +159,7 @@ SweepPlan plan_sweep(const SweepOptions& options, const facts::HostFacts& facts,
 }
 
 SweepResult run_sweep(const SweepPlan& plan) {
-  changes::InterruptGuard guard;
+  changes::SignalGuard guard;
   const workloads::RunOptions& run_options = plan.options.run;
   std::FILE* log = run_options.log;
   SweepResult result;
@@ -175,7 +176,7 @@ SweepResult run_sweep(const SweepPlan& plan) {
   size_t done = 0;
   for (int repeat = 0; repeat < plan.options.repeat && !result.interrupted; ++repeat) {
     for (SettingRuns& runs : result.settings) {
-      if (changes::InterruptGuard::signal_received() != 0) {
+      if (changes::SignalGuard::received() != 0) {
         result.interrupted = true;
         break;
       }
@@ -185,9 +186,9 @@ SweepResult run_sweep(const SweepPlan& plan) {
                    setting_label(runs.setting), repeat + 1, plan.options.repeat);
       }
       for (const auto& [knob, value] : runs.setting) journal.set_knob(knob, value);
-      if (plan.options.settle_s > 0) settle(plan.options.settle_s);
+      if (plan.options.settle > std::chrono::nanoseconds::zero()) settle(plan.options.settle);
       workloads::Result run;
-      if (changes::InterruptGuard::signal_received() != 0) {
+      if (changes::SignalGuard::received() != 0) {
         result.interrupted = true;
       } else {
         // Planned again under this setting: the model's predictions depend on the knobs.

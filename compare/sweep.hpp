@@ -12,7 +12,7 @@
 // tenant's load, memory going cold) spreads over all settings instead of biasing the last one.
 //
 // Significance (stated in the output and the JSON): each setting is compared with the first one by
-// the Mann-Whitney U test, two-sided, at α = 0.05 (advisor/stats.hpp), and a difference is marked
+// the Mann-Whitney U test, two-sided, at α = 0.05 (compare/stats.hpp), and a difference is marked
 // only when it is also at least 5 % of the first setting's median: a tiny but consistent shift is
 // real yet not worth a tuning decision.
 //
@@ -28,6 +28,7 @@
 //                                       "vs_reference": {"u", "p", "change", "significant"} |
 //                                       null}}}],
 //     "interrupted", "notes": [...] }
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -65,9 +66,9 @@ struct SweepOptions {
   std::string workload;
   std::vector<KnobSweep> knobs;
   int repeat = 5;
-  double settle_s = 0;               // wait after setting a combination, before the workload runs
-  std::vector<std::string> metrics;  // shown in the table; "name" or "prefix*"; empty: key metrics
-  workloads::RunOptions run;         // parameters, time limit, memory limit, state dir, log
+  std::chrono::nanoseconds settle{};  // wait after setting a combination, before the workload runs
+  std::vector<std::string> metrics;   // shown in the table; "name" or "prefix*"; empty: key metrics
+  workloads::RunOptions run;          // parameters, time limit, memory limit, state dir, log
 };
 
 struct SweepPlan {

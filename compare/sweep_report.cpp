@@ -131,7 +131,7 @@ json sweep_to_json(const SweepResult& result) {
           {"original", setting_json(plan.original)},
           {"repeat", plan.options.repeat},
           {"order", "interleaved"},
-          {"settle_s", plan.options.settle_s},
+          {"settle_s", facts::seconds(plan.options.settle)},
           {"significance",
            {{"test", "mann-whitney-u"},
             {"alternative", "two-sided"},

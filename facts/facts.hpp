@@ -1,7 +1,7 @@
 #pragma once
 // Plain data read from /proc and /sys. Passive structs, no behaviour beyond small lookups: the
 // parsers in probes/ fill them, the model reads them (it links nothing else of probes), and
-// probes/facts_json turns them into the versioned JSON schema.
+// facts/facts_json turns them into the versioned JSON schema.
 //
 // Units are in the names: *_bytes are bytes, *_pages are kernel pages (4 KiB on x86_64), *_kib are
 // KiB. An std::optional that is empty means "this kernel or host does not have it".
@@ -88,6 +88,51 @@ struct BuddyZone {
   bool operator==(const BuddyZone&) const = default;
 };
 
+// /proc/pagetypeinfo (readable by root only): the free lists of each zone split by migrate type,
+// and how many pageblocks each migrate type owns. Compaction moves only what sits in movable
+// pageblocks; an unmovable allocation that finds no free unmovable block steals a pageblock of
+// another type, which is how fragmentation spreads.
+struct PageTypeZone {
+  int node = 0;
+  std::string zone;
+  // Migrate type ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate") → free
+  // blocks per order, as in BuddyZone::free_blocks.
+  std::map<std::string, std::vector<uint64_t>, std::less<>> free_blocks;
+  std::map<std::string, uint64_t, std::less<>> pageblocks;  // migrate type → pageblocks it owns
+
+  bool operator==(const PageTypeZone&) const = default;
+};
+struct PageTypeInfo {
+  int pageblock_order = 0;  // "Page block order: 9": a pageblock is 2^9 pages
+  std::vector<PageTypeZone> zones;
+
+  bool operator==(const PageTypeInfo&) const = default;
+};
+
+// A per-zone, per-order index the kernel prints in debugfs (extfrag/extfrag_index,
+// extfrag/unusable_index) with three decimals: kept in thousandths, as the kernel computes it
+// ("-1.000" → -1000, "0.930" → 930).
+struct ZoneOrderIndex {
+  int node = 0;
+  std::string zone;
+  std::vector<int> milli;  // index = order
+
+  bool operator==(const ZoneOrderIndex&) const = default;
+};
+
+// One hugetlb pool: sys/kernel/mm/hugepages/hugepages-<N>kB, and per node
+// sys/devices/system/node/node<N>/hugepages/hugepages-<N>kB. Counts are pages of page_bytes.
+struct HugetlbPool {
+  uint64_t page_bytes = 0;  // 2 MiB, 1 GiB on x86_64
+  uint64_t total = 0;       // nr_hugepages: the persistent pool
+  uint64_t free = 0;        // free_hugepages
+  uint64_t reserved = 0;    // resv_hugepages: promised to mappings, not yet faulted
+  uint64_t surplus = 0;     // surplus_hugepages: above the pool, from nr_overcommit_hugepages
+  std::map<int, uint64_t> node_total, node_free;  // node → nr_hugepages, free_hugepages
+
+  bool operator==(const HugetlbPool&) const = default;
+};
+
 struct PsiLine {
   double avg10 = 0, avg60 = 0, avg300 = 0;  // percent of wall time
   uint64_t total_us = 0;                    // cumulative stall time, µs
@@ -109,7 +154,7 @@ struct SwapDevice {
   bool operator==(const SwapDevice&) const = default;
 };
 
-// Current values of the knobs the tool knows (see probes/knobs.hpp), by knob name:
+// Current values of the knobs the tool knows (see facts/knobs.hpp), by knob name:
 // "vm.swappiness" → "60", "thp.enabled" → "madvise" (the selected [word]). A knob this host lacks
 // is absent from the map.
 struct Settings {

@@ -6,47 +6,76 @@
 // The ADL pairs (to_json/from_json for each part) let nlohmann convert the parts directly
 // (`json j = zone;`); host_facts_to_json / host_facts_from_json add and check the schema tag.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 
 #include "facts/facts.hpp"
+
+// std::optional as its value, or null when empty (nlohmann 3.11.2 has no std::optional support).
+namespace nlohmann {
+template <typename T>
+struct adl_serializer<std::optional<T>> {
+  static void to_json(json& j, const std::optional<T>& value) {
+    if (value) {
+      j = *value;
+    } else {
+      j = nullptr;
+    }
+  }
+  static void from_json(const json& j, std::optional<T>& value) {
+    if (j.is_null()) {
+      value.reset();
+    } else {
+      value = j.get<T>();
+    }
+  }
+};
+}  // namespace nlohmann
 
 namespace mmtune::facts {
 
 inline constexpr std::string_view kHostSchema = "mmtune.host/1";
 
+// Tables as objects of name → value.
 void to_json(nlohmann::json& j, const Counters& c);
 void from_json(const nlohmann::json& j, Counters& c);
-void to_json(nlohmann::json& j, const KernelInfo& k);
-void from_json(const nlohmann::json& j, KernelInfo& k);
-void to_json(nlohmann::json& j, const CpuInfo& c);
-void from_json(const nlohmann::json& j, CpuInfo& c);
-void to_json(nlohmann::json& j, const MemInfo& m);
-void from_json(const nlohmann::json& j, MemInfo& m);
-void to_json(nlohmann::json& j, const Zone& z);
-void from_json(const nlohmann::json& j, Zone& z);
-void to_json(nlohmann::json& j, const BuddyZone& b);
-void from_json(const nlohmann::json& j, BuddyZone& b);
-void to_json(nlohmann::json& j, const PsiLine& p);
-void from_json(const nlohmann::json& j, PsiLine& p);
-void to_json(nlohmann::json& j, const Psi& p);
-void from_json(const nlohmann::json& j, Psi& p);
-void to_json(nlohmann::json& j, const SwapDevice& s);
-void from_json(const nlohmann::json& j, SwapDevice& s);
 void to_json(nlohmann::json& j, const Settings& s);
 void from_json(const nlohmann::json& j, Settings& s);
-void to_json(nlohmann::json& j, const NumaNode& n);
-void from_json(const nlohmann::json& j, NumaNode& n);
+
+// The rest as objects with a key per member, named as the member. Every key must be there (the
+// schema is complete); an optional member is null when absent.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(KernelInfo, release, major, minor, patch, cmdline)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CpuInfo, online, online_list, cache_line_bytes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MemInfo, fields, total_bytes, free_bytes, available_bytes,
+                                   active_file_bytes, inactive_file_bytes, active_anon_bytes,
+                                   inactive_anon_bytes, dirty_bytes, writeback_bytes,
+                                   swap_total_bytes, swap_free_bytes, anon_huge_bytes,
+                                   page_tables_bytes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Zone, node, name, free_pages, min_pages, low_pages, high_pages,
+                                   promo_pages, boost_pages, spanned_pages, present_pages,
+                                   managed_pages, protection)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BuddyZone, node, zone, free_blocks)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PsiLine, avg10, avg60, avg300, total_us)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Psi, some, full)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SwapDevice, filename, type, size_bytes, used_bytes, priority)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NumaNode, id, cpus, cpulist, distances, mem_total_bytes,
+                                   mem_free_bytes, numastat)
+// high_bytes, peak_bytes, io_max and io_stat are written only where the host has them (so
+// documents recorded before they existed read the same).
 void to_json(nlohmann::json& j, const CgroupMemory& c);
 void from_json(const nlohmann::json& j, CgroupMemory& c);
+
+// pages_per_node's node numbers become the keys "0", "1", ….
 void to_json(nlohmann::json& j, const ProcessMemory& p);
 void from_json(const nlohmann::json& j, ProcessMemory& p);
-// With "schema": "mmtune.host/1".
-void to_json(nlohmann::json& j, const HostFacts& h);
-// Checks the schema tag; throws Error{bad_input} naming what is wrong.
-void from_json(const nlohmann::json& j, HostFacts& h);
+// The members only: a document needs host_facts_to_json / host_facts_from_json.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HostFacts, kernel, cpu, meminfo, vmstat, zones, buddyinfo, psi,
+                                   swaps, settings, mglru, numa, cgroup)
 
+// With "schema": "mmtune.host/1".
 nlohmann::json host_facts_to_json(const HostFacts& facts);
-// Throws Error{bad_input} ("host facts: …") when j is not a valid mmtune.host/1 document.
+// Checks the schema tag; throws Error{bad_input} ("host facts: …") when j is not a valid
+// mmtune.host/1 document.
 HostFacts host_facts_from_json(const nlohmann::json& j);
 
 }  // namespace mmtune::facts

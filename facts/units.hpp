@@ -35,6 +35,10 @@ std::string format_duration(std::chrono::nanoseconds duration);
 inline double seconds(std::chrono::nanoseconds duration) {
   return std::chrono::duration<double>(duration).count();
 }
+// A duration from seconds as a number (profiles and result files keep seconds).
+inline std::chrono::nanoseconds from_seconds(double seconds) {
+  return std::chrono::round<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
+}
 
 // "0.25" or "25%", within [0, 1].
 std::optional<double> parse_fraction(std::string_view text);
@@ -72,5 +76,7 @@ std::string nearest_name(std::string_view word, Names&& candidates, Project proj
 
 // Now as "2026-12-07T04:05:06Z".
 std::string utc_now();
+// The inverse of utc_now(): "2026-12-07T04:05:06Z" as a time point; nullopt when malformed.
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text);
 
 }  // namespace mmtune::facts

@@ -12,7 +12,6 @@
 #include "matrix/guest.hpp"
 #include "matrix/modules.hpp"
 #include "matrix/process.hpp"
-#include "probes/parsers.hpp"
 
 namespace mmtune::matrix {
 namespace fs = std::filesystem;
@@ -93,12 +92,7 @@ std::string depmod_output(const Kernel& kernel) {
 
 std::vector<std::string> parse_ldd(std::string_view output) {
   std::vector<std::string> libraries;
-  size_t start = 0;
-  while (start < output.size()) {
-    size_t end = output.find('\n', start);
-    if (end == std::string_view::npos) end = output.size();
-    std::string_view line = probes::trim(output.substr(start, end - start));
-    start = end + 1;
+  for (std::string_view line : trimmed_lines(output)) {
     if (size_t arrow = line.find("=> "); arrow != std::string_view::npos)
       line = line.substr(arrow + 3);
     if (!line.starts_with('/'))

@@ -292,12 +292,7 @@ DebianQuery debian_query(std::string_view name) {
 }
 
 std::optional<std::string> parse_apt_depends(std::string_view output) {
-  size_t start = 0;
-  while (start < output.size()) {
-    size_t end = output.find('\n', start);
-    if (end == std::string_view::npos) end = output.size();
-    std::string_view line = probes::trim(output.substr(start, end - start));
-    start = end + 1;
+  for (std::string_view line : trimmed_lines(output)) {
     if (line.starts_with('|')) line.remove_prefix(1);  // an alternative: "|Depends: …"
     if (!line.starts_with("Depends:")) continue;
     std::string_view package = probes::trim(line.substr(8));

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 
+#include "changes/signal_guard.hpp"
 #include "facts/error.hpp"
 #include "matrix/guest.hpp"
 #include "matrix/process.hpp"
@@ -111,29 +112,8 @@ void make_scratch_disk(const fs::path& disk, uint64_t mib) {
     fail(ErrorKind::internal, "mkfs.ext4 {}: {}", disk.string(), last_line(made));
 }
 
-KernelRun boot_one(const Kernel& kernel, const MatrixOptions& options, const fs::path& dir,
-                   std::FILE* progress) {
-  KernelRun run;
-  run.label = kernel.label;
-  run.kernel = kernel;
-  fs::create_directories(dir);
-  RemoveTree cleanup{dir};
-
-  ImageInputs inputs;
-  inputs.command = guest_arguments(options.command);
-  inputs.command_timeout_s = int(std::max<int64_t>(10, options.timeout.count() - kBootAllowanceS));
-  inputs.mmtune_binary = fs::read_symlink("/proc/self/exe");
-  if (options.stop_after) inputs.stop_after_s = double(options.stop_after->count()) / 1000;
-  inputs.stop_signal = options.stop_signal;
-  try {
-    run.image = build_initramfs(kernel, inputs, dir / "initramfs.cpio");
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::unsupported) throw;
-    run.status = RunStatus::skipped;
-    run.problem = e.what();
-    fmt::print(progress, "matrix: {}: skipped: {}\n", kernel.label, run.problem);
-    return run;
-  }
+// The QEMU plan of one kernel, with its scratch disk made in dir.
+QemuPlan qemu_plan(const Kernel& kernel, const MatrixOptions& options, const fs::path& dir) {
   QemuPlan plan;
   plan.vmlinuz = kernel.vmlinuz;
   plan.initramfs = dir / "initramfs.cpio";
@@ -146,16 +126,12 @@ KernelRun boot_one(const Kernel& kernel, const MatrixOptions& options, const fs:
   plan.numa_remote_distance = options.numa_distance;
   make_scratch_disk(plan.disk, options.disk_mib);
   plan.disk_cache_none = supports_o_direct(plan.disk);
-  run.disk_cache_none = plan.disk_cache_none;
+  return plan;
+}
 
-  fmt::print(progress, "matrix: {}: booting {} under QEMU (TCG, {} CPUs, {} MiB{}), limit {} s\n",
-             kernel.label, kernel.release, plan.cpus, options.memory_mib,
-             plan.numa_nodes ? fmt::format(", {} emulated NUMA nodes", plan.numa_nodes) : "",
-             options.timeout.count());
-  auto start = std::chrono::steady_clock::now();
-  CommandResult qemu = run_command(qemu_argv(plan), options.timeout);
-  run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
+// What the guest left in its console and on the result channel, into run.
+void read_guest_results(const QemuPlan& plan, const CommandResult& qemu,
+                        const MatrixOptions& options, KernelRun& run) {
   std::string console = read_text(plan.console_log);
   ChannelContent channel = parse_channel(read_text(plan.result_log));
   static const std::regex kReached(R"(reached /init after ([0-9.]+) s)");
@@ -199,6 +175,42 @@ KernelRun boot_one(const Kernel& kernel, const MatrixOptions& options, const fs:
                                                      : last_line(qemu));
     run.console_tail = tail_lines(console, 25);
   }
+}
+
+KernelRun boot_one(const Kernel& kernel, const MatrixOptions& options, const fs::path& dir,
+                   std::FILE* progress) {
+  KernelRun run;
+  run.label = kernel.label;
+  run.kernel = kernel;
+  fs::create_directories(dir);
+  RemoveTree cleanup{dir};
+
+  ImageInputs inputs;
+  inputs.command = guest_arguments(options.command);
+  inputs.command_timeout_s = int(std::max<int64_t>(10, options.timeout.count() - kBootAllowanceS));
+  inputs.mmtune_binary = fs::read_symlink("/proc/self/exe");
+  if (options.stop_after) inputs.stop_after_s = double(options.stop_after->count()) / 1000;
+  inputs.stop_signal = options.stop_signal;
+  try {
+    run.image = build_initramfs(kernel, inputs, dir / "initramfs.cpio");
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::unsupported) throw;
+    run.status = RunStatus::skipped;
+    run.problem = e.what();
+    fmt::print(progress, "matrix: {}: skipped: {}\n", kernel.label, run.problem);
+    return run;
+  }
+  QemuPlan plan = qemu_plan(kernel, options, dir);
+  run.disk_cache_none = plan.disk_cache_none;
+
+  fmt::print(progress, "matrix: {}: booting {} under QEMU (TCG, {} CPUs, {} MiB{}), limit {} s\n",
+             kernel.label, kernel.release, plan.cpus, options.memory_mib,
+             plan.numa_nodes ? fmt::format(", {} emulated NUMA nodes", plan.numa_nodes) : "",
+             options.timeout.count());
+  auto start = std::chrono::steady_clock::now();
+  CommandResult qemu = run_command(qemu_argv(plan), options.timeout);
+  run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  read_guest_results(plan, qemu, options, run);
   fmt::print(progress, "matrix: {}: {} in {:.1f} s{}\n", kernel.label, run_status_name(run.status),
              run.wall_s,
              run.status == RunStatus::ran ? fmt::format(" (command exit {})", run.exit_code)
@@ -270,7 +282,7 @@ MatrixResult run_matrix(const MatrixOptions& options, std::FILE* progress) {
   if (!find_program("mkfs.ext4"))
     fail(ErrorKind::unsupported, "mkfs.ext4 not found (install e2fsprogs)");
 
-  InterruptGuard interrupts;
+  changes::SignalGuard signals;
   MatrixResult result;
   result.options = options;
   result.options.cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "probes/parsers.hpp"
+#include "matrix/process.hpp"
 
 namespace mmtune::matrix {
 namespace {
@@ -41,12 +41,7 @@ std::string module_name(std::string_view path) {
 
 ModuleIndex parse_module_index(std::string_view depmod_output, std::string_view modules_builtin) {
   ModuleIndex index;
-  size_t start = 0;
-  while (start < depmod_output.size()) {
-    size_t end = depmod_output.find('\n', start);
-    if (end == std::string_view::npos) end = depmod_output.size();
-    std::string_view line = probes::trim(depmod_output.substr(start, end - start));
-    start = end + 1;
+  for (std::string_view line : trimmed_lines(depmod_output)) {
     if (line.empty() || line.starts_with('#')) continue;
     if (line.starts_with("softdep ")) {
       std::vector<std::string_view> words = split_words(line);
@@ -72,13 +67,8 @@ ModuleIndex parse_module_index(std::string_view depmod_output, std::string_view 
     for (std::string_view dep : split_words(line.substr(colon + 1)))
       deps.push_back(module_name(dep));
   }
-  start = 0;
-  while (start < modules_builtin.size()) {
-    size_t end = modules_builtin.find('\n', start);
-    if (end == std::string_view::npos) end = modules_builtin.size();
-    std::string_view line = probes::trim(modules_builtin.substr(start, end - start));
+  for (std::string_view line : trimmed_lines(modules_builtin)) {
     if (!line.empty()) index.builtin.insert(module_name(line));
-    start = end + 1;
   }
   return index;
 }

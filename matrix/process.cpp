@@ -7,26 +7,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
+#include "changes/signal_guard.hpp"
 #include "facts/error.hpp"
+#include "probes/parsers.hpp"
 
 namespace mmtune::matrix {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+using Clock = std::chrono::steady_clock;
 
-// Internal linkage: no clash with the other signal handlers linked into mmtune.
-void on_interrupt(int) { g_interrupted.store(true); }
-
-struct SavedHandlers {
-  struct sigaction interrupt, terminate;
-};
-SavedHandlers g_saved;
-int g_guard_depth = 0;
+bool interrupted() { return changes::SignalGuard::received() != 0; }
 
 void drain(int fd, std::string& into, size_t limit, bool& open) {
   char buffer[65536];
@@ -50,29 +44,114 @@ int kill_and_reap(pid_t pid) {
   return status;
 }
 
+// A started program: its pid and the read ends of its stdout and stderr.
+struct Started {
+  pid_t pid = -1;
+  int out = -1, err = -1;
+};
+
+// Forks and execs in a process group of its own, stdin from /dev/null, dying with mmtune.
+Started start(const std::filesystem::path& program, const std::vector<std::string>& argv,
+              const std::filesystem::path& cwd_path) {
+  // Everything the child touches is prepared before fork(): after it only async-signal-safe calls.
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  std::string program_path = program.string();
+  std::string cwd = cwd_path.string();
+
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+    fail(ErrorKind::internal, "pipe: {}", std::strerror(errno));
+  pid_t parent = ::getpid();
+  pid_t pid = changes::SignalGuard::fork();
+  if (pid < 0) fail(ErrorKind::internal, "fork: {}", std::strerror(errno));
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    int null_fd = ::open("/dev/null", O_RDONLY);
+    ::dup2(null_fd, 0);
+    ::dup2(out_pipe[1], 1);
+    ::dup2(err_pipe[1], 2);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+    ::execv(program_path.c_str(), args.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  return {pid, out_pipe[0], err_pipe[0]};
+}
+
+// Reads both streams until they close or the deadline passes (then result.timed_out); on a signal
+// kills the child and throws.
+void collect_output(const Started& child, Clock::time_point deadline, size_t max_capture_bytes,
+                    CommandResult& result) {
+  bool out_open = true, err_open = true;
+  while (out_open || err_open) {
+    if (interrupted()) {
+      kill_and_reap(child.pid);
+      ::close(child.out);
+      ::close(child.err);
+      throw_if_interrupted();
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      break;
+    }
+    pollfd fds[3] = {{out_open ? child.out : -1, POLLIN, 0},
+                     {err_open ? child.err : -1, POLLIN, 0},
+                     {changes::SignalGuard::wake_fd(), POLLIN, 0}};
+    int ready = ::poll(fds, 3, int(std::min<long long>(left.count(), 200)));
+    if (ready < 0 && errno != EINTR) fail(ErrorKind::internal, "poll: {}", std::strerror(errno));
+    if (ready <= 0) continue;
+    if (out_open && fds[0].revents) drain(child.out, result.out, max_capture_bytes, out_open);
+    if (err_open && fds[1].revents) drain(child.err, result.err, max_capture_bytes, err_open);
+  }
+  ::close(child.out);
+  ::close(child.err);
+}
+
+// Both pipes closed; the child may still be exiting. Polls, so a signal or the deadline still
+// counts. The wait status.
+int wait_for_exit(pid_t pid, Clock::time_point deadline, CommandResult& result) {
+  int status = 0;
+  while (true) {
+    pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) return status;
+    if (done < 0 && errno != EINTR) fail(ErrorKind::internal, "waitpid: {}", std::strerror(errno));
+    if (interrupted()) {
+      kill_and_reap(pid);
+      throw_if_interrupted();
+    }
+    if (Clock::now() > deadline) {
+      result.timed_out = true;
+      return kill_and_reap(pid);
+    }
+    ::usleep(10000);
+  }
+}
+
 }  // namespace
 
-InterruptGuard::InterruptGuard() {
-  if (g_guard_depth++ > 0) return;
-  g_interrupted.store(false);
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  sigemptyset(&action.sa_mask);
-  ::sigaction(SIGINT, &action, &g_saved.interrupt);
-  ::sigaction(SIGTERM, &action, &g_saved.terminate);
-}
-
-InterruptGuard::~InterruptGuard() {
-  if (--g_guard_depth > 0) return;
-  ::sigaction(SIGINT, &g_saved.interrupt, nullptr);
-  ::sigaction(SIGTERM, &g_saved.terminate, nullptr);
-}
-
-bool interrupt_requested() { return g_interrupted.load(); }
-
 void throw_if_interrupted() {
-  if (interrupt_requested())
+  if (interrupted())
     fail(ErrorKind::interrupted, "stopped by a signal; QEMU and scratch files were removed");
+}
+
+std::vector<std::string_view> trimmed_lines(std::string_view output) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string_view::npos) end = output.size();
+    lines.push_back(probes::trim(output.substr(start, end - start)));
+    start = end + 1;
+  }
+  return lines;
 }
 
 std::optional<std::filesystem::path> find_program(std::string_view name) {
@@ -113,91 +192,16 @@ std::string last_line(const CommandResult& result) {
 }
 
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                          const std::filesystem::path& cwd_path, size_t max_capture_bytes) {
+                          const std::filesystem::path& cwd, size_t max_capture_bytes) {
   if (argv.empty()) fail(ErrorKind::internal, "run_command: empty argv");
   std::optional<std::filesystem::path> program = find_program(argv[0]);
   if (!program) fail(ErrorKind::internal, "{}: not found in PATH", argv[0]);
-
-  // Everything the child touches is prepared before fork(): after it only async-signal-safe calls.
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  std::string program_path = program->string();
-  std::string cwd = cwd_path.string();
-
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
-    fail(ErrorKind::internal, "pipe: {}", std::strerror(errno));
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) fail(ErrorKind::internal, "fork: {}", std::strerror(errno));
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    ::dup2(null_fd, 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-    ::execv(program_path.c_str(), args.data());
-    ::_exit(127);
-  }
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-
+  const Started child = start(*program, argv, cwd);
+  const Clock::time_point deadline = Clock::now() + timeout;
   CommandResult result;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool out_open = true, err_open = true;
-  while (out_open || err_open) {
-    if (interrupt_requested()) {
-      kill_and_reap(pid);
-      ::close(out_pipe[0]);
-      ::close(err_pipe[0]);
-      throw_if_interrupted();
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      break;
-    }
-    pollfd fds[2] = {{out_open ? out_pipe[0] : -1, POLLIN, 0},
-                     {err_open ? err_pipe[0] : -1, POLLIN, 0}};
-    int ready = ::poll(fds, 2, int(std::min<long long>(left.count(), 200)));
-    if (ready < 0 && errno != EINTR) fail(ErrorKind::internal, "poll: {}", std::strerror(errno));
-    if (ready <= 0) continue;
-    if (out_open && fds[0].revents) drain(out_pipe[0], result.out, max_capture_bytes, out_open);
-    if (err_open && fds[1].revents) drain(err_pipe[0], result.err, max_capture_bytes, err_open);
-  }
-  ::close(out_pipe[0]);
-  ::close(err_pipe[0]);
-
-  int status = 0;
-  if (result.timed_out) {
-    status = kill_and_reap(pid);
-  } else {
-    // Both pipes closed; the child may still be exiting. Poll so a Ctrl-C or the deadline still
-    // counts.
-    while (true) {
-      pid_t done = ::waitpid(pid, &status, WNOHANG);
-      if (done == pid) break;
-      if (done < 0 && errno != EINTR)
-        fail(ErrorKind::internal, "waitpid: {}", std::strerror(errno));
-      if (interrupt_requested()) {
-        kill_and_reap(pid);
-        throw_if_interrupted();
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        result.timed_out = true;
-        status = kill_and_reap(pid);
-        break;
-      }
-      ::usleep(10000);
-    }
-  }
+  collect_output(child, deadline, max_capture_bytes, result);
+  int status =
+      result.timed_out ? kill_and_reap(child.pid) : wait_for_exit(child.pid, deadline, result);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

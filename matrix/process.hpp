@@ -21,7 +21,7 @@ struct CommandResult {
 // Runs argv[0] (looked up in PATH, /usr/sbin and /sbin) with stdin from /dev/null in cwd (empty:
 // the current directory), keeping at most max_capture_bytes of each output stream. Throws
 // Error{internal} when it cannot be started, Error{interrupted} (after killing the child) when
-// SIGINT or SIGTERM arrived during the run.
+// SIGINT or SIGTERM arrived under a changes::SignalGuard.
 CommandResult run_command(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout = std::chrono::minutes(10),
                           const std::filesystem::path& cwd = {},
@@ -34,19 +34,10 @@ std::optional<std::filesystem::path> find_program(std::string_view name);
 // The last non-empty line of a program's stderr (or stdout), for one-line error messages.
 std::string last_line(const CommandResult& result);
 
-// While alive, SIGINT and SIGTERM only set a flag that run_command and the QEMU loop poll; the
-// previous handlers come back when it dies.
-class InterruptGuard {
- public:
-  InterruptGuard();
-  ~InterruptGuard();
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-};
+// The lines of a program's output, each trimmed of surrounding blanks.
+std::vector<std::string_view> trimmed_lines(std::string_view output);
 
-// True once SIGINT or SIGTERM arrived under an InterruptGuard.
-bool interrupt_requested();
-// Throws Error{interrupted} when interrupt_requested().
+// Throws Error{interrupted} when SIGINT or SIGTERM arrived under a changes::SignalGuard.
 void throw_if_interrupted();
 
 }  // namespace mmtune::matrix

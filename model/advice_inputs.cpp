@@ -10,7 +10,7 @@
 // gives a zone of M managed pages a gap of G pages is
 //   wsf = ⌈G · 10000 / M⌉, clamped to [1, 3000] (the sysctl's range, vm.rst)
 // Raising wsf moves only where kswapd wakes and sleeps; raising min_free_kbytes instead makes a
-// hard reserve nobody but atomic allocations may use (the reference's §9: prefer wsf).
+// hard reserve nobody but atomic allocations may use (docs/advice.md: prefer wsf).
 // Worked example: 2 GiB/s of first-touch faults → 205 MiB headroom; a Normal zone of 6 M pages
 // (23 GiB) needs ⌈52429 · 10000 / 6291456⌉ = 84.
 //
@@ -22,8 +22,9 @@
 // Dirty limits sized to a device. A bystander that must wait for writeback waits at most for what
 // is dirty to drain at the device's bandwidth B; to bound that wait to D seconds the hard limit is
 // B · D bytes, the background threshold a quarter of it so the flushers start early
-// (domain_dirty_limits; the reference keeps bg at 1/4–1/2 of thresh). With the ratio knobs one
-// percent of dirtyable memory is the finest step: on a large host that is gigabytes.
+// (domain_dirty_limits; the usual advice keeps bg at 1/4–1/2 of thresh, docs/advice.md). With the
+// ratio knobs one percent of dirtyable memory is the finest step: on a large host that is
+// gigabytes.
 // Worked example: 400 MB/s and 1 s → hard 382 MiB (rounded up to MiB), background 96 MiB.
 #include "model/advice_inputs.hpp"
 

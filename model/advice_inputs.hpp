@@ -32,9 +32,10 @@ struct DirtyBytesSizing {
   Prediction background;  // vm.dirty_background_bytes
 };
 // Dirty limits in bytes for a device that writes back write_bytes_per_s: the hard limit holds
-// drain_s of writeback, the background threshold a quarter of it (the reference keeps bg at 1/4 to
-// 1/2 of thresh). Both are rounded up to whole MiB; the hard limit is at least 16 MiB so writers
-// are not throttled at every page. Throws Error{bad_input} for a non-positive bandwidth or time.
+// drain_s of writeback, the background threshold a quarter of it (the usual advice keeps bg at
+// 1/4 to 1/2 of thresh, docs/advice.md). Both are rounded up to whole MiB; the hard limit is at
+// least 16 MiB so writers are not throttled at every page. Throws Error{bad_input} for a
+// non-positive bandwidth or time.
 DirtyBytesSizing dirty_bytes_for_bandwidth(double write_bytes_per_s, double drain_s);
 
 // One percent of dirtyable memory in bytes with the kernel's 1/4096 ratio steps: the granularity

@@ -124,18 +124,12 @@ DemandPagingPrediction predict_demand_paging(const DemandPagingShape& shape) {
                              : "do_anonymous_page → my_zero_pfn",
                         "= 0"}};
 
-  PageTableFootprint tables = page_tables_for(shape.region_bytes, pte_tables);
-  uint64_t bytes = table_bytes(tables);
-  out.page_table_bytes = {
-      "page_table_bytes",
-      double(bytes),
-      "bytes",
-      {huge ? "page tables = (PTE tables deposited per huge PMD + PMD + PUD tables) × 4 KiB"
-            : "page tables = (PTE tables per 2 MiB + PMD tables per 1 GiB + PUD tables) × 4 KiB",
-       huge ? "pgtable_trans_huge_deposit + mm_inc_nr_ptes (mm/huge_memory.c)"
-            : "__pte_alloc / __pmd_alloc (mm/memory.c)",
-       fmt::format("= ({} + {} + {}) × 4 KiB = {}", tables.pte_tables, tables.pmd_tables,
-                   tables.pud_tables, facts::format_bytes(bytes))}};
+  out.page_table_bytes = page_table_prediction(
+      page_tables_for(shape.region_bytes, pte_tables),
+      huge ? "page tables = (PTE tables deposited per huge PMD + PMD + PUD tables) × 4 KiB"
+           : "page tables = (PTE tables per 2 MiB + PMD tables per 1 GiB + PUD tables) × 4 KiB",
+      huge ? "pgtable_trans_huge_deposit + mm_inc_nr_ptes (mm/huge_memory.c)"
+           : "__pte_alloc / __pmd_alloc (mm/memory.c)");
   return out;
 }
 

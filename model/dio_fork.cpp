@@ -16,7 +16,7 @@
 //   kernel < 6.5 (without a distro backport): affected; ≥ 6.5: fixed for block-based filesystems.
 // NFS, FUSE and CIFS direct I/O extract pages their own way: unknown, verify separately.
 //
-// Workarounds (regression-anchors §2.3, open(2) NOTES):
+// Workarounds (docs/model.md, O_DIRECT and fork; open(2) NOTES):
 //   MADV_DONTFORK   the child does not get the VMA, the parent's PTEs stay writable: safe on every
 //                   kernel
 //   MAP_SHARED      shared pages are never copied on write: safe on every kernel

@@ -74,6 +74,16 @@ Prediction pages_prediction(std::string name, uint64_t pages, Explanation why) {
   return {std::move(name), double(pages), "pages", std::move(why)};
 }
 
+// (a + b) / 2 pages, in the kernel's integer arithmetic.
+Prediction midpoint_prediction(std::string name, uint64_t a, uint64_t b, std::string rule,
+                               std::string kernel_function) {
+  const uint64_t pages = (a + b) / 2;
+  return pages_prediction(std::move(name), pages,
+                          {std::move(rule), std::move(kernel_function),
+                           fmt::format("= ({} + {}) / 2 = {} pages ({})", a, b, pages,
+                                       facts::format_bytes(pages * kPageSize))});
+}
+
 }  // namespace
 
 DirtySettings dirty_settings_from(const facts::Settings& settings) {
@@ -143,19 +153,14 @@ DirtyLimits dirty_limits(const DirtyInputs& in, const DirtySettings& settings,
        limits_fn, bg.text + " (" + facts::format_bytes(out.background_pages * kPageSize) + ")"});
 
   out.freerun_pages = (out.threshold_pages + out.background_pages) / 2;
-  out.freerun = pages_prediction(
-      "freerun", out.freerun_pages,
-      {"freerun = (thresh + bg) / 2: writers are throttled above it",
-       "dirty_freerun_ceiling (mm/page-writeback.c)",
-       fmt::format("= ({} + {}) / 2 = {} pages ({})", out.threshold_pages, out.background_pages,
-                   out.freerun_pages, facts::format_bytes(out.freerun_pages * kPageSize))});
+  out.freerun = midpoint_prediction("freerun", out.threshold_pages, out.background_pages,
+                                    "freerun = (thresh + bg) / 2: writers are throttled above it",
+                                    "dirty_freerun_ceiling (mm/page-writeback.c)");
   out.setpoint_pages = (out.freerun_pages + out.threshold_pages) / 2;
-  out.setpoint = pages_prediction(
-      "setpoint", out.setpoint_pages,
-      {"setpoint = (freerun + limit) / 2, limit = thresh: throttled writers settle here",
-       "balance_dirty_pages → pos_ratio_polynom (mm/page-writeback.c)",
-       fmt::format("= ({} + {}) / 2 = {} pages ({})", out.freerun_pages, out.threshold_pages,
-                   out.setpoint_pages, facts::format_bytes(out.setpoint_pages * kPageSize))});
+  out.setpoint = midpoint_prediction(
+      "setpoint", out.freerun_pages, out.threshold_pages,
+      "setpoint = (freerun + limit) / 2, limit = thresh: throttled writers settle here",
+      "balance_dirty_pages → pos_ratio_polynom (mm/page-writeback.c)");
 
   out.age_unbounded = settings.writeback_centisecs == 0;
   double age = out.age_unbounded

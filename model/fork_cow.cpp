@@ -39,6 +39,45 @@
 #include "model/page_tables.hpp"
 
 namespace mmtune::model {
+namespace {
+
+// What the writes after fork fault and copy, and which rule and kernel function say so.
+struct CowCopies {
+  uint64_t faults = 0, copied = 0;  // copied in 4 KiB pages
+  std::string fault_text, rule, kernel_function;
+};
+
+CowCopies cow_copies(const ForkShape& shape, uint64_t small_pages, uint64_t huge_ranges) {
+  // Pages written after fork, in 4 KiB pages.
+  const auto written =
+      static_cast<uint64_t>(std::ceil(shape.written_fraction * double(small_pages)));
+  CowCopies cow;
+  if (shape.huge_pages && !kernel_at_least(shape.kernel, 5, 8)) {
+    // Each first write to a huge page copies all of it; later writes there hit the private copy.
+    const uint64_t touched = shape.spread_writes ? std::min(huge_ranges, written)
+                                                 : div_round_up(written * kPageSize, kHugePageSize);
+    cow = {touched, touched * kPagesPerHugePage, fmt::format("= {} huge pages written", touched),
+           "kernel < 5.8: a write to a shared THP copies the whole 2 MiB",
+           "do_huge_pmd_wp_page (mm/huge_memory.c, before 5.8)"};
+  } else {
+    cow = {written, shape.other_side_alive ? written : 0,
+           fmt::format("= ⌈{:.3g} × {}⌉ = {} pages written", shape.written_fraction, small_pages,
+                       written),
+           shape.huge_pages
+               ? "5.8+: a write to a shared THP splits the PMD and copies only the 4 KiB page"
+               : "a write to a shared page copies it",
+           shape.huge_pages ? "do_huge_pmd_wp_page → __split_huge_pmd → wp_page_copy"
+                            : "do_wp_page → wp_page_copy (mm/memory.c)"};
+  }
+  if (!shape.other_side_alive) {
+    cow.copied = 0;
+    cow.rule = "the other process exited: the writer holds the only reference and reuses the page";
+    cow.kernel_function = "do_wp_page → wp_can_reuse_anon_folio (refcount == 1)";
+  }
+  return cow;
+}
+
+}  // namespace
 
 ForkPrediction predict_fork(const ForkShape& shape) {
   if (!(shape.written_fraction >= 0 && shape.written_fraction <= 1)) {
@@ -49,7 +88,7 @@ ForkPrediction predict_fork(const ForkShape& shape) {
   const uint64_t small_pages = div_round_up(shape.rss_bytes, kPageSize);
   const uint64_t huge_ranges = div_round_up(shape.rss_bytes, kHugePageSize);
 
-  uint64_t entries = shape.huge_pages ? huge_ranges : small_pages;
+  const uint64_t entries = shape.huge_pages ? huge_ranges : small_pages;
   out.entries_copied = {
       "entries_copied",
       double(entries),
@@ -60,68 +99,35 @@ ForkPrediction predict_fork(const ForkShape& shape) {
        fmt::format("= {} / {} = {}", facts::format_bytes(shape.rss_bytes),
                    shape.huge_pages ? "2 MiB" : "4 KiB", entries)}};
 
-  PageTableFootprint tables = page_tables_for(shape.rss_bytes, huge_ranges);
-  uint64_t table_size = table_bytes(tables);
-  out.page_table_bytes = {
-      "page_table_bytes",
-      double(table_size),
-      "bytes",
-      {shape.huge_pages ? "child's tables = (PTE tables deposited per huge PMD + PMD + PUD) × 4 KiB"
-                        : "child's tables = (PTE tables per 2 MiB + PMD per 1 GiB + PUD) × 4 KiB",
-       "copy_page_range (mm/memory.c)",
-       fmt::format("= ({} + {} + {}) × 4 KiB = {}", tables.pte_tables, tables.pmd_tables,
-                   tables.pud_tables, facts::format_bytes(table_size))}};
+  const PageTableFootprint tables = page_tables_for(shape.rss_bytes, huge_ranges);
+  out.page_table_bytes = page_table_prediction(
+      tables,
+      shape.huge_pages ? "child's tables = (PTE tables deposited per huge PMD + PMD + PUD) × 4 KiB"
+                       : "child's tables = (PTE tables per 2 MiB + PMD per 1 GiB + PUD) × 4 KiB",
+      "copy_page_range (mm/memory.c)");
 
-  // Pages written after fork, in 4 KiB pages.
-  const uint64_t written =
-      static_cast<uint64_t>(std::ceil(shape.written_fraction * double(small_pages)));
-  const bool whole_huge_copies = shape.huge_pages && !kernel_at_least(shape.kernel, 5, 8);
-  uint64_t faults = 0, copied = 0;
-  std::string fault_text, copy_rule, copy_fn;
-  if (whole_huge_copies) {
-    // Each first write to a huge page copies all of it; later writes there hit the private copy.
-    uint64_t touched = shape.spread_writes ? std::min(huge_ranges, written)
-                                           : div_round_up(written * kPageSize, kHugePageSize);
-    faults = touched;
-    copied = touched * kPagesPerHugePage;
-    fault_text = fmt::format("= {} huge pages written", touched);
-    copy_rule = "kernel < 5.8: a write to a shared THP copies the whole 2 MiB";
-    copy_fn = "do_huge_pmd_wp_page (mm/huge_memory.c, before 5.8)";
-  } else {
-    faults = written;
-    copied = shape.other_side_alive ? written : 0;
-    fault_text = fmt::format("= ⌈{:.3g} × {}⌉ = {} pages written", shape.written_fraction,
-                             small_pages, written);
-    copy_rule = shape.huge_pages
-                    ? "5.8+: a write to a shared THP splits the PMD and copies only the 4 KiB page"
-                    : "a write to a shared page copies it";
-    copy_fn = shape.huge_pages ? "do_huge_pmd_wp_page → __split_huge_pmd → wp_page_copy"
-                               : "do_wp_page → wp_page_copy (mm/memory.c)";
-  }
-  if (!shape.other_side_alive) {
-    copied = 0;
-    copy_rule = "the other process exited: the writer holds the only reference and reuses the page";
-    copy_fn = "do_wp_page → wp_can_reuse_anon_folio (refcount == 1)";
-  }
-  out.cow_faults = {
-      "cow_faults",
-      double(faults),
-      "faults",
-      {"every first write to a write-protected shared page faults", copy_fn, fault_text}};
-  out.pages_copied = {"pages_copied",
-                      double(copied),
-                      "pages",
-                      {copy_rule, copy_fn,
-                       fmt::format("= {} ({})", copied, facts::format_bytes(copied * kPageSize))}};
+  const CowCopies cow = cow_copies(shape, small_pages, huge_ranges);
+  out.cow_faults = {"cow_faults",
+                    double(cow.faults),
+                    "faults",
+                    {"every first write to a write-protected shared page faults",
+                     cow.kernel_function, cow.fault_text}};
+  out.pages_copied = {
+      "pages_copied",
+      double(cow.copied),
+      "pages",
+      {cow.rule, cow.kernel_function,
+       fmt::format("= {} ({})", cow.copied, facts::format_bytes(cow.copied * kPageSize))}};
 
-  uint64_t growth = table_size + copied * kPageSize;
+  const uint64_t table_size = table_bytes(tables);
+  const uint64_t growth = table_size + cow.copied * kPageSize;
   out.memory_growth_bytes = {
       "memory_growth_bytes",
       double(growth),
       "bytes",
       {"growth = child's page tables + pages copied × 4 KiB", "copy_page_range + wp_page_copy",
        fmt::format("= {} + {} = {}", facts::format_bytes(table_size),
-                   facts::format_bytes(copied * kPageSize), facts::format_bytes(growth))}};
+                   facts::format_bytes(cow.copied * kPageSize), facts::format_bytes(growth))}};
   return out;
 }
 

@@ -3,6 +3,7 @@
 // table maps 2 MiB, one PMD table maps 1 GiB, one PUD table maps 512 GiB. Shared by the
 // demand-paging and fork models.
 #include <cstdint>
+#include <string>
 
 #include "model/prediction.hpp"
 
@@ -21,5 +22,9 @@ struct PageTableFootprint {
 // Upper levels are counted as if the region were populated densely (at most a few pages more).
 PageTableFootprint page_tables_for(uint64_t region_bytes, uint64_t pte_tables);
 uint64_t table_bytes(const PageTableFootprint& footprint);
+// "page_table_bytes" in bytes, with the caller's rule and kernel function and the arithmetic
+// "= (PTE + PMD + PUD tables) × 4 KiB = total".
+Prediction page_table_prediction(const PageTableFootprint& footprint, std::string rule,
+                                 std::string kernel_function);
 
 }  // namespace mmtune::model

@@ -47,29 +47,112 @@ namespace {
 
 constexpr size_t kHugeOrder = 9;
 
-struct DefragPolicy {
-  bool direct = false;
-  bool wake = false;
-  std::string gfp;
-};
+// Why faults in the region cannot get a PMD THP; empty when they can.
+std::string ineligible_reason(const ThpShape& shape, const std::string& enabled,
+                              uint64_t huge_ranges) {
+  const bool mode_allows = enabled == "always" || (enabled == "madvise" && shape.madv_hugepage);
+  if (enabled == "absent") return "this kernel has no THP (no transparent_hugepage/enabled)";
+  if (shape.madv_nohugepage) return "MADV_NOHUGEPAGE excludes the VMA";
+  if (shape.prctl_disabled) return "PR_SET_THP_DISABLE excludes the process";
+  if (!mode_allows) {
+    return enabled == "never" ? "enabled = never" : "enabled = madvise without MADV_HUGEPAGE";
+  }
+  if (huge_ranges == 0) return "no 2 MiB-aligned range fits inside the region";
+  return "";
+}
 
-DefragPolicy defrag_policy(std::string_view defrag, bool madvised) {
-  if (defrag == "always") {
-    return {true, false, madvised ? "GFP_TRANSHUGE" : "GFP_TRANSHUGE | __GFP_NORETRY"};
+// For an eligible region: how hard faults try, what they get and why; returns the huge faults.
+uint64_t eligible_outcome(ThpPrediction& out, const ThpShape& shape, const std::string& enabled,
+                          const std::string& defrag) {
+  const DefragBehaviour policy = defrag_behaviour(defrag, shape.madv_hugepage);
+  out.direct_compaction = policy.direct_compaction;
+  out.wakes_kcompactd = policy.wakes_kcompactd;
+  out.khugepaged_collapses = true;  // khugepaged scans exactly the VMAs a fault may use THP for
+  uint64_t huge = 0;
+  if (out.free_huge_blocks >= out.huge_ranges) {
+    out.outcome = ThpOutcome::huge;
+    huge = out.huge_ranges;
+  } else if (policy.direct_compaction) {
+    out.outcome = ThpOutcome::huge_may_stall;
+    huge = out.huge_ranges;  // compaction may make the blocks, at the price of stalls
+  } else {
+    out.outcome = ThpOutcome::fallback_when_short;
+    huge = out.free_huge_blocks;
   }
-  if (defrag == "defer") return {false, true, "GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM"};
-  if (defrag == "defer+madvise") {
-    return madvised ? DefragPolicy{true, false, "GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM"}
-                    : DefragPolicy{false, true, "GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM"};
-  }
-  if (defrag == "madvise") {
-    return madvised ? DefragPolicy{true, false, "GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM"}
-                    : DefragPolicy{false, false, "GFP_TRANSHUGE_LIGHT"};
-  }
-  return {false, false, "GFP_TRANSHUGE_LIGHT"};  // never
+  out.why = {"eligible: enabled = " + enabled + (shape.madv_hugepage ? " + MADV_HUGEPAGE" : "") +
+                 "; defrag = " + defrag + " → " + policy.gfp,
+             "__thp_vma_allowable_orders + vma_thp_gfp_mask (mm/huge_memory.c)",
+             fmt::format("{} aligned 2 MiB ranges, {} free 2 MiB blocks: {}", out.huge_ranges,
+                         out.free_huge_blocks, to_string(out.outcome))};
+  return huge;
+}
+
+// The huge faults, the coverage they give and the RSS they add beyond what was touched.
+void predict_faults(ThpPrediction& out, const ThpShape& shape, uint64_t huge) {
+  out.huge_faults = {
+      "huge_faults",
+      double(huge),
+      "faults",
+      {out.direct_compaction ? "huge faults = aligned ranges (direct compaction allowed)"
+                             : "huge faults = min(aligned ranges, free 2 MiB blocks)",
+       "do_huge_pmd_anonymous_page (mm/huge_memory.c)",
+       fmt::format("= {} (ranges {}, free blocks {})", huge, out.huge_ranges,
+                   out.free_huge_blocks)}};
+  const double coverage =
+      shape.region_bytes ? double(huge * kHugePageSize) / double(shape.region_bytes) : 0;
+  out.coverage = {"coverage",
+                  coverage,
+                  "ratio",
+                  {"coverage = huge faults × 2 MiB / region", "AnonHugePages in /proc/meminfo",
+                   fmt::format("= {} × 2 MiB / {} = {:.3f}", huge,
+                               facts::format_bytes(shape.region_bytes), coverage)}};
+  const auto fault_bloat =
+      static_cast<uint64_t>(double(huge * kHugePageSize) * (1.0 - shape.touched_fraction));
+  out.fault_bloat_bytes = {
+      "fault_bloat_bytes",
+      double(fault_bloat),
+      "bytes",
+      {"bloat = huge faults × 2 MiB × (1 − touched fraction)",
+       "do_huge_pmd_anonymous_page (whole 2 MiB zeroed and mapped)",
+       fmt::format("= {} × 2 MiB × {:.3f} = {}", huge, 1.0 - shape.touched_fraction,
+                   facts::format_bytes(fault_bloat))}};
+}
+
+// What khugepaged may add to RSS collapsing the ranges that faulted as 4 KiB pages.
+Prediction collapse_bloat_bound(const ThpPrediction& out, uint64_t huge, int64_t max_ptes_none) {
+  const uint64_t collapsible = out.khugepaged_collapses ? out.huge_ranges - huge : 0;
+  const uint64_t bloat = collapsible * uint64_t(std::max<int64_t>(max_ptes_none, 0)) * kPageSize;
+  return {"collapse_bloat_bound_bytes",
+          double(bloat),
+          "bytes",
+          {"khugepaged bloat ≤ ranges left in 4 KiB pages × max_ptes_none × 4 KiB",
+           "hpage_collapse_scan_pmd (mm/khugepaged.c: none_or_zero ≤ max_ptes_none)",
+           fmt::format("= {} × {} × 4 KiB = {}", collapsible, max_ptes_none,
+                       facts::format_bytes(bloat))}};
 }
 
 }  // namespace
+
+DefragBehaviour defrag_behaviour(std::string_view mode, bool madvised) {
+  DefragBehaviour b{std::string(mode), madvised, "GFP_TRANSHUGE_LIGHT", false, false};
+  if (mode == "always") {
+    b.gfp = madvised ? "GFP_TRANSHUGE" : "GFP_TRANSHUGE | __GFP_NORETRY";
+    b.direct_compaction = true;
+  } else if (mode == "defer" || (mode == "defer+madvise" && !madvised)) {
+    b.gfp = "GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM";
+    b.wakes_kcompactd = true;
+  } else if ((mode == "defer+madvise" || mode == "madvise") && madvised) {
+    b.gfp = "GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM";
+    b.direct_compaction = true;
+  }
+  return b;  // never, madvise without MADV_HUGEPAGE, or an unknown mode
+}
+
+std::span<const std::string_view> defrag_modes() {
+  static constexpr std::string_view kModes[] = {"always", "defer", "defer+madvise", "madvise",
+                                                "never"};
+  return kModes;
+}
 
 std::string_view to_string(ThpOutcome outcome) {
   switch (outcome) {
@@ -121,89 +204,18 @@ ThpPrediction predict_thp(const ThpShape& shape, const facts::Settings& settings
   out.huge_ranges = aligned_huge_ranges(shape.start_offset, shape.region_bytes);
   out.free_huge_blocks = free_huge_blocks(buddyinfo);
 
-  std::string reason;
-  bool mode_allows = enabled == "always" || (enabled == "madvise" && shape.madv_hugepage);
-  if (enabled == "absent")
-    reason = "this kernel has no THP (no transparent_hugepage/enabled)";
-  else if (shape.madv_nohugepage)
-    reason = "MADV_NOHUGEPAGE excludes the VMA";
-  else if (shape.prctl_disabled)
-    reason = "PR_SET_THP_DISABLE excludes the process";
-  else if (!mode_allows) {
-    reason = enabled == "never" ? "enabled = never" : "enabled = madvise without MADV_HUGEPAGE";
-  } else if (out.huge_ranges == 0) {
-    reason = "no 2 MiB-aligned range fits inside the region";
-  }
+  const std::string reason = ineligible_reason(shape, enabled, out.huge_ranges);
   out.eligible = reason.empty();
-
-  DefragPolicy policy = defrag_policy(defrag, shape.madv_hugepage);
   uint64_t huge = 0;
   if (out.eligible) {
-    out.direct_compaction = policy.direct;
-    out.wakes_kcompactd = policy.wake;
-    out.khugepaged_collapses = true;  // khugepaged scans exactly the VMAs a fault may use THP for
-    bool enough = out.free_huge_blocks >= out.huge_ranges;
-    if (enough) {
-      out.outcome = ThpOutcome::huge;
-      huge = out.huge_ranges;
-    } else if (policy.direct) {
-      out.outcome = ThpOutcome::huge_may_stall;
-      huge = out.huge_ranges;  // compaction may make the blocks, at the price of stalls
-    } else {
-      out.outcome = ThpOutcome::fallback_when_short;
-      huge = out.free_huge_blocks;
-    }
-    out.why = {"eligible: enabled = " + enabled + (shape.madv_hugepage ? " + MADV_HUGEPAGE" : "") +
-                   "; defrag = " + defrag + " → " + policy.gfp,
-               "__thp_vma_allowable_orders + vma_thp_gfp_mask (mm/huge_memory.c)",
-               fmt::format("{} aligned 2 MiB ranges, {} free 2 MiB blocks: {}", out.huge_ranges,
-                           out.free_huge_blocks, to_string(out.outcome))};
+    huge = eligible_outcome(out, shape, enabled, defrag);
   } else {
     out.outcome = ThpOutcome::small_pages;
     out.why = {"not eligible: " + reason, "__thp_vma_allowable_orders (mm/huge_memory.c)",
                fmt::format("{} aligned 2 MiB ranges; faults use 4 KiB pages", out.huge_ranges)};
   }
-
-  out.huge_faults = {
-      "huge_faults",
-      double(huge),
-      "faults",
-      {out.direct_compaction ? "huge faults = aligned ranges (direct compaction allowed)"
-                             : "huge faults = min(aligned ranges, free 2 MiB blocks)",
-       "do_huge_pmd_anonymous_page (mm/huge_memory.c)",
-       fmt::format("= {} (ranges {}, free blocks {})", huge, out.huge_ranges,
-                   out.free_huge_blocks)}};
-  double coverage =
-      shape.region_bytes ? double(huge * kHugePageSize) / double(shape.region_bytes) : 0;
-  out.coverage = {"coverage",
-                  coverage,
-                  "ratio",
-                  {"coverage = huge faults × 2 MiB / region", "AnonHugePages in /proc/meminfo",
-                   fmt::format("= {} × 2 MiB / {} = {:.3f}", huge,
-                               facts::format_bytes(shape.region_bytes), coverage)}};
-
-  uint64_t fault_bloat =
-      static_cast<uint64_t>(double(huge * kHugePageSize) * (1.0 - shape.touched_fraction));
-  out.fault_bloat_bytes = {
-      "fault_bloat_bytes",
-      double(fault_bloat),
-      "bytes",
-      {"bloat = huge faults × 2 MiB × (1 − touched fraction)",
-       "do_huge_pmd_anonymous_page (whole 2 MiB zeroed and mapped)",
-       fmt::format("= {} × 2 MiB × {:.3f} = {}", huge, 1.0 - shape.touched_fraction,
-                   facts::format_bytes(fault_bloat))}};
-
-  // Ranges that faulted as 4 KiB pages; khugepaged may later collapse each of them.
-  uint64_t collapsible = out.khugepaged_collapses ? out.huge_ranges - huge : 0;
-  uint64_t collapse_bloat = collapsible * uint64_t(std::max<int64_t>(max_ptes_none, 0)) * kPageSize;
-  out.collapse_bloat_bound_bytes = {
-      "collapse_bloat_bound_bytes",
-      double(collapse_bloat),
-      "bytes",
-      {"khugepaged bloat ≤ ranges left in 4 KiB pages × max_ptes_none × 4 KiB",
-       "hpage_collapse_scan_pmd (mm/khugepaged.c: none_or_zero ≤ max_ptes_none)",
-       fmt::format("= {} × {} × 4 KiB = {}", collapsible, max_ptes_none,
-                   facts::format_bytes(collapse_bloat))}};
+  predict_faults(out, shape, huge);
+  out.collapse_bloat_bound_bytes = collapse_bloat_bound(out, huge, max_ptes_none);
   return out;
 }
 

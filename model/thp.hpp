@@ -2,7 +2,9 @@
 // Transparent Huge Pages at fault time: whether faults in a region get 2 MiB pages, may stall in
 // direct compaction, or fall back to 4 KiB pages; and how much RSS THP can add. See thp.cpp.
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/prediction.hpp"
@@ -40,6 +42,20 @@ struct ThpPrediction {
   Prediction collapse_bloat_bound_bytes;  // worst case RSS added by khugepaged collapses
   Explanation why;                        // the eligibility and defrag reasoning
 };
+
+// How one thp.defrag mode allocates a huge page at fault time (vma_thp_gfp_mask,
+// mm/huge_memory.c), for a region with MADV_HUGEPAGE or without it.
+struct DefragBehaviour {
+  std::string mode;                // "always", "defer", "defer+madvise", "madvise", "never"
+  bool madvised = false;           // the region asked with MADV_HUGEPAGE
+  std::string gfp;                 // "GFP_TRANSHUGE | __GFP_NORETRY"
+  bool direct_compaction = false;  // the faulting thread reclaims and compacts itself: it stalls
+  bool wakes_kcompactd = false;    // kswapd/kcompactd are woken; the fault falls back at once
+};
+// An unknown mode behaves as never.
+DefragBehaviour defrag_behaviour(std::string_view mode, bool madvised);
+// The modes in the order of the kernel's defrag file.
+std::span<const std::string_view> defrag_modes();
 
 // The mode that governs PMD-size (2 MiB) THP: thp.hugepages-2048kB.enabled (6.8+ mTHP control)
 // unless it is absent or "inherit", else thp.enabled; "absent" when the kernel has no THP. Mirrors

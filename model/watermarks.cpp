@@ -42,7 +42,8 @@
 // lazily, managed grows and the kernel recomputes the marks: compute from the managed pages read
 // at the same moment.
 //
-// Worked example (the reference's 64 GiB host, one Normal zone of 16 M pages, THP on):
+// Worked example (a 64 GiB host, one Normal zone of 16 M pages, THP on; docs/model.md works one
+// through on this project's test machine):
 // min_free_kbytes = 67584 → pages_min 16896 = min ≈ 66 MiB; gap = max(4224, 16777) = 16777 pages
 // → low ≈ 131 MiB, high ≈ 197 MiB. With watermark_scale_factor 200 the gap is 335544 pages
 // (1.3 GiB): kswapd wakes 1.2 GiB earlier and reclaims 1.2 GiB more per wake-up.

@@ -17,7 +17,7 @@ struct KnobChange {
   std::string value;  // "5"
 };
 
-// Parses "vm.dirty_ratio=5" and validates it against the knob table (probes/knobs.hpp) and the
+// Parses "vm.dirty_ratio=5" and validates it against the knob table (facts/knobs.hpp) and the
 // kernel's accepted range. Throws Error{bad_input} naming the knob: unknown ("did you mean …"),
 // missing '=', or a value the kernel would reject.
 KnobChange parse_knob_change(std::string_view text);

@@ -1,7 +1,7 @@
 #pragma once
 // The report as a document: sections of paragraphs, lists, tables and plots, built once from what
-// `mmtune report` read (advisor/report_input.hpp) and rendered twice, as self-contained HTML
-// (advisor/report_html.hpp) and as Markdown without the plots (advisor/report_markdown.hpp). One
+// `mmtune report` read (report/input.hpp) and rendered twice, as self-contained HTML
+// (report/html.hpp) and as Markdown without the plots (report/markdown.hpp). One
 // document behind both is what keeps their sections and numbers the same.
 //
 // What it holds, in order: the host (facts and the thresholds the model derives from them); for a

@@ -1,4 +1,4 @@
-// The report's sections for a sweep and for a check (advisor/report_sections.hpp).
+// The report's sections for a sweep and for a check (report/sections.hpp).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -50,16 +50,23 @@ ReportTable sweep_metric_table(const compare::SweepResult& sweep, const compare:
   return table;
 }
 
-// Each setting's samples by repeat: drift of the host over the sweep shows as a common slope,
-// a real effect as lines apart.
-Plot sweep_metric_plot(const compare::SweepResult& sweep, const compare::MetricRow& row) {
+// A metric's values against the repeat they came from (1, 2, …), every sample marked.
+Plot per_repeat_plot(std::string title, const std::string& metric, const std::string& unit) {
   Plot plot;
-  plot.title = fmt::format("{} per repeat, each setting", row.name);
-  plot.y_label = row.name;
-  plot.y_unit = row.unit;
+  plot.title = std::move(title);
+  plot.y_label = metric;
+  plot.y_unit = unit;
   plot.x_label = "repeat";
   plot.x_unit = "";
   plot.x_counts = true;
+  return plot;
+}
+
+// Each setting's samples by repeat: drift of the host over the sweep shows as a common slope,
+// a real effect as lines apart.
+Plot sweep_metric_plot(const compare::SweepResult& sweep, const compare::MetricRow& row) {
+  Plot plot =
+      per_repeat_plot(fmt::format("{} per repeat, each setting", row.name), row.name, row.unit);
   for (const compare::SettingRuns& runs : sweep.settings) {
     PlotLine line{fmt::format("{}, observed", compare::setting_label(runs.setting)), {}, {}};
     for (size_t r = 0; r < runs.runs.size(); ++r) {
@@ -81,13 +88,8 @@ Tone check_tone(const compare::CheckReport& check) {
 }
 
 Plot check_metric_plot(const compare::MetricVerdict& v) {
-  Plot plot;
-  plot.title = fmt::format("{}: baseline and this host, per repeat", v.name);
-  plot.y_label = v.name;
-  plot.y_unit = v.unit;
-  plot.x_label = "repeat";
-  plot.x_unit = "";
-  plot.x_counts = true;
+  Plot plot = per_repeat_plot(fmt::format("{}: baseline and this host, per repeat", v.name), v.name,
+                              v.unit);
   auto samples = [](std::string label, const std::vector<double>& values) {
     PlotLine line{std::move(label), {}, values};
     for (size_t i = 0; i < values.size(); ++i) line.x.push_back(static_cast<double>(i + 1));
@@ -117,8 +119,9 @@ void add_sweep(ReportDocument& doc, const compare::SweepResult& sweep) {
       "1); each setting applied through the journal{}, and restored after every run. Before the "
       "sweep: {} (restored).",
       sweep.settings.size(), plan.options.repeat,
-      plan.options.settle_s > 0 ? fmt::format(", left to settle {:g} s", plan.options.settle_s)
-                                : "",
+      plan.options.settle > std::chrono::nanoseconds::zero()
+          ? fmt::format(", left to settle {:g} s", facts::seconds(plan.options.settle))
+          : "",
       compare::setting_label(plan.original));
   if (sweep.interrupted) design += " Interrupted: the tables hold the runs finished before.";
   section.blocks.push_back(ReportParagraph{design, sweep.interrupted ? Tone::bad : Tone::plain});

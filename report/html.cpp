@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "report/escape.hpp"
 #include "report/svg_plot.hpp"
 
 namespace mmtune::report {
@@ -65,24 +66,25 @@ std::string_view tone_class(Tone tone) {
 struct BlockHtml {
   std::string& out;
   void operator()(const ReportParagraph& p) const {
-    out += fmt::format("<p{}>{}</p>\n", tone_class(p.tone), html_escape(p.text));
+    out += fmt::format("<p{}>{}</p>\n", tone_class(p.tone), escape_markup(p.text));
   }
   void operator()(const ReportList& l) const {
-    if (!l.caption.empty()) out += fmt::format("<p>{}</p>\n", html_escape(l.caption));
+    if (!l.caption.empty()) out += fmt::format("<p>{}</p>\n", escape_markup(l.caption));
     out += "<ul>\n";
-    for (const std::string& item : l.items) out += fmt::format("<li>{}</li>\n", html_escape(item));
+    for (const std::string& item : l.items)
+      out += fmt::format("<li>{}</li>\n", escape_markup(item));
     out += "</ul>\n";
   }
   void operator()(const ReportTable& t) const {
     out += "<table>\n";
-    if (!t.caption.empty()) out += fmt::format("<caption>{}</caption>\n", html_escape(t.caption));
+    if (!t.caption.empty()) out += fmt::format("<caption>{}</caption>\n", escape_markup(t.caption));
     out += "<thead><tr>";
-    for (const std::string& h : t.header) out += fmt::format("<th>{}</th>", html_escape(h));
+    for (const std::string& h : t.header) out += fmt::format("<th>{}</th>", escape_markup(h));
     out += "</tr></thead>\n<tbody>\n";
     for (const std::vector<std::string>& row : t.rows) {
       out += "<tr>";
       for (const std::string& c : row) {
-        out += fmt::format("<td{}>{}</td>", numeric(c) ? " class=\"num\"" : "", html_escape(c));
+        out += fmt::format("<td{}>{}</td>", numeric(c) ? " class=\"num\"" : "", escape_markup(c));
       }
       out += "</tr>\n";
     }
@@ -103,7 +105,7 @@ std::string render_report_html(const ReportDocument& doc) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<meta name=\"generator\" content=\"mmtune\">\n<title>{}</title>\n<style>{}</style>\n"
       "</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"summary\">{}</p>\n",
-      html_escape(doc.title), kStyle, html_escape(doc.title), html_escape(doc.summary));
+      escape_markup(doc.title), kStyle, escape_markup(doc.title), escape_markup(doc.summary));
   bool open = false;
   for (const ReportSection& section : doc.sections) {
     if (section.level <= 2) {
@@ -111,7 +113,7 @@ std::string render_report_html(const ReportDocument& doc) {
       out += "<section>\n";
       open = true;
     }
-    out += fmt::format("<h{0}>{1}</h{0}>\n", section.level, html_escape(section.title));
+    out += fmt::format("<h{0}>{1}</h{0}>\n", section.level, escape_markup(section.title));
     for (const ReportBlock& block : section.blocks) std::visit(BlockHtml{out}, block);
   }
   if (open) out += "</section>\n";

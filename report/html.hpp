@@ -1,6 +1,6 @@
 #pragma once
 // The report as one self-contained HTML page: inline CSS with the system's fonts, the plots as
-// inline SVG (advisor/svg_plot.hpp), no script, and a Content-Security-Policy that forbids loading
+// inline SVG (report/svg_plot.hpp), no script, and a Content-Security-Policy that forbids loading
 // anything, so the page renders the same offline, from a mail attachment or a CI artefact. Every
 // string that comes from data is escaped.
 #include <string>

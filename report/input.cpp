@@ -6,6 +6,7 @@
 #include "compare/fingerprint.hpp"
 #include "facts/error.hpp"
 #include "facts/facts_json.hpp"
+#include "facts/units.hpp"
 
 namespace mmtune::report {
 
@@ -37,7 +38,7 @@ compare::SweepResult sweep_from_json(const json& j) {
     plan.options.knobs.push_back(
         {knob.at("knob").get<std::string>(), knob.at("values").get<std::vector<std::string>>()});
   plan.options.repeat = j.at("repeat").get<int>();
-  plan.options.settle_s = j.value("settle_s", 0.0);
+  plan.options.settle = facts::from_seconds(j.value("settle_s", 0.0));
   plan.metrics = j.at("key_metrics").get<std::vector<std::string>>();
   plan.options.metrics = plan.metrics;
   plan.original = setting_in_knob_order(j.at("original"), plan.options.knobs);

@@ -4,34 +4,9 @@
 
 #include <algorithm>
 
-namespace mmtune::report {
+#include "report/escape.hpp"
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 allows no control characters but tab, newline and carriage return.
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
-    }
-  }
-  return out;
-}
+namespace mmtune::report {
 
 std::string render_junit(const compare::CheckReport& report, std::string_view hostname) {
   const std::string timestamp =
@@ -47,16 +22,16 @@ std::string render_junit(const compare::CheckReport& report, std::string_view ho
       time += test.time_s;
       cases +=
           fmt::format("    <testcase classname=\"mmtune.check.{}\" name=\"{}\" time=\"{:.3f}\"",
-                      suite, xml_escape(test.name), test.time_s);
+                      suite, escape_markup(test.name), test.time_s);
       if (test.status == compare::TestStatus::pass) {
         cases += fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                             xml_escape(test.summary));
+                             escape_markup(test.summary));
         continue;
       }
       if (test.status == compare::TestStatus::skip) {
         ++skipped;
         cases += fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                             xml_escape(test.skip_reason));
+                             escape_markup(test.skip_reason));
         continue;
       }
       ++failures;
@@ -64,20 +39,20 @@ std::string render_junit(const compare::CheckReport& report, std::string_view ho
       for (const auto& [key, value] : test.details) body += fmt::format("{}: {}\n", key, value);
       cases += fmt::format(
           ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-          xml_escape(test.summary), xml_escape(test.verdict), xml_escape(body));
+          escape_markup(test.summary), escape_markup(test.verdict), escape_markup(body));
     }
     suites += fmt::format(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" "
         "time=\"{:.3f}\" timestamp=\"{}\" hostname=\"{}\">\n",
-        suite, tests, failures, skipped, time, xml_escape(timestamp), xml_escape(hostname));
+        suite, tests, failures, skipped, time, escape_markup(timestamp), escape_markup(hostname));
     suites += fmt::format(
         "    <properties>\n"
         "      <property name=\"baseline\" value=\"{}\"/>\n"
         "      <property name=\"profile\" value=\"{}/{}\"/>\n"
         "      <property name=\"repeats\" value=\"{}\"/>\n"
         "    </properties>\n",
-        xml_escape(report.baseline_file), xml_escape(report.baseline.profile),
-        xml_escape(report.baseline.scenario), report.repeats);
+        escape_markup(report.baseline_file), escape_markup(report.baseline.profile),
+        escape_markup(report.baseline.scenario), report.repeats);
     suites += cases;
     suites += "  </testsuite>\n";
   }

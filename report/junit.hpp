@@ -12,7 +12,4 @@ namespace mmtune::report {
 // hostname goes into each <testsuite hostname="…"> (the caller reads it; rendering does no I/O).
 std::string render_junit(const compare::CheckReport& report, std::string_view hostname);
 
-// Text escaped for XML 1.0 content and attribute values; characters XML 1.0 forbids are dropped.
-std::string xml_escape(std::string_view text);
-
 }  // namespace mmtune::report

@@ -212,7 +212,9 @@ std::vector<Plot> workload_plots(const workloads::Series& series) {
     }
     const bool model_value = column.starts_with("model_");
     const bool constant =
-        std::all_of(values.begin(), values.end(), [&](double v) { return v == values.front(); });
+        std::all_of(values.begin(), values.end(), [first = values.front()](double v) {
+          return v == first;  // by value: clang 14 cannot capture a structured binding
+        });
     if (model_value && constant) {
       plot.levels.push_back({"predicted " + column_words(column), values.front() * scale});
       continue;

@@ -1,6 +1,6 @@
 #pragma once
-// The pieces of the report document shared by its builders (advisor/report_document.cpp for runs,
-// scenarios and host facts; advisor/report_gates.cpp for sweeps and checks).
+// The pieces of the report document shared by its builders (report/document.cpp for runs,
+// scenarios and host facts; report/gates.cpp for sweeps and checks).
 #include <string>
 #include <utility>
 #include <vector>

@@ -60,7 +60,4 @@ AxisScale axis_scale(std::string_view unit, double largest);
 // first ≤ low and the last ≥ high.
 std::vector<double> nice_ticks(double low, double high, int count);
 
-// Text and attribute values for HTML and SVG: & < > " ' as entities.
-std::string html_escape(std::string_view text);
-
 }  // namespace mmtune::report

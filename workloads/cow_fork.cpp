@@ -37,34 +37,43 @@
 namespace mmtune::workloads {
 namespace {
 
+enum class Writer { child, parent };  // in the order of --writer's choices
+
+struct Options {
+  std::vector<uint64_t> sizes;
+  int forks = 0;
+  uint64_t cow_size = 0;
+  std::vector<double> fractions;
+  Writer writer{};
+  bool thp = false;
+};
+
 constexpr Param kParams[] = {
-    {"sizes", ParamKind::size_list, "bytes", "64MiB,256MiB,1GiB",
-     "parent RSS at which fork() is timed", 2 * 1024 * 1024},
-    {"forks", ParamKind::integer, "forks", "5", "timed forks per size (after one warm-up fork)", 1,
-     1000},
-    {"cow-size", ParamKind::size, "bytes", "256MiB",
-     "memory shared by parent and child for the COW part", 2 * 1024 * 1024},
-    {"fractions", ParamKind::fraction_list, "fraction", "0.25,1",
-     "fractions f of --cow-size written after fork (one COW part per value)"},
-    {"writer", ParamKind::choice, "choice", "child", "which side writes after fork", 0, 0,
-     "child|parent"},
-    {"thp", ParamKind::choice, "choice", "off",
-     "off: MADV_NOHUGEPAGE; on: MADV_HUGEPAGE on the parent's memory", 0, 0, "off|on"},
+    bind<&Options::sizes>({"sizes", ParamKind::size_list, "bytes", "64MiB,256MiB,1GiB",
+                           "parent RSS at which fork() is timed", 2 * 1024 * 1024}),
+    bind<&Options::forks>({"forks", ParamKind::integer, "forks", "5",
+                           "timed forks per size (after one warm-up fork)", 1, 1000}),
+    bind<&Options::cow_size>({"cow-size", ParamKind::size, "bytes", "256MiB",
+                              "memory shared by parent and child for the COW part",
+                              2 * 1024 * 1024}),
+    bind<&Options::fractions>(
+        {"fractions", ParamKind::fraction_list, "fraction", "0.25,1",
+         "fractions f of --cow-size written after fork (one COW part per value)"}),
+    bind<&Options::writer>({"writer", ParamKind::choice, "choice", "child",
+                            "which side writes after fork", 0, 0, "child|parent"}),
+    bind<&Options::thp>({"thp", ParamKind::choice, "choice", "off",
+                         "off: MADV_NOHUGEPAGE; on: MADV_HUGEPAGE on the parent's memory", 0, 0,
+                         "off|on"}),
 };
 
 std::string fraction_label(double f) { return fmt::format("f{:g}", f); }
 
 std::optional<std::string> unsupported(const facts::HostFacts&) { return std::nullopt; }
 
-std::optional<std::string> invalid(const ParamValues&) { return std::nullopt; }
-
-uint64_t footprint(const ParamValues& p) {
-  std::vector<uint64_t> sizes = p.bytes_list("sizes");
-  std::vector<double> fractions = p.fractions("fractions");
-  uint64_t largest = *std::max_element(sizes.begin(), sizes.end());
-  double f = *std::max_element(fractions.begin(), fractions.end());
-  uint64_t cow = p.bytes("cow-size");
-  return std::max(largest, cow + static_cast<uint64_t>(std::ceil(f * double(cow))));
+uint64_t footprint(const Options& o) {
+  uint64_t largest = *std::max_element(o.sizes.begin(), o.sizes.end());
+  double f = *std::max_element(o.fractions.begin(), o.fractions.end());
+  return std::max(largest, o.cow_size + static_cast<uint64_t>(std::ceil(f * double(o.cow_size))));
 }
 
 model::ForkShape fork_shape(uint64_t rss, double f, bool huge, const facts::HostFacts& facts) {
@@ -78,20 +87,18 @@ model::ForkShape fork_shape(uint64_t rss, double f, bool huge, const facts::Host
   return shape;
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
-  const bool huge = p.choice("thp") == "on";
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
   std::vector<Expectation> out;
-  for (uint64_t size : p.bytes_list("sizes")) {
+  for (uint64_t size : o.sizes) {
     std::string label = facts::format_size(size);
-    model::ForkPrediction fork = model::predict_fork(fork_shape(size, 0, huge, facts));
+    model::ForkPrediction fork = model::predict_fork(fork_shape(size, 0, o.thp, facts));
     fork.entries_copied.name += "." + label;
     out.push_back({"", fork.entries_copied, std::nullopt, std::nullopt, std::nullopt});
     out.push_back(page_table_growth("page_tables_bytes." + label, fork.page_table_bytes, size));
   }
-  for (double f : p.fractions("fractions")) {
+  for (double f : o.fractions) {
     std::string label = fraction_label(f);
-    model::ForkPrediction cow =
-        model::predict_fork(fork_shape(p.bytes("cow-size"), f, huge, facts));
+    model::ForkPrediction cow = model::predict_fork(fork_shape(o.cow_size, f, o.thp, facts));
     out.push_back({"cow_faults." + label, cow.cow_faults, 0.02, std::nullopt, std::nullopt});
     out.push_back({"copied_pages." + label, cow.pages_copied, 0.02, std::nullopt, std::nullopt});
     out.push_back({"memory_growth_bytes." + label, cow.memory_growth_bytes, std::nullopt,
@@ -213,18 +220,38 @@ void fork_latency(Session& session, uint64_t size, int forks, HugeAdvice advice)
                    "fastest fork() of the size", labels);
 }
 
-void cow_part(Session& session, uint64_t size, double f, bool child_writes, HugeAdvice advice) {
-  const std::string label = fraction_label(f);
-  const std::map<std::string, std::string> labels = {{"fraction", fmt::format("{:g}", f)}};
-  Mapping memory = Mapping::anonymous(size, true, advice);
-  touch_sequential(memory.data(), memory.size(), Session::stop_flag(), nullptr);
-  const size_t pages = memory.size() / kPage;
-  const auto count = static_cast<uint64_t>(std::ceil(f * double(pages)));
+// What the COW part saw on both sides of one fork.
+struct CowSides {
+  SideReport before_fork;   // the workload, before fork
+  SideReport mine, theirs;  // the workload and the forked child, after the writes
+  double fork_ms = 0;
+  uint64_t available_before = 0, available_after = 0;  // /proc/meminfo MemAvailable
+  bool complete = true;  // both reports arrived (false: stopped, or the child failed)
+};
 
-  PhaseStart phase = session.begin_phase("cow." + label, PhaseDetail::smaps_rollup);
-  uint64_t available_before = probes::read_meminfo(session.fs()).available_bytes.value_or(0);
-  SideReport before_fork;
-  fill_smaps(session.fs(), before_fork, memory.data());
+// The forked side: writes (or waits for the workload to write), reports, and stays alive, sharing
+// the memory, until the workload has looked.
+[[noreturn]] void cow_child(Session& session, Mapping& memory, uint64_t count, bool child_writes,
+                            int up, int down) {
+  SideReport mine;
+  char token = 0;
+  if (child_writes) {
+    mine = write_side(memory.data(), memory.size() / kPage, count);
+  } else if (!read_all(down, &token, 1)) {  // the parent has written
+    ::_exit(1);
+  }
+  fill_smaps(session.fs(), mine, memory.data());
+  write_all(up, &mine, sizeof mine);
+  read_all(down, &token, 1);
+  ::_exit(0);
+}
+
+// Forks with memory written in full, then one side writes one byte in count of its pages while the
+// other keeps its mapping; both report their smaps.
+CowSides fork_and_write(Session& session, Mapping& memory, uint64_t count, bool child_writes) {
+  CowSides sides;
+  sides.available_before = probes::read_meminfo(session.fs()).available_bytes.value_or(0);
+  fill_smaps(session.fs(), sides.before_fork, memory.data());
   int up[2], down[2];  // up: child → workload; down: workload → child
   if (::pipe2(up, O_CLOEXEC) != 0 || ::pipe2(down, O_CLOEXEC) != 0) {
     fail(ErrorKind::internal, "pipe: {}", std::strerror(errno));
@@ -235,46 +262,37 @@ void cow_part(Session& session, uint64_t size, double f, bool child_writes, Huge
   if (pid < 0) fail(ErrorKind::unsupported, "fork: {}", std::strerror(errno));
   if (pid == 0) {
     die_with_parent(parent);
-    SideReport mine;
-    char token = 0;
-    if (child_writes) {
-      mine = write_side(memory.data(), pages, count);
-    } else if (!read_all(down[0], &token, 1)) {  // the parent has written
-      ::_exit(1);
-    }
-    fill_smaps(session.fs(), mine, memory.data());
-    write_all(up[1], &mine, sizeof mine);
-    read_all(down[0], &token, 1);  // stay alive (and sharing) until the parent has looked
-    ::_exit(0);
+    cow_child(session, memory, count, child_writes, up[1], down[0]);
   }
-  double fork_ms = double(monotonic_ns() - fork0) / 1e6;
+  sides.fork_ms = double(monotonic_ns() - fork0) / 1e6;
   ::close(up[1]);
   ::close(down[0]);
-  SideReport mine, theirs;
-  bool complete = true;
   if (child_writes) {
-    complete = read_all(up[0], &theirs, sizeof theirs);
-    fill_smaps(session.fs(), mine, memory.data());
+    sides.complete = read_all(up[0], &sides.theirs, sizeof sides.theirs);
+    fill_smaps(session.fs(), sides.mine, memory.data());
   } else {
-    mine = write_side(memory.data(), pages, count);
-    fill_smaps(session.fs(), mine, memory.data());
+    sides.mine = write_side(memory.data(), memory.size() / kPage, count);
+    fill_smaps(session.fs(), sides.mine, memory.data());
     char token = 'w';
     write_all(down[1], &token, 1);
-    complete = read_all(up[0], &theirs, sizeof theirs);
+    sides.complete = read_all(up[0], &sides.theirs, sizeof sides.theirs);
   }
-  uint64_t available_after = probes::read_meminfo(session.fs()).available_bytes.value_or(0);
+  sides.available_after = probes::read_meminfo(session.fs()).available_bytes.value_or(0);
   char token = 'x';
   write_all(down[1], &token, 1);
-  if (!complete) ::kill(pid, SIGKILL);
+  if (!sides.complete) ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
   ::close(up[0]);
   ::close(down[1]);
-  session.end_phase(phase);
-  if (!complete) return;
+  return sides;
+}
 
-  const SideReport& writer = child_writes ? theirs : mine;
-  const SideReport& child = theirs;
-  const SideReport& parent_side = mine;
+void report_cow(Session& session, double f, bool child_writes, const CowSides& sides) {
+  const std::string label = fraction_label(f);
+  const std::map<std::string, std::string> labels = {{"fraction", fmt::format("{:g}", f)}};
+  const SideReport& writer = child_writes ? sides.theirs : sides.mine;
+  const SideReport& child = sides.theirs;
+  const SideReport& parent = sides.mine;
   const double seconds = double(writer.write_ns) / 1e9;
   session.measured("cow_faults." + label, double(writer.faults), "faults",
                    fmt::format("getrusage ru_minflt of the {} around its writes",
@@ -288,48 +306,49 @@ void cow_part(Session& session, uint64_t size, double f, bool child_writes, Huge
   session.derived("cow_gib_per_s." + label,
                   double(writer.faults) * kPage / seconds / double(1ull << 30), "GiB/s",
                   "cow_faults × 4 KiB / cow_s", labels);
-  session.measured("cow_fork_ms." + label, fork_ms, "ms", "CLOCK_MONOTONIC around fork()", labels);
+  session.measured("cow_fork_ms." + label, sides.fork_ms, "ms", "CLOCK_MONOTONIC around fork()",
+                   labels);
   session.measured("memavailable_drop_bytes." + label,
-                   double(available_before) - double(available_after), "bytes",
+                   double(sides.available_before) - double(sides.available_after), "bytes",
                    "/proc/meminfo MemAvailable before fork − after the writes (host-wide)", labels);
   // PSS splits shared pages between their sharers, so a sum of PSS counts each page once. Over the
   // region's VMA alone, the sum after the writes less the parent's before fork is what was copied.
   session.derived(
       "copied_pages." + label,
-      (double(parent_side.region_pss + child.region_pss) - double(before_fork.region_pss)) / kPage,
-      "pages", "(parent + child Pss of the region after the writes − parent's before fork) / 4 KiB",
+      (double(parent.region_pss + child.region_pss) - double(sides.before_fork.region_pss)) / kPage,
+      "pages",
+      "(parent + child Pss of the region after the writes − parent's before fork) / "
+      "4 KiB",
       labels);
   // The same over the whole processes, plus the child's page tables (not in PSS): this includes the
   // child's own few pages and tables beyond the region.
   session.derived(
       "memory_growth_bytes." + label,
-      double(parent_side.pss + child.pss + child.page_tables) - double(before_fork.pss), "bytes",
+      double(parent.pss + child.pss + child.page_tables) - double(sides.before_fork.pss), "bytes",
       "parent Pss + child Pss + child VmPTE after the writes − parent Pss before fork", labels);
-  session.measured("parent_pss_bytes." + label, double(parent_side.pss), "bytes",
-                   "parent smaps_rollup Pss", labels);
-  session.measured("parent_shared_bytes." + label, double(parent_side.shared), "bytes",
-                   "parent smaps_rollup Shared_Clean + Shared_Dirty", labels);
-  session.measured("parent_private_bytes." + label, double(parent_side.priv), "bytes",
-                   "parent smaps_rollup Private_Clean + Private_Dirty", labels);
-  session.measured("child_pss_bytes." + label, double(child.pss), "bytes", "child smaps_rollup Pss",
-                   labels);
-  session.measured("child_shared_bytes." + label, double(child.shared), "bytes",
-                   "child smaps_rollup Shared_Clean + Shared_Dirty", labels);
-  session.measured("child_private_bytes." + label, double(child.priv), "bytes",
-                   "child smaps_rollup Private_Clean + Private_Dirty", labels);
+  for (const auto& [side, report] : {std::pair{"parent", &parent}, std::pair{"child", &child}}) {
+    const std::string who(side);
+    session.measured(who + "_pss_bytes." + label, double(report->pss), "bytes",
+                     who + " smaps_rollup Pss", labels);
+    session.measured(who + "_shared_bytes." + label, double(report->shared), "bytes",
+                     who + " smaps_rollup Shared_Clean + Shared_Dirty", labels);
+    session.measured(who + "_private_bytes." + label, double(report->priv), "bytes",
+                     who + " smaps_rollup Private_Clean + Private_Dirty", labels);
+  }
 }
 
-void run(Session& session) {
-  const ParamValues& p = session.params();
-  const HugeAdvice advice = p.choice("thp") == "on" ? HugeAdvice::hugepage : HugeAdvice::nohugepage;
-  const int forks = static_cast<int>(p.integer("forks"));
+void cow_part(Session& session, uint64_t size, double f, bool child_writes, HugeAdvice advice) {
+  Mapping memory = Mapping::anonymous(size, true, advice);
+  touch_sequential(memory.data(), memory.size(), Session::stop_flag(), nullptr);
+  const auto count = static_cast<uint64_t>(std::ceil(f * double(memory.size() / kPage)));
+  PhaseStart phase = session.begin_phase("cow." + fraction_label(f), PhaseDetail::smaps_rollup);
+  const CowSides sides = fork_and_write(session, memory, count, child_writes);
+  session.end_phase(phase);
+  if (sides.complete) report_cow(session, f, child_writes, sides);
+}
 
-  std::vector<uint64_t> sizes = p.bytes_list("sizes");
-  for (uint64_t size : sizes) {
-    if (session.stop_requested()) return;
-    fork_latency(session, size, forks, advice);
-  }
-  // Does fork() latency grow with RSS? Sizes in increasing order, medians compared.
+// Does fork() latency grow with RSS? The sizes' medians in increasing order of size.
+void report_fork_trend(Session& session, std::vector<uint64_t> sizes) {
   std::vector<std::pair<double, double>> points;  // (RSS GiB, fork ms)
   std::sort(sizes.begin(), sizes.end());
   for (uint64_t size : sizes) {
@@ -341,43 +360,51 @@ void run(Session& session) {
     }
     if (rss && ms) points.emplace_back(rss->value / double(1ull << 30), ms->value);
   }
-  if (points.size() >= 2) {
-    bool grows = true;
-    for (size_t i = 1; i < points.size(); ++i)
-      grows = grows && points[i].second > points[i - 1].second;
-    double mean_x = 0, mean_y = 0;
-    for (auto [x, y] : points) {
-      mean_x += x / double(points.size());
-      mean_y += y / double(points.size());
-    }
-    double sxy = 0, sxx = 0;
-    for (auto [x, y] : points) {
-      sxy += (x - mean_x) * (y - mean_y);
-      sxx += (x - mean_x) * (x - mean_x);
-    }
-    session.derived("fork_latency_grows", grows ? 1 : 0, "bool",
-                    "1 when fork_ms rises with every larger size");
-    if (sxx > 0) {
-      session.derived("fork_ms_per_gib", sxy / sxx, "ms/GiB",
-                      "least-squares slope of fork_ms over rss_bytes");
-    }
-    session.explain(fmt::format(
-        "fork() latency {} with RSS over {} sizes ({:.2f} ms per GiB of 4 KiB-page RSS): fork "
-        "copies one PTE per "
-        "page (copy_pte_range), not the pages",
-        grows ? "grows" : "does NOT grow monotonically", points.size(), sxx > 0 ? sxy / sxx : 0));
+  if (points.size() < 2) return;
+  bool grows = true;
+  for (size_t i = 1; i < points.size(); ++i)
+    grows = grows && points[i].second > points[i - 1].second;
+  double mean_x = 0, mean_y = 0;
+  for (auto [x, y] : points) {
+    mean_x += x / double(points.size());
+    mean_y += y / double(points.size());
   }
+  double sxy = 0, sxx = 0;
+  for (auto [x, y] : points) {
+    sxy += (x - mean_x) * (y - mean_y);
+    sxx += (x - mean_x) * (x - mean_x);
+  }
+  session.derived("fork_latency_grows", grows ? 1 : 0, "bool",
+                  "1 when fork_ms rises with every larger size");
+  if (sxx > 0) {
+    session.derived("fork_ms_per_gib", sxy / sxx, "ms/GiB",
+                    "least-squares slope of fork_ms over rss_bytes");
+  }
+  session.explain(fmt::format(
+      "fork() latency {} with RSS over {} sizes ({:.2f} ms per GiB of 4 KiB-page RSS): fork "
+      "copies one PTE per "
+      "page (copy_pte_range), not the pages",
+      grows ? "grows" : "does NOT grow monotonically", points.size(), sxx > 0 ? sxy / sxx : 0));
+}
 
-  const bool child_writes = p.choice("writer") == "child";
-  for (double f : p.fractions("fractions")) {
+void run(Session& session, const Options& o) {
+  const HugeAdvice advice = o.thp ? HugeAdvice::hugepage : HugeAdvice::nohugepage;
+  for (uint64_t size : o.sizes) {
     if (session.stop_requested()) return;
-    cow_part(session, p.bytes("cow-size"), f, child_writes, advice);
+    fork_latency(session, size, o.forks, advice);
+  }
+  report_fork_trend(session, o.sizes);
+
+  const bool child_writes = o.writer == Writer::child;
+  for (double f : o.fractions) {
+    if (session.stop_requested()) return;
+    cow_part(session, o.cow_size, f, child_writes, advice);
   }
   session.explain(
       fmt::format("COW: the {} wrote one byte in f of {} pages spread evenly while the other side "
                   "kept its mapping; each first "
                   "write to a shared page copies it (wp_page_copy)",
-                  child_writes ? "child" : "parent", p.bytes("cow-size") / kPage));
+                  child_writes ? "child" : "parent", o.cow_size / kPage));
   session.note(
       "memavailable_drop_bytes is host-wide: other processes' allocations in the same interval "
       "count too");
@@ -385,11 +412,7 @@ void run(Session& session) {
 
 }  // namespace
 
-extern const Workload kCowFork{
-    "cow-fork", "fork() latency against parent RSS, and copy-on-write copies after fork",
-    kParams,    unsupported,
-    invalid,    footprint,
-    predict,    run,
-};
+extern const Workload kCowFork = define_workload<unsupported, nullptr, footprint, predict, run>(
+    "cow-fork", "fork() latency against parent RSS, and copy-on-write copies after fork", kParams);
 
 }  // namespace mmtune::workloads

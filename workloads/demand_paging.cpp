@@ -7,7 +7,7 @@
 // cheap at any size, unlike smaps_rollup).
 //
 // Hot or cold memory: memory this guest freed and left idle for about a second is handed back to
-// the hypervisor, and touching it again costs 2.5–12× more (reference/limits.md §0a). With
+// the hypervisor, and touching it again costs 2.5–12× more (docs/workloads.md). With
 // --warmup on (the default) the same amount is first touched and freed, and the measured pass
 // follows at once, on hot memory; the warm-up's own rate is reported as the rate of memory "as
 // found". With --warmup off the measured pass is on memory as found.
@@ -39,97 +39,117 @@
 namespace mmtune::workloads {
 namespace {
 
-constexpr Param kParams[] = {
-    {"size", ParamKind::size, "bytes", "512MiB",
-     "memory to touch, split evenly between the threads", 64 * 1024},
-    {"threads", ParamKind::integer, "threads", "1", "threads, each touching its own mapping", 1,
-     256},
-    {"pattern", ParamKind::choice, "choice", "sequential",
-     "sequential: every page in order; random: uniform random pages; stride: one byte every "
-     "--stride",
-     0, 0, "sequential|random|stride"},
-    {"stride", ParamKind::size, "bytes", "64KiB", "distance between touches with --pattern stride",
-     1},
-    {"touches", ParamKind::integer, "touches", "0",
-     "random touches per thread with --pattern random (0: as many as pages)", 0},
-    {"thp", ParamKind::choice, "choice", "off",
-     "off: MADV_NOHUGEPAGE, 4 KiB faults; on: MADV_HUGEPAGE (anonymous memory only)", 0, 0,
-     "off|on"},
-    {"backing", ParamKind::choice, "choice", "anon",
-     "anon: private anonymous; memfd: shared memory (shmem); file: an unlinked file in --dir", 0, 0,
-     "anon|memfd|file"},
-    {"dir", ParamKind::path, "path", "/var/tmp",
-     "directory for --backing file (the file is unlinked at once)"},
-    {"warmup", ParamKind::choice, "choice", "on",
-     "on: touch and free the same amount first, so the measured pass runs on hot memory", 0, 0,
-     "on|off"},
-};
+enum class Pattern { sequential, random, stride };  // in the order of --pattern's choices
+enum class Backing { anon, memfd, file };
 
-struct Shape {
-  uint64_t per_thread = 0;
+struct Options {
+  uint64_t size = 0;
   int threads = 1;
-  std::string pattern, backing;
+  Pattern pattern{};
   uint64_t stride = 0;
-  uint64_t touches = 0;  // per thread, random only
+  uint64_t touches = 0;  // per thread, random only; 0: as many as pages
   bool thp = false;
+  Backing backing{};
+  std::string dir;
+  bool warmup = true;
 };
 
-Shape shape_of(const ParamValues& p) {
-  Shape s;
-  s.threads = static_cast<int>(p.integer("threads"));
-  s.per_thread = p.bytes("size") / uint64_t(s.threads) / kPage * kPage;
-  s.pattern = p.choice("pattern");
-  s.backing = p.choice("backing");
-  s.stride = p.bytes("stride");
-  s.touches = static_cast<uint64_t>(p.integer("touches"));
-  if (s.touches == 0) s.touches = s.per_thread / kPage;
-  s.thp = p.choice("thp") == "on";
-  return s;
+constexpr Param kParams[] = {
+    bind<&Options::size>({"size", ParamKind::size, "bytes", "512MiB",
+                          "memory to touch, split evenly between the threads", 64 * 1024}),
+    bind<&Options::threads>({"threads", ParamKind::integer, "threads", "1",
+                             "threads, each touching its own mapping", 1, 256}),
+    bind<&Options::pattern>(
+        {"pattern", ParamKind::choice, "choice", "sequential",
+         "sequential: every page in order; random: uniform random pages; stride: one byte every "
+         "--stride",
+         0, 0, "sequential|random|stride"}),
+    bind<&Options::stride>({"stride", ParamKind::size, "bytes", "64KiB",
+                            "distance between touches with --pattern stride", 1}),
+    bind<&Options::touches>(
+        {"touches", ParamKind::integer, "touches", "0",
+         "random touches per thread with --pattern random (0: as many as pages)", 0}),
+    bind<&Options::thp>(
+        {"thp", ParamKind::choice, "choice", "off",
+         "off: MADV_NOHUGEPAGE, 4 KiB faults; on: MADV_HUGEPAGE (anonymous memory only)", 0, 0,
+         "off|on"}),
+    bind<&Options::backing>({"backing", ParamKind::choice, "choice", "anon",
+                             "anon: private anonymous; memfd: shared memory (shmem); file: an "
+                             "unlinked file in --dir",
+                             0, 0, "anon|memfd|file"}),
+    bind<&Options::dir>({"dir", ParamKind::path, "path", "/var/tmp",
+                         "directory for --backing file (the file is unlinked at once)"}),
+    bind<&Options::warmup>(
+        {"warmup", ParamKind::choice, "choice", "on",
+         "on: touch and free the same amount first, so the measured pass runs on hot memory", 0, 0,
+         "on|off"}),
+};
+
+std::string_view backing_name(Backing backing) {
+  switch (backing) {
+    case Backing::anon:
+      return "anon";
+    case Backing::memfd:
+      return "memfd";
+    case Backing::file:
+      return "file";
+  }
+  return "?";
+}
+
+uint64_t per_thread(const Options& o) { return o.size / uint64_t(o.threads) / kPage * kPage; }
+
+uint64_t touches_per_thread(const Options& o) {
+  return o.touches == 0 ? per_thread(o) / kPage : o.touches;
 }
 
 std::optional<std::string> unsupported(const facts::HostFacts&) { return std::nullopt; }
 
-std::optional<std::string> invalid(const ParamValues& p) {
-  Shape s = shape_of(p);
-  if (s.per_thread < kPage)
-    return fmt::format("--size: {} is less than a page per thread", p.text("size"));
-  if (s.thp && s.backing != "anon") return "--thp: on applies to --backing anon only";
-  if (s.backing == "file") {
+std::optional<std::string> invalid(const Options& o) {
+  if (per_thread(o) < kPage)
+    return fmt::format("--size: {} is less than a page per thread", facts::format_size(o.size));
+  if (o.thp && o.backing != Backing::anon) return "--thp: on applies to --backing anon only";
+  if (o.backing == Backing::file) {
     std::error_code ec;
-    if (!std::filesystem::is_directory(p.text("dir"), ec)) {
-      return fmt::format("--dir: \"{}\" is not a directory", p.text("dir"));
+    if (!std::filesystem::is_directory(o.dir, ec)) {
+      return fmt::format("--dir: \"{}\" is not a directory", o.dir);
     }
     struct statvfs st {};
-    if (::statvfs(p.text("dir").c_str(), &st) == 0) {
+    if (::statvfs(o.dir.c_str(), &st) == 0) {
       uint64_t free_bytes = uint64_t(st.f_bavail) * st.f_frsize;
       // The file is sparse until touched; keep 1 GiB beyond it free for everyone else.
-      if (free_bytes < p.bytes("size") + (1ull << 30)) {
+      if (free_bytes < o.size + (1ull << 30)) {
         return fmt::format("--dir: {} has {} free, too little for --size {} plus 1GiB to spare",
-                           p.text("dir"), facts::format_size(free_bytes), p.text("size"));
+                           o.dir, facts::format_size(free_bytes), facts::format_size(o.size));
       }
     }
   }
   return std::nullopt;
 }
 
-uint64_t footprint(const ParamValues& p) { return p.bytes("size"); }
+uint64_t footprint(const Options& o) { return o.size; }
 
-model::AccessPattern model_pattern(const std::string& pattern) {
-  if (pattern == "random") return model::AccessPattern::random;
-  if (pattern == "stride") return model::AccessPattern::strided;
+model::AccessPattern model_pattern(Pattern pattern) {
+  switch (pattern) {
+    case Pattern::random:
+      return model::AccessPattern::random;
+    case Pattern::stride:
+      return model::AccessPattern::strided;
+    case Pattern::sequential:
+      return model::AccessPattern::sequential;
+  }
   return model::AccessPattern::sequential;
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
-  Shape s = shape_of(p);
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
   model::DemandPagingShape shape;
-  shape.region_bytes = s.per_thread * uint64_t(s.threads);
-  shape.pattern = model_pattern(s.pattern);
-  shape.stride_bytes = s.stride;
-  shape.random_touches = s.touches * uint64_t(s.threads);
-  shape.threads = s.threads;
+  shape.region_bytes = per_thread(o) * uint64_t(o.threads);
+  shape.pattern = model_pattern(o.pattern);
+  shape.stride_bytes = o.stride;
+  shape.random_touches = touches_per_thread(o) * uint64_t(o.threads);
+  shape.threads = o.threads;
   std::vector<Expectation> out;
-  if (s.thp) {
+  if (o.thp) {
     model::ThpShape thp;
     thp.region_bytes = shape.region_bytes;
     thp.madv_hugepage = true;
@@ -145,31 +165,31 @@ std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& f
   return out;
 }
 
-// A file descriptor for the shared backings: a memfd, or an unnamed file in dir (O_TMPFILE; where
-// the filesystem lacks it, a named file unlinked at once, journalled before it is created so that
-// a kill in the instant it has a name leaves it to the next run to remove).
-int backing_fd(const Shape& s, const std::string& dir, changes::Journal* journal) {
+// A file descriptor for the shared backings: a memfd, or an unnamed file in --dir (O_TMPFILE;
+// where the filesystem lacks it, a named file unlinked at once, journalled before it is created so
+// that a kill in the instant it has a name leaves it to the next run to remove).
+int backing_fd(const Options& o, changes::Journal* journal) {
   int fd = -1;
-  if (s.backing == "memfd") {
+  if (o.backing == Backing::memfd) {
     fd = ::memfd_create("mmtune-demand-paging", MFD_CLOEXEC);
   } else {
-    fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    fd = ::open(o.dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
       std::string name =
-          fmt::format("{}/mmtune-demand-paging-{}-{}", dir, ::getpid(), monotonic_ns());
+          fmt::format("{}/mmtune-demand-paging-{}-{}", o.dir, ::getpid(), monotonic_ns());
       if (journal) journal->track_temp_file(name);
       fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (fd >= 0) ::unlink(name.c_str());
     }
   }
   if (fd < 0) {
-    fail(ErrorKind::unsupported, "--backing {}: cannot create the backing file: {}", s.backing,
-         std::strerror(errno));
+    fail(ErrorKind::unsupported, "--backing {}: cannot create the backing file: {}",
+         backing_name(o.backing), std::strerror(errno));
   }
-  if (::ftruncate(fd, static_cast<off_t>(s.per_thread)) != 0) {
+  if (::ftruncate(fd, static_cast<off_t>(per_thread(o))) != 0) {
     int saved = errno;
     ::close(fd);
-    fail(ErrorKind::unsupported, "--backing {}: cannot size the file: {}", s.backing,
+    fail(ErrorKind::unsupported, "--backing {}: cannot size the file: {}", backing_name(o.backing),
          std::strerror(saved));
   }
   return fd;
@@ -184,50 +204,61 @@ struct Pass {
   uint64_t touched_bytes = 0;
 };
 
-// One pass: map, touch (the timed part, with every thread ready before the clock starts), and
-// keep the mappings (the caller reads smaps, then unmaps).
-Pass run_pass(Session& session, const Shape& s, const std::string& name, std::vector<Mapping>& maps,
-              std::vector<int>& fds) {
-  HugeAdvice advice = s.thp ? HugeAdvice::hugepage : HugeAdvice::nohugepage;
+// One mapping per thread, of the chosen backing (file descriptors of shared ones go to fds).
+void map_regions(Session& session, const Options& o, std::vector<Mapping>& maps,
+                 std::vector<int>& fds) {
+  HugeAdvice advice = o.thp ? HugeAdvice::hugepage : HugeAdvice::nohugepage;
   maps.clear();
-  for (int t = 0; t < s.threads; ++t) {
-    if (s.backing == "anon") {
-      maps.push_back(Mapping::anonymous(s.per_thread, true, advice));
+  for (int t = 0; t < o.threads; ++t) {
+    if (o.backing == Backing::anon) {
+      maps.push_back(Mapping::anonymous(per_thread(o), true, advice));
     } else {
-      fds.push_back(backing_fd(s, session.params().text("dir"), session.journal()));
-      maps.push_back(Mapping::shared_file(fds.back(), s.per_thread, advice));
+      fds.push_back(backing_fd(o, session.journal()));
+      maps.push_back(Mapping::shared_file(fds.back(), per_thread(o), advice));
     }
   }
+}
+
+// Thread t's touches of its mapping in the chosen pattern; the bytes covered.
+uint64_t touch(const Options& o, char* base, int t, ProgressLog* log) {
+  const auto& stop = Session::stop_flag();
+  switch (o.pattern) {
+    case Pattern::random:
+      return touch_random(base, per_thread(o), touches_per_thread(o),
+                          0x9E3779B97F4A7C15ull * uint64_t(t + 1), stop, log) *
+             kPage;
+    case Pattern::stride:
+      return touch_strided(base, per_thread(o), o.stride, stop, log);
+    case Pattern::sequential:
+      return touch_sequential(base, per_thread(o), stop, log);
+  }
+  return 0;
+}
+
+// One pass: map, touch (the timed part, with every thread ready before the clock starts), and
+// keep the mappings (the caller reads smaps, then unmaps).
+Pass run_pass(Session& session, const Options& o, const std::string& name,
+              std::vector<Mapping>& maps, std::vector<int>& fds) {
+  map_regions(session, o, maps, fds);
   Pass pass;
-  pass.logs.resize(size_t(s.threads));
-  size_t points =
-      s.pattern == "random" ? s.touches * kPage / kChunk + 2 : s.per_thread / kChunk + 2;
+  pass.logs.resize(size_t(o.threads));
+  size_t points = o.pattern == Pattern::random ? touches_per_thread(o) * kPage / kChunk + 2
+                                               : per_thread(o) / kChunk + 2;
   for (ProgressLog& log : pass.logs) log.prepare(points);
 
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
-  std::vector<uint64_t> touched(size_t(s.threads), 0);
+  std::vector<uint64_t> touched(size_t(o.threads), 0);
   std::vector<std::thread> workers;
-  for (int t = 0; t < s.threads; ++t) {
+  for (int t = 0; t < o.threads; ++t) {
     workers.emplace_back([&, t] {
       ready.fetch_add(1);
       while (!go.load(std::memory_order_acquire)) {
       }
-      char* base = maps[size_t(t)].data();
-      const auto& stop = Session::stop_flag();
-      ProgressLog* log = &pass.logs[size_t(t)];
-      if (s.pattern == "random") {
-        touched[size_t(t)] = touch_random(base, s.per_thread, s.touches,
-                                          0x9E3779B97F4A7C15ull * uint64_t(t + 1), stop, log) *
-                             kPage;
-      } else if (s.pattern == "stride") {
-        touched[size_t(t)] = touch_strided(base, s.per_thread, s.stride, stop, log);
-      } else {
-        touched[size_t(t)] = touch_sequential(base, s.per_thread, stop, log);
-      }
+      touched[size_t(t)] = touch(o, maps[size_t(t)].data(), t, &pass.logs[size_t(t)]);
     });
   }
-  while (ready.load() < s.threads) std::this_thread::yield();
+  while (ready.load() < o.threads) std::this_thread::yield();
   PhaseStart phase = session.begin_phase(name);
   pass.before = read_self(session.fs(), PhaseDetail::status);
   Rusage r0 = read_rusage();
@@ -275,46 +306,33 @@ uint64_t status_delta(const Pass& pass, std::string_view key) {
   return after > before ? after - before : 0;
 }
 
-void run(Session& session) {
-  const ParamValues& p = session.params();
-  Shape s = shape_of(p);
+// The mappings of a pass and their file descriptors, released together.
+struct Regions {
   std::vector<Mapping> maps;
   std::vector<int> fds;
-  auto release = [&] {
+  void release() {
     maps.clear();
     for (int fd : fds) ::close(fd);
     fds.clear();
-  };
-  const bool warmup = p.choice("warmup") == "on";
-  const char* rss_key =
-      s.backing == "anon" ? "RssAnon" : (s.backing == "memfd" ? "RssShmem" : "RssFile");
-
-  double first_touch_rate = 0;
-  if (warmup) {
-    Pass first = run_pass(session, s, "warmup", maps, fds);
-    release();
-    first_touch_rate = double(first.rusage.minor_faults) / first.seconds;
-    session.measured("warmup_s", first.seconds, "s", "CLOCK_MONOTONIC around the warm-up pass");
-    session.derived("warmup_faults_per_s", first_touch_rate, "faults/s",
-                    "warm-up ru_minflt / warmup_s");
-    if (session.stop_requested()) return;
   }
-  const int64_t freed_ns = monotonic_ns();
-  Pass pass = run_pass(session, s, "touch", maps, fds);
-  const double idle_ms = double(pass.t0_ns - freed_ns) / 1e6;
+  ~Regions() { release(); }
+};
 
-  uint64_t huge_bytes = 0;
-  if (s.thp) {
-    for (const Mapping& m : maps) {
-      if (auto smaps = smaps_of(session.fs(), m.data()))
-        huge_bytes += smaps->get_or("AnonHugePages", 0);
-    }
-  }
-  // munmap is part of the cost of recycling memory; time it too.
-  int64_t unmap0 = monotonic_ns();
-  release();
-  double unmap_s = double(monotonic_ns() - unmap0) / 1e9;
+// The warm-up pass, on memory as found: its rate of first touches (faults/s).
+double warm_up(Session& session, const Options& o) {
+  Regions regions;
+  Pass first = run_pass(session, o, "warmup", regions.maps, regions.fds);
+  regions.release();
+  const double rate = double(first.rusage.minor_faults) / first.seconds;
+  session.measured("warmup_s", first.seconds, "s", "CLOCK_MONOTONIC around the warm-up pass");
+  session.derived("warmup_faults_per_s", rate, "faults/s", "warm-up ru_minflt / warmup_s");
+  return rate;
+}
 
+void report_pass(Session& session, const Options& o, const Pass& pass) {
+  const char* rss_key = o.backing == Backing::anon    ? "RssAnon"
+                        : o.backing == Backing::memfd ? "RssShmem"
+                                                      : "RssFile";
   const double faults = double(pass.rusage.minor_faults);
   session.measured("minor_faults", faults, "faults",
                    "getrusage ru_minflt, all threads, around the touch pass");
@@ -325,7 +343,7 @@ void run(Session& session) {
   session.measured("touched_bytes", double(pass.touched_bytes), "bytes",
                    "bytes covered by the touch loops");
   session.derived("faults_per_s", faults / pass.seconds, "faults/s", "minor_faults / touch_s");
-  session.derived("ns_per_fault", pass.seconds * 1e9 * s.threads / faults, "ns",
+  session.derived("ns_per_fault", pass.seconds * 1e9 * o.threads / faults, "ns",
                   "touch_s × threads / minor_faults");
   session.derived("system_ns_per_fault", pass.rusage.system_s * 1e9 / faults, "ns",
                   "getrusage ru_stime delta / minor_faults");
@@ -336,49 +354,74 @@ void run(Session& session) {
                   "rss_growth_bytes / touch_s");
   session.measured("page_tables_growth_bytes", double(status_delta(pass, "VmPTE")), "bytes",
                    "/proc/self/status VmPTE after − before");
-  session.measured("munmap_s", unmap_s, "s", "CLOCK_MONOTONIC around munmap of all mappings");
-  if (s.thp) {
-    session.measured("anon_huge_bytes", double(huge_bytes), "bytes",
-                     "/proc/self/smaps AnonHugePages of the mappings");
-  }
-  session.trace(progress_series(pass, session.start_ns()));
+}
 
-  if (warmup) {
+void explain(Session& session, const Options& o, const Pass& pass, double idle_ms,
+             double first_touch_rate) {
+  if (o.warmup) {
     session.note(fmt::format(
         "memory: hot: the measured pass began {:.0f} ms after the warm-up freed the same amount "
         "(the warm-up, on memory as found, ran at {:.0f} K faults/s; this pass at {:.0f} K "
         "faults/s)",
-        idle_ms, first_touch_rate / 1e3, faults / pass.seconds / 1e3));
+        idle_ms, first_touch_rate / 1e3, double(pass.rusage.minor_faults) / pass.seconds / 1e3));
   } else {
     session.note(
         "memory: as found (no warm-up): memory idle for over ~1 s has gone back to the hypervisor "
         "and "
         "faults 2.5-12x slower; use --warmup on for hot figures");
   }
-  if (s.backing != "anon") {
+  if (o.backing != Backing::anon) {
     session.explain(fmt::format(
         "--backing {}: write faults on a shared mapping (do_shared_fault) allocate one page "
         "each, like anonymous faults; the model's anonymous prediction is used",
-        s.backing));
+        backing_name(o.backing)));
   }
-  if (s.threads > 1) {
+  if (o.threads > 1) {
     session.explain(
         fmt::format("{} threads, each with its own {} mapping (own VMA, so no VMA lock contention)",
-                    s.threads, facts::format_size(s.per_thread)));
+                    o.threads, facts::format_size(per_thread(o))));
   }
+}
+
+void run(Session& session, const Options& o) {
+  double first_touch_rate = 0;
+  if (o.warmup) {
+    first_touch_rate = warm_up(session, o);
+    if (session.stop_requested()) return;
+  }
+  const int64_t freed_ns = monotonic_ns();
+  Regions regions;
+  Pass pass = run_pass(session, o, "touch", regions.maps, regions.fds);
+  const double idle_ms = double(pass.t0_ns - freed_ns) / 1e6;
+
+  uint64_t huge_bytes = 0;
+  if (o.thp) {
+    for (const Mapping& m : regions.maps) {
+      if (auto smaps = smaps_of(session.fs(), m.data()))
+        huge_bytes += smaps->get_or("AnonHugePages", 0);
+    }
+  }
+  // munmap is part of the cost of recycling memory; time it too.
+  int64_t unmap0 = monotonic_ns();
+  regions.release();
+  double unmap_s = double(monotonic_ns() - unmap0) / 1e9;
+
+  report_pass(session, o, pass);
+  session.measured("munmap_s", unmap_s, "s", "CLOCK_MONOTONIC around munmap of all mappings");
+  if (o.thp) {
+    session.measured("anon_huge_bytes", double(huge_bytes), "bytes",
+                     "/proc/self/smaps AnonHugePages of the mappings");
+  }
+  session.trace(progress_series(pass, session.start_ns()));
+  explain(session, o, pass, idle_ms, first_touch_rate);
 }
 
 }  // namespace
 
-extern const Workload kDemandPaging{
-    "demand-paging",
-    "First-touch page faults on fresh memory: faults/s, ns per fault, RSS and page tables",
-    kParams,
-    unsupported,
-    invalid,
-    footprint,
-    predict,
-    run,
-};
+extern const Workload kDemandPaging =
+    define_workload<unsupported, invalid, footprint, predict, run>(
+        "demand-paging",
+        "First-touch page faults on fresh memory: faults/s, ns per fault, RSS and page tables",
+        kParams);
 
 }  // namespace mmtune::workloads

@@ -1,5 +1,5 @@
 // dio-fork-race: does an O_DIRECT read in flight lose its data when the process forks and then
-// writes to the same page? (The seeds' "direct I/O and COW" hazard; regression-anchors §2.3–2.4.)
+// writes to the same page? (docs/model.md, O_DIRECT and fork; docs/workloads.md, dio-fork-race.)
 //
 // One try: a fresh private anonymous page (filled with a sentinel, 0xFA) receives an O_DIRECT
 // read into its part [align, 4096) — and on into further pages with --read-size — from a file
@@ -59,31 +59,49 @@ namespace {
 constexpr unsigned char kSentinel = 0xFA;
 constexpr size_t kSector = 512;
 
+enum class VariantSet { all, race };     // in the order of --variants' choices
+enum class Inject { none, wrong_copy };  // in the order of --inject's choices
+
+struct Options {
+  uint64_t tries = 0;
+  uint64_t read_size = 0;
+  uint64_t file_size = 0;
+  std::chrono::nanoseconds max_delay{};
+  std::chrono::nanoseconds time_budget{};
+  VariantSet variants{};
+  Inject inject{};
+  std::string dir;
+};
+
 constexpr Param kParams[] = {
-    {"tries", ParamKind::integer, "tries", "2000",
-     "tries per variant (race variants and each control)", 1, 1e7},
-    {"read-size", ParamKind::size, "bytes", "64KiB",
-     "bytes from the page start to the end of each read (the read starts at align inside the first "
-     "page); "
-     "longer reads stay in flight longer",
-     4096, 16 * 1024 * 1024},
-    {"file-size", ParamKind::size, "bytes", "8MiB", "size of the pattern file the reads come from",
-     64 * 1024, 1024.0 * 1024 * 1024},
-    {"max-delay", ParamKind::duration, "s", "50us",
-     "random spin between starting the read and fork()", 0, 0.1},
-    {"time-budget", ParamKind::duration, "s", "60s",
-     "time for all variants together; a variant that used its share stops early (its tries are "
-     "reported)",
-     1, 3600},
-    {"variants", ParamKind::choice, "choice", "all",
-     "all: both race variants and the four controls; race: io_uring and thread only", 0, 0,
-     "all|race"},
-    {"inject", ParamKind::choice, "choice", "none",
-     "wrong-copy: deliver each race read to the child's copy (proves the checker catches a loss)",
-     0, 0, "none|wrong-copy"},
-    {"dir", ParamKind::path, "path", "/var/tmp",
-     "directory for the pattern file (needs device O_DIRECT: not tmpfs; the file is unlinked at "
-     "once)"},
+    bind<&Options::tries>({"tries", ParamKind::integer, "tries", "2000",
+                           "tries per variant (race variants and each control)", 1, 1e7}),
+    bind<&Options::read_size>(
+        {"read-size", ParamKind::size, "bytes", "64KiB",
+         "bytes from the page start to the end of each read (the read starts at align inside the "
+         "first page); longer reads stay in flight longer",
+         4096, 16 * 1024 * 1024}),
+    bind<&Options::file_size>({"file-size", ParamKind::size, "bytes", "8MiB",
+                               "size of the pattern file the reads come from", 64 * 1024,
+                               1024.0 * 1024 * 1024}),
+    bind<&Options::max_delay>({"max-delay", ParamKind::duration, "s", "50us",
+                               "random spin between starting the read and fork()", 0, 0.1}),
+    bind<&Options::time_budget>(
+        {"time-budget", ParamKind::duration, "s", "60s",
+         "time for all variants together; a variant that used its share stops early (its tries "
+         "are reported)",
+         1, 3600}),
+    bind<&Options::variants>(
+        {"variants", ParamKind::choice, "choice", "all",
+         "all: both race variants and the four controls; race: io_uring and thread only", 0, 0,
+         "all|race"}),
+    bind<&Options::inject>({"inject", ParamKind::choice, "choice", "none",
+                            "wrong-copy: deliver each race read to the child's copy (proves the "
+                            "checker catches a loss)",
+                            0, 0, "none|wrong-copy"}),
+    bind<&Options::dir>({"dir", ParamKind::path, "path", "/var/tmp",
+                         "directory for the pattern file (needs device O_DIRECT: not tmpfs; the "
+                         "file is unlinked at once)"}),
 };
 
 enum class Buffer { private_anon, dontfork, shared };
@@ -115,19 +133,24 @@ unsigned char pattern_byte(uint64_t o) {
 
 std::optional<std::string> unsupported(const facts::HostFacts&) { return std::nullopt; }
 
-std::optional<std::string> invalid(const ParamValues& p) {
-  if (p.bytes("read-size") % 4096 != 0)
-    return fmt::format("--read-size: {} is not a multiple of 4KiB", p.text("read-size"));
-  if (p.bytes("file-size") % 4096 != 0)
-    return fmt::format("--file-size: {} is not a multiple of 4KiB", p.text("file-size"));
-  if (p.bytes("file-size") < 2 * p.bytes("read-size")) {
-    return fmt::format("--file-size: {} must be at least twice --read-size {}", p.text("file-size"),
-                       p.text("read-size"));
+std::optional<std::string> invalid(const Options& o) {
+  if (o.read_size % 4096 != 0)
+    return fmt::format("--read-size: {} bytes is not a multiple of 4KiB", o.read_size);
+  if (o.file_size % 4096 != 0)
+    return fmt::format("--file-size: {} bytes is not a multiple of 4KiB", o.file_size);
+  if (o.file_size < 2 * o.read_size) {
+    return fmt::format("--file-size: {} must be at least twice --read-size {}",
+                       facts::format_size(o.file_size), facts::format_size(o.read_size));
   }
   return std::nullopt;
 }
 
-uint64_t footprint(const ParamValues& p) { return 2 * p.bytes("read-size") + 1024 * 1024; }
+uint64_t footprint(const Options& o) { return 2 * o.read_size + 1024 * 1024; }
+
+// The variants this run tries: all six, or the two races.
+bool selected(const Variant& v, const Options& o) {
+  return v.race || o.variants == VariantSet::all;
+}
 
 model::DioBuffer model_buffer(Buffer buffer) {
   switch (buffer) {
@@ -150,21 +173,19 @@ model::DioForkPrediction model_for(const Variant& v, const facts::KernelInfo& ke
   return model::predict_dio_fork(shape, kernel);
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
   std::vector<Expectation> out;
   model::DioForkPrediction race = model_for(kVariants[0], facts.kernel);
   model::Prediction affected{"affected",
                              race.verdict == model::DioVerdict::data_loss_expected ? 1.0 : 0.0,
                              "bool", race.why};
   out.push_back({"affected", affected, 0.0, std::nullopt, std::nullopt});
-  if (p.choice("variants") == "all") {
-    for (const Variant& v : kVariants) {
-      if (v.race) continue;
-      model::DioForkPrediction control = model_for(v, facts.kernel);
-      if (control.verdict != model::DioVerdict::safe) continue;
-      model::Prediction none{"data_loss." + std::string(v.name), 0, "reads", control.why};
-      out.push_back({"data_loss." + std::string(v.name), none, 0.0, std::nullopt, std::nullopt});
-    }
+  for (const Variant& v : kVariants) {
+    if (v.race || !selected(v, o)) continue;
+    model::DioForkPrediction control = model_for(v, facts.kernel);
+    if (control.verdict != model::DioVerdict::safe) continue;
+    model::Prediction none{"data_loss." + std::string(v.name), 0, "reads", control.why};
+    out.push_back({"data_loss." + std::string(v.name), none, 0.0, std::nullopt, std::nullopt});
   }
   return out;
 }
@@ -204,8 +225,7 @@ struct PatternFile {
 };
 
 // False (after session.skip with the reason) when this filesystem cannot host the race.
-bool make_pattern_file(Session& session, PatternFile& file, uint64_t size) {
-  const std::string dir = session.params().text("dir");
+bool make_pattern_file(Session& session, PatternFile& file, const std::string& dir, uint64_t size) {
   struct statfs fs_info {};
   if (::statfs(dir.c_str(), &fs_info) != 0) {
     fail(ErrorKind::bad_input, "--dir: \"{}\": {}", dir, std::strerror(errno));
@@ -372,12 +392,13 @@ void spin_for(int64_t ns) {
 
 class Race {
  public:
-  Race(Session& session, const PatternFile& file, uint64_t file_size)
-      : session_(session), file_(file), file_size_(file_size) {
-    const ParamValues& p = session.params();
-    read_size_ = p.bytes("read-size");
-    max_delay_ns_ = static_cast<int64_t>(p.seconds("max-delay") * 1e9);
-    inject_ = p.choice("inject") == "wrong-copy";
+  Race(Session& session, const PatternFile& file, const Options& o)
+      : session_(session),
+        file_(file),
+        file_size_(o.file_size),
+        read_size_(o.read_size),
+        max_delay_ns_(o.max_delay.count()),
+        inject_(o.inject == Inject::wrong_copy) {
     if (int rc = io_uring_queue_init(8, &ring_, 0); rc < 0) {
       fail(ErrorKind::unsupported, "io_uring is not available here: {}", std::strerror(-rc));
     }
@@ -475,85 +496,84 @@ class Race {
   std::mt19937_64 rng_{0x6d6d74756e65ull};
 };
 
-void run(Session& session) {
-  const ParamValues& p = session.params();
-  const uint64_t tries = static_cast<uint64_t>(p.integer("tries"));
-  const uint64_t file_size = p.bytes("file-size");
-  const bool injecting = p.choice("inject") == "wrong-copy";
-  PatternFile file;
-  if (!make_pattern_file(session, file, file_size) || session.stop_requested()) return;
-  session.note(
-      fmt::format("pattern file: {} on {} in {} ({}, unlinked); reads of {} from the page start, "
-                  "align 512…3584, random spin ≤ {} before fork()",
-                  facts::format_size(file_size), file.filesystem, p.text("dir"),
-                  "O_TMPFILE or unlinked at once", p.text("read-size"), p.text("max-delay")));
-  Race race(session, file, file_size);
-
-  size_t variant_count = 0;
-  for (const Variant& v : kVariants) variant_count += v.race || p.choice("variants") == "all";
-  const int64_t budget_ns = static_cast<int64_t>(p.seconds("time-budget") * 1e9);
-  const int64_t start_ns = monotonic_ns();
-  size_t variant_index = 0;
+// The losses over all variants run.
+struct Totals {
   uint64_t race_loss = 0, race_tries = 0, control_loss = 0;
   std::vector<std::string> lossy_controls;
+};
+
+void report_variant(Session& session, const Variant& v, const Tally& t, bool injecting) {
+  std::map<std::string, std::string> labels = {{"variant", std::string(v.name)},
+                                               {"kind", v.race ? "race" : "control"}};
+  std::string name(v.name);
+  session.measured("tries." + name, double(t.tries), "tries", "tries completed", labels);
+  session.measured("data_loss." + name, double(t.data_loss), "reads",
+                   "reads whose bytes differ from the file's pattern after completion", labels);
+  if (v.race || t.stale) {
+    session.measured(
+        "stale." + name, double(t.stale), "reads",
+        "lost reads whose wrong bytes all still hold the 0xFA sentinel (the data went elsewhere)",
+        labels);
+  }
+  if (t.read_errors)
+    session.measured("read_errors." + name, double(t.read_errors), "reads", "short or failed reads",
+                     labels);
+  if (v.reader == Reader::io_uring && !(injecting && v.race)) {
+    session.measured("in_flight_at_fork." + name, double(t.in_flight_at_fork), "tries",
+                     "io_uring_peek_cqe found no completion just before fork()", labels);
+  }
+  if (t.tries && v.race) {
+    session.derived("data_loss_pct." + name, 100.0 * double(t.data_loss) / double(t.tries), "%",
+                    "data_loss / tries × 100", labels);
+  }
+}
+
+// Each selected variant in its share of --time-budget (time a variant leaves unused carries over
+// to the next ones).
+Totals run_variants(Session& session, Race& race, const Options& o) {
+  size_t variant_count = 0;
+  for (const Variant& v : kVariants) variant_count += selected(v, o);
+  const int64_t start_ns = monotonic_ns();
+  size_t variant_index = 0;
+  Totals totals;
   for (const Variant& v : kVariants) {
-    if (!v.race && p.choice("variants") == "race") continue;
+    if (!selected(v, o)) continue;
     if (session.stop_requested()) break;
     PhaseStart phase = session.begin_phase(std::string(v.name));
-    // Time a variant leaves unused carries over to the next ones.
-    int64_t deadline = start_ns + budget_ns * int64_t(++variant_index) / int64_t(variant_count);
-    Tally t = race.run(v, tries, deadline);
+    int64_t deadline =
+        start_ns + o.time_budget.count() * int64_t(++variant_index) / int64_t(variant_count);
+    Tally t = race.run(v, o.tries, deadline);
     session.end_phase(phase);
-    std::map<std::string, std::string> labels = {{"variant", std::string(v.name)},
-                                                 {"kind", v.race ? "race" : "control"}};
-    std::string name(v.name);
-    session.measured("tries." + name, double(t.tries), "tries", "tries completed", labels);
-    session.measured("data_loss." + name, double(t.data_loss), "reads",
-                     "reads whose bytes differ from the file's pattern after completion", labels);
-    if (v.race || t.stale) {
-      session.measured(
-          "stale." + name, double(t.stale), "reads",
-          "lost reads whose wrong bytes all still hold the 0xFA sentinel (the data went elsewhere)",
-          labels);
-    }
-    if (t.read_errors)
-      session.measured("read_errors." + name, double(t.read_errors), "reads",
-                       "short or failed reads", labels);
-    if (v.reader == Reader::io_uring && !(injecting && v.race)) {
-      session.measured("in_flight_at_fork." + name, double(t.in_flight_at_fork), "tries",
-                       "io_uring_peek_cqe found no completion just before fork()", labels);
-    }
-    if (t.tries && v.race) {
-      session.derived("data_loss_pct." + name, 100.0 * double(t.data_loss) / double(t.tries), "%",
-                      "data_loss / tries × 100", labels);
-    }
+    report_variant(session, v, t, o.inject == Inject::wrong_copy);
     if (v.race) {
-      race_loss += t.data_loss;
-      race_tries += t.tries;
+      totals.race_loss += t.data_loss;
+      totals.race_tries += t.tries;
     } else {
-      control_loss += t.data_loss;
+      totals.control_loss += t.data_loss;
       if (t.data_loss)
-        lossy_controls.push_back(fmt::format("{} lost {} of {}", v.name, t.data_loss, t.tries));
+        totals.lossy_controls.push_back(
+            fmt::format("{} lost {} of {}", v.name, t.data_loss, t.tries));
     }
   }
-  if (session.stop_requested()) return;
+  return totals;
+}
 
-  model::DioForkPrediction expectation = model_for(kVariants[0], session.host().kernel);
-  const bool expected = expectation.verdict == model::DioVerdict::data_loss_expected;
-  session.explain(fmt::format("model: {} ({})", expectation.why.text, expectation.why.rule));
-
-  if (injecting) {
-    session.explain(
-        fmt::format("finding: injected fault (--inject wrong-copy): the checker caught {} of {} "
-                    "reads delivered to "
-                    "the child's copy",
-                    race_loss, race_tries));
-    if (race_loss != race_tries) {
-      fail(ErrorKind::internal, "the checker missed {} of {} injected losses",
-           race_tries - race_loss, race_tries);
-    }
-    return;
+// With --inject wrong-copy: the checker must have caught every injected loss.
+void check_the_checker(Session& session, const Totals& totals) {
+  session.explain(
+      fmt::format("finding: injected fault (--inject wrong-copy): the checker caught {} of {} "
+                  "reads delivered to "
+                  "the child's copy",
+                  totals.race_loss, totals.race_tries));
+  if (totals.race_loss != totals.race_tries) {
+    fail(ErrorKind::internal, "the checker missed {} of {} injected losses",
+         totals.race_tries - totals.race_loss, totals.race_tries);
   }
+}
+
+// Affected or not, against the model; data lost where it must not be fails the run.
+void report_finding(Session& session, const Totals& totals, bool expected) {
+  const uint64_t race_loss = totals.race_loss, race_tries = totals.race_tries;
   session.derived("affected", race_loss > 0 ? 1 : 0, "bool",
                   "1 when any race try lost data (io_uring or thread)");
   std::string kernel = session.host().kernel.release;
@@ -580,9 +600,9 @@ void run(Session& session) {
     session.explain(fmt::format("finding: not affected: 0 of {} racing reads lost data on {}",
                                 race_tries, kernel));
   }
-  if (control_loss > 0) {
+  if (totals.control_loss > 0) {
     fail(ErrorKind::internal, "a control lost data ({}): these must be safe on every kernel",
-         fmt::join(lossy_controls, ", "));
+         fmt::join(totals.lossy_controls, ", "));
   }
   if (race_loss > 0 && !expected) {
     fail(ErrorKind::internal,
@@ -591,17 +611,32 @@ void run(Session& session) {
   }
 }
 
+void run(Session& session, const Options& o) {
+  PatternFile file;
+  if (!make_pattern_file(session, file, o.dir, o.file_size) || session.stop_requested()) return;
+  session.note(fmt::format(
+      "pattern file: {} on {} in {} ({}, unlinked); reads of {} from the page start, "
+      "align 512…3584, random spin ≤ {} before fork()",
+      facts::format_size(o.file_size), file.filesystem, o.dir, "O_TMPFILE or unlinked at once",
+      facts::format_size(o.read_size), facts::format_duration(o.max_delay)));
+  Race race(session, file, o);
+  const Totals totals = run_variants(session, race, o);
+  if (session.stop_requested()) return;
+
+  model::DioForkPrediction expectation = model_for(kVariants[0], session.host().kernel);
+  session.explain(fmt::format("model: {} ({})", expectation.why.text, expectation.why.rule));
+  if (o.inject == Inject::wrong_copy) {
+    check_the_checker(session, totals);
+    return;
+  }
+  report_finding(session, totals, expectation.verdict == model::DioVerdict::data_loss_expected);
+}
+
 }  // namespace
 
-extern const Workload kDioForkRace{
+extern const Workload kDioForkRace = define_workload<unsupported, invalid, footprint, predict, run>(
     "dio-fork-race",
     "O_DIRECT read in flight, fork(), parent writes the same page: is the read's data lost?",
-    kParams,
-    unsupported,
-    invalid,
-    footprint,
-    predict,
-    run,
-};
+    kParams);
 
 }  // namespace mmtune::workloads

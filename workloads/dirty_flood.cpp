@@ -13,9 +13,9 @@
 // pause would stall the others, and their waits for the lock are no throttling of theirs.
 //
 // Storage that keeps up never throttles anyone: on this project's host writeback goes into a host
-// cache at GB/s and the flusher outruns any writer. --device-bps builds a slow disk for the run
-// (slow_device.hpp: a new loop device, ext4, a write limit); the limit is lifted before the files
-// are removed, so the cleanup does not wait for the queue behind it.
+// cache at GB/s and the flusher outruns any writer (docs/workloads.md). --device-bps builds a
+// slow disk for the run (slow_device.hpp: a new loop device, ext4, a write limit); the limit is
+// lifted before the files are removed, so the cleanup does not wait for the queue behind it.
 //
 // Where the level settles on the slow disk (mm/page-writeback.c): writers run free up to the
 // free-run ceiling (thresh + bg)/2; above it each is paused to dirty_ratelimit x pos_ratio, where

@@ -7,7 +7,7 @@
 // ("padded", so the adjacent-line prefetcher cannot pair them). The slowdown is padded / packed.
 //
 // Cross-CPU hand-off time decides how bad sharing is, and on a VM it changes as the hypervisor
-// moves vCPUs (reference/limits.md §0c: 53–193 ns here), so the run also measures it: two threads
+// moves vCPUs (53–193 ns here, docs/workloads.md), so the run also measures it: two threads
 // pass one cache line back and forth and the time per one-way hand-off is reported.
 #include "model/false_sharing.hpp"
 
@@ -29,17 +29,30 @@
 namespace mmtune::workloads {
 namespace {
 
+enum class Op { atomic, plain };  // in the order of --op's choices
+
+struct Options {
+  int threads = 0;  // 0: one per CPU
+  std::chrono::nanoseconds duration{};
+  Op op{};
+};
+
 constexpr Param kParams[] = {
-    {"threads", ParamKind::integer, "threads", "0",
-     "writer threads (0: one per CPU this process may use)", 0, 64},
-    {"duration", ParamKind::duration, "s", "500ms", "time each layout runs", 0.01, 60},
-    {"op", ParamKind::choice, "choice", "atomic",
-     "atomic: locked add (fetch_add); plain: load and store of a volatile counter", 0, 0,
-     "atomic|plain"},
+    bind<&Options::threads>({"threads", ParamKind::integer, "threads", "0",
+                             "writer threads (0: one per CPU this process may use)", 0, 64}),
+    bind<&Options::duration>(
+        {"duration", ParamKind::duration, "s", "500ms", "time each layout runs", 0.01, 60}),
+    bind<&Options::op>(
+        {"op", ParamKind::choice, "choice", "atomic",
+         "atomic: locked add (fetch_add); plain: load and store of a volatile counter", 0, 0,
+         "atomic|plain"}),
 };
 
 constexpr uint64_t kPaddedStride =
     128;  // two 64-byte lines: beyond the adjacent-line prefetcher's pair
+
+// How long the hand-off is timed at most.
+constexpr std::chrono::nanoseconds kHandoffTime = std::chrono::milliseconds(200);
 
 std::vector<int> allowed_cpus() {
   cpu_set_t set;
@@ -69,27 +82,24 @@ std::optional<std::string> unsupported(const facts::HostFacts& facts) {
   return std::nullopt;
 }
 
-std::optional<std::string> invalid(const ParamValues& p) {
-  if (p.integer("threads") == 1)
+std::optional<std::string> invalid(const Options& o) {
+  if (o.threads == 1)
     return "--threads: false sharing needs at least 2 threads (or 0: one per CPU)";
   return std::nullopt;
 }
 
-uint64_t footprint(const ParamValues&) { return 64 * 1024; }
+uint64_t footprint(const Options&) { return 64 * 1024; }
 
-int thread_count(const ParamValues& p, int cpus) {
-  int64_t threads = p.integer("threads");
-  return threads == 0 ? cpus : static_cast<int>(threads);
-}
+int thread_count(const Options& o, int cpus) { return o.threads == 0 ? cpus : o.threads; }
 
 uint32_t line_size(const facts::HostFacts& facts) {
   return facts.cpu.cache_line_bytes.value_or(64);
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
   const int cpus = std::max(1, facts.cpu.online);
   model::FalseSharingShape shape;
-  shape.threads = thread_count(p, cpus);
+  shape.threads = thread_count(o, cpus);
   shape.counter_bytes = 8;
   shape.cache_line_bytes = line_size(facts);
   shape.cpus = std::min(shape.threads, cpus);
@@ -128,7 +138,7 @@ struct CounterBlock {
 
 // Runs threads on the given CPUs for duration; returns total increments per second.
 double run_layout(Session& session, const std::vector<int>& cpus, int threads, uint64_t stride,
-                  bool atomic, double duration) {
+                  bool atomic, std::chrono::nanoseconds duration) {
   CounterBlock counters(stride);
   alignas(128) std::atomic<bool> stop{false};
   std::atomic<int> ready{0};
@@ -150,7 +160,7 @@ double run_layout(Session& session, const std::vector<int>& cpus, int threads, u
   while (ready.load() < threads) std::this_thread::yield();
   int64_t t0 = monotonic_ns();
   go.store(true, std::memory_order_release);
-  const int64_t end = t0 + static_cast<int64_t>(duration * 1e9);
+  const int64_t end = t0 + duration.count();
   while (monotonic_ns() < end && !session.stop_requested()) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::clamp<int64_t>((end - monotonic_ns()) / 1'000'000, 0, 10)));
@@ -164,7 +174,7 @@ double run_layout(Session& session, const std::vector<int>& cpus, int threads, u
 }
 
 // One cache line passed back and forth between two CPUs: ns per one-way hand-off.
-double handoff_ns(int cpu_a, int cpu_b, double seconds) {
+double handoff_ns(int cpu_a, int cpu_b, std::chrono::nanoseconds duration) {
   alignas(128) std::atomic<uint64_t> turn{0};
   alignas(128) std::atomic<bool> stop{false};
   auto player = [&](int cpu, uint64_t parity) {
@@ -179,7 +189,7 @@ double handoff_ns(int cpu_a, int cpu_b, double seconds) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));  // both pinned and running
   uint64_t start = turn.load();
   int64_t t0 = monotonic_ns();
-  std::this_thread::sleep_for(std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9)));
+  std::this_thread::sleep_for(duration);
   uint64_t end = turn.load();
   int64_t t1 = monotonic_ns();
   stop.store(true);
@@ -188,17 +198,16 @@ double handoff_ns(int cpu_a, int cpu_b, double seconds) {
   return end > start ? double(t1 - t0) / double(end - start) : 0;
 }
 
-void run(Session& session) {
-  const ParamValues& p = session.params();
+void run(Session& session, const Options& o) {
   std::vector<int> cpus = allowed_cpus();
   if (cpus.size() < 2) {
     session.skip(fmt::format(
         "this process may use {} CPU: false sharing needs two CPUs writing at once", cpus.size()));
     return;
   }
-  const int threads = thread_count(p, static_cast<int>(cpus.size()));
-  const bool atomic = p.choice("op") == "atomic";
-  const double duration = p.seconds("duration");
+  const int threads = thread_count(o, static_cast<int>(cpus.size()));
+  const bool atomic = o.op == Op::atomic;
+  const std::chrono::nanoseconds duration = o.duration;
   const uint32_t line = line_size(session.host());
 
   PhaseStart phase = session.begin_phase("layouts");
@@ -206,7 +215,7 @@ void run(Session& session) {
   double packed = run_layout(session, cpus, threads, 8, atomic, duration);
   double padded = run_layout(session, cpus, threads, kPaddedStride, atomic, duration);
   session.end_phase(phase);
-  double handoff = handoff_ns(cpus[0], cpus[1], std::min(duration, 0.2));
+  double handoff = handoff_ns(cpus[0], cpus[1], std::min(duration, kHandoffTime));
 
   std::string op = atomic ? "locked adds" : "volatile increments";
   session.measured("ops_per_s.single", single, "ops/s",
@@ -245,11 +254,9 @@ void run(Session& session) {
 
 }  // namespace
 
-extern const Workload kFalseSharing{
-    "false-sharing", "Counters in one cache line vs padded apart: ops/s both ways and the slowdown",
-    kParams,         unsupported,
-    invalid,         footprint,
-    predict,         run,
-};
+extern const Workload kFalseSharing =
+    define_workload<unsupported, invalid, footprint, predict, run>(
+        "false-sharing",
+        "Counters in one cache line vs padded apart: ops/s both ways and the slowdown", kParams);
 
 }  // namespace mmtune::workloads

@@ -33,6 +33,7 @@
 
 #include "changes/journal.hpp"
 #include "facts/error.hpp"
+#include "facts/units.hpp"
 #include "model/numa.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
@@ -46,18 +47,28 @@ namespace {
 
 constexpr size_t kMaxSamples = 4096;
 
+struct Options {
+  uint64_t size = 0;
+  int passes = 0;
+  uint64_t chase_steps = 0;
+  bool balancing = false;
+  std::chrono::nanoseconds balancing_time{};
+};
+
 constexpr Param kParams[] = {
-    {"size", ParamKind::size, "bytes", "128MiB",
-     "size of each region (local, remote, and the balancing one)", 4 * 1024 * 1024},
-    {"passes", ParamKind::integer, "passes", "3", "bandwidth passes per region; the best counts", 1,
-     100},
-    {"chase-steps", ParamKind::integer, "loads", "2000000",
-     "dependent loads per latency measurement", 1000, 1e10},
-    {"balancing", ParamKind::choice, "choice", "on",
-     "on: also watch NUMA balancing move misplaced pages (kernel.numa_balancing=1, restored)", 0, 0,
-     "on|off"},
-    {"balancing-time", ParamKind::duration, "s", "8s",
-     "how long the thread uses the misplaced region", 1, 600},
+    bind<&Options::size>({"size", ParamKind::size, "bytes", "128MiB",
+                          "size of each region (local, remote, and the balancing one)",
+                          4 * 1024 * 1024}),
+    bind<&Options::passes>({"passes", ParamKind::integer, "passes", "3",
+                            "bandwidth passes per region; the best counts", 1, 100}),
+    bind<&Options::chase_steps>({"chase-steps", ParamKind::integer, "loads", "2000000",
+                                 "dependent loads per latency measurement", 1000, 1e10}),
+    bind<&Options::balancing>({"balancing", ParamKind::choice, "choice", "on",
+                               "on: also watch NUMA balancing move misplaced pages "
+                               "(kernel.numa_balancing=1, restored)",
+                               0, 0, "on|off"}),
+    bind<&Options::balancing_time>({"balancing-time", ParamKind::duration, "s", "8s",
+                                    "how long the thread uses the misplaced region", 1, 600}),
 };
 
 std::optional<std::string> unsupported(const facts::HostFacts& facts) {
@@ -73,9 +84,7 @@ std::optional<std::string> unsupported(const facts::HostFacts& facts) {
   return "no NUMA node lists a CPU";
 }
 
-std::optional<std::string> invalid(const ParamValues&) { return std::nullopt; }
-
-uint64_t footprint(const ParamValues& p) { return 3 * p.bytes("size") + p.bytes("size") / 64 * 4; }
+uint64_t footprint(const Options& o) { return 3 * o.size + o.size / 64 * 4; }
 
 struct Nodes {
   int local = -1, remote = -1, cpu = -1;
@@ -121,9 +130,8 @@ model::NumaPlacement placement_for(int node, const Nodes& nodes, uint64_t bytes,
 
 // Without a second node with memory the model's whole answer is that nothing can be remote: every
 // page lands on the thread's own node, penalty 1×. Shown (not compared: nothing is measured here).
-std::vector<Expectation> predict_without_remote(const ParamValues& p, const facts::HostFacts& facts,
+std::vector<Expectation> predict_without_remote(uint64_t size, const facts::HostFacts& facts,
                                                 const std::string& why_not) {
-  const uint64_t size = p.bytes("size");
   model::NumaPlacement placement;
   int cpu_node = -1;
   for (const facts::NumaNode& node : facts.numa) {
@@ -151,14 +159,14 @@ std::vector<Expectation> predict_without_remote(const ParamValues& p, const fact
           {"", placement.remote_fraction, std::nullopt, std::nullopt, std::nullopt}};
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
   std::vector<Expectation> out;
+  const uint64_t size = o.size;
   if (std::optional<std::string> why_not = unsupported(facts))
-    return predict_without_remote(p, facts, *why_not);
+    return predict_without_remote(size, facts, *why_not);
   Nodes nodes = pick_nodes(facts.numa);
   if (nodes.remote < 0)
-    return predict_without_remote(p, facts, "no second node with memory near a CPU node");
-  const uint64_t size = p.bytes("size");
+    return predict_without_remote(size, facts, "no second node with memory near a CPU node");
   for (auto [label, node] : {std::pair{"local", nodes.local}, std::pair{"remote", nodes.remote}}) {
     model::NumaPlacement placement =
         placement_for(node, nodes, size, false, model::MemPolicy::bind, facts);
@@ -175,7 +183,7 @@ std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& f
           {"latency_penalty", placement.penalty, std::nullopt, std::nullopt, std::nullopt});
     }
   }
-  if (p.choice("balancing") == "on") {
+  if (o.balancing) {
     // The balancing region: placed on B (as if first touched by a CPU of B), default policy, used
     // from A. The model needs a CPU of B to say so; a memory-only B has none.
     const facts::NumaNode* remote = nullptr;
@@ -225,7 +233,7 @@ std::string numa_maps_line(const probes::HostFs& fs, const void* base) {
   return text.substr(at, text.find('\n', at) - at);
 }
 
-void bind(char* base, size_t length, int node, int mode) {
+void bind_to_node(char* base, size_t length, int node, int mode) {
   struct bitmask* mask = numa_allocate_nodemask();
   numa_bitmask_setbit(mask, static_cast<unsigned>(node));
   long rc = ::mbind(base, length, mode, mask->maskp, mask->size + 1, 0);
@@ -250,13 +258,13 @@ uint64_t sum_words(const char* base, size_t length) {
   return sum;
 }
 
-void measure_region(Session& session, const std::string& label, int node, const Nodes& nodes) {
-  const ParamValues& p = session.params();
-  const size_t size = p.bytes("size");
+void measure_region(Session& session, const Options& o, const std::string& label, int node,
+                    const Nodes& nodes) {
+  const size_t size = o.size;
   const std::map<std::string, std::string> labels = {
       {"region", label}, {"node", std::to_string(node)}, {"cpu_node", std::to_string(nodes.local)}};
   Mapping region = Mapping::anonymous(size, true, HugeAdvice::none);
-  bind(region.data(), region.size(), node, MPOL_BIND);
+  bind_to_node(region.data(), region.size(), node, MPOL_BIND);
   PhaseStart phase = session.begin_phase("place." + label);
   touch_sequential(region.data(), region.size(), Session::stop_flag(), nullptr);
   session.end_phase(phase);
@@ -277,7 +285,7 @@ void measure_region(Session& session, const std::string& label, int node, const 
   }
   if (session.stop_requested()) return;
 
-  const int passes = static_cast<int>(p.integer("passes"));
+  const int passes = o.passes;
   volatile uint64_t sink = 0;
   double read_s =
       best_seconds(passes, [&] { sink = sink + sum_words(region.data(), region.size()); });
@@ -293,7 +301,7 @@ void measure_region(Session& session, const std::string& label, int node, const 
                    labels);
 
   uint64_t start = build_chase(region.data(), region.size(), 64, 0x6e756d61);
-  const uint64_t steps = static_cast<uint64_t>(p.integer("chase-steps"));
+  const uint64_t steps = o.chase_steps;
   // An untimed eighth first: the first random walk of a run also pays for warming the TLB and
   // caches (under QEMU TCG its software TLB grows), which would bias whichever region goes first.
   sink = sink + chase(region.data(), start, std::max<uint64_t>(1, steps / 8));
@@ -313,8 +321,7 @@ const Measurement* find(const Session& session, std::string_view name) {
   return nullptr;
 }
 
-void watch_balancing(Session& session, const Nodes& nodes) {
-  const ParamValues& p = session.params();
+void watch_balancing(Session& session, const Options& o, const Nodes& nodes) {
   if (!session.fs().exists("proc/sys/kernel/numa_balancing")) {
     session.note("balancing: this kernel has no kernel.numa_balancing (CONFIG_NUMA_BALANCING off)");
     return;
@@ -323,9 +330,8 @@ void watch_balancing(Session& session, const Nodes& nodes) {
     fail(ErrorKind::internal, "numa-misplacement needs the run's journal to set numa_balancing");
   session.journal()->set_knob("kernel.numa_balancing", "1");
 
-  const size_t size = p.bytes("size");
-  Mapping region = Mapping::anonymous(size, true, HugeAdvice::none);
-  bind(region.data(), region.size(), nodes.remote, MPOL_PREFERRED);
+  Mapping region = Mapping::anonymous(o.size, true, HugeAdvice::none);
+  bind_to_node(region.data(), region.size(), nodes.remote, MPOL_PREFERRED);
   touch_sequential(region.data(), region.size(), Session::stop_flag(), nullptr);
   // Default policy from now on: the only one NUMA balancing migrates (MPOL_F_MOF).
   if (::mbind(region.data(), region.size(), MPOL_DEFAULT, nullptr, 0, 0) != 0) {
@@ -334,7 +340,7 @@ void watch_balancing(Session& session, const Nodes& nodes) {
   std::map<int, uint64_t> before = sample_placement(region.data(), region.size());
 
   PhaseStart phase = session.begin_phase("balancing");
-  const double seconds = p.seconds("balancing-time");
+  const double seconds = facts::seconds(o.balancing_time);
   volatile uint64_t sink = 0;
   uint64_t sweeps = 0;
   while (session.elapsed_s() - phase.start_s < seconds && !session.stop_requested()) {
@@ -379,7 +385,7 @@ void watch_balancing(Session& session, const Nodes& nodes) {
       moved * 100, nodes.remote, nodes.local, seconds));
 }
 
-void run(Session& session) {
+void run(Session& session, const Options& o) {
   if (numa_available() < 0) {
     session.skip("libnuma: this kernel has no NUMA support (numa_available() < 0)");
     return;
@@ -405,9 +411,9 @@ void run(Session& session) {
         "memory costs the same as local memory, so the measured penalty is not tuning evidence");
   }
 
-  measure_region(session, "local", nodes.local, nodes);
+  measure_region(session, o, "local", nodes.local, nodes);
   if (session.stop_requested()) return;
-  measure_region(session, "remote", nodes.remote, nodes);
+  measure_region(session, o, "remote", nodes.remote, nodes);
   if (session.stop_requested()) return;
 
   const Measurement* local_ns = find(session, "latency_ns.local");
@@ -429,20 +435,16 @@ void run(Session& session) {
       nodes.local, nodes.cpu, nodes.remote, remote_share ? remote_share->value * 100 : 0,
       local_ns && remote_ns ? remote_ns->value / local_ns->value : 0,
       emulated ? " (emulated nodes: no real penalty expected)" : ""));
-  if (session.params().choice("balancing") == "on") watch_balancing(session, nodes);
+  if (o.balancing) watch_balancing(session, o, nodes);
 }
 
 }  // namespace
 
-extern const Workload kNumaMisplacement{
-    "numa-misplacement",
-    "Memory on the wrong NUMA node: placement, remote penalty, and whether NUMA balancing moves it",
-    kParams,
-    unsupported,
-    invalid,
-    footprint,
-    predict,
-    run,
-};
+extern const Workload kNumaMisplacement =
+    define_workload<unsupported, nullptr, footprint, predict, run>(
+        "numa-misplacement",
+        "Memory on the wrong NUMA node: placement, remote penalty, and whether NUMA balancing "
+        "moves it",
+        kParams);
 
 }  // namespace mmtune::workloads

@@ -91,6 +91,18 @@ std::optional<double> parse_one(const Param& param, std::string_view text) {
   return std::nullopt;
 }
 
+// Fails unless number lies in [min, max]; shown is how the value appears in the message.
+void check_range(const Param& param, double number, std::string_view shown) {
+  if (number < param.min) {
+    fail(ErrorKind::bad_input, "--{}: \"{}\" must be at least {}", param.name, shown,
+         format_in_unit(param, param.min));
+  }
+  if (param.max != 0 && number > param.max) {
+    fail(ErrorKind::bad_input, "--{}: \"{}\" must be at most {}", param.name, shown,
+         format_in_unit(param, param.max));
+  }
+}
+
 ParamValue parse_value(const Param& param, std::string_view text) {
   ParamValue value{std::string(text), {}, false};
   if (param.kind == ParamKind::path) {
@@ -111,16 +123,32 @@ ParamValue parse_value(const Param& param, std::string_view text) {
     if (!number) {
       fail(ErrorKind::bad_input, "--{}: \"{}\" must be {}", param.name, text, expected_form(param));
     }
-    if (*number < param.min) {
-      fail(ErrorKind::bad_input, "--{}: \"{}\" must be at least {}", param.name, part,
-           format_in_unit(param, param.min));
-    }
-    if (param.max != 0 && *number > param.max) {
-      fail(ErrorKind::bad_input, "--{}: \"{}\" must be at most {}", param.name, part,
-           format_in_unit(param, param.max));
-    }
+    check_range(param, *number, part);
     value.numbers.push_back(*number);
   }
+  return value;
+}
+
+// A value the program already holds: no text to parse; the text recorded is the value written out.
+ParamValue typed_value(const Param& param, const ParamInputValue& given) {
+  auto wrong_kind = [&](std::string_view what) {
+    fail(ErrorKind::internal, "--{}: a {} given to a {} parameter", param.name, what,
+         kind_name(param.kind));
+  };
+  ParamValue value{{}, {}, false};
+  if (const auto* text = std::get_if<std::string>(&given)) return parse_value(param, *text);
+  if (const auto* count = std::get_if<uint64_t>(&given)) {
+    if (param.kind != ParamKind::size && param.kind != ParamKind::integer) wrong_kind("number");
+    value.numbers = {static_cast<double>(*count)};
+  } else if (const auto* fraction = std::get_if<double>(&given)) {
+    if (param.kind != ParamKind::fraction) wrong_kind("fraction");
+    value.numbers = {*fraction};
+  } else {
+    if (param.kind != ParamKind::duration) wrong_kind("duration");
+    value.numbers = {facts::seconds(std::get<std::chrono::nanoseconds>(given))};
+  }
+  value.text = format_in_unit(param, value.numbers[0]);
+  check_range(param, value.numbers[0], value.text);
   return value;
 }
 
@@ -148,10 +176,11 @@ std::string_view kind_name(ParamKind kind) {
   return "value";
 }
 
-ParamValues parse_params(std::span<const Param> params,
-                         std::span<const std::pair<std::string, std::string>> given) {
+ParamValues parse_params(std::span<const Param> params, std::span<const ParamInput> given) {
   ParamValues parsed;
-  for (const auto& [name, text] : given) {
+  parsed.table = params;
+  for (const auto& [given_name, input] : given) {
+    const std::string& name = given_name;  // clang 14 cannot capture a structured binding
     auto param =
         std::find_if(params.begin(), params.end(), [&](const Param& p) { return p.name == name; });
     if (param == params.end()) {
@@ -160,7 +189,7 @@ ParamValues parse_params(std::span<const Param> params,
       fail(ErrorKind::bad_input, "--{}: unknown parameter; did you mean --{}?", name, guess);
     }
     if (parsed.values.contains(name)) fail(ErrorKind::bad_input, "--{}: given twice", name);
-    parsed.values.emplace(name, parse_value(*param, text));
+    parsed.values.emplace(name, typed_value(*param, input));
   }
   for (const Param& param : params) {
     if (parsed.values.contains(param.name)) continue;
@@ -170,6 +199,39 @@ ParamValues parse_params(std::span<const Param> params,
   }
   return parsed;
 }
+
+ParamValues parse_params(std::span<const Param> params,
+                         std::span<const std::pair<std::string, std::string>> given) {
+  return parse_params(params, text_inputs(given));
+}
+
+std::vector<ParamInput> text_inputs(std::span<const std::pair<std::string, std::string>> given) {
+  std::vector<ParamInput> inputs;
+  for (const auto& [name, text] : given) inputs.push_back({name, text});
+  return inputs;
+}
+
+namespace detail {
+
+size_t choice_index(const Param& param, std::string_view text) {
+  std::vector<std::string_view> choices = split(param.choices, '|');
+  auto found = std::find(choices.begin(), choices.end(), text);
+  if (found == choices.end())
+    fail(ErrorKind::internal, "--{}: \"{}\" is not one of {}", param.name, text, param.choices);
+  return size_t(found - choices.begin());
+}
+
+void store_all(const ParamValues& values, void* options, const void* options_type) {
+  for (const Param& param : values.table) {
+    if (!param.store || param.options_type != options_type) {
+      fail(ErrorKind::internal, "workload parameter \"{}\" is not bound to this workload's options",
+           param.name);
+    }
+    param.store(options, param, values.at(param.name));
+  }
+}
+
+}  // namespace detail
 
 const ParamValue& ParamValues::at(std::string_view name) const {
   auto it = values.find(name);

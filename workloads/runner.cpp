@@ -15,7 +15,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <memory>
 
+#include "changes/signal_guard.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
 #include "model/prediction.hpp"
@@ -31,52 +33,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr double kGraceSeconds = 5;  // after SIGTERM, before SIGKILL
-
-// ---- the controller's signal handling: a flag and a wake-up byte, nothing else ----
-
-std::atomic<int> g_signal{0};
-int g_wake_fd = -1;
-
-void on_controller_signal(int signal_number) {
-  g_signal.store(signal_number);
-  if (g_wake_fd >= 0) {
-    char byte = 1;
-    [[maybe_unused]] ssize_t n = ::write(g_wake_fd, &byte, 1);
-  }
-}
-
-// Installs the SIGINT/SIGTERM handlers for one execute() and puts the old ones back.
-class InterruptScope {
- public:
-  InterruptScope() {
-    if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0)
-      fail(ErrorKind::internal, "pipe: {}", std::strerror(errno));
-    g_signal.store(0);
-    g_wake_fd = wake_[1];
-    struct sigaction action {};
-    action.sa_handler = on_controller_signal;
-    sigemptyset(&action.sa_mask);  // no SA_RESTART: poll() returns at once
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~InterruptScope() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-    g_wake_fd = -1;
-    ::close(wake_[0]);
-    ::close(wake_[1]);
-  }
-  InterruptScope(const InterruptScope&) = delete;
-  InterruptScope& operator=(const InterruptScope&) = delete;
-  int wake_fd() const { return wake_[0]; }
-  int write_fd() const { return wake_[1]; }
-
- private:
-  int wake_[2] = {-1, -1};
-  struct sigaction old_int_ {
-  }, old_term_{};
-};
+// After SIGTERM, before SIGKILL.
+constexpr std::chrono::nanoseconds kGrace = std::chrono::seconds(5);
 
 // The controller's oom_score_adj at -1000 while it waits (root only: lowering needs
 // CAP_SYS_RESOURCE), so an OOM kill takes the workload, never the process that cleans up.
@@ -166,34 +124,13 @@ class Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
-  void reset() {
+  void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
+    fd_ = fd;
   }
 
  private:
   int fd_;
-};
-
-// The workload process, killed and reaped if the controller leaves execute() early (an exception),
-// so that no path leaves it running.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  ~Child() {
-    if (!reaped_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  pid_t pid() const { return pid_; }
-  void reaped() { reaped_ = true; }
-
- private:
-  pid_t pid_;
-  bool reaped_ = false;
 };
 
 // What the controller gathers from the child's reports.
@@ -261,7 +198,8 @@ void drain_lines(std::string& buffer, Collected& collected, std::FILE* log,
   buffer.erase(0, start);
 }
 
-// The workload process: never returns.
+// The workload process: never returns. Forked by changes::SignalGuard::fork(), so SIGINT/SIGTERM
+// set the session's stop flag.
 [[noreturn]] void child_main(const RunPlan& plan, pid_t controller, int report_fd, int go_fd,
                              int64_t start_ns, changes::Journal* journal) {
   // Die with the controller, whatever kills it; and if it died before the line above took effect,
@@ -272,8 +210,6 @@ void drain_lines(std::string& buffer, Collected& collected, std::FILE* log,
     [[maybe_unused]] ssize_t n = ::write(fd, "1000", 4);
     ::close(fd);
   }
-  reset_stop_flag();
-  install_stop_handler();
   char go = 0;
   while (::read(go_fd, &go, 1) < 0 && errno == EINTR) {
   }
@@ -317,6 +253,330 @@ std::string describe_comparison(const Comparison& c, const Expectation& e) {
                      e.prediction.why.text);
 }
 
+// ---- the steps of execute() ----
+
+// What the result says before anything runs: the workload, the host, the limits, the parameters
+// and the model's predictions.
+Result planned_result(const RunPlan& plan) {
+  Result result;
+  result.workload = std::string(plan.workload->name);
+  result.started_at = facts::utc_now();
+  result.host = plan.facts;
+  result.limits = plan.limits;
+  result.predictions = plan.predictions;
+  for (const Param& param : plan.workload->params) {
+    const ParamValue& value = plan.params.at(param.name);
+    result.parameters.push_back(ParamRecord{std::string(param.name), value.text,
+                                            std::string(param.unit), value.numbers,
+                                            value.defaulted});
+  }
+  return result;
+}
+
+// Step 1: whatever a killed earlier run left is undone first.
+void restore_leftovers(const RunOptions& options, Result& result) {
+  for (const changes::UndoOutcome& outcome : changes::restore_leftovers(options.state_dir)) {
+    result.notes.push_back(
+        fmt::format("restored what an earlier, killed run left: {}", outcome.message));
+    if (options.log)
+      fmt::print(options.log, "mmtune: restored after an earlier run: {}\n", outcome.message);
+  }
+}
+
+// Step 2: with --memory-limit, a memory cgroup under our own, made through the journal (v2 needs
+// the memory controller enabled in our cgroup's subtree_control; v1 nests freely). Its path
+// relative to the cgroup root, or "" without a limit.
+std::string make_memory_cgroup(const RunPlan& plan, const RunOptions& options,
+                               changes::Journal& journal, const probes::HostFs& fs) {
+  if (!options.memory_limit_bytes) return {};
+  const facts::CgroupMemory& host = plan.facts.cgroup;
+  // Turning the controller on would change the host's cgroup tree, so it is a precondition.
+  if (host.version == 2 &&
+      fs.read(host.dir + "/cgroup.subtree_control").value_or("").find("memory") ==
+          std::string::npos) {
+    fail(ErrorKind::unsupported,
+         "--memory-limit: the memory controller is not enabled for child cgroups of /{} "
+         "(cgroup.subtree_control)",
+         host.dir);
+  }
+  static std::atomic<int> counter{0};
+  std::string cgroup = fmt::format("{}/mmtune-{}-{}", host.dir, ::getpid(), counter++);
+  journal.create_cgroup(cgroup);
+  const char* limit_file = host.version == 2 ? "memory.max" : "memory.limit_in_bytes";
+  journal.write_owned(cgroup + "/" + limit_file, std::to_string(*options.memory_limit_bytes));
+  return cgroup;
+}
+
+// What the host and this process had used when the workload started: for the CPU others used and
+// the OOM kills during the run.
+struct UsageMark {
+  std::optional<double> busy_s;
+  rusage self{};
+  uint64_t oom_kills = 0;
+};
+
+UsageMark mark_usage(const probes::HostFs& fs) {
+  UsageMark mark;
+  mark.busy_s = host_busy_seconds(fs);
+  ::getrusage(RUSAGE_SELF, &mark.self);
+  mark.oom_kills = probes::read_vmstat(fs).get_or("oom_kill", 0);
+  return mark;
+}
+
+// Step 3: the workload process. It is forked at once and waits for release(), so that it can be
+// moved into its cgroup and the sampler can start on the idle host first. Killed and reaped if
+// the controller leaves execute() early (an exception), so that no path leaves it running.
+class WorkloadProcess {
+ public:
+  WorkloadProcess(const RunPlan& plan, int64_t start_ns, changes::Journal& journal) {
+    int report_pipe[2], go_pipe[2];
+    if (::pipe2(report_pipe, O_CLOEXEC) != 0)
+      fail(ErrorKind::internal, "pipe: {}", std::strerror(errno));
+    Fd report_write(report_pipe[1]);
+    reports_.reset(report_pipe[0]);
+    if (::pipe2(go_pipe, O_CLOEXEC) != 0)
+      fail(ErrorKind::internal, "pipe: {}", std::strerror(errno));
+    Fd go_read(go_pipe[0]);
+    go_.reset(go_pipe[1]);
+    std::fflush(nullptr);
+    const pid_t controller = ::getpid();
+    pid_ = changes::SignalGuard::fork();
+    if (pid_ < 0) fail(ErrorKind::internal, "fork: {}", std::strerror(errno));
+    if (pid_ == 0) {
+      reports_.reset();
+      go_.reset();
+      child_main(plan, controller, report_write.get(), go_read.get(), start_ns, &journal);
+    }
+    ::fcntl(reports_.get(), F_SETFL, O_NONBLOCK);
+  }
+  ~WorkloadProcess() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  WorkloadProcess(const WorkloadProcess&) = delete;
+  WorkloadProcess& operator=(const WorkloadProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  int reports() const { return reports_.get(); }
+  // Lets the workload start, or (go false) makes it exit without running.
+  void release(bool go) {
+    char byte = go ? 'g' : 'x';
+    [[maybe_unused]] ssize_t sent = ::write(go_.get(), &byte, 1);
+    go_.reset();
+  }
+  // Reaps it if it has exited (no waiting).
+  bool try_reap(int& status, rusage& usage) {
+    reaped_ = ::wait4(pid_, &status, WNOHANG, &usage) == pid_;
+    return reaped_;
+  }
+  void close_reports() { reports_.reset(); }
+
+ private:
+  pid_t pid_ = -1;
+  Fd reports_, go_;
+  bool reaped_ = false;
+};
+
+// Moves the workload into the cgroup; the reason when that failed.
+std::optional<std::string> attach(changes::Journal& journal, const std::string& cgroup, pid_t pid) {
+  if (cgroup.empty()) return std::nullopt;
+  try {
+    journal.write_owned(cgroup + "/cgroup.procs", std::to_string(pid));
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+// The sampler of the host and the workload; nullptr (and a note) when it cannot run.
+std::unique_ptr<probes::BackgroundSampler> start_sampler(const probes::HostFs& fs, pid_t pid,
+                                                         const std::string& cgroup,
+                                                         std::chrono::nanoseconds interval,
+                                                         std::vector<std::string>& notes) {
+  try {
+    probes::SamplerTarget target{
+        pid, cgroup.empty() ? std::nullopt : std::optional<std::string>("/" + cgroup)};
+    return std::make_unique<probes::BackgroundSampler>(probes::Sampler(fs, target), interval);
+  } catch (const std::exception& e) {
+    notes.push_back(fmt::format("no host time series: {}", e.what()));
+  }
+  return nullptr;
+}
+
+// What the controller saw of the workload until it exited.
+struct Watched {
+  Collected collected;
+  int status = 0;
+  rusage usage{};
+  bool timed_out = false;
+};
+
+// Step 4: reads the workload's reports as they come until it exits; at the time limit or on
+// SIGINT/SIGTERM sends it SIGTERM (it stops at its next check), and SIGKILL after kGrace.
+Watched watch(WorkloadProcess& child, const RunOptions& options, int64_t start_ns,
+              std::string_view workload) {
+  Watched watched;
+  std::string buffer;
+  const int64_t deadline_ns = start_ns + options.time_limit.count();
+  int64_t term_sent_ns = 0;
+  bool killed = false, eof = false;
+  while (!child.try_reap(watched.status, watched.usage)) {
+    // The wake descriptor stays readable once a signal came: poll it only until we have acted.
+    pollfd fds[2] = {{eof ? -1 : child.reports(), POLLIN, 0},
+                     {term_sent_ns ? -1 : changes::SignalGuard::wake_fd(), POLLIN, 0}};
+    ::poll(fds, 2, 50);
+    if (!eof) eof = !read_available(child.reports(), buffer);
+    drain_lines(buffer, watched.collected, options.log, workload);
+    const int64_t now = monotonic_ns();
+    const bool signalled = changes::SignalGuard::received() != 0;
+    if (term_sent_ns == 0 && (signalled || now > deadline_ns)) {
+      watched.timed_out = !signalled;
+      ::kill(child.pid(), SIGTERM);
+      term_sent_ns = now;
+      if (options.log) {
+        fmt::print(options.log, "mmtune: {}: {}; stopping the workload\n", workload,
+                   watched.timed_out ? "time limit reached" : "interrupted");
+      }
+    }
+    if (term_sent_ns != 0 && !killed && now - term_sent_ns > kGrace.count()) {
+      ::kill(child.pid(), SIGKILL);
+      killed = true;
+    }
+  }
+  // What it wrote just before it exited (grandchildren may hold the pipe open: no blocking).
+  read_available(child.reports(), buffer);
+  drain_lines(buffer, watched.collected, options.log, workload);
+  child.close_reports();
+  return watched;
+}
+
+// Step 5 begins with the evidence: the cgroup's peak and OOM kills (before the cgroup goes), the
+// host's OOM kills during the run, and the CPU other processes used.
+struct KillEvidence {
+  std::optional<uint64_t> cgroup_oom_kills;
+  uint64_t host_oom_kills = 0;
+};
+
+std::optional<uint64_t> add_cgroup_evidence(const probes::HostFs& fs, const std::string& cgroup,
+                                            bool v2, std::vector<Measurement>& measurements) {
+  facts::Counters events = probes::parse_key_values(
+      fs.read(cgroup + (v2 ? "/memory.events" : "/memory.oom_control")).value_or(""));
+  std::optional<uint64_t> oom_kills = events.get("oom_kill");
+  if (auto peak = fs.read(cgroup + (v2 ? "/memory.peak" : "/memory.max_usage_in_bytes"))) {
+    measurements.push_back(Measurement{"cgroup_peak_bytes",
+                                       std::strtod(peak->c_str(), nullptr),
+                                       "bytes",
+                                       "measured",
+                                       v2 ? "memory.peak" : "memory.max_usage_in_bytes",
+                                       {}});
+  }
+  if (oom_kills) {
+    measurements.push_back(
+        Measurement{"cgroup_oom_kills",
+                    double(*oom_kills),
+                    "events",
+                    "measured",
+                    v2 ? "memory.events oom_kill" : "memory.oom_control oom_kill",
+                    {}});
+  }
+  return oom_kills;
+}
+
+// Foreign CPU: what other processes used while we ran, so a noisy figure can be read as such.
+void add_foreign_cpu(const probes::HostFs& fs, const UsageMark& before, const rusage& child,
+                     Result& result, std::vector<Measurement>& measurements) {
+  rusage self_after{};
+  ::getrusage(RUSAGE_SELF, &self_after);
+  auto busy_after = host_busy_seconds(fs);
+  if (!busy_after || !before.busy_s || result.wall_s <= 0) return;
+  double ours = cpu_seconds(child) + cpu_seconds(self_after) - cpu_seconds(before.self);
+  double foreign = std::max(0.0, (*busy_after - *before.busy_s - ours) / result.wall_s);
+  measurements.push_back(
+      Measurement{"foreign_cpu",
+                  foreign,
+                  "CPUs",
+                  "derived",
+                  "(/proc/stat busy − workload and controller CPU time) / wall time",
+                  {}});
+  if (foreign > 0.15) {
+    result.notes.push_back(fmt::format(
+        "other processes used {:.2f} CPU on average during the run: timings may be disturbed",
+        foreign));
+  }
+}
+
+KillEvidence gather_evidence(const probes::HostFs& fs, const RunPlan& plan,
+                             const std::string& cgroup, const UsageMark& before, Watched& watched,
+                             Result& result) {
+  KillEvidence evidence;
+  std::vector<Measurement>& measurements = watched.collected.measurements;
+  if (!cgroup.empty()) {
+    evidence.cgroup_oom_kills =
+        add_cgroup_evidence(fs, cgroup, plan.facts.cgroup.version == 2, measurements);
+  }
+  evidence.host_oom_kills = probes::read_vmstat(fs).get_or("oom_kill", 0) - before.oom_kills;
+  add_foreign_cpu(fs, before, watched.usage, result, measurements);
+  return evidence;
+}
+
+// The verdict, most specific cause first.
+Verdict verdict_of(const Watched& watched, const std::optional<std::string>& attach_error,
+                   const KillEvidence& evidence, const RunOptions& options) {
+  const Collected& collected = watched.collected;
+  if (int signal = changes::SignalGuard::received())
+    return {Status::failed, fmt::format("interrupted by {}", ::strsignal(signal)), true};
+  if (watched.timed_out) {
+    return {Status::failed,
+            fmt::format("time limit of {:g} s reached", facts::seconds(options.time_limit)), false};
+  }
+  if (attach_error) {
+    return {Status::failed,
+            fmt::format("could not move the workload into its cgroup: {}", *attach_error), false};
+  }
+  if (collected.skip_reason) return {Status::skipped, *collected.skip_reason, false};
+  if (collected.error) return {Status::failed, *collected.error, false};
+  if (WIFSIGNALED(watched.status)) {
+    int sig = WTERMSIG(watched.status);
+    std::string why;
+    if (evidence.cgroup_oom_kills.value_or(0) > 0) {
+      why =
+          fmt::format(": the memory cgroup's OOM killer (oom_kill {})", *evidence.cgroup_oom_kills);
+    } else if (evidence.host_oom_kills > 0) {
+      why = fmt::format(": the OOM killer (/proc/vmstat oom_kill +{})", evidence.host_oom_kills);
+    } else if (sig == SIGKILL) {
+      why = " from outside (no OOM kill counted)";
+    }
+    return {Status::failed, fmt::format("workload killed by {}{}", ::strsignal(sig), why), false};
+  }
+  if (int code = WIFEXITED(watched.status) ? WEXITSTATUS(watched.status) : -1; code != 0)
+    return {Status::failed, fmt::format("workload process exited with status {}", code), false};
+  if (!collected.done) return {Status::failed, "workload ended without reporting", false};
+  return {};
+}
+
+// The measurements, the series and the comparisons of predictions with measurements.
+void add_findings(Result& result, Collected collected, const std::vector<probes::Sample>& samples,
+                  int64_t start_ns) {
+  result.measurements = std::move(collected.measurements);
+  result.phases = std::move(collected.phases);
+  if (!samples.empty()) result.series.push_back(host_series(samples, start_ns));
+  for (Series& s : collected.series) result.series.push_back(std::move(s));
+  result.comparisons = compare(result.predictions, result.measurements);
+  for (const Comparison& c : result.comparisons) {
+    result.explanation.push_back(describe_comparison(c, *result.prediction_for(c.metric)));
+  }
+  for (std::string& line : collected.explanation) result.explanation.push_back(std::move(line));
+  for (std::string& line : collected.notes) result.notes.push_back(std::move(line));
+}
+
+void undo(changes::Journal& journal, Result& result) {
+  for (const changes::UndoOutcome& outcome : journal.undo_all()) {
+    if (outcome.status != changes::UndoStatus::restored) result.notes.push_back(outcome.message);
+  }
+}
+
 }  // namespace
 
 uint64_t size_cap_bytes(const RunOptions& options, const facts::HostFacts& facts) {
@@ -333,9 +593,10 @@ RunPlan plan_run(std::string_view name, const RunOptions& options, const facts::
       fail(ErrorKind::bad_input, "unknown workload \"{}\" (see `mmtune list`)", name);
     fail(ErrorKind::bad_input, "unknown workload \"{}\"; did you mean \"{}\"?", name, guess);
   }
-  if (!(options.time_limit_s > 0)) fail(ErrorKind::bad_input, "--time-limit: must be positive");
-  if (!(options.sample_interval_s >= 0.001))
-    fail(ErrorKind::bad_input, "--interval: must be at least 1ms");
+  if (options.time_limit <= std::chrono::nanoseconds::zero())
+    fail(ErrorKind::bad_input, "--time-limit: must be positive");
+  if (options.sample_interval <= std::chrono::nanoseconds::zero())
+    fail(ErrorKind::bad_input, "--interval: must be positive");
   plan.params = parse_params(plan.workload->params, options.params);
   if (plan.workload->invalid) {
     if (auto why = plan.workload->invalid(plan.params)) fail(ErrorKind::bad_input, "{}", *why);
@@ -347,7 +608,7 @@ RunPlan plan_run(std::string_view name, const RunOptions& options, const facts::
   plan.limits.footprint_bytes = plan.workload->footprint_bytes(plan.params);
   plan.limits.size_cap_bytes = size_cap_bytes(options, facts);
   plan.limits.forced = options.force;
-  plan.limits.time_limit_s = options.time_limit_s;
+  plan.limits.time_limit_s = facts::seconds(options.time_limit);
   plan.limits.memory_limit_bytes = options.memory_limit_bytes;
   if (options.memory_limit_bytes && facts.cgroup.version == 0) {
     fail(ErrorKind::bad_input, "--memory-limit: this host has no memory cgroup controller");
@@ -367,261 +628,44 @@ RunPlan plan_run(std::string_view name, const RunOptions& options, const facts::
 }
 
 Result execute(const RunPlan& plan, const RunOptions& options) {
-  const Workload& workload = *plan.workload;
-  Result result;
-  result.workload = std::string(workload.name);
-  result.started_at = facts::utc_now();
-  result.host = plan.facts;
-  result.limits = plan.limits;
-  result.predictions = plan.predictions;
-  for (const Param& param : workload.params) {
-    const ParamValue& value = plan.params.at(param.name);
-    result.parameters.push_back(ParamRecord{std::string(param.name), value.text,
-                                            std::string(param.unit), value.numbers,
-                                            value.defaulted});
-  }
-  const int64_t start_ns = monotonic_ns();
+  Result result = planned_result(plan);
   if (plan.unsupported) {
     result.verdict = {Status::skipped, *plan.unsupported, false};
     result.explanation.push_back(
         "not run on this host; the model's predictions above still hold for it");
     return result;
   }
-
-  probes::HostFs fs("/");
-  for (const changes::UndoOutcome& outcome : changes::restore_leftovers(options.state_dir)) {
-    result.notes.push_back(
-        fmt::format("restored what an earlier, killed run left: {}", outcome.message));
-    if (options.log)
-      fmt::print(options.log, "mmtune: restored after an earlier run: {}\n", outcome.message);
-  }
+  const int64_t start_ns = monotonic_ns();
+  const probes::HostFs fs("/");
+  // 1. What a killed earlier run left.
+  restore_leftovers(options, result);
+  // 2. This run's journal, and its memory cgroup.
   changes::Journal journal(fs, options.state_dir);
-
-  // The memory cgroup, under our own (v2 needs the memory controller enabled in our cgroup's
-  // subtree_control; v1 nests freely).
-  std::string cgroup;
-  if (options.memory_limit_bytes) {
-    // cgroup v2 gives a child cgroup memory.max only where the parent enables the controller for
-    // its children; turning that on would change the host's cgroup tree, so it is a precondition.
-    if (plan.facts.cgroup.version == 2 &&
-        fs.read(plan.facts.cgroup.dir + "/cgroup.subtree_control").value_or("").find("memory") ==
-            std::string::npos) {
-      fail(ErrorKind::unsupported,
-           "--memory-limit: the memory controller is not enabled for child cgroups of /{} "
-           "(cgroup.subtree_control)",
-           plan.facts.cgroup.dir);
-    }
-    static std::atomic<int> counter{0};
-    cgroup = fmt::format("{}/mmtune-{}-{}", plan.facts.cgroup.dir, ::getpid(), counter++);
-    journal.create_cgroup(cgroup);
-    const char* limit_file =
-        plan.facts.cgroup.version == 2 ? "memory.max" : "memory.limit_in_bytes";
-    journal.write_owned(cgroup + "/" + limit_file, std::to_string(*options.memory_limit_bytes));
-    result.limits.cgroup = cgroup;
-  }
-
-  InterruptScope interrupts;
+  const std::string cgroup = make_memory_cgroup(plan, options, journal, fs);
+  result.limits.cgroup = cgroup;
+  // 3. The workload process, released once it is in the cgroup and the sampler runs.
+  changes::SignalGuard signals;
   OomShield shield;
-  std::optional<double> busy_before = host_busy_seconds(fs);
-  rusage self_before{};
-  ::getrusage(RUSAGE_SELF, &self_before);
-  uint64_t oom_kills_before = probes::read_vmstat(fs).get_or("oom_kill", 0);
-
-  int report_pipe[2], go_pipe[2];
-  if (::pipe2(report_pipe, O_CLOEXEC) != 0)
-    fail(ErrorKind::internal, "pipe: {}", std::strerror(errno));
-  Fd report_read(report_pipe[0]), report_write(report_pipe[1]);
-  if (::pipe2(go_pipe, O_CLOEXEC) != 0) fail(ErrorKind::internal, "pipe: {}", std::strerror(errno));
-  Fd go_read(go_pipe[0]), go_write(go_pipe[1]);
-  if (options.log)
-    fmt::print(options.log, "mmtune: {}: running (time limit {:g} s)\n", workload.name,
-               options.time_limit_s);
-  std::fflush(nullptr);
-  const pid_t controller = ::getpid();
-  const pid_t forked = ::fork();
-  if (forked < 0) fail(ErrorKind::internal, "fork: {}", std::strerror(errno));
-  if (forked == 0) {
-    ::close(report_pipe[0]);
-    ::close(go_pipe[1]);
-    ::close(interrupts.wake_fd());
-    ::close(interrupts.write_fd());
-    child_main(plan, controller, report_pipe[1], go_pipe[0], start_ns, &journal);
+  const UsageMark before = mark_usage(fs);
+  if (options.log) {
+    fmt::print(options.log, "mmtune: {}: running (time limit {:g} s)\n", plan.workload->name,
+               facts::seconds(options.time_limit));
   }
-  Child guard(forked);
-  const pid_t child = forked;
-  report_write.reset();
-  go_read.reset();
-  const int report_fd = report_read.get();
-  ::fcntl(report_fd, F_SETFL, O_NONBLOCK);
-
-  bool attached = true;
-  std::string attach_error;
-  if (!cgroup.empty()) {
-    try {
-      journal.write_owned(cgroup + "/cgroup.procs", std::to_string(child));
-    } catch (const Error& e) {
-      attached = false;
-      attach_error = e.what();
-    }
-  }
-  // The sampler starts before the workload does, so the series opens with the idle host.
-  std::optional<probes::BackgroundSampler> sampler;
-  try {
-    probes::SamplerTarget target{
-        child, cgroup.empty() ? std::nullopt : std::optional<std::string>("/" + cgroup)};
-    sampler.emplace(
-        probes::Sampler(fs, target),
-        std::chrono::nanoseconds(static_cast<int64_t>(options.sample_interval_s * 1e9)));
-  } catch (const std::exception& e) {
-    result.notes.push_back(fmt::format("no host time series: {}", e.what()));
-  }
-  char go = attached ? 'g' : 'x';
-  [[maybe_unused]] ssize_t sent = ::write(go_write.get(), &go, 1);
-  go_write.reset();
-
-  Collected collected;
-  std::string buffer;
-  const int64_t deadline_ns = start_ns + static_cast<int64_t>(options.time_limit_s * 1e9);
-  int64_t term_sent_ns = 0;
-  bool timed_out = false, killed_by_us = false, eof = false, exited = false;
-  int status = 0;
-  rusage child_usage{};
-  while (!exited) {
-    pollfd fds[2] = {{eof ? -1 : report_fd, POLLIN, 0}, {interrupts.wake_fd(), POLLIN, 0}};
-    ::poll(fds, 2, 50);
-    char drain[64];
-    while (::read(interrupts.wake_fd(), drain, sizeof drain) > 0) {
-    }
-    if (!eof) eof = !read_available(report_fd, buffer);
-    drain_lines(buffer, collected, options.log, workload.name);
-
-    const int64_t now = monotonic_ns();
-    if (term_sent_ns == 0 && (g_signal.load() != 0 || now > deadline_ns)) {
-      timed_out = g_signal.load() == 0;
-      ::kill(child, SIGTERM);
-      term_sent_ns = now;
-      if (options.log) {
-        fmt::print(options.log, "mmtune: {}: {}; stopping the workload\n", workload.name,
-                   timed_out ? "time limit reached" : "interrupted");
-      }
-    }
-    if (term_sent_ns != 0 && !killed_by_us && now - term_sent_ns > int64_t(kGraceSeconds * 1e9)) {
-      ::kill(child, SIGKILL);
-      killed_by_us = true;
-    }
-    pid_t reaped = ::wait4(child, &status, WNOHANG, &child_usage);
-    if (reaped == child) {
-      exited = true;
-      guard.reaped();
-    }
-  }
-  // What the child wrote just before it exited (grandchildren may hold the pipe open: no blocking).
-  read_available(report_fd, buffer);
-  drain_lines(buffer, collected, options.log, workload.name);
-  report_read.reset();
-  std::vector<probes::Sample> samples;
-  if (sampler) samples = sampler->stop();
-  const int64_t end_ns = monotonic_ns();
-  result.wall_s = double(end_ns - start_ns) / 1e9;
-
-  // Cgroup evidence before the cgroup goes.
-  std::optional<uint64_t> cgroup_oom_kills;
-  if (!cgroup.empty()) {
-    bool v2 = plan.facts.cgroup.version == 2;
-    facts::Counters events = probes::parse_key_values(
-        fs.read(cgroup + (v2 ? "/memory.events" : "/memory.oom_control")).value_or(""));
-    cgroup_oom_kills = events.get("oom_kill");
-    auto peak = fs.read(cgroup + (v2 ? "/memory.peak" : "/memory.max_usage_in_bytes"));
-    if (peak) {
-      collected.measurements.push_back(Measurement{"cgroup_peak_bytes",
-                                                   std::strtod(peak->c_str(), nullptr),
-                                                   "bytes",
-                                                   "measured",
-                                                   v2 ? "memory.peak" : "memory.max_usage_in_bytes",
-                                                   {}});
-    }
-    if (cgroup_oom_kills) {
-      collected.measurements.push_back(
-          Measurement{"cgroup_oom_kills",
-                      double(*cgroup_oom_kills),
-                      "events",
-                      "measured",
-                      v2 ? "memory.events oom_kill" : "memory.oom_control oom_kill",
-                      {}});
-    }
-  }
-  uint64_t oom_kills = probes::read_vmstat(fs).get_or("oom_kill", 0) - oom_kills_before;
-
-  // Foreign CPU: what other processes used while we ran, so a noisy figure can be read as such.
-  rusage self_after{};
-  ::getrusage(RUSAGE_SELF, &self_after);
-  if (auto busy_after = host_busy_seconds(fs); busy_after && busy_before && result.wall_s > 0) {
-    double ours = cpu_seconds(child_usage) + cpu_seconds(self_after) - cpu_seconds(self_before);
-    double foreign = std::max(0.0, (*busy_after - *busy_before - ours) / result.wall_s);
-    collected.measurements.push_back(
-        Measurement{"foreign_cpu",
-                    foreign,
-                    "CPUs",
-                    "derived",
-                    "(/proc/stat busy − workload and controller CPU time) / wall time",
-                    {}});
-    if (foreign > 0.15) {
-      result.notes.push_back(fmt::format(
-          "other processes used {:.2f} CPU on average during the run: timings may be disturbed",
-          foreign));
-    }
-  }
-
-  // The verdict, most specific cause first.
-  const bool signalled = WIFSIGNALED(status);
-  const int exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (g_signal.load() != 0) {
-    result.verdict = {Status::failed,
-                      fmt::format("interrupted by {}", ::strsignal(g_signal.load())), true};
-  } else if (timed_out) {
-    result.verdict = {Status::failed,
-                      fmt::format("time limit of {:g} s reached", options.time_limit_s), false};
-  } else if (!attached) {
-    result.verdict = {Status::failed,
-                      fmt::format("could not move the workload into its cgroup: {}", attach_error),
-                      false};
-  } else if (collected.skip_reason) {
-    result.verdict = {Status::skipped, *collected.skip_reason, false};
-  } else if (collected.error) {
-    result.verdict = {Status::failed, *collected.error, false};
-  } else if (signalled) {
-    int sig = WTERMSIG(status);
-    std::string evidence;
-    if (cgroup_oom_kills.value_or(0) > 0) {
-      evidence = fmt::format(": the memory cgroup's OOM killer (oom_kill {})", *cgroup_oom_kills);
-    } else if (oom_kills > 0) {
-      evidence = fmt::format(": the OOM killer (/proc/vmstat oom_kill +{})", oom_kills);
-    } else if (sig == SIGKILL) {
-      evidence = " from outside (no OOM kill counted)";
-    }
-    result.verdict = {Status::failed,
-                      fmt::format("workload killed by {}{}", ::strsignal(sig), evidence), false};
-  } else if (exit_status != 0) {
-    result.verdict = {Status::failed,
-                      fmt::format("workload process exited with status {}", exit_status), false};
-  } else if (!collected.done) {
-    result.verdict = {Status::failed, "workload ended without reporting", false};
-  }
-
-  result.measurements = std::move(collected.measurements);
-  result.phases = std::move(collected.phases);
-  if (!samples.empty()) result.series.push_back(host_series(samples, start_ns));
-  for (Series& s : collected.series) result.series.push_back(std::move(s));
-  result.comparisons = compare(result.predictions, result.measurements);
-  for (const Comparison& c : result.comparisons) {
-    result.explanation.push_back(describe_comparison(c, *result.prediction_for(c.metric)));
-  }
-  for (std::string& line : collected.explanation) result.explanation.push_back(std::move(line));
-  for (std::string& line : collected.notes) result.notes.push_back(std::move(line));
-
-  for (const changes::UndoOutcome& outcome : journal.undo_all()) {
-    if (outcome.status != changes::UndoStatus::restored) result.notes.push_back(outcome.message);
-  }
+  WorkloadProcess child(plan, start_ns, journal);
+  const std::optional<std::string> attach_error = attach(journal, cgroup, child.pid());
+  std::unique_ptr<probes::BackgroundSampler> sampler =
+      start_sampler(fs, child.pid(), cgroup, options.sample_interval, result.notes);
+  child.release(!attach_error);
+  // 4. Its reports, the time limit and the signals, until it exits.
+  Watched watched = watch(child, options, start_ns, plan.workload->name);
+  const std::vector<probes::Sample> samples =
+      sampler ? sampler->stop() : std::vector<probes::Sample>{};
+  result.wall_s = double(monotonic_ns() - start_ns) / 1e9;
+  // 5. The verdict, the comparisons, and the undo of everything in the journal.
+  const KillEvidence evidence = gather_evidence(fs, plan, cgroup, before, watched, result);
+  result.verdict = verdict_of(watched, attach_error, evidence, options);
+  add_findings(result, std::move(watched.collected), samples, start_ns);
+  undo(journal, result);
   return result;
 }
 

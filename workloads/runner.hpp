@@ -2,9 +2,8 @@
 // The runner: checks a run before anything happens, then runs the workload in a child process
 // with probes attached, and always cleans up.
 //
-//   RunPlan plan = plan_run("demand-paging", options, facts);  // all input errors:
-//   Error{bad_input} Result result = execute(plan, options);                    // verdict ok /
-//   skipped / failed
+//   RunPlan plan = plan_run("demand-paging", options, facts);  // every input error: bad_input
+//   Result result = execute(plan, options);                    // verdict ok / skipped / failed
 //
 // execute():
 //   1. restore_leftovers(state_dir): whatever a killed earlier run left is undone first;
@@ -20,9 +19,11 @@
 //   5. the verdict (a skip, an error, an OOM kill with its evidence, the time limit, an
 //      interruption), the comparisons of predictions with measurements, and the undo of
 //      everything in the journal.
-// SIGINT/SIGTERM handlers are installed only for the duration of execute() and only set a flag.
+// SIGINT/SIGTERM are recorded by a changes::SignalGuard for the duration of execute() (nested in
+// the caller's guard, if any, so a sweep sees the signal that stopped its run).
 // Call execute() from a thread that outlives the run: PR_SET_PDEATHSIG fires when the thread that
 // forked exits, not only the process.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -40,12 +41,12 @@
 namespace mmtune::workloads {
 
 struct RunOptions {
-  std::vector<std::pair<std::string, std::string>> params;  // {"size", "1GiB"}: as typed
-  double time_limit_s = 300;
+  std::vector<ParamInput> params;  // {"size", "1GiB"} as typed, or {"size", bytes}
+  std::chrono::nanoseconds time_limit = std::chrono::minutes(5);
   bool force = false;                          // lift the size cap
   double size_cap_fraction = 0.5;              // of MemAvailable
   std::optional<uint64_t> memory_limit_bytes;  // run inside a new memory cgroup with this limit
-  double sample_interval_s = 0.1;
+  std::chrono::nanoseconds sample_interval = std::chrono::milliseconds(100);
   std::filesystem::path state_dir = changes::default_state_dir();
   std::FILE* log = nullptr;  // progress lines (the CLI passes stderr); nullptr: quiet
 };

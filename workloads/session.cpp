@@ -1,12 +1,12 @@
 #include "workloads/session.hpp"
 
-#include <signal.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "changes/signal_guard.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
 #include "workloads/result_json.hpp"
@@ -15,10 +15,6 @@ namespace mmtune::workloads {
 namespace {
 
 using nlohmann::json;
-
-std::atomic<bool> g_stop{false};
-
-void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 
 double seconds(const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) / 1e6; }
 
@@ -33,17 +29,7 @@ facts::Counters delta(const facts::Counters& before, const facts::Counters& afte
 
 }  // namespace
 
-void install_stop_handler() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
-}
-
-void reset_stop_flag() { g_stop.store(false); }
-
-const std::atomic<bool>& Session::stop_flag() { return g_stop; }
+const std::atomic<bool>& Session::stop_flag() { return changes::SignalGuard::flag(); }
 
 int64_t monotonic_ns() {
   timespec ts{};

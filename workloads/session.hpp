@@ -50,7 +50,8 @@ class Session {
   // The live host, for reads of /proc/self and /proc/vmstat.
   const probes::HostFs& fs() const { return fs_; }
 
-  // Set by SIGINT/SIGTERM in the workload process (the runner sends SIGTERM at the time limit).
+  // Set by SIGINT/SIGTERM in the workload process (the runner sends SIGTERM at the time limit):
+  // the record of the changes::SignalGuard the process was forked with.
   bool stop_requested() const { return stop_flag().load(std::memory_order_relaxed); }
   static const std::atomic<bool>& stop_flag();
   // Seconds since the run started (CLOCK_MONOTONIC), and that start in nanoseconds.
@@ -93,11 +94,6 @@ class Session {
   changes::Journal* journal_;
   std::vector<Measurement> measurements_;
 };
-
-// Installs the workload process's SIGINT/SIGTERM handler, which only sets the stop flag.
-void install_stop_handler();
-// Clears the stop flag (a new run in the same process, e.g. a benchmark).
-void reset_stop_flag();
 
 // CLOCK_MONOTONIC in nanoseconds.
 int64_t monotonic_ns();

@@ -12,7 +12,7 @@
 // varying cache lines): the data touched is 1/64 of the region and mostly cache-resident, so the
 // difference is the page walk a TLB miss costs (two-dimensional under a hypervisor). With
 // --access line every cache line is a node: DRAM latency dominates and the ratio shrinks
-// (reference/limits.md §3: 1.08× at 1 GiB, 1.5× at 4 GiB).
+// (1.08× at 1 GiB, 1.5× at 4 GiB here: docs/workloads.md).
 #include "model/thp.hpp"
 
 #include <fmt/format.h>
@@ -29,16 +29,26 @@
 namespace mmtune::workloads {
 namespace {
 
+enum class Access { page, line };  // in the order of --access's choices
+
+struct Options {
+  uint64_t size = 0;
+  Access access{};
+  uint64_t accesses = 0;
+  int repeats = 0;
+};
+
 constexpr Param kParams[] = {
-    {"size", ParamKind::size, "bytes", "1GiB",
-     "size of each of the two regions (a multiple of 2MiB)", 4 * 1024 * 1024},
-    {"access", ParamKind::choice, "choice", "page",
-     "page: one chase node per 4 KiB page (TLB reach); line: one per cache line (DRAM latency too)",
-     0, 0, "page|line"},
-    {"accesses", ParamKind::integer, "loads", "2000000", "dependent loads per timed chase", 1000,
-     1e10},
-    {"repeats", ParamKind::integer, "chases", "3",
-     "timed chases per region, alternating; the median counts", 1, 20},
+    bind<&Options::size>({"size", ParamKind::size, "bytes", "1GiB",
+                          "size of each of the two regions (a multiple of 2MiB)", 4 * 1024 * 1024}),
+    bind<&Options::access>({"access", ParamKind::choice, "choice", "page",
+                            "page: one chase node per 4 KiB page (TLB reach); line: one per cache "
+                            "line (DRAM latency too)",
+                            0, 0, "page|line"}),
+    bind<&Options::accesses>({"accesses", ParamKind::integer, "loads", "2000000",
+                              "dependent loads per timed chase", 1000, 1e10}),
+    bind<&Options::repeats>({"repeats", ParamKind::integer, "chases", "3",
+                             "timed chases per region, alternating; the median counts", 1, 20}),
 };
 
 std::optional<std::string> unsupported(const facts::HostFacts& facts) {
@@ -49,18 +59,16 @@ std::optional<std::string> unsupported(const facts::HostFacts& facts) {
   return std::nullopt;
 }
 
-std::optional<std::string> invalid(const ParamValues& p) {
-  if (p.bytes("size") % kHugePage != 0)
-    return fmt::format("--size: {} is not a multiple of 2MiB", p.text("size"));
+std::optional<std::string> invalid(const Options& o) {
+  if (o.size % kHugePage != 0)
+    return fmt::format("--size: {} is not a multiple of 2MiB", facts::format_size(o.size));
   return std::nullopt;
 }
 
-size_t spacing(const ParamValues& p) { return p.choice("access") == "page" ? kPage : 64; }
+size_t spacing(const Options& o) { return o.access == Access::page ? kPage : 64; }
 
 // Both regions, plus the shuffle's index array (4 bytes per node) while a chain is built.
-uint64_t footprint(const ParamValues& p) {
-  return 2 * p.bytes("size") + p.bytes("size") / spacing(p) * 4;
-}
+uint64_t footprint(const Options& o) { return 2 * o.size + o.size / spacing(o) * 4; }
 
 model::ThpPrediction thp_prediction(uint64_t size, bool huge, const facts::HostFacts& facts) {
   model::ThpShape shape;
@@ -77,11 +85,11 @@ Expectation coverage_expectation(const model::Prediction& coverage, const std::s
           std::min(1.0, coverage.value + 0.1)};
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
   std::vector<Expectation> out;
   for (bool huge : {true, false}) {
     std::string label = huge ? "hugepage" : "nohugepage";
-    model::ThpPrediction prediction = thp_prediction(p.bytes("size"), huge, facts);
+    model::ThpPrediction prediction = thp_prediction(o.size, huge, facts);
     out.push_back(coverage_expectation(prediction.coverage, "coverage." + label));
     double faults = prediction.huge_faults.value;
     out.push_back({"thp_fault_alloc." + label, prediction.huge_faults,
@@ -129,11 +137,9 @@ void fault_in(Session& session, Region& region) {
                   "anon_huge_bytes / region size", labels);
 }
 
-void run(Session& session) {
-  const ParamValues& p = session.params();
-  const uint64_t size = p.bytes("size");
-  const auto accesses = static_cast<uint64_t>(p.integer("accesses"));
-  const int repeats = static_cast<int>(p.integer("repeats"));
+void run(Session& session, const Options& o) {
+  const uint64_t size = o.size, accesses = o.accesses;
+  const int repeats = o.repeats;
   Region regions[2] = {
       {"hugepage", Mapping::anonymous(size, true, HugeAdvice::hugepage), 0, {}},
       {"nohugepage", Mapping::anonymous(size, true, HugeAdvice::nohugepage), 0, {}}};
@@ -144,7 +150,7 @@ void run(Session& session) {
   PhaseStart build = session.begin_phase("build-chains");
   for (Region& region : regions) {
     region.start =
-        build_chase(region.memory.data(), region.memory.size(), spacing(p), 0x5DEECE66Dull);
+        build_chase(region.memory.data(), region.memory.size(), spacing(o), 0x5DEECE66Dull);
   }
   session.end_phase(build);
 
@@ -181,20 +187,17 @@ void run(Session& session) {
                   "({:.2f}x) over {} one node per {} "
                   "(chain checksum {})",
                   median[0], median[1], median[1] / median[0], facts::format_size(size),
-                  p.choice("access") == "page" ? "page" : "cache line", sink % 1000));
+                  o.access == Access::page ? "page" : "cache line", sink % 1000));
   session.note(
       "fault times are on memory as found: memory idle for over ~1 s is host-cold and faults "
       "slower, the "
-      "more so for huge pages (reference/limits.md)");
+      "more so for huge pages (docs/workloads.md)");
 }
 
 }  // namespace
 
-extern const Workload kThp{
-    "thp",   "Huge-page coverage, fault cost and the TLB effect: MADV_HUGEPAGE vs MADV_NOHUGEPAGE",
-    kParams, unsupported,
-    invalid, footprint,
-    predict, run,
-};
+extern const Workload kThp = define_workload<unsupported, invalid, footprint, predict, run>(
+    "thp", "Huge-page coverage, fault cost and the TLB effect: MADV_HUGEPAGE vs MADV_NOHUGEPAGE",
+    kParams);
 
 }  // namespace mmtune::workloads

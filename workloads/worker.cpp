@@ -13,6 +13,7 @@
 #include <string_view>
 #include <thread>
 
+#include "changes/signal_guard.hpp"
 #include "facts/error.hpp"
 #include "workloads/session.hpp"
 
@@ -31,13 +32,11 @@ bool write_all(const std::string& path, std::string_view text) {
 
 pid_t spawn_worker(const WorkerBody& body, const std::optional<std::string>& cgroup_procs) {
   const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
+  const pid_t pid = changes::SignalGuard::fork();
   if (pid < 0) fail(ErrorKind::internal, "fork: {}", std::strerror(errno));
   if (pid > 0) return pid;
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(126);
-  reset_stop_flag();
-  install_stop_handler();
   if (cgroup_procs && !write_all(*cgroup_procs, std::to_string(::getpid()))) ::_exit(125);
   int status = 1;
   try {

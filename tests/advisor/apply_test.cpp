@@ -12,40 +12,16 @@
 #include "advisor/change_file.hpp"
 #include "changes/journal.hpp"
 #include "facts/error.hpp"
+#include "tests/support/fake_host.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::advisor {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
-struct FakeHost {
-  test::TempDir root, state;
-  FakeHost() {
-    write(root.path() / "proc/sys/vm/swappiness", "60\n");
-    write(root.path() / "proc/sys/vm/dirty_ratio", "20\n");
-    write(root.path() / "proc/sys/vm/dirty_bytes", "0\n");
-    write(root.path() / "sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
-  }
-  probes::HostFs fs() const { return probes::HostFs(root.path()); }
-  std::string at(const std::string& rel) const { return read(root.path() / rel); }
-  size_t journals() const {
-    size_t n = 0;
-    for (const auto& entry : fs::directory_iterator(state.path()))
-      n += entry.path().extension() == ".jsonl";
-    return n;
-  }
-};
+using test::FakeHost;
+using test::slurp;
+using test::write_text;
 
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -151,7 +127,7 @@ TEST(Apply, AJournaledWriteThatNeverHappenedNeedsNoRestore) {
   FakeHost host;
   changes::Journal journal(host.fs(), host.state.path());
   journal.set("proc/sys/vm/swappiness", "10");
-  write(host.root.path() / "proc/sys/vm/swappiness", "60\n");  // as if the write never landed
+  write_text(host.root.path() / "proc/sys/vm/swappiness", "60\n");  // as if the write never landed
   auto outcomes = journal.undo_all();
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_EQ(outcomes[0].status, changes::UndoStatus::restored);
@@ -214,7 +190,7 @@ TEST(Apply, PersistWritesAnOwnedSysctlFileAndRestoreRemovesIt) {
     apply_plan(plan, journal);
     keep_applied(plan, journal);
   }
-  std::string text = read(file);
+  std::string text = slurp(file);
   EXPECT_TRUE(text.starts_with(kPersistMarker));
   EXPECT_NE(text.find("# was 60"), std::string::npos);
   EXPECT_NE(text.find("vm.swappiness = 10\n"), std::string::npos);
@@ -227,7 +203,7 @@ TEST(Apply, PersistWritesAnOwnedSysctlFileAndRestoreRemovesIt) {
   EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
 
   // Someone else's file is never overwritten.
-  write(file, "vm.swappiness = 1\n");
+  write_text(file, "vm.swappiness = 1\n");
   EXPECT_THROW(plan_apply(parse_change_file("vm.swappiness = 10\n", "f"), host.fs(), file), Error);
 }
 

@@ -1,5 +1,5 @@
 // Every shipped profile loads and names only workloads, parameters, knobs and sources that exist;
-// a profile with a mistake gets one line naming its file, line and field.
+// a profile with mistakes gets one line for each, naming its file, line and field.
 #include "advisor/profile.hpp"
 
 #include <gtest/gtest.h>
@@ -212,6 +212,67 @@ TEST(ProfileErrors, SyntaxErrorsNameTheLineToo) {
 TEST(ProfileErrors, QuickIsRequired) {
   EXPECT_EQ(error_of(replaced(R"("quick": {)", R"("slow": {)")),
             "t.json:14: scenarios: has no \"quick\" scenario (what `mmtune tune` runs)");
+}
+
+// Replaces each `from` with its `to`, in order.
+std::string replaced_all(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> edits) {
+  std::string text(kValid);
+  for (const auto& [from, to] : edits) {
+    size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+TEST(ProfileErrors, EveryMistakeOfAProfileIsReportedInOneRunInFileOrder) {
+  EXPECT_EQ(
+      error_of(replaced_all({{R"("workload": "demand-paging")", R"("workload": "demand-pagin")"},
+                             {R"("swap": "avoid")", R"("swap": "sometimes")"},
+                             {R"("memory_fraction": 0.25)", R"("memory_fraction": "a quarter")"},
+                             {R"("knob": "thp.defrag")", R"("knob": "thp.defrg")"},
+                             {R"("source": "mongodb-8-tcmalloc")", R"("source": "blog")"},
+                             {R"("thp": "madvise",)", R"("thp": "madvise", "swappy": 1,)"}})),
+      "t.json:6: goals.swap: \"sometimes\" must be one of avoid|low|keep|compressed\n"
+      "t.json:7: goals.swappy: unknown field; did you mean \"swap\"?\n"
+      "t.json:12: vendor[0].knob: unknown knob \"thp.defrg\"; did you mean \"thp.defrag\"?\n"
+      "t.json:12: vendor[0].source: unknown source \"blog\" (known: " +
+          [] {
+            std::string known;
+            for (const Source& s : all_sources())
+              known += (known.empty() ? "" : ", ") + std::string(s.id);
+            return known;
+          }() +
+          ")\n"
+          "t.json:18: scenarios.quick.memory_fraction: must be a number, not string\n"
+          "t.json:20: scenarios.quick.steps[0].workload: unknown workload \"demand-pagin\"; "
+          "did you mean \"demand-paging\"?");
+}
+
+TEST(ProfileErrors, AMissingFieldAndAWrongOneInTheSameStepAreBothReported) {
+  EXPECT_EQ(error_of(replaced_all({{R"("workload": "demand-paging", "time_limit_s": 10,)",
+                                    R"("workload": "demand-pagin",)"}})),
+            "t.json:20: scenarios.quick.steps[0]: the field \"time_limit_s\" is required\n"
+            "t.json:20: scenarios.quick.steps[0].workload: unknown workload \"demand-pagin\"; "
+            "did you mean \"demand-paging\"?");
+}
+
+TEST(ProfileErrors, WhatDependsOnAWrongPartIsNotReportedAgain) {
+  // The step's workload is wrong: its parameters are not checked (which one would it have?), a
+  // metric naming the step is not reported missing, and a write-stall budget is not held against
+  // writes that were themselves wrong.
+  const std::string text =
+      replaced_all({{R"("workload": "demand-paging")", R"("workload": "demand-pagin")"},
+                    {R"("threads": "1")", R"("threads": "lots")"},
+                    {R"("memory_fraction": 0.25,)",
+                     R"("memory_fraction": 0.25, "metrics": [{"step": "demand-paging",)"
+                     R"( "metric": "ns_per_fault", "direction": "lower", "tolerance": 0.5}],)"},
+                    {R"("writes": "mixed")", R"("writes": "often")"}});
+  EXPECT_EQ(error_of(text),
+            "t.json:8: goals.writes: \"often\" must be one of light|mixed|streaming\n"
+            "t.json:20: scenarios.quick.steps[0].workload: unknown workload \"demand-pagin\"; "
+            "did you mean \"demand-paging\"?");
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
 // Scenario planning: sizes as fractions of MemAvailable, bounds, and errors that name the profile
-// line; the JSON round trip.
+// line (a line for each step that cannot be planned); the JSON round trip.
 #include "advisor/scenario.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include "facts/error.hpp"
 
@@ -79,6 +82,28 @@ TEST(Scenario, AStepTooLargeForThisHostNamesItsLine) {
   }
   // With a memory cgroup the limit bounds the step instead.
   EXPECT_NO_THROW(plan_scenario(p, "ci", small_host(512 * kMiB)));
+}
+
+TEST(Scenario, EveryStepTooLargeForThisHostGetsItsOwnLine) {
+  // 25 % of 256 MiB is 64 MiB: demand-paging's 256MiB, thp's 128MiB and cow-fork's 256MiB parent
+  // do not fit; false-sharing does.
+  facts::HostFacts host = small_host(256 * kMiB);
+  host.cgroup.version = 0;
+  try {
+    plan_scenario(load_profile("ci-smoke"), "ci", host);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+    std::vector<std::string> lines;
+    std::istringstream text(e.what());
+    for (std::string line; std::getline(text, line);) lines.push_back(line);
+    const std::vector<std::string> steps = {"demand-paging", "thp", "cow-fork"};
+    ASSERT_EQ(lines.size(), steps.size()) << e.what();
+    for (size_t i = 0; i < lines.size(); ++i) {
+      EXPECT_EQ(lines[i].rfind("profiles/ci-smoke.json:", 0), 0u) << lines[i];
+      EXPECT_NE(lines[i].find(fmt::format("step \"{}\"", steps[i])), std::string::npos) << lines[i];
+    }
+  }
 }
 
 TEST(Scenario, JsonRoundTrip) {

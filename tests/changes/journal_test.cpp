@@ -8,43 +8,56 @@
 #include <fstream>
 
 #include "facts/error.hpp"
+#include "tests/support/fake_host.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::changes {
 namespace {
 
 namespace fs = std::filesystem;
+using test::FakeHost;
+using test::slurp;
 using test::TempDir;
+using test::write_text;
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+// The sweep's case: someone moves a setting during one point; that point's measurement is
+// invalid (moved_settings says so) and its undo leaves the new value alone, but the next point's
+// write records the value from before the journal's first write, so the last undo puts back the
+// original rather than the stranger's value.
+TEST(Journal, ASettingMovedDuringARunIsReportedAndTheOriginalStillComesBack) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  journal.set("proc/sys/vm/swappiness", "11");
+  EXPECT_TRUE(journal.moved_settings().empty());
+  write_text(host.root.path() / "proc/sys/vm/swappiness", "22\n");  // someone else
+  std::vector<MovedSetting> moved = journal.moved_settings();
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].path, "proc/sys/vm/swappiness");
+  EXPECT_EQ(moved[0].wrote, "11");
+  EXPECT_EQ(moved[0].now, "22");
+  std::vector<UndoOutcome> undone = journal.undo_all();
+  ASSERT_EQ(undone.size(), 1u);
+  EXPECT_EQ(undone[0].status, UndoStatus::left_alone);
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "22\n");
+
+  journal.set("proc/sys/vm/swappiness", "12");
+  ASSERT_EQ(journal.pending().size(), 1u);
+  EXPECT_EQ(journal.pending()[0].old_value, "60") << "the value before the first write";
+  journal.undo_all();
+  EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "60\n");
 }
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
+TEST(Journal, ADirtyPairRemembersBothOriginals) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  journal.set("proc/sys/vm/dirty_bytes", "536870912");
+  journal.undo_all();
+  write_text(host.root.path() / "proc/sys/vm/dirty_ratio", "30\n");  // someone else, in between
+  journal.set("proc/sys/vm/dirty_ratio", "5");
+  ASSERT_EQ(journal.pending().size(), 1u);
+  EXPECT_EQ(journal.pending()[0].old_value, "20");
+  EXPECT_EQ(journal.pending()[0].partner_old, "0");
 }
-
-// A fake host tree: the journal writes through HostFs, so nothing here touches the real host.
-struct FakeHost {
-  TempDir root, state;
-  FakeHost() {
-    write(root.path() / "proc/sys/vm/swappiness", "60\n");
-    write(root.path() / "proc/sys/vm/dirty_ratio", "20\n");
-    write(root.path() / "proc/sys/vm/dirty_bytes", "0\n");
-    write(root.path() / "sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
-    fs::create_directories(root.path() / "sys/fs/cgroup/memory");
-  }
-  probes::HostFs fs() const { return probes::HostFs(root.path()); }
-  std::string at(const std::string& rel) const { return read(root.path() / rel); }
-  size_t journals() const {
-    size_t n = 0;
-    for (const auto& entry : fs::directory_iterator(state.path()))
-      n += entry.path().extension() == ".jsonl";
-    return n;
-  }
-};
 
 TEST(Journal, SetRecordsThenWritesAndUndoRestores) {
   FakeHost host;
@@ -85,7 +98,8 @@ TEST(Journal, DirtyBytesRestoresTheRatioThatWasInUse) {
   FakeHost host;
   Journal journal(host.fs(), host.state.path());
   journal.set("proc/sys/vm/dirty_bytes", "536870912");
-  write(host.root.path() / "proc/sys/vm/dirty_ratio", "0\n");  // what the kernel does to the pair
+  write_text(host.root.path() / "proc/sys/vm/dirty_ratio",
+             "0\n");  // what the kernel does to the pair
   JournalEntry entry = journal.pending().at(0);
   EXPECT_EQ(entry.kind, ChangeKind::dirty_pair);
   EXPECT_EQ(entry.partner_old, "20");
@@ -98,11 +112,43 @@ TEST(Journal, LaterChangesBySomeoneElseAreLeftAlone) {
   FakeHost host;
   Journal journal(host.fs(), host.state.path());
   journal.set("proc/sys/vm/swappiness", "10");
-  write(host.root.path() / "proc/sys/vm/swappiness", "33\n");
+  write_text(host.root.path() / "proc/sys/vm/swappiness", "33\n");
   std::vector<UndoOutcome> outcomes = journal.undo_all();
   ASSERT_EQ(outcomes.size(), 1u);
   EXPECT_EQ(outcomes[0].status, UndoStatus::left_alone);
   EXPECT_EQ(host.at("proc/sys/vm/swappiness"), "33\n");
+}
+
+TEST(Journal, AHugetlbPoolGoesBackWhateverTheKernelGranted) {
+  FakeHost host;
+  write_text(host.root.path() / "proc/sys/vm/nr_hugepages", "0\n");
+  const std::string pool = "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+  write_text(host.root.path() / pool, "2\n");
+  Journal journal(host.fs(), host.state.path());
+  journal.set_knob("vm.nr_hugepages", "64");
+  journal.set(pool, "80");
+  ASSERT_EQ(journal.pending().size(), 2u);
+  EXPECT_EQ(journal.pending()[0].kind, ChangeKind::hugetlb_pool);
+  EXPECT_EQ(journal.pending()[1].kind, ChangeKind::hugetlb_pool);
+  // The kernel found 30 and 41 free blocks: the files say what it got, not what was asked.
+  write_text(host.root.path() / "proc/sys/vm/nr_hugepages", "30\n");
+  write_text(host.root.path() / pool, "41\n");
+  std::vector<UndoOutcome> outcomes = journal.undo_all();
+  ASSERT_EQ(outcomes.size(), 2u);
+  for (const UndoOutcome& outcome : outcomes)
+    EXPECT_EQ(outcome.status, UndoStatus::restored) << outcome.message;
+  EXPECT_EQ(host.at("proc/sys/vm/nr_hugepages"), "0\n");
+  EXPECT_EQ(host.at(pool), "2\n");
+}
+
+TEST(Journal, ATriggerWritesAndLeavesNothingToUndo) {
+  FakeHost host;
+  write_text(host.root.path() / "proc/sys/vm/compact_memory", "");
+  Journal journal(host.fs(), host.state.path());
+  journal.trigger("proc/sys/vm/compact_memory", "1");
+  EXPECT_EQ(host.at("proc/sys/vm/compact_memory"), "1");
+  EXPECT_TRUE(journal.pending().empty());
+  EXPECT_THROW(journal.trigger("etc/passwd", "x"), Error);
 }
 
 TEST(Journal, RefusesPathsOutsideProcSysAndSys) {
@@ -123,11 +169,11 @@ TEST(Journal, RemovesTrackedTempFilesAndDirectories) {
   {
     Journal journal(host.fs(), host.state.path());
     journal.track_temp_file(file);
-    write(file, "x");
+    write_text(file, "x");
     journal.track_temp_dir(dir);
-    write(dir / "inner", "x");
+    write_text(dir / "inner", "x");
     journal.track_temp_dir(foreign);
-    write(foreign / "inner", "x");
+    write_text(foreign / "inner", "x");
     journal.create_cgroup("sys/fs/cgroup/memory/mmtune-test");
     EXPECT_TRUE(fs::is_directory(host.root.path() / "sys/fs/cgroup/memory/mmtune-test"));
   }
@@ -189,13 +235,36 @@ TEST(RestoreLeftovers, MissingStateDirectoryIsNothingToDo) {
 
 TEST(Journal, UnwritableStateDirectoryIsUnsupported) {
   FakeHost host;
-  write(host.state.path() / "file", "x");
+  write_text(host.state.path() / "file", "x");
   try {
     Journal journal(host.fs(), host.state.path() / "file" / "below");
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::unsupported);
   }
+}
+
+}  // namespace
+}  // namespace mmtune::changes
+
+namespace mmtune::changes {
+namespace {
+
+// Found by tests/fuzz/journal: a journal line whose field had another type (a hand edit, a torn
+// write that joined two lines) threw nlohmann's type_error out of restore, which never throws.
+TEST(JournalFile, ALineWithAFieldOfTheWrongTypeIsSkippedNotThrown) {
+  ParsedJournal parsed = parse_journal(
+      "{\"schema\":\"mmtune.journal/1\",\"pid\":\"4242\",\"root\":7}\n"
+      "{\"id\":1,\"kind\":\"setting\",\"path\":\"proc/sys/vm/swappiness\",\"old\":\"60\","
+      "\"new\":\"10\"}\n"
+      "{\"id\":2,\"kind\":\"dirty_pair\",\"path\":\"proc/sys/vm/dirty_bytes\",\"old\":9,"
+      "\"kind\":\"mount\"}\n"
+      "{\"id\":3,\"kind\":4,\"path\":\"x\"}\n");
+  EXPECT_EQ(parsed.root, "/") << "a root that is not text is not used";
+  ASSERT_EQ(parsed.pending.size(), 1u);
+  EXPECT_EQ(parsed.pending[0].path, "proc/sys/vm/swappiness");
+  EXPECT_EQ(journal_owner_pid("{\"pid\":\"4242\"}\n"), 0);
+  EXPECT_EQ(journal_owner_pid("{\"pid\":4242}\n"), 4242);
 }
 
 }  // namespace

@@ -27,13 +27,6 @@ const std::vector<std::string> kHosts = {"container-v2-6.1", "local-6.18", "numa
 const std::vector<std::string> kProfiles = {"general", "database", "mongodb8",
                                             "cache-fork-snapshot", "latency-sensitive"};
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 json advise_json(const std::string& host, const std::string& profile) {
   CliResult r = run_mmtune(
       {"advise", "--root", test_data("hosts/" + host).string(), "--profile", profile, "--json"});
@@ -142,6 +135,33 @@ TEST(Advise, ProfileWithAMistakeIsOneLineNamingFileLineAndField) {
   EXPECT_EQ(r.err, "mmtune: error: " + file.string() +
                        ":6: goals.swap: \"sometimes\" must be one of avoid|low|keep|compressed\n");
   EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Advise, ProfileWithSeveralMistakesGetsALineForEachAndNothingIsDone) {
+  TempDir dir;
+  std::string text = slurp(std::filesystem::path(MMTUNE_SOURCE_DIR) / "profiles/general.json");
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"\"swap\": \"keep\"", "\"swap\": \"sometimes\""},
+        {"\"time_limit_s\": 25", "\"time_limit_s\": \"25 s\""},
+        {"\"min\": \"64MiB\"", "\"min\": \"64 megs\""}}) {
+    ASSERT_NE(text.find(from), std::string::npos) << from;
+    text.replace(text.find(from), from.size(), to);
+  }
+  const std::filesystem::path file = dir.path() / "general.json";
+  std::ofstream(file) << text;
+  const std::filesystem::path emitted = dir.path() / "90-mmtune.conf";
+  CliResult r = run_mmtune({"advise", "--root", test_data("hosts/local-6.18").string(), "--profile",
+                            file.string(), "--emit", "sysctl", emitted.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  const std::string f = file.string();
+  EXPECT_EQ(r.err,
+            "mmtune: error: " + f +
+                ":6: goals.swap: \"sometimes\" must be one of avoid|low|keep|compressed\n" + f +
+                ":29: scenarios.quick.steps[0].params.size.min: \"64 megs\" is not a size "
+                "such as 64MiB or 1GiB\n" +
+                f + ":38: scenarios.quick.steps[1].time_limit_s: must be a number, not string\n");
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_FALSE(std::filesystem::exists(emitted));
 }
 
 TEST(Advise, BadEmitWritesNothing) {

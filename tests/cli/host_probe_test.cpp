@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::test {
@@ -25,28 +26,11 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
-}
-
-std::vector<std::string> recorded_hosts() {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(test_data("hosts"))) {
-    if (std::filesystem::exists(entry.path() / "ABOUT.md"))
-      names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 // A child process of the mmtune binary (optionally under a wrapper such as setpriv), with its

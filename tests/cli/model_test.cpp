@@ -13,13 +13,6 @@
 namespace mmtune::test {
 namespace {
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 std::string sysctl(const std::string& knob) { return slurp("/proc/sys/vm/" + knob); }
 
 bool one_line(const std::string& text) {

@@ -25,13 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The <svg> element of the plot with this title (its aria-label), or "".
 std::string plot_svg(const std::string& html, const std::string& title) {
   const size_t label = html.find("aria-label=\"" + title + "\"");

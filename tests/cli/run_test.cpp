@@ -22,25 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 bool one_line(const std::string& text) {
   return !text.empty() && text.find('\n') == text.size() - 1;
-}
-
-size_t journals_in(const fs::path& dir) {
-  size_t n = 0;
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
-       it.increment(ec)) {
-    n += it->path().filename().string().starts_with("journal-");
-  }
-  return n;
 }
 
 TEST(List, ShowsEveryWorkloadWithParameters) {
@@ -73,7 +56,7 @@ TEST(Run, PrintsEachMeasurementBesideTheModel) {
   EXPECT_NE(r.out.find("minor_faults"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("4,096 faults"), std::string::npos) << "the model's prediction is printed";
   EXPECT_NE(r.out.find("explanation:"), std::string::npos);
-  EXPECT_EQ(journals_in(state.path()), 0u);
+  EXPECT_EQ(journal_files(state.path()), 0u);
 
   nlohmann::json result = nlohmann::json::parse(slurp(json));
   EXPECT_EQ(result["schema"], "mmtune.result/1");
@@ -124,7 +107,7 @@ TEST(Run, BadParametersAreRejectedBeforeAnythingRuns) {
     EXPECT_TRUE(one_line(r.err)) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
-  EXPECT_EQ(journals_in(state.path()), 0u) << "nothing ran, nothing was journalled";
+  EXPECT_EQ(journal_files(state.path()), 0u) << "nothing ran, nothing was journalled";
 }
 
 std::vector<pid_t> children_of(pid_t pid) {
@@ -169,24 +152,12 @@ TEST(Run, KillNineOfTheControllerLeavesNothingAndTheNextRunCleansUp) {
       "--warmup",  "off",           "--state-dir", state.path().string()};
   if (with_cgroup) args.insert(args.end(), {"--memory-limit", "256MiB"});
 
-  pid_t controller = ::fork();
-  ASSERT_GE(controller, 0);
-  if (controller == 0) {
-    int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    std::string binary = mmtune_binary().string();
-    std::vector<char*> argv{binary.data()};
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
+  pid_t controller = spawn_mmtune(args);
   std::vector<pid_t> workload;
   bool started = wait_for(
       [&] {
         workload = children_of(controller);
-        return !workload.empty() && journals_in(state.path()) == 1;
+        return !workload.empty() && journal_files(state.path()) == 1;
       },
       std::chrono::seconds(20));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well inside the touch loop
@@ -200,7 +171,7 @@ TEST(Run, KillNineOfTheControllerLeavesNothingAndTheNextRunCleansUp) {
     if (running(pid)) ::kill(pid, SIGKILL);
   }
   EXPECT_TRUE(fs::is_empty(scratch.path())) << "no temp file behind";
-  EXPECT_EQ(journals_in(state.path()), 1u) << "the dead run's journal waits for the next run";
+  EXPECT_EQ(journal_files(state.path()), 1u) << "the dead run's journal waits for the next run";
   fs::path cgroup = fs::path("/") / facts.cgroup.dir / fmt::format("mmtune-{}-0", controller);
   if (with_cgroup) {
     EXPECT_TRUE(fs::exists(cgroup)) << cgroup;
@@ -213,7 +184,7 @@ TEST(Run, KillNineOfTheControllerLeavesNothingAndTheNextRunCleansUp) {
     EXPECT_NE(next.err.find("restored after an earlier run: removed cgroup"), std::string::npos)
         << next.err;
   }
-  EXPECT_EQ(journals_in(state.path()), 0u);
+  EXPECT_EQ(journal_files(state.path()), 0u);
   EXPECT_FALSE(fs::exists(cgroup)) << "the next run removed the dead run's cgroup";
 }
 

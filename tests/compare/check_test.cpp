@@ -1,13 +1,11 @@
-// `mmtune check`'s verdicts on made-up samples and runs, its TAP and JUnit renderings, and the
-// baseline file's round trip and checks.
+// `mmtune check`'s verdicts on made-up samples and runs, its exit code, and the baseline file's
+// round trip and checks. (Its TAP and JUnit renderings: tests/report/tap_junit_test.cpp.)
 #include "compare/check.hpp"
 
 #include <gtest/gtest.h>
 
 #include "compare/baseline.hpp"
 #include "facts/error.hpp"
-#include "report/junit.hpp"
-#include "report/tap.hpp"
 
 namespace mmtune::compare {
 namespace {
@@ -202,44 +200,7 @@ TEST(CheckCorrectness, TheOomControllerMustSurvive) {
   EXPECT_EQ(died[1].status, TestStatus::fail);
 }
 
-CheckReport sample_report() {
-  CheckReport report;
-  report.started_at = "2026-11-22T01:00:00Z";
-  report.baseline_file = "base.json";
-  report.baseline.profile = "ci-smoke";
-  report.baseline.scenario = "ci";
-  report.repeats = 5;
-  report.tests = drift_tests(fingerprint("20"), fingerprint("30"));
-  CheckTest skip;
-  skip.suite = "correctness";
-  skip.name = "numa runs";
-  skip.status = TestStatus::skip;
-  skip.skip_reason = "needs 2 NUMA nodes";
-  report.tests.push_back(skip);
-  report.tests.push_back(metric_test(compare_metric(
-      metric(kBase, advisor::Direction::lower_is_better, 0.2), {100, 101, 99, 100, 102})));
-  return report;
-}
-
-TEST(CheckReports, TapHasPlanDirectivesYamlAndTheClosingLine) {
-  CheckReport report = sample_report();
-  std::string tap = report::render_tap(report);
-  EXPECT_TRUE(tap.starts_with("TAP version 13\n1..4\n")) << tap;
-  EXPECT_NE(tap.find("\nok 1 - drift: kernel: unchanged (2 settings)\n"), std::string::npos) << tap;
-  EXPECT_NE(tap.find("\nnot ok 2 - drift: vm.dirty_ratio: 20 in the baseline, 30 now\n  ---\n"),
-            std::string::npos)
-      << tap;
-  EXPECT_NE(tap.find("  baseline: \"20\"\n"), std::string::npos) << tap;
-  EXPECT_NE(tap.find("\nok 3 - correctness: numa runs # SKIP needs 2 NUMA nodes\n"),
-            std::string::npos)
-      << tap;
-  EXPECT_NE(tap.find("\nok 4 - performance: demand-paging/ns_per_fault: "), std::string::npos)
-      << tap;
-  EXPECT_TRUE(tap.ends_with("\n2 passed, 1 failed, 1 skipped\n")) << tap;
-  EXPECT_EQ(check_exit_code(report), 1);
-}
-
-TEST(CheckReports, ExitCodeThreeWhenNothingCouldRun) {
+TEST(CheckExitCode, ThreeWhenNothingCouldRun) {
   CheckReport report;
   report.tests = drift_tests(fingerprint("20"), fingerprint("20"));
   CheckTest skip;
@@ -249,19 +210,6 @@ TEST(CheckReports, ExitCodeThreeWhenNothingCouldRun) {
   EXPECT_EQ(check_exit_code(report), 3);
   report.tests.back().status = TestStatus::pass;
   EXPECT_EQ(check_exit_code(report), 0);
-}
-
-TEST(CheckReports, JunitCountsAndEscapes) {
-  CheckReport report = sample_report();
-  report.tests[1].summary = "a <b> & \"c\"\x01";
-  std::string xml = report::render_junit(report, "host-1");
-  EXPECT_TRUE(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
-  EXPECT_NE(xml.find("tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"1\""), std::string::npos);
-  EXPECT_NE(xml.find("<testsuite name=\"drift\" tests=\"2\" failures=\"1\""), std::string::npos);
-  EXPECT_NE(xml.find("message=\"a &lt;b&gt; &amp; &quot;c&quot;\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<skipped message=\"needs 2 NUMA nodes\"/>"), std::string::npos);
-  EXPECT_NE(xml.find("hostname=\"host-1\""), std::string::npos);
-  EXPECT_EQ(report::xml_escape("x\x02y\tz"), "xy\tz");
 }
 
 Baseline small_baseline() {

@@ -104,5 +104,18 @@ TEST(UtcNow, Iso8601InUtc) {
   EXPECT_TRUE(std::regex_match(utc_now(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
 }
 
+TEST(ParseUtc, ReadsWhatUtcNowWrites) {
+  const auto epoch = [](std::string_view text) {
+    return std::chrono::system_clock::to_time_t(parse_utc(text).value());
+  };
+  EXPECT_EQ(epoch("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(epoch("2026-12-07T04:49:20Z"), 1796618960);
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  EXPECT_LE(std::abs(epoch(utc_now()) - now), 1);
+  EXPECT_FALSE(parse_utc("2026-12-07 04:49:20"));
+  EXPECT_FALSE(parse_utc("2026-12-07T04:49:20Z trailing"));
+  EXPECT_FALSE(parse_utc(""));
+}
+
 }  // namespace
 }  // namespace mmtune::facts

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "changes/signal_guard.hpp"
 #include "facts/error.hpp"
 
 namespace mmtune::matrix {
@@ -35,7 +36,7 @@ TEST(Process, MissingProgramIsAnErrorNotACrash) {
 }
 
 TEST(Process, InterruptStopsTheChildAndThrows) {
-  InterruptGuard guard;
+  changes::SignalGuard guard;
   std::thread raiser([] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     ::kill(::getpid(), SIGINT);

@@ -21,7 +21,7 @@ facts::Zone zone(std::string name, uint64_t managed, uint64_t min, uint64_t low,
   return z;
 }
 
-// A 64 GiB host with one Normal zone of 16 Mi pages and THP on, as in the reference's example.
+// A 64 GiB host with one Normal zone of 16 Mi pages and THP on (model/watermarks.cpp's example).
 facts::HostFacts sixty_four_gigabytes() {
   facts::HostFacts facts;
   facts.kernel.release = "6.1.0";

@@ -8,22 +8,13 @@
 
 #include "model/host_model.hpp"
 #include "probes/readers.hpp"
+#include "tests/support/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::model {
 namespace {
 
-std::vector<std::string> recorded_hosts() {
-  std::vector<std::string> names;
-  std::filesystem::path dir = test::test_data("hosts");
-  if (!std::filesystem::exists(dir)) return names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (std::filesystem::exists(entry.path() / "proc/zoneinfo"))
-      names.push_back(entry.path().filename());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using test::recorded_hosts;
 
 TEST(RecordedHosts, WatermarksAndDirtyLimitsMatchTheKernel) {
   auto hosts = recorded_hosts();

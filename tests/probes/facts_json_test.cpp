@@ -4,7 +4,7 @@
 
 #include "facts/error.hpp"
 #include "probes/readers.hpp"
-#include "tests/probes/recorded_hosts.hpp"
+#include "tests/support/recorded_hosts.hpp"
 
 namespace mmtune::probes {
 namespace {
@@ -85,7 +85,7 @@ TEST(FactsJsonSnapshot, EveryRecordedHostMatchesGolden) {
     auto path = test::golden_path(host);
     if (test::update_golden()) {
       nlohmann::json golden = std::filesystem::exists(path)
-                                  ? nlohmann::json::parse(test::read_text(path))
+                                  ? nlohmann::json::parse(test::slurp(path))
                                   : nlohmann::json::object();
       for (const auto& [key, value] : facts.items()) golden[key] = value;
       test::write_text(path, golden.dump(2) + "\n");
@@ -93,7 +93,7 @@ TEST(FactsJsonSnapshot, EveryRecordedHostMatchesGolden) {
     }
     ASSERT_TRUE(std::filesystem::exists(path))
         << path << " missing: run the tests with MMTUNE_UPDATE_GOLDEN=1";
-    nlohmann::json golden = nlohmann::json::parse(test::read_text(path));
+    nlohmann::json golden = nlohmann::json::parse(test::slurp(path));
     for (const auto& [key, value] : facts.items()) {
       EXPECT_EQ(golden[key], value) << "key \"" << key << "\" differs from " << path;
     }

@@ -1,8 +1,11 @@
 #include "probes/parsers.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "facts/error.hpp"
+#include "probes/cpu_time.hpp"
+#include "probes/host_fs.hpp"
 
 namespace mmtune::probes {
 
@@ -158,4 +161,41 @@ TEST(CgroupMount, FindsTheMemoryHierarchies) {
   EXPECT_FALSE(parse_cgroup_mount("22 27 0:21 / /proc rw - proc proc rw\n", 2).has_value());
 }
 
+}  // namespace mmtune::probes
+
+namespace mmtune::probes {
+namespace {
+
+TEST(CpuTime, HostBusySecondsCountEverythingButIdleAndIowait) {
+  const double hz = double(::sysconf(_SC_CLK_TCK));
+  auto busy =
+      parse_host_busy_seconds("cpu  100 2 30 5000 40 5 6 7 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n");
+  ASSERT_TRUE(busy);
+  EXPECT_DOUBLE_EQ(*busy, (100 + 2 + 30 + 5 + 6 + 7) / hz);
+  EXPECT_EQ(parse_host_busy_seconds("cpu0 1 2 3\n"), std::nullopt);
+  EXPECT_EQ(parse_host_busy_seconds("cpu  1 2 x 4 5 6 7 8\n"), std::nullopt);
+  EXPECT_EQ(parse_host_busy_seconds("cpu  1 2 3\n"), std::nullopt) << "too few fields";
+}
+
+TEST(CpuTime, ProcessCpuCountsFromTheLastParenthesis) {
+  const double hz = double(::sysconf(_SC_CLK_TCK));
+  auto cpu = parse_process_cpu(
+      "4242 (a (b) c) S 17 4242 4242 0 -1 4194304 500 0 0 0 100 20 3 4 20 0 1 0 123 0 0\n");
+  ASSERT_TRUE(cpu);
+  EXPECT_EQ(cpu->ppid, 17);
+  EXPECT_DOUBLE_EQ(cpu->cpu_s, (100 + 20 + 3 + 4) / hz);
+  EXPECT_EQ(parse_process_cpu("4242 (x) S 17 1 2"), std::nullopt);
+  EXPECT_EQ(parse_process_cpu("no parenthesis"), std::nullopt);
+}
+
+TEST(CpuTimeLive, ThisProcessTreeUsesCpu) {
+  HostFs fs;
+  const double before = process_tree_cpu_seconds(fs, ::getpid());
+  volatile uint64_t sink = 0;
+  for (uint64_t i = 0; i < 300'000'000; ++i) sink = sink + i;
+  EXPECT_GT(process_tree_cpu_seconds(fs, ::getpid()), before);
+  EXPECT_GT(*read_host_busy_seconds(fs), 0);
+}
+
+}  // namespace
 }  // namespace mmtune::probes

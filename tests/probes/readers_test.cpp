@@ -7,7 +7,7 @@
 
 #include "facts/error.hpp"
 #include "probes/parsers.hpp"
-#include "tests/probes/recorded_hosts.hpp"
+#include "tests/support/recorded_hosts.hpp"
 
 namespace mmtune::probes {
 namespace {
@@ -160,7 +160,7 @@ TEST(ReadersSnapshot, RecordsExactlyWhatItReads) {
   EXPECT_TRUE(log.count("sys/fs/cgroup/memory.max"));
   EXPECT_FALSE(log.count("proc/pressure/cpu"));
   for (const auto& [rel, content] : log) {
-    EXPECT_EQ(content, test::read_text(fs.path(rel))) << rel;
+    EXPECT_EQ(content, test::slurp(fs.path(rel))) << rel;
   }
 }
 

@@ -19,7 +19,7 @@
 #include "probes/parsers.hpp"
 #include "probes/rates.hpp"
 #include "tests/probes/allocation_counter.hpp"
-#include "tests/probes/recorded_hosts.hpp"
+#include "tests/support/recorded_hosts.hpp"
 
 namespace mmtune::probes {
 namespace {

@@ -21,13 +21,7 @@ namespace mmtune::report {
 namespace {
 
 using nlohmann::json;
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::slurp;
 
 // The <svg> element of the plot with this title (its aria-label), or "".
 std::string plot_svg(const std::string& html, const std::string& title) {

@@ -14,12 +14,7 @@
 namespace mmtune::report {
 namespace {
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::slurp;
 
 std::string error_of(std::string_view text) {
   try {

@@ -19,12 +19,7 @@
 namespace mmtune::report {
 namespace {
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test::slurp;
 
 // A run as the runner writes it: measurements with and without a prediction, a range, a phase,
 // a host series and a workload series with the model's thresholds, text that needs escaping.

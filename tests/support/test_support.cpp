@@ -30,33 +30,56 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-namespace {
 std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
 }
-}  // namespace
 
-CliResult run_mmtune(const std::vector<std::string>& args) {
-  TempDir scratch;
-  auto out_path = scratch.path() / "out", err_path = scratch.path() / "err";
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+size_t journal_files(const std::filesystem::path& state_dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(state_dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    n += it->path().filename().string().starts_with("journal-");
+  }
+  return n;
+}
+
+pid_t spawn_mmtune(const std::vector<std::string>& args, const std::filesystem::path& out,
+                   const std::filesystem::path& err) {
+  // Everything the child needs is made before fork: it only opens, duplicates and executes.
+  std::vector<std::string> storage = args;
+  std::string binary = mmtune_binary().string();
+  std::vector<char*> argv{binary.data()};
+  for (auto& arg : storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    std::vector<std::string> storage = args;
-    std::string binary = mmtune_binary().string();
-    std::vector<char*> argv{binary.data()};
-    for (auto& arg : storage) argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 1);
+    ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 2);
     ::execv(binary.c_str(), argv.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+CliResult run_mmtune(const std::vector<std::string>& args) {
+  TempDir scratch;
+  const auto out_path = scratch.path() / "out", err_path = scratch.path() / "err";
+  const pid_t pid = spawn_mmtune(args, out_path, err_path);
   int status = 0;
   ::waitpid(pid, &status, 0);
   CliResult result;

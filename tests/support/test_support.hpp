@@ -1,4 +1,9 @@
 #pragma once
+// Fixtures every test directory shares: paths of test data and of the built binary, temporary
+// directories, files read and written whole, the mmtune binary run as a child process, and the
+// lock around host settings. (A fake host tree for the journal is in fake_host.hpp.)
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -23,12 +28,28 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The whole file ("" when it cannot be read).
+std::string slurp(const std::filesystem::path& path);
+// Writes text as the whole file, making its directory first.
+void write_text(const std::filesystem::path& path, const std::string& text);
+// text without trailing newlines and spaces ("60\n" → "60"), as mmtune prints values.
+std::string trimmed(std::string text);
+
+// The journal files ("journal-*") in a state directory; 0 when it does not exist.
+size_t journal_files(const std::filesystem::path& state_dir);
+
 struct CliResult {
-  int exit_code = 0;
+  int exit_code = 0;  // the exit status, or 128 + the signal that ended it
   std::string out, err;
 };
 // Runs the mmtune binary with args in a child process (no shell), capturing stdout and stderr.
 CliResult run_mmtune(const std::vector<std::string>& args);
+// Starts the mmtune binary with args in a child process (no shell), its stdout and stderr going to
+// the files given (/dev/null by default), and returns its pid without waiting: for tests that
+// signal it or watch it run. The caller reaps it.
+pid_t spawn_mmtune(const std::vector<std::string>& args,
+                   const std::filesystem::path& out = "/dev/null",
+                   const std::filesystem::path& err = "/dev/null");
 
 bool is_root();
 

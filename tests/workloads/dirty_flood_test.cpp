@@ -213,7 +213,7 @@ TEST_F(SlowDeviceTest, TimeLimitAndInterruptLeaveNothing) {
                    {"size", "512MiB"},
                    {"dir", dir.path().string()}};
   RunOptions limited;
-  limited.time_limit_s = 3;
+  limited.time_limit = std::chrono::seconds(3);
   Result timed_out = run_tiny("dirty-flood", params, limited);
   EXPECT_EQ(timed_out.verdict.status, Status::failed);
   EXPECT_NE(timed_out.verdict.reason.find("time limit"), std::string::npos)

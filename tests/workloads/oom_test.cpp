@@ -53,7 +53,7 @@ TEST_F(OomTest, NoOomKillInTimeIsAFailureAndLeavesNothing) {
   test::HostSettingsLock lock;
   HostSnapshot before = snapshot_host();
   // 1 GiB cannot be filled in 100 ms, hot or cold: the allocator touches 4 KiB pages one by one,
-  // 1.4 to 6.5 GiB/s (limits.md), so at most about 650 MiB is ever touched.
+  // 1.4 to 6.5 GiB/s (docs/workloads.md), so at most about 650 MiB is ever touched.
   Result r = run_tiny("oom", {{"limit", "1GiB"}, {"timeout", "100ms"}});
   EXPECT_EQ(r.verdict.status, Status::failed);
   EXPECT_NE(r.verdict.reason.find("no OOM kill within --timeout 100ms"), std::string::npos)

@@ -17,7 +17,7 @@
 #include "changes/slow_device.hpp"
 #include "changes/trace_instance.hpp"
 #include "probes/readers.hpp"
-#include "tests/probes/recorded_hosts.hpp"
+#include "tests/support/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 #include "tests/workloads/pressure_support.hpp"
 
@@ -27,27 +27,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-pid_t start_mmtune(const std::vector<std::string>& args) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    std::vector<char*> argv;
-    std::string binary = test::mmtune_binary().string();
-    argv.push_back(binary.data());
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 std::string journal_text(const fs::path& state) {
   std::string text;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(state, ec)) text += test::read_text(entry.path());
+  for (const auto& entry : fs::directory_iterator(state, ec)) text += test::slurp(entry.path());
   return text;
 }
 
@@ -109,9 +92,10 @@ TEST_F(KillNine, DirtyFloodOnASlowDevice) {
   if (auto why = changes::slow_device_unsupported(probes::HostFs("/"))) GTEST_SKIP() << *why;
   test::HostSettingsLock lock;
   HostSnapshot before = snapshot_host();
-  pid_t pid = start_mmtune({"run", "dirty-flood", "--state-dir", state_.path().string(), "--dir",
-                            dir_.path().string(), "--device-bps", "16MiB", "--dirty-bytes", "64MiB",
-                            "--dirty-background-bytes", "32MiB", "--size", "512MiB"});
+  pid_t pid =
+      test::spawn_mmtune({"run", "dirty-flood", "--state-dir", state_.path().string(), "--dir",
+                          dir_.path().string(), "--device-bps", "16MiB", "--dirty-bytes", "64MiB",
+                          "--dirty-background-bytes", "32MiB", "--size", "512MiB"});
   // Where the tracepoint can be read, the run's trace instance (and a tracefs mounted for it) is
   // undone too.
   const bool traced =
@@ -139,9 +123,9 @@ TEST_F(KillNine, ReclaimWithASwapFile) {
   if (facts_.has_swap()) GTEST_SKIP() << "the host has swap: no temporary swap file is made";
   test::HostSettingsLock lock;
   HostSnapshot before = snapshot_host();
-  pid_t pid = start_mmtune({"run", "reclaim", "--state-dir", state_.path().string(), "--dir",
-                            dir_.path().string(), "--swap", "256MiB", "--limit", "128MiB", "--anon",
-                            "96MiB", "--file", "128MiB", "--duration", "30s"});
+  pid_t pid = test::spawn_mmtune({"run", "reclaim", "--state-dir", state_.path().string(), "--dir",
+                                  dir_.path().string(), "--swap", "256MiB", "--limit", "128MiB",
+                                  "--anon", "96MiB", "--file", "128MiB", "--duration", "30s"});
   kill_when_journaled(pid, state_.path(), {"swap_file", "temp_file", "cgroup"}, 1000ms);
   EXPECT_NE(snapshot_host(), before);
   expect_restored(before, restore_when_dead(state_.path()));
@@ -152,9 +136,9 @@ TEST_F(KillNine, OomWithASwapFile) {
   if (facts_.has_swap()) GTEST_SKIP() << "the host has swap: no temporary swap file is made";
   test::HostSettingsLock lock;
   HostSnapshot before = snapshot_host();
-  pid_t pid = start_mmtune({"run", "oom", "--state-dir", state_.path().string(), "--dir",
-                            dir_.path().string(), "--swap", "128MiB", "--limit", "64MiB",
-                            "--repeat", "20"});
+  pid_t pid = test::spawn_mmtune({"run", "oom", "--state-dir", state_.path().string(), "--dir",
+                                  dir_.path().string(), "--swap", "128MiB", "--limit", "64MiB",
+                                  "--repeat", "20"});
   kill_when_journaled(pid, state_.path(), {"swap_file", "cgroup"}, 300ms);
   EXPECT_NE(snapshot_host(), before);
   expect_restored(before, restore_when_dead(state_.path()));

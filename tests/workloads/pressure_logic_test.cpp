@@ -16,7 +16,7 @@
 #include "changes/swap_file.hpp"
 #include "facts/error.hpp"
 #include "probes/readers.hpp"
-#include "tests/probes/recorded_hosts.hpp"
+#include "tests/support/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 #include "workloads/dirty_analysis.hpp"
 #include "workloads/kernel_log.hpp"
@@ -178,12 +178,12 @@ TEST(SwapHeader, IsVersionOneWithTheMagicAtTheEndOfThePage) {
 }
 
 TEST(SlowDevice, FindsTheBlkioHierarchyAndWritesV1Rules) {
-  auto local = changes::blkio_v1_dir(
-      test::read_text(test::test_data("hosts/local-6.18/proc/self/mountinfo")));
+  auto local =
+      changes::blkio_v1_dir(test::slurp(test::test_data("hosts/local-6.18/proc/self/mountinfo")));
   ASSERT_TRUE(local);
   EXPECT_EQ(*local, "sys/fs/cgroup/blkio");
   EXPECT_EQ(changes::blkio_v1_dir(
-                test::read_text(test::test_data("hosts/container-v2-6.1/proc/self/mountinfo"))),
+                test::slurp(test::test_data("hosts/container-v2-6.1/proc/self/mountinfo"))),
             std::nullopt);
   EXPECT_EQ(changes::blkio_v1_dir(
                 "30 20 0:40 /docker/abc /sys/fs/cgroup/blkio rw - cgroup cgroup rw,blkio\n"),
@@ -243,7 +243,7 @@ struct FakeBlkio {
     fs::create_directories(root.path() / "sys/fs/cgroup/blkio");
     std::ofstream(root.path() / file) << "8:0 1000\n";
   }
-  std::string text() const { return test::read_text(root.path() / file); }
+  std::string text() const { return test::slurp(root.path() / file); }
   void set(const std::string& text) const { std::ofstream(root.path() / file) << text; }
 };
 
@@ -303,7 +303,7 @@ RunPlan plan(const std::string& workload, std::vector<std::pair<std::string, std
              const facts::HostFacts& facts) {
   RunOptions options;
   options.force = true;
-  options.params = std::move(params);
+  options.params = text_inputs(params);
   return plan_run(workload, options, facts);
 }
 

@@ -9,7 +9,7 @@
 
 #include "facts/error.hpp"
 #include "probes/readers.hpp"
-#include "tests/probes/recorded_hosts.hpp"
+#include "tests/support/recorded_hosts.hpp"
 #include "workloads/runner.hpp"
 
 namespace mmtune::workloads {
@@ -44,7 +44,8 @@ TEST_P(EveryWorkload, EveryParameterHasUnitHelpAndAValidDefault) {
         << w.name << " --" << p.name << " is a run option";
     EXPECT_EQ(p.kind == ParamKind::choice, !p.choices.empty()) << w.name << " --" << p.name;
   }
-  ParamValues defaults = parse_params(w.params, {});  // throws if a default is invalid
+  ParamValues defaults =
+      parse_params(w.params, std::vector<ParamInput>{});  // throws if a default is invalid
   EXPECT_GT(w.footprint_bytes(defaults), 0u);
   if (w.invalid) {
     EXPECT_EQ(w.invalid(defaults), std::nullopt) << w.name;

@@ -18,7 +18,7 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 inline Result run_tiny(std::string_view name, Params params, RunOptions options = {}) {
   test::TempDir state;
   options.state_dir = state.path();
-  options.params = std::move(params);
+  options.params = text_inputs(params);
   facts::HostFacts facts = probes::read_host_facts(probes::HostFs("/"));
   RunPlan plan = plan_run(name, options, facts);
   return execute(plan, options);

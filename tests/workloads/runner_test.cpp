@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 
 TEST(Runner, TimeLimitStopsTheWorkload) {
   RunOptions options;
-  options.time_limit_s = 0.3;
+  options.time_limit = std::chrono::milliseconds(300);
   Result r = run_tiny("false-sharing", {{"duration", "10s"}}, options);
   EXPECT_EQ(r.verdict.status, Status::failed);
   EXPECT_NE(r.verdict.reason.find("time limit"), std::string::npos) << r.verdict.reason;

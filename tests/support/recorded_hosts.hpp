@@ -1,9 +1,9 @@
 #pragma once
 // The recorded hosts under tests/data/hosts (every directory with an ABOUT.md) and their golden
 // `mmtune host --json` output under tests/data/golden/<host>/host.json.
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,18 +24,6 @@ inline std::vector<std::string> recorded_hosts() {
 
 inline std::filesystem::path golden_path(const std::string& host) {
   return test_data("golden") / host / "host.json";
-}
-
-inline std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-inline void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
 }
 
 inline bool update_golden() {
