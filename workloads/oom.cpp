@@ -36,8 +36,8 @@
 #include "model/reclaim.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
-#include "workloads/cgroup_place.hpp"
 #include "workloads/kernel_log.hpp"
+#include "workloads/memcg_workload.hpp"
 #include "workloads/session.hpp"
 #include "workloads/worker.hpp"
 #include "workloads/workload.hpp"
@@ -50,64 +50,65 @@ constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kSwapSlack = 64 * kMiB;
 constexpr int kAllocatorFinished = 3;  // exit status: touched everything without an OOM kill
 
+struct Options {
+  uint64_t limit = 0;
+  uint64_t swap = 0;
+  int repeat = 1;
+  std::chrono::nanoseconds timeout{};
+  std::string dir;
+};
+
 constexpr Param kParams[] = {
-    {"limit", ParamKind::size, "bytes", "256MiB", "memory limit of the allocator's cgroup",
-     16.0 * kMiB, 0},
-    {"swap", ParamKind::size, "bytes", "0",
-     "swap the cgroup may use beyond its limit (0: none); a host without swap gets a temporary "
-     "swap file",
-     0},
-    {"repeat", ParamKind::integer, "runs", "1", "OOM kills to provoke, one fresh cgroup each", 1,
-     20},
-    {"timeout", ParamKind::duration, "s", "60s",
-     "give up on a repetition that has not been OOM killed by then (a failure)", 0.01, 3600},
-    {"dir", ParamKind::path, "path", "/var/tmp", "directory for the temporary swap file"},
+    bind<&Options::limit>({"limit", ParamKind::size, "bytes", "256MiB",
+                           "memory limit of the allocator's cgroup", 16.0 * kMiB, 0}),
+    bind<&Options::swap>({"swap", ParamKind::size, "bytes", "0",
+                          "swap the cgroup may use beyond its limit (0: none); a host without "
+                          "swap gets a temporary swap file",
+                          0}),
+    bind<&Options::repeat>({"repeat", ParamKind::integer, "runs", "1",
+                            "OOM kills to provoke, one fresh cgroup each", 1, 20}),
+    bind<&Options::timeout>(
+        {"timeout", ParamKind::duration, "s", "60s",
+         "give up on a repetition that has not been OOM killed by then (a failure)", 0.01, 3600}),
+    bind<&Options::dir>(
+        {"dir", ParamKind::path, "path", "/var/tmp", "directory for the temporary swap file"}),
 };
 
 std::optional<std::string> unsupported(const facts::HostFacts& facts) {
-  if (facts.cgroup.version == 0)
-    return "needs a memory cgroup controller (cgroup v1 memory or v2 with memory enabled)";
-  return std::nullopt;
+  return memcg_unsupported(facts);
 }
 
-std::optional<std::string> invalid(const ParamValues& p) {
+std::optional<std::string> invalid(const Options& o) {
   std::error_code ec;
-  if (p.bytes("swap") > 0 && !std::filesystem::is_directory(p.text("dir"), ec)) {
-    return fmt::format("--dir: \"{}\" is not a directory", p.text("dir"));
+  if (o.swap > 0 && !std::filesystem::is_directory(o.dir, ec)) {
+    return fmt::format("--dir: \"{}\" is not a directory", o.dir);
   }
-  if (uint64_t swap = p.bytes("swap"); swap > 0 && swap < changes::kMinSwapBytes) {
-    return fmt::format("--swap: {} is below the smallest swap file (160KiB)", p.text("swap"));
-  }
-  return std::nullopt;
+  return swap_size_problem(o.swap);
 }
 
 // The cgroup bounds what the allocator can hold in memory; the rest goes to swap.
-uint64_t footprint(const ParamValues& p) { return p.bytes("limit"); }
-
-model::LruKind lru_of(const facts::HostFacts& facts) {
-  return facts.mglru_enabled() ? model::LruKind::mglru : model::LruKind::classic;
-}
+uint64_t footprint(const Options& o) { return o.limit; }
 
 // What the model is asked: the cgroup's limit, its swap allowance, the swap the host will have
 // free (a temporary file of swap + slack when it has none), and the swappiness a new cgroup gets.
-model::CgroupOomShape oom_shape(const ParamValues& p, const facts::HostFacts& facts,
+model::CgroupOomShape oom_shape(const Options& o, const facts::HostFacts& facts,
                                 uint64_t host_swap_free) {
   model::CgroupOomShape shape;
-  shape.limit_bytes = p.bytes("limit");
-  shape.swap_limit_bytes = p.bytes("swap");
+  shape.limit_bytes = o.limit;
+  shape.swap_limit_bytes = o.swap;
   shape.host_swap_free_bytes = host_swap_free;
   shape.swappiness = static_cast<int>(facts.settings.integer("vm.swappiness").value_or(60));
   shape.lru = lru_of(facts);
   return shape;
 }
 
-uint64_t planned_swap_free(const ParamValues& p, const facts::HostFacts& facts) {
-  if (p.bytes("swap") == 0) return facts.meminfo.swap_free_bytes;
-  return facts.has_swap() ? facts.meminfo.swap_free_bytes : p.bytes("swap") + kSwapSlack;
+uint64_t planned_swap_free(const Options& o, const facts::HostFacts& facts) {
+  if (o.swap == 0) return facts.meminfo.swap_free_bytes;
+  return facts.has_swap() ? facts.meminfo.swap_free_bytes : o.swap + kSwapSlack;
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
-  model::OomPoint point = model::cgroup_oom_point(oom_shape(p, facts, planned_swap_free(p, facts)));
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
+  model::OomPoint point = model::cgroup_oom_point(oom_shape(o, facts, planned_swap_free(o, facts)));
   std::vector<Expectation> out;
   out.push_back({"", point.swap_usable, std::nullopt, std::nullopt, std::nullopt});
   // Every repetition within 10 %: the smallest and the largest OOM point are both held to it.
@@ -170,9 +171,9 @@ bool can_limit_swap(const changes::WorkerCgroup& cgroup) {
 }
 
 Repetition one_repetition(Session& session, changes::Journal& journal,
-                          const probes::CgroupDir& parent, int index, const ParamValues& p,
+                          const probes::CgroupDir& parent, int index, const Options& o,
                           KernelLog& log) {
-  const uint64_t limit = p.bytes("limit"), swap = p.bytes("swap");
+  const uint64_t limit = o.limit, swap = o.swap;
   changes::WorkerCgroup cgroup(journal, parent, fmt::format("mmtune-oom-{}-{}", ::getpid(), index));
   cgroup.set_limit(limit);
   // No swap must mean none even on a host with swap; with --swap the allowance is the bound.
@@ -189,7 +190,6 @@ Repetition one_repetition(Session& session, changes::Journal& journal,
   pid_t pid =
       spawn_worker([&] { return allocate_until_killed(span, &progress[0]); }, cgroup.procs_path());
   std::optional<WorkerExit> exit;
-  const double timeout = p.seconds("timeout");
   while (!(exit = reap_worker(pid, 0.05))) {
     // Sampled while it runs: the cgroup's pressure just before the kill (v2; v1 has none).
     if (cgroup.version() == 2) {
@@ -197,7 +197,7 @@ Repetition one_repetition(Session& session, changes::Journal& journal,
         rep.psi_full_avg10 = pressure->full->avg10;
     }
     cgroup.sample_usage();
-    if (session.stop_requested() || double(monotonic_ns() - t0) / 1e9 > timeout) {
+    if (session.stop_requested() || monotonic_ns() - t0 > o.timeout.count()) {
       rep.timed_out = !session.stop_requested();
       exit = kill_worker(pid);
       break;
@@ -352,20 +352,15 @@ void report(Session& session, const std::vector<Repetition>& reps, const model::
       facts::format_bytes(uint64_t(point.anon_at_oom.value)), point.anon_at_oom.why.text));
 }
 
-void run(Session& session) {
-  const ParamValues& p = session.params();
+void run(Session& session, const Options& o) {
   std::optional<changes::CgroupPlace> place = open_cgroup_place(session, {"memory"});
   if (!place) return;
   changes::Journal* journal = session.journal();
   probes::HostFs fs("/");
   const probes::CgroupDir& parent = place->dir();
-  const uint64_t swap = p.bytes("swap");
-  std::unique_ptr<changes::TempSwap> swap_file;
-  if (swap > 0 && !session.host().has_swap()) {
-    swap_file = std::make_unique<changes::TempSwap>(*journal, p.text("dir"), swap + kSwapSlack);
-    session.note(fmt::format("temporary swap file {} ({}), removed afterwards",
-                             swap_file->path().string(), facts::format_size(swap_file->bytes())));
-  }
+  const uint64_t swap = o.swap;
+  std::unique_ptr<changes::TempSwap> swap_file =
+      swap_file_for_run(session, swap, o.dir, swap + kSwapSlack);
   if (swap > 0 && !fs.exists(parent.dir + "/" + changes::memcg_files(parent.version).swap_limit)) {
     session.skip(
         "--swap needs swap accounting in the memory cgroup (memory.memsw.* / memory.swap.max are "
@@ -374,7 +369,7 @@ void run(Session& session) {
   }
   const facts::MemInfo meminfo = probes::read_meminfo(fs);
   model::OomPoint point =
-      model::cgroup_oom_point(oom_shape(p, session.host(), meminfo.swap_free_bytes));
+      model::cgroup_oom_point(oom_shape(o, session.host(), meminfo.swap_free_bytes));
 
   const pid_t controller = ::getppid();
   std::string controller_adj = std::string(
@@ -385,10 +380,9 @@ void run(Session& session) {
         "the kernel log (/dev/kmsg) cannot be read: the victim is known from waitpid only");
 
   std::vector<Repetition> reps;
-  const int64_t repeat = p.integer("repeat");
-  for (int64_t i = 0; i < repeat && !session.stop_requested(); ++i) {
+  for (int i = 0; i < o.repeat && !session.stop_requested(); ++i) {
     PhaseStart phase = session.begin_phase(fmt::format("allocate.r{}", i + 1));
-    reps.push_back(one_repetition(session, *journal, parent, static_cast<int>(i + 1), p, log));
+    reps.push_back(one_repetition(session, *journal, parent, i + 1, o, log));
     session.end_phase(phase);
     if (::kill(controller, 0) != 0)
       fail(ErrorKind::internal, "the controller (pid {}) is gone", controller);
@@ -400,7 +394,7 @@ void run(Session& session) {
     if (last.timed_out) {
       fail(ErrorKind::internal,
            "repetition {}: no OOM kill within --timeout {} ({} touched by then)", i + 1,
-           p.text("timeout"), facts::format_bytes(last.touched));
+           facts::format_duration(o.timeout), facts::format_bytes(last.touched));
     }
   }
   report(session, reps, point, parent.version, controller, controller_adj);
@@ -408,17 +402,10 @@ void run(Session& session) {
 
 }  // namespace
 
-extern const Workload kOom{
+extern const Workload kOom = define_workload<unsupported, invalid, footprint, predict, run>(
     "oom",
     "Allocation beyond a memory cgroup's limit (with or without swap): OOM point vs the model, "
-    "time to OOM, the "
-    "victim, PSI; the controller survives",
-    kParams,
-    unsupported,
-    invalid,
-    footprint,
-    predict,
-    run,
-};
+    "time to OOM, the victim, PSI; the controller survives",
+    kParams);
 
 }  // namespace mmtune::workloads
