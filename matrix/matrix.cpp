@@ -68,12 +68,18 @@ std::vector<std::string> warning_lines(std::string_view dmesg) {
   static const std::regex kWarning(
       R"(WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace)");
   std::vector<std::string> lines;
+  // An OOM kill's report (dump_header: "… invoked oom-killer: …", a stack, the memory state, then
+  // "oom-kill:" and "Killed process") has a Call Trace of its own: the oom workload's, not a fault.
+  bool in_oom_report = false;
   size_t start = 0;
   while (start < dmesg.size()) {
     size_t end = dmesg.find('\n', start);
     if (end == std::string_view::npos) end = dmesg.size();
     std::string line(dmesg.substr(start, end - start));
-    if (std::regex_search(line, kWarning)) lines.push_back(line);
+    if (line.find("invoked oom-killer:") != std::string::npos) in_oom_report = true;
+    const bool oom_stack = in_oom_report && line.find("Call Trace") != std::string::npos;
+    if (!oom_stack && std::regex_search(line, kWarning)) lines.push_back(line);
+    if (line.find("Killed process") != std::string::npos) in_oom_report = false;
     start = end + 1;
   }
   return lines;
