@@ -205,6 +205,47 @@ facts::CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int 
   return cg;
 }
 
+namespace {
+
+constexpr size_t kMaxCgroupsWalked = 20000;
+
+void walk_near_limit(const HostFs& fs, const std::string& dir, const std::string& path,
+                     double fraction, size_t& walked, std::vector<CgroupNearLimit>& out) {
+  if (++walked > kMaxCgroupsWalked) return;
+  if (fs.exists(join_path(dir, "memory.current"))) {
+    facts::CgroupMemory memory = read_cgroup_dir(fs, dir, 2);
+    std::optional<uint64_t> ceiling = memory.max_bytes;
+    if (memory.high_bytes && (!ceiling || *memory.high_bytes < *ceiling))
+      ceiling = memory.high_bytes;
+    if (ceiling && *ceiling > 0 && memory.current_bytes) {
+      const double used = double(*memory.current_bytes) / double(*ceiling);
+      if (used >= fraction) out.push_back({path, std::move(memory), *ceiling, used});
+    }
+  }
+  for (const std::string& name : fs.list(dir)) {
+    const std::string child = join_path(dir, name);
+    if (fs.exists(join_path(child, "cgroup.procs"))) {
+      walk_near_limit(fs, child, path == "/" ? "/" + name : path + "/" + name, fraction, walked,
+                      out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<CgroupNearLimit> memory_cgroups_near_limit(const HostFs& fs, double fraction) {
+  std::vector<CgroupNearLimit> out;
+  auto mountinfo = fs.read("proc/self/mountinfo");
+  if (!mountinfo) return out;
+  std::optional<CgroupMount> mount = parse_cgroup_mount(*mountinfo, 2);
+  if (!mount) return out;
+  size_t walked = 0;
+  walk_near_limit(fs, mount->mount_point, "/", fraction, walked, out);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.used_fraction > b.used_fraction; });
+  return out;
+}
+
 bool has_memory_controller(const HostFs& fs, std::string_view dir, int version) {
   // The v2 root cgroup has memory.stat but no memory.current; a v2 directory without the memory
   // controller still has memory.pressure, so that file proves nothing.

@@ -144,6 +144,40 @@ TEST(CgroupPlacement, TheScopeIsStartedWithDelegateAndOurPid) {
   EXPECT_EQ(*(at("mmtune-42.scope") + 1), "fail");
 }
 
+// On the recorded hosts (tests/data/hosts), as each of them would place a run's cgroups.
+Placement plan_on_recorded(const std::string& name, const std::vector<std::string>& controllers) {
+  probes::HostFs fs(test::test_data("hosts/" + name));
+  return plan_placement(fs, read_cgroup_host(fs), controllers);
+}
+
+TEST(CgroupPlacementSnapshot, ASystemdServerOnV2GetsADelegatedScope) {
+  probes::HostFs fs(test::test_data("hosts/systemd-v2-6.12"));
+  CgroupHost host = read_cgroup_host(fs);
+  EXPECT_EQ(host.layout, CgroupLayout::v2);
+  EXPECT_TRUE(host.systemd);
+  EXPECT_FALSE(host.v2_read_only);
+  EXPECT_EQ(host.own_v2_path, "/user.slice/user-0.slice/session-4.scope");
+  Placement p = plan_on_recorded("systemd-v2-6.12", {"memory", "io"});
+  EXPECT_EQ(p.kind, PlacementKind::systemd_scope) << p.why;
+}
+
+TEST(CgroupPlacementSnapshot, AContainerWithAReadOnlyCgroupfsIsNotSupportedHere) {
+  for (const char* name : {"container-v2-6.1", "numa2-5.15"}) {
+    Placement p = plan_on_recorded(name, {"memory"});
+    EXPECT_EQ(p.kind, PlacementKind::unsupported) << name;
+    EXPECT_NE(p.why.find("read-only"), std::string::npos) << name << ": " << p.why;
+  }
+}
+
+TEST(CgroupPlacementSnapshot, V1AndHybridHostsUseTheirOwnMemoryCgroup) {
+  EXPECT_EQ(read_cgroup_host(probes::HostFs(test::test_data("hosts/old-4.19"))).layout,
+            CgroupLayout::hybrid);
+  for (const char* name : {"local-6.18", "old-4.19"}) {
+    Placement p = plan_on_recorded(name, {"memory"});
+    EXPECT_EQ(p.kind, PlacementKind::v1_own) << name << ": " << p.why;
+  }
+}
+
 // The kernel lists enabled controllers without '+': the fake tree is set to what it would show.
 TEST(SubtreeControl, UndoDisablesWhatTheRunEnabledUnlessAChildRemains) {
   FakeHost host;
