@@ -282,7 +282,9 @@ DirtyFallback read_dirty_fallback(Checker& c, const std::string& p) {
 void read_goal_sources(Checker& c, const std::string& p, Goals& g) {
   const json& node = c.at(p);
   if (!node.is_object()) c.error(p, "must be an object of goal name → [source ids]");
-  for (const auto& [goal, ids] : node.items()) {
+  for (const auto& item : node.items()) {  // no structured binding: clang 14 cannot capture one
+    const std::string goal = item.key();
+    const json& ids = item.value();
     const std::string gp = Checker::child(p, goal);
     c.attempt([&] {
       if (goal == "sources" ||
@@ -443,7 +445,8 @@ void read_step_params(Checker& c, const std::string& p, const workloads::Workloa
                       ScenarioStep& step) {
   const json& params = c.at(p);
   if (!params.is_object()) c.error(p, "must be an object of parameter name → value");
-  for (const auto& [name, value] : params.items()) {
+  for (const auto& item : params.items()) {  // no structured binding: clang 14 cannot capture one
+    const std::string name = item.key();
     if (auto spec = c.maybe([&] { return read_param(c, Checker::child(p, name), name, workload); }))
       step.params.push_back(std::move(*spec));
   }
@@ -581,7 +584,8 @@ void read_scenarios(Checker& c, Profile& profile) {
   if (!scenarios.is_object() || scenarios.empty()) {
     c.error("/scenarios", "must be an object of scenario name → scenario, with at least \"quick\"");
   }
-  for (const auto& [name, value] : scenarios.items()) {
+  for (const auto& item : scenarios.items()) {  // as above: clang 14 cannot capture a binding
+    const std::string name = item.key();
     if (auto s =
             c.maybe([&] { return read_scenario(c, Checker::child("/scenarios", name), name); })) {
       profile.scenarios.emplace(name, std::move(*s));

@@ -103,6 +103,7 @@ StepOutcome run_step(const ScenarioPlan& plan, size_t index, const ScenarioOptio
   run_options.sample_interval = options.sample_interval;
   run_options.state_dir = options.state_dir;
   run_options.log = options.log;
+  run_options.governor = options.governor;
   StepOutcome outcome{step.step.id, step.step.workload, step.params,
                       execute_step(plan, step, run_options, notes, options.log)};
   if (options.progress) options.progress->end();

@@ -95,6 +95,7 @@ struct ScenarioOptions {
   std::filesystem::path state_dir = changes::default_state_dir();
   std::chrono::nanoseconds sample_interval = std::chrono::milliseconds(100);
   Progress* progress = nullptr;  // a terminal's status line: each step begins and ends in it
+  workloads::GovernorLimits governor = workloads::governor_preset("defaults");  // every step's
 };
 
 // Runs the steps in order. A step that cannot run here is skipped with its reason; an interruption

@@ -563,7 +563,7 @@ fs::path default_state_dir() {
   return fs::path("/tmp") / fmt::format("mmtune-{}", ::geteuid());
 }
 
-Journal::Journal(probes::HostFs host, fs::path state_dir)
+Journal::Journal(probes::HostFs host, const fs::path& state_dir)
     : fs_(std::move(host)), owner_pid_(::getpid()) {
   std::error_code ec;
   fs::create_directories(state_dir, ec);
@@ -598,9 +598,16 @@ Journal::~Journal() {
   if (fd_ < 0) return;
   // A forked workload inherits a copy of this object; only the owner undoes and removes.
   if (::getpid() == owner_pid_) {
-    undo_all();
-    ParsedJournal left = parse_journal(read_fd(fd_));
-    if (left.pending.empty() && left.kept.empty()) ::unlink(file_.c_str());
+    // A destructor must not throw: what could not be undone stays in the journal, and the file
+    // with it, for `mmtune restore`.
+    try {
+      undo_all();
+      ParsedJournal left = parse_journal(read_fd(fd_));
+      if (left.pending.empty() && left.kept.empty()) ::unlink(file_.c_str());
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "mmtune: the journal {} is left for `mmtune restore`: {}\n",
+                 file_.string(), e.what());
+    }
   }
   ::close(fd_);
 }

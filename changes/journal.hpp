@@ -121,7 +121,7 @@ class Journal {
   // Creates this process's journal file in state_dir (made if missing) and locks it. Writes and
   // reads of settings go through fs (its root is recorded, so restore uses the same tree).
   // Throws Error{unsupported} when the state directory cannot be written.
-  explicit Journal(probes::HostFs fs, std::filesystem::path state_dir = default_state_dir());
+  explicit Journal(probes::HostFs fs, const std::filesystem::path& state_dir = default_state_dir());
   ~Journal();  // undo_all(); then removes the file if every entry was undone
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;

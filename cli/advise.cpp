@@ -19,6 +19,7 @@
 #include "advisor/scenario.hpp"
 #include "advisor/sysctl_files.hpp"
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/output_files.hpp"
 #include "facts/error.hpp"
 #include "probes/readers.hpp"
@@ -76,7 +77,9 @@ int run_advise(const AdviseOptions& options, const Globals& globals, const Io& i
   const advisor::Advice advice = advisor::advise(facts, profile, run ? &*run : nullptr);
   const std::string format = options.json ? "json" : options.format;
   if (format == "json") {
-    fmt::print(io.out, "{}\n", advisor::advice_to_json(advice).dump(2));
+    fmt::print(
+        io.out, "{}\n",
+        with_identity(advisor::advice_to_json(advice), globals.host_fs(), profile.name).dump(2));
   } else if (format == "md") {
     fmt::print(io.out, "{}", report::render_markdown(advice, run ? &*run : nullptr));
   } else {

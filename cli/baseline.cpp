@@ -12,6 +12,7 @@
 #include "advisor/profile.hpp"
 #include "advisor/scenario.hpp"
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/output_files.hpp"
 #include "cli/run_options.hpp"
 #include "compare/fingerprint.hpp"
@@ -103,6 +104,7 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
     // A status line on a terminal only; in a pipe just the runner's lines.
     advisor::Progress status(io.err, plan.scenario.time_budget_s * args->repeat);
     show_progress(options, status);
+    const changes::HostLock host = args->run.safety.hold(globals, io);
     const compare::RepeatedRuns runs = compare::run_repeated(plan, args->repeat, options);
     if (runs.interrupted) fail(ErrorKind::interrupted, "baseline stopped; nothing was written");
     const compare::Baseline baseline = compare::make_baseline(plan, runs, std::move(fingerprint));
@@ -117,7 +119,9 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
            plan.profile, plan.scenario.name,
            baseline.notes.empty() ? std::string("see the messages above") : baseline.notes.front());
     }
-    write_output_file(output, compare::baseline_to_json(baseline).dump(2) + "\n");
+    write_output_file(
+        output,
+        with_identity(compare::baseline_to_json(baseline), fs, plan.profile).dump(2) + "\n");
     print_summary(baseline, io.out);
     fmt::print(io.out, "written to {} in {:.1f} s\n", output.path.string(), runs.wall_s);
     return complete ? 0 : 1;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/output_files.hpp"
 #include "cli/run_options.hpp"
 #include "compare/baseline.hpp"
@@ -79,13 +80,18 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
     // A status line on a terminal only; in a pipe just the runner's lines.
     advisor::Progress status(io.err, baseline.time_budget_s * repeats);
     show_progress(options, status);
+    const changes::HostLock host = args->run.safety.hold(globals, io);
     const compare::CheckReport report =
         compare::run_check(baseline, args->baseline, repeats, options, globals.host_fs());
 
     fmt::print(io.out, "{}", report::render_tap(report));
     std::fflush(io.out);
     if (junit) write_output_file(*junit, report::render_junit(report, hostname()));
-    if (json) write_output_file(*json, compare::check_to_json(report).dump(2) + "\n");
+    if (json)
+      write_output_file(
+          *json, with_identity(compare::check_to_json(report), globals.host_fs(), baseline.profile)
+                         .dump(2) +
+                     "\n");
     if (report.interrupted)
       fail(ErrorKind::interrupted, "check stopped; everything it changed was restored");
     return compare::check_exit_code(report);

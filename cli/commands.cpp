@@ -27,6 +27,8 @@ constexpr Command kCommands[] = {
      attach_restore},
     {"matrix", "The same command on other kernels under QEMU, side by side", attach_matrix},
     {"export", "Metrics for node_exporter's textfile collector (--prometheus FILE)", attach_export},
+    {"fleet", "Many hosts' results in one report: groups, deviations, outliers, drift",
+     attach_fleet},
 };
 
 std::span<const Command> all_commands() { return kCommands; }

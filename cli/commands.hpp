@@ -51,5 +51,6 @@ Action attach_check(CLI::App& sub, const Globals& globals);
 Action attach_apply(CLI::App& sub, const Globals& globals);
 Action attach_restore(CLI::App& sub, const Globals& globals);
 Action attach_export(CLI::App& sub, const Globals& globals);
+Action attach_fleet(CLI::App& sub, const Globals& globals);
 
 }  // namespace mmtune::cli

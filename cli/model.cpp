@@ -3,6 +3,7 @@
 // settings would give. Nothing on the host changes: the what-if is computed, never written.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "model/host_model.hpp"
 #include "model/json.hpp"
 #include "model/what_if.hpp"
+#include "probes/free_lists.hpp"
 #include "probes/readers.hpp"
 
 namespace mmtune::cli {
@@ -62,8 +64,38 @@ std::string age(const model::DirtyLimits& d) {
   return d.age_unbounded ? "unbounded" : fmt::format("{:.0f} s", d.worst_age_seconds.value);
 }
 
+// The kernel's own fragmentation index (debugfs extfrag/extfrag_index) where debugfs is mounted, or
+// recorded under sys/kernel/debug; empty otherwise (this command mounts nothing).
+std::vector<facts::ZoneOrderIndex> kernel_extfrag(const probes::HostFs& fs) {
+  auto mount = probes::debugfs_mount_point(fs.read("proc/self/mountinfo").value_or(""));
+  return probes::read_extfrag_index(fs, mount ? mount->substr(1) : "sys/kernel/debug");
+}
+
+std::string index_text(int milli) { return fmt::format("{:.3f}", milli / 1000.0); }
+
+// The fragmentation rows: the deciding zone's index at the huge-page order, and whether the kernel
+// would compact for it (which vm.extfrag_threshold decides).
+void fragmentation_rows(std::vector<Row>& out, const model::HostModel& now,
+                        const model::HostModel* what_if,
+                        const std::vector<facts::ZoneOrderIndex>& kernel) {
+  const model::FragmentationPrediction& f = now.fragmentation;
+  if (f.zone.empty()) return;
+  std::string read = "-";
+  for (const facts::ZoneOrderIndex& z : kernel) {
+    if (z.node == f.node && z.zone == f.zone && f.order < z.milli.size())
+      read = index_text(z.milli[f.order]);
+  }
+  const int milli = static_cast<int>(std::lround(f.fragmentation_index.value * 1000));
+  out.push_back({fmt::format("fragmentation index, order {} ({})", f.order, f.zone),
+                 index_text(milli), read, what_if ? index_text(milli) : ""});
+  out.push_back({fmt::format("compaction at order {}", f.order),
+                 std::string(model::to_string(f.verdict)), "-",
+                 what_if ? std::string(model::to_string(what_if->fragmentation.verdict)) : ""});
+}
+
 std::vector<Row> rows(const facts::HostFacts& facts, const model::HostModel& now,
-                      const model::HostModel* what_if) {
+                      const model::HostModel* what_if,
+                      const std::vector<facts::ZoneOrderIndex>& kernel_index) {
   std::vector<Row> out;
   const bool many_nodes = facts.numa.size() > 1;
   for (size_t i = 0; i < now.zones.size(); ++i) {
@@ -114,17 +146,19 @@ std::vector<Row> rows(const facts::HostFacts& facts, const model::HostModel& now
                  what_if ? std::string(short_name(what_if->thp_plain.outcome)) : ""});
   out.push_back({"THP, MADV_HUGEPAGE", std::string(short_name(now.thp_madvised.outcome)), "-",
                  what_if ? std::string(short_name(what_if->thp_madvised.outcome)) : ""});
+  fragmentation_rows(out, now, what_if, kernel_index);
   return out;
 }
 
 void print_text(const Io& io, const facts::HostFacts& facts, const model::HostModel& now,
-                const model::HostModel* what_if, const model::WhatIf* changes) {
+                const model::HostModel* what_if, const model::WhatIf* changes,
+                const std::vector<facts::ZoneOrderIndex>& kernel_index) {
   fmt::print(
       io.out,
       "kernel {}, {} of memory; model numbers are computed from one read of /proc and /sys\n\n",
       facts.kernel.release.empty() ? "unknown" : facts.kernel.release,
       facts::format_bytes(facts.meminfo.total_bytes));
-  std::vector<Row> table = rows(facts, now, what_if);
+  std::vector<Row> table = rows(facts, now, what_if, kernel_index);
   size_t width = 0, column = 12;
   for (const Row& r : table) {
     width = std::max(width, r.label.size());
@@ -206,7 +240,8 @@ int run_model(const ModelOptions& options, const Globals& globals, const Io& io)
     fmt::print(io.out, "{}\n", out.dump(2));
     return 0;
   }
-  print_text(io, facts, now, proposed ? &*proposed : nullptr, what_if ? &*what_if : nullptr);
+  print_text(io, facts, now, proposed ? &*proposed : nullptr, what_if ? &*what_if : nullptr,
+             kernel_extfrag(globals.host_fs()));
   return 0;
 }
 

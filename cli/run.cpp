@@ -10,6 +10,7 @@
 
 #include "advisor/progress.hpp"
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/run_options.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
@@ -94,8 +95,10 @@ void print_summary(std::FILE* out, const workloads::Result& r) {
   for (const std::string& line : r.notes) fmt::print(out, "  {}\n", line);
 }
 
-void write_json(const std::string& path, const workloads::Result& result, std::FILE* out) {
-  std::string text = workloads::to_json(result) + "\n";
+void write_json(const std::string& path, const workloads::Result& result, const probes::HostFs& fs,
+                std::FILE* out) {
+  std::string text =
+      with_identity(nlohmann::json::parse(workloads::to_json(result)), fs).dump(2) + "\n";
   if (path == "-") {
     fmt::print(out, "{}", text);
     return;
@@ -124,13 +127,14 @@ Action attach_run(CLI::App& sub, const Globals& globals) {
 
     facts::HostFacts facts = probes::read_host_facts(globals.host_fs());
     workloads::RunPlan plan = workloads::plan_run(args->workload, options, facts);
+    const changes::HostLock host = args->run.safety.hold(globals, io);
     status.begin(
         fmt::format("{} (time limit {:g} s)", args->workload, facts::seconds(options.time_limit)),
         0);
     workloads::Result result = workloads::execute(plan, options);
     status.end();
     print_summary(args->json == "-" ? io.err : io.out, result);
-    if (!args->json.empty()) write_json(args->json, result, io.out);
+    if (!args->json.empty()) write_json(args->json, result, globals.host_fs(), io.out);
     if (result.verdict.interrupted)
       fail(ErrorKind::interrupted, "{} stopped; everything it changed was restored",
            result.workload);

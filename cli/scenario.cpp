@@ -12,7 +12,9 @@
 
 #include "advisor/profile.hpp"
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/output_files.hpp"
+#include "cli/run_options.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
 #include "model/prediction.hpp"
@@ -28,6 +30,7 @@ struct ScenarioOptions {
   bool json = false;
   bool plan_only = false;
   std::optional<std::string> output;
+  HostSafetyArgs safety;
 };
 
 std::string params_text(const std::vector<std::pair<std::string, std::string>>& params) {
@@ -93,10 +96,12 @@ int run_scenario_command(const ScenarioOptions& options, const Globals& globals,
   }
   advisor::Progress status(io.err, plan.scenario.time_budget_s);
   advisor::ScenarioOptions run_options;
+  run_options.governor = options.safety.governor_limits();
+  const changes::HostLock host = options.safety.hold(globals, io);
   run_options.log = ::isatty(::fileno(io.err)) ? status.log() : nullptr;
   run_options.progress = &status;
   const advisor::ScenarioRun run = advisor::run_scenario(plan, run_options);
-  const nlohmann::json j = advisor::scenario_to_json(run);
+  const nlohmann::json j = with_identity(advisor::scenario_to_json(run), fs, run.profile);
   if (options.json) {
     fmt::print(io.out, "{}\n", j.dump(2));
   } else {
@@ -126,6 +131,7 @@ Action attach_scenario(CLI::App& sub, const Globals& globals) {
   sub.add_flag("--plan", options->plan_only, "Show the steps resolved for this host, run nothing");
   sub.add_option("-o,--output", options->output, "Also write the JSON result to FILE")
       ->type_name("FILE");
+  options->safety.attach(sub);
   return [options, &globals](const Io& io) { return run_scenario_command(*options, globals, io); };
 }
 

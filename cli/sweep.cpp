@@ -1,8 +1,9 @@
 // `mmtune sweep WORKLOAD --knob NAME=V1,V2,… [--knob …] --repeat N [--PARAM VALUE …]`: the workload
 // under every combination of the knob values, each applied temporarily through the journal; a
 // table of the key metrics per setting (median, spread, significant differences), --json for all
-// of it (mmtune.sweep/1). Exit: 0 done, 2 bad input (nothing changed), 3 cannot run here, 130
-// interrupted (everything restored).
+// of it (mmtune.sweep/1). Exit: 0 done, 1 a run stood on a setting someone else moved (repeated or
+// dropped) or the governor stopped the sweep, 2 bad input (nothing changed), 3 cannot run here or
+// another mmtune holds the host, 130 interrupted (everything restored).
 #include "compare/sweep.hpp"
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/options.hpp"
 #include "cli/output_files.hpp"
 #include "cli/run_options.hpp"
@@ -36,7 +38,9 @@ Workload parameters follow as --PARAM VALUE (see `mmtune list`). Every combinati
 values is one setting; the repeats are interleaved (repeat 1 of every setting, then repeat 2, …),
 and before each run the setting is written through the journal and undone after it, so the host
 is back to its own values between runs and after the sweep, also after SIGINT/SIGTERM (exit 130)
-or a crash (`mmtune restore`).
+or a crash (`mmtune restore`). A run under which someone else changed a setting mmtune wrote
+does not count: that repeat runs once more, or is dropped if it moves again, and the sweep exits
+1; so does a sweep the governor stopped (docs/governor.md).
 
 Significance: each setting is compared with the first by the Mann-Whitney U test, two-sided,
 alpha 0.05, and marked * only when the medians also differ by at least 5 %. With fewer than 4
@@ -66,11 +70,12 @@ int run_sweep_command(const SweepArgs& args, const CLI::App& sub, const Globals&
   const probes::HostFs fs = globals.host_fs();
   const facts::HostFacts facts = probes::read_host_facts(fs);
   const compare::SweepPlan plan = compare::plan_sweep(options, facts, fs);
+  const changes::HostLock host = args.run.safety.hold(globals, io);
   const compare::SweepResult result = compare::run_sweep(plan);
 
   fmt::print(args.json == "-" ? io.err : io.out, "{}", compare::render_sweep(result));
   if (!args.json.empty()) {
-    const std::string text = compare::sweep_to_json(result).dump(2) + "\n";
+    const std::string text = with_identity(compare::sweep_to_json(result), fs).dump(2) + "\n";
     if (json_file) {
       write_output_file(*json_file, text);
     } else {
@@ -79,7 +84,8 @@ int run_sweep_command(const SweepArgs& args, const CLI::App& sub, const Globals&
   }
   if (result.interrupted)
     fail(ErrorKind::interrupted, "sweep stopped; every setting it changed was restored");
-  return 0;
+  // Another writer on the host, or a host that suffered: the numbers are not what they seem.
+  return result.invalidated.empty() && !result.governor_stop ? 0 : 1;
 }
 
 }  // namespace

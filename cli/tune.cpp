@@ -17,7 +17,9 @@
 #include "advisor/profile.hpp"
 #include "advisor/scenario.hpp"
 #include "cli/commands.hpp"
+#include "cli/identity.hpp"
 #include "cli/output_files.hpp"
+#include "cli/run_options.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
 #include "model/prediction.hpp"
@@ -35,6 +37,7 @@ struct TuneOptions {
   std::string profile = "general";
   std::string output_dir = ".";
   std::string format = "text";
+  HostSafetyArgs safety;
 };
 
 int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
@@ -71,12 +74,15 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
   }
   advisor::Progress status(io.err, plan.scenario.time_budget_s);
   advisor::ScenarioOptions run_options;
+  run_options.governor = options.safety.governor_limits();
+  const changes::HostLock host = options.safety.hold(globals, io);
   run_options.log = progress ? status.log() : nullptr;
   run_options.progress = &status;
   const advisor::ScenarioRun run = advisor::run_scenario(plan, run_options);
   const advisor::Advice advice = advisor::advise(facts, profile, &run);
 
-  const nlohmann::json advice_json = advisor::advice_to_json(advice);
+  const nlohmann::json advice_json =
+      with_identity(advisor::advice_to_json(advice), fs, profile.name);
   if (options.format == "json") {
     fmt::print(io.out, "{}\n", advice_json.dump(2));
   } else if (options.format == "md") {
@@ -86,6 +92,7 @@ int run_tune(const TuneOptions& options, const Globals& globals, const Io& io) {
   }
   write_output_file(report, report::render_markdown(advice, &run));
   const nlohmann::json everything = {{"schema", kTuneSchema},
+                                     {"identity", advice_json["identity"]},
                                      {"advice", advice_json},
                                      {"scenario", advisor::scenario_to_json(run)}};
   write_output_file(data, everything.dump(2) + "\n");
@@ -120,6 +127,7 @@ Action attach_tune(CLI::App& sub, const Globals& globals) {
                  "What to print: text (a summary), json (mmtune.advice/1) or md")
       ->check(CLI::IsMember({"text", "json", "md"}))
       ->capture_default_str();
+  options->safety.attach(sub);
   return [options, &globals](const Io& io) { return run_tune(*options, globals, io); };
 }
 

@@ -158,13 +158,90 @@ SweepPlan plan_sweep(const SweepOptions& options, const facts::HostFacts& facts,
   return plan;
 }
 
+namespace {
+
+// One run of the workload under setting: set its knobs through the journal, settle, run, undo.
+// The run's options name the journal, so a knob someone else moves invalidates the run.
+workloads::Result run_once(const SweepPlan& plan, const Setting& setting, changes::Journal& journal,
+                           SweepResult& result) {
+  for (const auto& [knob, value] : setting) journal.set_knob(knob, value);
+  if (plan.options.settle > std::chrono::nanoseconds::zero()) settle(plan.options.settle);
+  workloads::Result run;
+  if (changes::SignalGuard::received() != 0) {
+    run.verdict.interrupted = true;
+  } else {
+    workloads::RunOptions options = plan.options.run;
+    options.outer_journal = &journal;
+    // Planned again under this setting: the model's predictions depend on the knobs.
+    try {
+      const facts::HostFacts facts = probes::read_host_facts(journal.fs());
+      run = workloads::execute(workloads::plan_run(plan.options.workload, options, facts), options);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::internal) throw;
+      run = failed_run(plan, e.what());
+    }
+  }
+  for (const changes::UndoOutcome& outcome : journal.undo_all()) {
+    if (outcome.status != changes::UndoStatus::restored) result.notes.push_back(outcome.message);
+  }
+  return run;
+}
+
+std::string moved_text(const std::vector<workloads::MovedSettingRecord>& moved) {
+  std::string text;
+  for (const workloads::MovedSettingRecord& m : moved)
+    text += fmt::format("{}/{} was {}, not the {} mmtune wrote", text.empty() ? "" : "; ", m.path,
+                        m.now, m.wrote);
+  return text;
+}
+
+// Repeat `repeat` of one setting: once, and once more when someone else moved a setting under the
+// first run. Keeps the run that counts; false when the sweep must stop (interrupted, governor).
+bool run_repeat(const SweepPlan& plan, SettingRuns& runs, int repeat, changes::Journal& journal,
+                SweepResult& result) {
+  const std::string label = setting_label(runs.setting);
+  for (int attempt = 1; attempt <= kSweepAttempts; ++attempt) {
+    workloads::Result run = run_once(plan, runs.setting, journal, result);
+    if (run.verdict.interrupted) {
+      result.interrupted = true;
+      return false;
+    }
+    if (run.governor_stop) {
+      result.governor_stop = GovernorHalt{runs.setting, repeat, run.verdict.reason};
+      result.notes.push_back(
+          fmt::format("{} repeat {}: {}; the sweep stops here", label, repeat, run.verdict.reason));
+      return false;
+    }
+    if (!run.moved_settings.empty()) {
+      const bool dropped = attempt == kSweepAttempts;
+      result.invalidated.push_back({runs.setting, repeat, run.moved_settings, dropped});
+      result.notes.push_back(fmt::format(
+          "{} repeat {}: invalid, someone else changed a setting during the run ({}); {}", label,
+          repeat, moved_text(run.moved_settings),
+          dropped ? "it moved again, this repeat is dropped" : "this repeat runs once more"));
+      if (plan.options.run.log)
+        fmt::print(plan.options.run.log, "mmtune: {}\n", result.notes.back());
+      continue;
+    }
+    if (run.verdict.status == workloads::Status::failed) {
+      result.notes.push_back(fmt::format("{} repeat {}: {}", label, repeat, run.verdict.reason));
+    }
+    runs.runs.push_back(std::move(run));
+    runs.repeats.push_back(repeat);
+    return true;
+  }
+  return true;
+}
+
+}  // namespace
+
 SweepResult run_sweep(const SweepPlan& plan) {
   changes::SignalGuard guard;
   const workloads::RunOptions& run_options = plan.options.run;
   std::FILE* log = run_options.log;
   SweepResult result;
   result.plan = plan;
-  for (const Setting& setting : plan.settings) result.settings.push_back({setting, {}});
+  for (const Setting& setting : plan.settings) result.settings.push_back({setting, {}, {}});
 
   probes::HostFs fs("/");
   for (const changes::UndoOutcome& outcome : changes::restore_leftovers(run_options.state_dir)) {
@@ -174,44 +251,18 @@ SweepResult run_sweep(const SweepPlan& plan) {
   changes::Journal journal(fs, run_options.state_dir);
   const size_t total = plan.settings.size() * size_t(plan.options.repeat);
   size_t done = 0;
-  for (int repeat = 0; repeat < plan.options.repeat && !result.interrupted; ++repeat) {
+  for (int repeat = 1; repeat <= plan.options.repeat; ++repeat) {
     for (SettingRuns& runs : result.settings) {
       if (changes::SignalGuard::received() != 0) {
         result.interrupted = true;
-        break;
+        return result;
       }
       ++done;
       if (log) {
         fmt::print(log, "mmtune: sweep [{}/{}] {} (repeat {}/{})\n", done, total,
-                   setting_label(runs.setting), repeat + 1, plan.options.repeat);
+                   setting_label(runs.setting), repeat, plan.options.repeat);
       }
-      for (const auto& [knob, value] : runs.setting) journal.set_knob(knob, value);
-      if (plan.options.settle > std::chrono::nanoseconds::zero()) settle(plan.options.settle);
-      workloads::Result run;
-      if (changes::SignalGuard::received() != 0) {
-        result.interrupted = true;
-      } else {
-        // Planned again under this setting: the model's predictions depend on the knobs.
-        try {
-          facts::HostFacts facts = probes::read_host_facts(fs);
-          run = workloads::execute(workloads::plan_run(plan.options.workload, run_options, facts),
-                                   run_options);
-        } catch (const Error& e) {
-          if (e.kind() == ErrorKind::internal) throw;
-          run = failed_run(plan, e.what());
-        }
-        result.interrupted = run.verdict.interrupted;
-        if (run.verdict.status == workloads::Status::failed && !run.verdict.interrupted) {
-          result.notes.push_back(fmt::format("{} repeat {}: {}", setting_label(runs.setting),
-                                             repeat + 1, run.verdict.reason));
-        }
-        runs.runs.push_back(std::move(run));
-      }
-      for (const changes::UndoOutcome& outcome : journal.undo_all()) {
-        if (outcome.status != changes::UndoStatus::restored)
-          result.notes.push_back(outcome.message);
-      }
-      if (result.interrupted) break;
+      if (!run_repeat(plan, runs, repeat, journal, result)) return result;
     }
   }
   return result;

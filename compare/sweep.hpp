@@ -11,6 +11,13 @@
 // setting its knobs, waiting --settle, running, and undoing, so a slow drift of the host (another
 // tenant's load, memory going cold) spreads over all settings instead of biasing the last one.
 //
+// A run that stood on a setting someone else moved (a knob of the sweep, or one the workload
+// wrote, whose file no longer held what mmtune wrote: another writer on the host) measured nothing
+// that counts: the sweep runs that repeat of that setting once more and keeps the second run when
+// nothing moved under it, or drops the repeat when something moved again. Each such run is listed
+// (invalidated, notes), and `mmtune sweep` exits 1. When the governor stops a run the host is
+// suffering: the sweep stops there (governor_stop) and exits 1.
+//
 // Significance (stated in the output and the JSON): each setting is compared with the first one by
 // the Mann-Whitney U test, two-sided, at α = 0.05 (compare/stats.hpp), and a difference is marked
 // only when it is also at least 5 % of the first setting's median: a tiny but consistent shift is
@@ -22,16 +29,19 @@
 //     "settle_s", "significance": {"test", "alternative", "alpha", "min_effect", "reference"},
 //     "key_metrics": [...],
 //     "settings": [{"settings": {knob: value},
-//                   "runs": [{"repeat", "result": {mmtune.result/1}}],
+//                   "runs": [{"repeat", "result": {mmtune.result/1}}],  (runs that count)
 //                   "metrics": {name: {"unit", "samples", "n", "median", "mean", "stddev", "min",
 //                                       "max", "q1", "q3",
 //                                       "vs_reference": {"u", "p", "change", "significant"} |
 //                                       null}}}],
-//     "interrupted", "notes": [...] }
+//     "invalidated": [{"settings": {knob: value}, "repeat", "moved_settings": [{"path", "wrote",
+//                      "now"}], "then": "repeated" | "dropped"}],
+//     "governor_stop": {"settings", "repeat", "reason"} | null, "interrupted", "notes": [...] }
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -87,15 +97,35 @@ SweepPlan plan_sweep(const SweepOptions& options, const facts::HostFacts& facts,
 
 struct SettingRuns {
   Setting setting;
-  std::vector<workloads::Result> runs;  // in repeat order
+  std::vector<workloads::Result> runs;  // in repeat order, the runs that count
+  std::vector<int> repeats;             // the repeat (from 1) of each of them
+};
+
+// A run that stood on a setting someone else moved, and what the sweep did about it.
+struct InvalidatedRun {
+  Setting setting;
+  int repeat = 0;  // from 1
+  std::vector<workloads::MovedSettingRecord> moved;
+  bool dropped = false;  // false: that repeat ran once more
+};
+
+struct GovernorHalt {
+  Setting setting;
+  int repeat = 0;
+  std::string reason;  // "stopped by the governor: psi-memory-full at 12.30 % (…)"
 };
 
 struct SweepResult {
   SweepPlan plan;
   std::vector<SettingRuns> settings;
+  std::vector<InvalidatedRun> invalidated;
+  std::optional<GovernorHalt> governor_stop;  // set: the sweep stopped there
   bool interrupted = false;
   std::vector<std::string> notes;  // restores that were left alone, failed runs, …
 };
+
+// Runs a setting gets when one stood on a setting someone else moved (the first, and one more).
+inline constexpr int kSweepAttempts = 2;
 
 // Runs the plan on the live host; the journal undoes every setting after each run and, however
 // the sweep ends (error, SIGINT/SIGTERM: result.interrupted), before run_sweep returns or throws.

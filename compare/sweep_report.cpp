@@ -113,8 +113,8 @@ json sweep_to_json(const SweepResult& result) {
     const SettingRuns& runs = result.settings[i];
     json run_list = json::array();
     for (size_t r = 0; r < runs.runs.size(); ++r) {
-      run_list.push_back(
-          {{"repeat", r + 1}, {"result", json::parse(workloads::to_json(runs.runs[r], -1))}});
+      run_list.push_back({{"repeat", r < runs.repeats.size() ? runs.repeats[r] : int(r) + 1},
+                          {"result", json::parse(workloads::to_json(runs.runs[r], -1))}});
     }
     json metrics = json::object();
     for (const MetricRow& row : rows) metrics[row.name] = summary_json(row.cells[i], row.unit);
@@ -123,6 +123,22 @@ json sweep_to_json(const SweepResult& result) {
   }
   json key_metrics = json::array();
   for (const MetricRow& row : rows) key_metrics.push_back(row.name);
+  json invalidated = json::array();
+  for (const InvalidatedRun& run : result.invalidated) {
+    json moved = json::array();
+    for (const workloads::MovedSettingRecord& m : run.moved)
+      moved.push_back({{"path", m.path}, {"wrote", m.wrote}, {"now", m.now}});
+    invalidated.push_back({{"settings", setting_json(run.setting)},
+                           {"repeat", run.repeat},
+                           {"moved_settings", moved},
+                           {"then", run.dropped ? "dropped" : "repeated"}});
+  }
+  json governor_stop = nullptr;
+  if (const std::optional<GovernorHalt>& halt = result.governor_stop) {
+    governor_stop = {{"settings", setting_json(halt->setting)},
+                     {"repeat", halt->repeat},
+                     {"reason", halt->reason}};
+  }
   return {{"schema", kSweepSchema},
           {"workload", plan.options.workload},
           {"parameters", parameters},
@@ -140,6 +156,8 @@ json sweep_to_json(const SweepResult& result) {
             {"reference", setting_label(plan.settings.front())}}},
           {"key_metrics", key_metrics},
           {"settings", settings},
+          {"invalidated", invalidated},
+          {"governor_stop", governor_stop},
           {"interrupted", result.interrupted},
           {"notes", result.notes}};
 }
@@ -192,6 +210,19 @@ std::string render_sweep(const SweepResult& result) {
         n, kSweepAlpha, smallest_two_sided_p(n, n));
   }
   for (const std::string& note : result.notes) text += fmt::format("note: {}\n", note);
+  if (!result.invalidated.empty()) {
+    const auto dropped = std::count_if(result.invalidated.begin(), result.invalidated.end(),
+                                       [](const InvalidatedRun& run) { return run.dropped; });
+    text += fmt::format(
+        "invalid: {} runs stood on a setting someone else changed ({} repeated, {} dropped); the "
+        "table holds the runs under which nothing moved\n",
+        result.invalidated.size(), result.invalidated.size() - size_t(dropped), dropped);
+  }
+  if (result.governor_stop) {
+    text +=
+        fmt::format("stopped by the governor at {} repeat {}: the table holds the runs before\n",
+                    setting_label(result.governor_stop->setting), result.governor_stop->repeat);
+  }
   if (result.interrupted) text += "interrupted: the table holds the runs finished before\n";
   return text;
 }

@@ -245,7 +245,8 @@ KernelRequest parse_kernel_request(std::string_view text) {
     modules = text.substr(colon + 1);
   }
   request.vmlinuz = fs::path(image);
-  if (!fs::is_regular_file(request.vmlinuz)) {
+  std::error_code ec;  // a name the kernel refuses (too long, say) is a file that is not there
+  if (!fs::is_regular_file(request.vmlinuz, ec)) {
     fail(ErrorKind::bad_input,
          "--kernel: \"{}\" is neither debian:NAME nor an existing kernel image", text);
   }
@@ -254,7 +255,7 @@ KernelRequest parse_kernel_request(std::string_view text) {
     while (request.modules_dir.has_relative_path() && request.modules_dir.filename().empty()) {
       request.modules_dir = request.modules_dir.parent_path();  // "…/KVER/" → "…/KVER"
     }
-    if (!fs::is_directory(request.modules_dir)) {
+    if (!fs::is_directory(request.modules_dir, ec)) {
       fail(ErrorKind::bad_input, "--kernel: modules directory \"{}\" does not exist", modules);
     }
   }

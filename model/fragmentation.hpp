@@ -4,7 +4,8 @@
 // and unusable_index print), whether compaction is worth trying for an order
 // (compaction_suitable, mm/compaction.c, with vm.extfrag_threshold), what each thp.defrag mode
 // makes a huge-page fault do about it, and what a runtime hugetlb reservation can get. Pure: facts
-// in, predictions out. The formulas and their kernel sources are in docs/fragmentation.md.
+// in, predictions out. The formulas and their kernel sources are in docs/model.md (Fragmentation
+// and compaction).
 #include <cstdint>
 #include <span>
 #include <string>

@@ -75,6 +75,7 @@ std::vector<std::string> plain_words(const HostModel& m) {
   } else {
     lines.push_back("THP: not available on this kernel");
   }
+  if (!m.fragmentation.zones.empty()) lines.push_back("free memory " + m.fragmentation.summary);
   const double configured = double(m.watermark_settings.min_free_kbytes);
   lines.push_back(
       configured == m.expected_min_free_kbytes.value
@@ -140,6 +141,9 @@ HostModel model_host(const facts::HostFacts& facts, const facts::Settings& setti
   m.thp_plain = predict_thp(region, settings, facts.buddyinfo);
   region.madv_hugepage = true;
   m.thp_madvised = predict_thp(region, settings, facts.buddyinfo);
+  facts::HostFacts with_settings = facts;
+  with_settings.settings = settings;
+  m.fragmentation = predict_fragmentation(with_settings);
   m.summary = plain_words(m);
   return m;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/dirty.hpp"
+#include "model/fragmentation.hpp"
 #include "model/prediction.hpp"
 #include "model/reclaim.hpp"
 #include "model/thp.hpp"
@@ -36,6 +37,7 @@ struct HostModel {
   ScanBalance reclaim;                       // global reclaim at the current swappiness
   ThpPrediction thp_plain;                   // 1 GiB aligned region, no madvise
   ThpPrediction thp_madvised;                // the same with MADV_HUGEPAGE
+  FragmentationPrediction fragmentation;     // free memory at the huge-page order (order 9)
   std::optional<KernelAgreement> agreement;  // only for the settings the host actually has
   std::vector<std::string> summary;          // plain words, one line each
 };

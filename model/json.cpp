@@ -78,6 +78,50 @@ json to_json(const ThpPrediction& t) {
           {"why", to_json(t.why)}};
 }
 
+json to_json(const FragmentationPrediction& p) {
+  json zones = json::array();
+  for (const ZoneIndexes& z : p.zones) {
+    zones.push_back({{"node", z.node},
+                     {"zone", z.zone},
+                     {"free_pages", z.free_pages},
+                     {"fragmentation_milli", z.fragmentation_milli},
+                     {"unusable_milli", z.unusable_milli}});
+  }
+  json suitability = json::array();
+  for (const CompactionSuitability& s : p.suitability) {
+    suitability.push_back({{"node", s.node},
+                           {"zone", s.zone},
+                           {"verdict", to_string(s.verdict)},
+                           {"fragmentation_milli", s.fragmentation_milli},
+                           {"free_pages", s.free_pages},
+                           {"lowmem_reserve", s.lowmem_reserve},
+                           {"watermark_pages", s.watermark_pages},
+                           {"why", to_json(s.why)}});
+  }
+  json modes = json::array();
+  for (const DefragOutcome& m : p.modes) {
+    modes.push_back({{"mode", m.madvised.mode},
+                     {"gfp_madvised", m.madvised.gfp},
+                     {"gfp_plain", m.plain.gfp},
+                     {"stalls_madvised", m.stalls_madvised},
+                     {"stalls_plain", m.stalls_plain},
+                     {"text", m.text}});
+  }
+  return {{"order", p.order},
+          {"extfrag_threshold", p.extfrag_threshold},
+          {"verdict", to_string(p.verdict)},
+          {"cause", p.cause},
+          {"node", p.node},
+          {"zone", p.zone},
+          {"fragmentation_index", to_json(p.fragmentation_index)},
+          {"unusable_index", to_json(p.unusable_index)},
+          {"free_blocks", to_json(p.free_blocks)},
+          {"zones", zones},
+          {"suitability", suitability},
+          {"modes", modes},
+          {"summary", p.summary}};
+}
+
 json to_json(const HostModel& m) {
   json zones = json::array();
   for (size_t i = 0; i < m.zones.size(); ++i) {
@@ -108,6 +152,7 @@ json to_json(const HostModel& m) {
               {"reclaim", to_json(m.reclaim)},
               {"thp_plain", to_json(m.thp_plain)},
               {"thp_madvised", to_json(m.thp_madvised)},
+              {"fragmentation", to_json(m.fragmentation)},
               {"summary", m.summary}};
   if (m.agreement) {
     const KernelAgreement& a = *m.agreement;

@@ -20,6 +20,7 @@ nlohmann::json to_json(const ZoneWatermarks& zone);
 nlohmann::json to_json(const DirtyLimits& dirty);
 nlohmann::json to_json(const ScanBalance& balance);
 nlohmann::json to_json(const ThpPrediction& thp);
+nlohmann::json to_json(const FragmentationPrediction& prediction);
 nlohmann::json to_json(const HostModel& host);
 nlohmann::json to_json(const DemandPagingPrediction& prediction);
 nlohmann::json to_json(const ForkPrediction& prediction);

@@ -39,7 +39,14 @@ struct ReportTable {
   std::vector<std::vector<std::string>> rows;
 };
 
-using ReportBlock = std::variant<ReportParagraph, ReportList, ReportTable, Plot>;
+// A drawing made elsewhere as inline SVG (the fleet's heat table): HTML shows it, Markdown only the
+// caption, since the numbers are in a table beside it.
+struct ReportFigure {
+  std::string caption;
+  std::string svg;
+};
+
+using ReportBlock = std::variant<ReportParagraph, ReportList, ReportTable, Plot, ReportFigure>;
 
 struct ReportSection {
   int level = 2;  // 2 or 3 (the title is level 1)

@@ -34,6 +34,7 @@ td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace;
   font-size: 0.92em; background: #f0f2f5; padding: 0 3px; border-radius: 3px; }
 figure { margin: 8px 0 4px; }
+figcaption { color: #555; font-size: 13px; }
 svg.plot { width: 100%; height: auto; max-width: 980px; background: #fff; font-family: inherit; }
 ul { margin: 4px 0 12px; padding-left: 22px; }
 .change { font-weight: 600; }
@@ -92,6 +93,10 @@ struct BlockHtml {
   }
   void operator()(const Plot& plot) const {
     out += "<figure>\n" + svg_line_plot(plot) + "</figure>\n";
+  }
+  void operator()(const ReportFigure& f) const {
+    out += fmt::format("<figure>\n{}<figcaption>{}</figcaption>\n</figure>\n", f.svg,
+                       escape_markup(f.caption));
   }
 };
 

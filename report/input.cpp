@@ -44,9 +44,12 @@ compare::SweepResult sweep_from_json(const json& j) {
   plan.original = setting_in_knob_order(j.at("original"), plan.options.knobs);
   plan.run_plan.facts = facts::host_facts_from_json(j.at("host"));
   for (const json& saved : j.at("settings")) {
-    compare::SettingRuns runs{setting_in_knob_order(saved.at("settings"), plan.options.knobs), {}};
-    for (const json& run : saved.at("runs"))
+    compare::SettingRuns runs{
+        setting_in_knob_order(saved.at("settings"), plan.options.knobs), {}, {}};
+    for (const json& run : saved.at("runs")) {
       runs.runs.push_back(workloads::result_from_json(run.at("result").dump()));
+      runs.repeats.push_back(run.value("repeat", int(runs.runs.size())));
+    }
     plan.settings.push_back(runs.setting);
     sweep.settings.push_back(std::move(runs));
   }

@@ -30,6 +30,7 @@ struct BlockMarkdown {
     out += "\n";
   }
   void operator()(const Plot&) const {}  // the HTML report draws it; its table follows
+  void operator()(const ReportFigure& f) const { out += "*" + f.caption + "*\n\n"; }
 };
 
 }  // namespace

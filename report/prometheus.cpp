@@ -134,8 +134,9 @@ struct CounterFamily {
   std::vector<std::pair<std::string_view, std::string_view>> keys;  // vmstat key → label value
 };
 
-const std::vector<CounterFamily>& counter_families() {
-  static const std::vector<CounterFamily> families = {
+// The table in three parts, one per subsystem, so no function grows past a screenful.
+std::vector<CounterFamily> reclaim_families() {
+  return {
       {"mmtune_reclaim_scanned_bytes_total",
        "Memory scanned by reclaim, by who reclaimed (/proc/vmstat pgscan_*)",
        "by",
@@ -197,6 +198,11 @@ const std::vector<CounterFamily>& counter_families() {
        {{"workingset_refault_anon", "anon"},
         {"workingset_refault_file", "file"},
         {"workingset_refault", "file"}}},
+  };
+}
+
+std::vector<CounterFamily> compaction_families() {
+  return {
       {"mmtune_compaction_stalls_total",
        "Allocations that stalled in direct compaction (/proc/vmstat compact_stall)",
        "",
@@ -225,6 +231,11 @@ const std::vector<CounterFamily>& counter_families() {
        "",
        false,
        {{"compact_daemon_wake", ""}}},
+  };
+}
+
+std::vector<CounterFamily> thp_families() {
+  return {
       {"mmtune_thp_fault_alloc_total",
        "Page faults served with a huge page (/proc/vmstat thp_fault_alloc)",
        "",
@@ -269,6 +280,15 @@ const std::vector<CounterFamily>& counter_families() {
        false,
        {{"thp_deferred_split_page", ""}}},
   };
+}
+
+const std::vector<CounterFamily>& counter_families() {
+  static const std::vector<CounterFamily> families = [] {
+    std::vector<CounterFamily> all = reclaim_families();
+    for (auto part : {compaction_families(), thp_families()})
+      all.insert(all.end(), part.begin(), part.end());
+    return all;
+  }();
   return families;
 }
 

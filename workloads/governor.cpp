@@ -60,6 +60,21 @@ bool GovernorLimits::any() const {
          foreign_cpu_rise;
 }
 
+std::map<std::string, double> limit_table(const GovernorLimits& limits) {
+  std::map<std::string, double> table;
+  auto put = [&](Tripwire tripwire, const std::optional<double>& limit) {
+    if (limit) table[std::string(tripwire_name(tripwire))] = *limit;
+  };
+  put(Tripwire::psi_memory_full, limits.psi_memory_full_pct);
+  put(Tripwire::psi_io_full, limits.psi_io_full_pct);
+  put(Tripwire::zone_free, limits.zone_margin);
+  put(Tripwire::swap_fill, limits.swap_fill);
+  put(Tripwire::foreign_oom_kill,
+      limits.foreign_oom_kill ? std::optional<double>(0) : std::nullopt);
+  put(Tripwire::foreign_cpu, limits.foreign_cpu_rise);
+  return table;
+}
+
 GovernorLimits governor_preset(std::string_view name) {
   if (name == "off") return {};
   if (name == "defaults") return {10.0, 20.0, 0.5, 0.5, true, 0.5};
@@ -69,6 +84,34 @@ GovernorLimits governor_preset(std::string_view name) {
 
 Governor::Governor(GovernorLimits limits, std::vector<pid_t> own_pids)
     : limits_(limits), own_pids_(std::move(own_pids)) {}
+
+Governor Governor::watching_only(Tripwire tripwire) const {
+  Governor only = *this;
+  GovernorLimits& l = only.limits_;
+  const GovernorLimits& all = limits_;
+  l = {};
+  switch (tripwire) {
+    case Tripwire::psi_memory_full:
+      l.psi_memory_full_pct = all.psi_memory_full_pct;
+      break;
+    case Tripwire::psi_io_full:
+      l.psi_io_full_pct = all.psi_io_full_pct;
+      break;
+    case Tripwire::zone_free:
+      l.zone_margin = all.zone_margin;
+      break;
+    case Tripwire::swap_fill:
+      l.swap_fill = all.swap_fill;
+      break;
+    case Tripwire::foreign_oom_kill:
+      l.foreign_oom_kill = all.foreign_oom_kill;
+      break;
+    case Tripwire::foreign_cpu:
+      l.foreign_cpu_rise = all.foreign_cpu_rise;
+      break;
+  }
+  return only;
+}
 
 std::optional<GovernorTrip> Governor::observe(const HostSignals& signals) {
   if (auto crossed = check_psi(signals)) return crossed;

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,9 @@ struct GovernorLimits {
   std::optional<double> foreign_cpu_rise;  // fraction of the online CPUs
   bool any() const;
 };
+
+// The tripwires that are on, name → limit in the tripwire's unit (what a result records).
+std::map<std::string, double> limit_table(const GovernorLimits& limits);
 
 // "defaults" (safe for a production server: trips only where the host itself suffers), "strict"
 // (earlier), "off". Throws Error{bad_input} naming --governor for another name.
@@ -85,6 +89,8 @@ class Governor {
   // Feeds one tick; the first tripwire crossed, in the order above (nullopt: carry on).
   std::optional<GovernorTrip> observe(const HostSignals& signals);
   const GovernorLimits& limits() const { return limits_; }
+  // This governor, what it has seen so far included, with every tripwire but one switched off.
+  Governor watching_only(Tripwire tripwire) const;
 
   // Foreign CPU is averaged over this long, and its baseline is the run's first such window.
   static constexpr int64_t kCpuWindowNs = 5'000'000'000;

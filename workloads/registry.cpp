@@ -9,12 +9,12 @@ namespace mmtune::workloads {
 // static-initialisation order to get wrong, and nothing the linker could drop.
 extern const Workload kDemandPaging, kCowFork, kThp, kFalseSharing;
 extern const Workload kDioForkRace, kNumaMisplacement;
-extern const Workload kDirtyFlood, kReclaim, kOom;
+extern const Workload kDirtyFlood, kReclaim, kOom, kFragmentation;
 
 namespace {
-constexpr const Workload* kAll[] = {&kDemandPaging, &kCowFork,      &kDioForkRace,
-                                    &kThp,          &kFalseSharing, &kNumaMisplacement,
-                                    &kDirtyFlood,   &kReclaim,      &kOom};
+constexpr const Workload* kAll[] = {&kDemandPaging, &kCowFork,          &kDioForkRace, &kThp,
+                                    &kFalseSharing, &kNumaMisplacement, &kDirtyFlood,  &kReclaim,
+                                    &kOom,          &kFragmentation};
 }  // namespace
 
 std::span<const Workload* const> all_workloads() { return kAll; }

@@ -199,6 +199,58 @@ Expectation expectation_from(const json& j) {
   return e;
 }
 
+namespace {
+
+std::string text_from(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+json verdict_json(const Result& result) {
+  json verdict = {{"status", status_name(result.verdict.status)},
+                  {"reason", result.verdict.reason},
+                  {"interrupted", result.verdict.interrupted}};
+  if (const std::optional<GovernorStop>& stop = result.governor_stop) {
+    verdict["governor"] = {{"tripwire", stop->tripwire},
+                           {"value", number(stop->value)},
+                           {"limit", number(stop->limit)},
+                           {"unit", stop->unit},
+                           {"what", stop->what},
+                           {"at_s", number(stop->at_s)},
+                           {"ended_s", number(stop->ended_s)},
+                           {"value_at_end", optional_number(stop->value_at_end)}};
+  }
+  for (const MovedSettingRecord& moved : result.moved_settings) {
+    verdict["moved_settings"].push_back(
+        {{"path", moved.path}, {"wrote", moved.wrote}, {"now", moved.now}});
+  }
+  return verdict;
+}
+
+// The governor's stop and the moved settings of a verdict read back; what is not there stays
+// empty.
+void verdict_causes_from(const json& verdict, Result& result) {
+  if (verdict.contains("governor") && verdict["governor"].is_object()) {
+    const json& g = verdict["governor"];
+    result.governor_stop = GovernorStop{text_from(g, "tripwire"),
+                                        number_from(g.value("value", json())),
+                                        number_from(g.value("limit", json())),
+                                        text_from(g, "unit"),
+                                        text_from(g, "what"),
+                                        number_from(g.value("at_s", json())),
+                                        number_from(g.value("ended_s", json())),
+                                        optional_from(g, "value_at_end")};
+  }
+  if (verdict.contains("moved_settings") && verdict["moved_settings"].is_array()) {
+    for (const json& moved : verdict["moved_settings"]) {
+      if (!moved.is_object()) continue;
+      result.moved_settings.push_back(
+          {text_from(moved, "path"), text_from(moved, "wrote"), text_from(moved, "now")});
+    }
+  }
+}
+
+}  // namespace
+
 std::string_view status_name(Status status) {
   switch (status) {
     case Status::ok:
@@ -279,6 +331,8 @@ std::string to_json(const Result& result, int indent) {
                  {"cgroup", result.limits.cgroup}};
   limits["memory_limit_bytes"] =
       result.limits.memory_limit_bytes ? json(*result.limits.memory_limit_bytes) : json(nullptr);
+  limits["governor"] = json::object();
+  for (const auto& [name, limit] : result.limits.governor) limits["governor"][name] = number(limit);
   j["limits"] = limits;
   j["predictions"] = json::array();
   for (const Expectation& e : result.predictions) j["predictions"].push_back(expectation_json(e));
@@ -290,22 +344,15 @@ std::string to_json(const Result& result, int indent) {
   for (const Phase& p : result.phases) j["phases"].push_back(phase_json(p));
   j["series"] = json::object();
   for (const Series& s : result.series) j["series"][s.name] = series_json(s);
-  j["verdict"] = {{"status", status_name(result.verdict.status)},
-                  {"reason", result.verdict.reason},
-                  {"interrupted", result.verdict.interrupted}};
+  j["verdict"] = verdict_json(result);
   j["explanation"] = result.explanation;
   j["notes"] = result.notes;
   return j.dump(indent);
 }
 
-Result result_from_json(std::string_view text) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) fail(ErrorKind::bad_input, "not a JSON result document");
-  std::string schema = j.value("schema", "");
-  if (schema != kResultSchema) {
-    fail(ErrorKind::bad_input, "result schema \"{}\" is not {} (the one this build reads)", schema,
-         kResultSchema);
-  }
+namespace {
+
+Result result_from_document(const json& j) {
   Result result;
   result.workload = j.value("workload", "");
   result.started_at = j.value("started_at", "");
@@ -329,6 +376,10 @@ Result result_from_json(std::string_view text) {
   result.limits.forced = limits.value("forced", false);
   result.limits.time_limit_s = limits.value("time_limit_s", 0.0);
   result.limits.cgroup = limits.value("cgroup", "");
+  if (limits.contains("governor") && limits["governor"].is_object()) {
+    for (const auto& [name, limit] : limits["governor"].items())
+      result.limits.governor[name] = number_from(limit);
+  }
   if (limits.contains("memory_limit_bytes") && limits["memory_limit_bytes"].is_number_unsigned()) {
     result.limits.memory_limit_bytes = limits["memory_limit_bytes"].get<uint64_t>();
   }
@@ -349,9 +400,33 @@ Result result_from_json(std::string_view text) {
     fail(ErrorKind::bad_input, "result: verdict status \"{}\" is not ok, skipped or failed",
          verdict.value("status", ""));
   result.verdict = {*status, verdict.value("reason", ""), verdict.value("interrupted", false)};
+  verdict_causes_from(verdict, result);
   result.explanation = j.value("explanation", std::vector<std::string>{});
   result.notes = j.value("notes", std::vector<std::string>{});
   return result;
+}
+
+}  // namespace
+
+Result result_from_json(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) fail(ErrorKind::bad_input, "not a JSON result document");
+  const std::string schema =
+      j.contains("schema") && j["schema"].is_string() ? j["schema"].get<std::string>() : "";
+  if (schema != kResultSchema) {
+    fail(ErrorKind::bad_input, "result schema \"{}\" is not {} (the one this build reads)", schema,
+         kResultSchema);
+  }
+  try {
+    return result_from_document(j);
+  } catch (const json::exception& e) {
+    // A field of the wrong type ("workload": 1): nlohmann says "[json.exception.type_error.302]
+    // type must be string, but is number".
+    std::string what = e.what();
+    if (size_t bracket = what.find("] "); bracket != std::string::npos)
+      what = what.substr(bracket + 2);
+    fail(ErrorKind::bad_input, "result: {}", what);
+  }
 }
 
 }  // namespace mmtune::workloads

@@ -8,7 +8,8 @@
 //     counter), "derived" (arithmetic on measurements, the formula in counter), or the model
 //     (predictions, each with its rule, kernel function and arithmetic);
 //   - a verdict is ok, skipped (with the reason: this host cannot run it) or failed (with the
-//     reason: a crash, an OOM kill, the time limit, an interruption).
+//     reason: a crash, an OOM kill, the time limit, an interruption, the governor stopping it, a
+//     setting someone else moved during the run).
 //
 // JSON layout (keys are stable; new keys may be added within schema version 1):
 //   { "schema": "mmtune.result/1", "workload": "demand-paging", "started_at": "…Z", "wall_s": 1.2,
@@ -21,7 +22,10 @@
 //     "within"}], "phases": [{"name", "start_s", "end_s", "vmstat_delta": {…}, "rusage_delta": {…},
 //                 "process_before": {…}, "process_after": {…}}],
 //     "series": {"host": {"t_s": […], "columns": {"meminfo.MemAvailable": {"unit", "values"}}}, …},
-//     "verdict": {"status": "ok" | "skipped" | "failed", "reason": "…", "interrupted": false},
+//     "verdict": {"status": "ok" | "skipped" | "failed", "reason": "…", "interrupted": false,
+//                 "governor": {"tripwire", "value", "limit", "unit", "what", "at_s", "ended_s",
+//                              "value_at_end"} (only when the governor stopped the run),
+//                 "moved_settings": [{"path", "wrote", "now"}] (only when a setting moved)},
 //     "explanation": ["…"], "notes": ["…"] }
 #include <cstdint>
 #include <map>
@@ -102,6 +106,27 @@ struct ParamRecord {
   bool defaulted = true;
 };
 
+// The governor stopped the run (docs/governor.md): the first tripwire crossed.
+struct GovernorStop {
+  std::string tripwire;  // "psi-memory-full"
+  double value = 0, limit = 0;
+  std::string unit;    // "%", "pages", "fraction", "pid", "CPUs"
+  std::string what;    // "memory PSI full avg10 12.30 % > 10 %"
+  double at_s = 0;     // when it crossed, since the run started
+  double ended_s = 0;  // when the workload had exited after being stopped
+  // The tripwire's value read again once the workload had exited: still above the limit (PSI's
+  // 10 s average falls slowly), or nullopt when the host was back under it.
+  std::optional<double> value_at_end;
+};
+
+// A setting written for the run (by its journal, or a sweep's) that someone else changed while it
+// ran: what was measured stood on a setting nobody chose, so the measurement does not count.
+struct MovedSettingRecord {
+  std::string path;   // relative to the root: "proc/sys/vm/swappiness"
+  std::string wrote;  // what mmtune wrote
+  std::string now;    // what the file held when mmtune looked
+};
+
 struct RunLimits {
   uint64_t footprint_bytes = 0;  // what the workload says it maps at its peak
   uint64_t size_cap_bytes = 0;   // the cap it was checked against
@@ -109,6 +134,9 @@ struct RunLimits {
   double time_limit_s = 0;
   std::optional<uint64_t> memory_limit_bytes;  // the memory cgroup's limit, when one was made
   std::string cgroup;                          // that cgroup's directory, relative to the host root
+  // The governor's tripwires that were on, name → limit in the tripwire's unit (the foreign OOM
+  // kill's limit is 0 kills); empty when the governor was off.
+  std::map<std::string, double> governor;
 };
 
 struct Result {
@@ -124,8 +152,10 @@ struct Result {
   std::vector<Phase> phases;
   std::vector<Series> series;
   Verdict verdict;
-  std::vector<std::string> explanation;  // predicted vs observed, one line each
-  std::vector<std::string> notes;        // context: hot or cold memory, foreign CPU, cgroup
+  std::optional<GovernorStop> governor_stop;       // set: the verdict is failed for this
+  std::vector<MovedSettingRecord> moved_settings;  // non-empty: the verdict is failed for this
+  std::vector<std::string> explanation;            // predicted vs observed, one line each
+  std::vector<std::string> notes;  // context: hot or cold memory, foreign CPU, cgroup
 
   const Measurement* find(std::string_view name) const;
   const Expectation* prediction_for(std::string_view metric) const;

@@ -27,6 +27,7 @@
 #include "workloads/registry.hpp"
 #include "workloads/result_json.hpp"
 #include "workloads/session.hpp"
+#include "workloads/watchdog.hpp"
 
 namespace mmtune::workloads {
 namespace {
@@ -413,10 +414,23 @@ struct Watched {
   bool timed_out = false;
 };
 
-// Step 4: reads the workload's reports as they come until it exits; at the time limit or on
-// SIGINT/SIGTERM sends it SIGTERM (it stops at its next check), and SIGKILL after kGrace.
+// Why the controller stops the workload now, if it should: a signal, the time limit, or what the
+// watchdog saw; nullopt to let it run.
+std::optional<std::string> stop_reason(int64_t now, int64_t deadline_ns, Watchdog& watchdog,
+                                       Watched& watched) {
+  if (changes::SignalGuard::received() != 0) return "interrupted";
+  if (now > deadline_ns) {
+    watched.timed_out = true;
+    return "time limit reached";
+  }
+  return watchdog.check(now);
+}
+
+// Step 4: reads the workload's reports as they come until it exits; at the time limit, on
+// SIGINT/SIGTERM or when the watchdog says so sends it SIGTERM (it stops at its next check), and
+// SIGKILL after kGrace.
 Watched watch(WorkloadProcess& child, const RunOptions& options, int64_t start_ns,
-              std::string_view workload) {
+              std::string_view workload, Watchdog& watchdog) {
   Watched watched;
   std::string buffer;
   const int64_t deadline_ns = start_ns + options.time_limit.count();
@@ -430,14 +444,12 @@ Watched watch(WorkloadProcess& child, const RunOptions& options, int64_t start_n
     if (!eof) eof = !read_available(child.reports(), buffer);
     drain_lines(buffer, watched.collected, options.log, workload);
     const int64_t now = monotonic_ns();
-    const bool signalled = changes::SignalGuard::received() != 0;
-    if (term_sent_ns == 0 && (signalled || now > deadline_ns)) {
-      watched.timed_out = !signalled;
-      ::kill(child.pid(), SIGTERM);
-      term_sent_ns = now;
-      if (options.log) {
-        fmt::print(options.log, "mmtune: {}: {}; stopping the workload\n", workload,
-                   watched.timed_out ? "time limit reached" : "interrupted");
+    if (term_sent_ns == 0) {
+      if (std::optional<std::string> why = stop_reason(now, deadline_ns, watchdog, watched)) {
+        ::kill(child.pid(), SIGTERM);
+        term_sent_ns = now;
+        if (options.log)
+          fmt::print(options.log, "mmtune: {}: {}; stopping the workload\n", workload, *why);
       }
     }
     if (term_sent_ns != 0 && !killed && now - term_sent_ns > kGrace.count()) {
@@ -523,10 +535,12 @@ KillEvidence gather_evidence(const probes::HostFs& fs, const RunPlan& plan,
 
 // The verdict, most specific cause first.
 Verdict verdict_of(const Watched& watched, const std::optional<std::string>& attach_error,
-                   const KillEvidence& evidence, const RunOptions& options) {
+                   const KillEvidence& evidence, const RunOptions& options,
+                   const Watchdog& watchdog) {
   const Collected& collected = watched.collected;
   if (int signal = changes::SignalGuard::received())
     return {Status::failed, fmt::format("interrupted by {}", ::strsignal(signal)), true};
+  if (watchdog.reason()) return {Status::failed, *watchdog.reason(), false};
   if (watched.timed_out) {
     return {Status::failed,
             fmt::format("time limit of {:g} s reached", facts::seconds(options.time_limit)), false};
@@ -569,6 +583,17 @@ void add_findings(Result& result, Collected collected, const std::vector<probes:
   }
   for (std::string& line : collected.explanation) result.explanation.push_back(std::move(line));
   for (std::string& line : collected.notes) result.notes.push_back(std::move(line));
+}
+
+// The governor and the moved-setting watch of this run; the result records the tripwires that
+// are on.
+Watchdog make_watchdog(const RunOptions& options, const changes::Journal& journal, pid_t workload,
+                       int64_t start_ns, Result& result) {
+  result.limits.governor = limit_table(options.governor);
+  std::vector<const changes::Journal*> journals{&journal};
+  if (options.outer_journal) journals.push_back(options.outer_journal);
+  return Watchdog(options.governor, std::move(journals), {::getpid(), workload},
+                  options.sample_interval, start_ns);
 }
 
 void undo(changes::Journal& journal, Result& result) {
@@ -655,15 +680,19 @@ Result execute(const RunPlan& plan, const RunOptions& options) {
   const std::optional<std::string> attach_error = attach(journal, cgroup, child.pid());
   std::unique_ptr<probes::BackgroundSampler> sampler =
       start_sampler(fs, child.pid(), cgroup, options.sample_interval, result.notes);
+  Watchdog watchdog = make_watchdog(options, journal, child.pid(), start_ns, result);
   child.release(!attach_error);
-  // 4. Its reports, the time limit and the signals, until it exits.
-  Watched watched = watch(child, options, start_ns, plan.workload->name);
+  // 4. Its reports, the time limit, the signals and the watchdog, until it exits.
+  Watched watched = watch(child, options, start_ns, plan.workload->name, watchdog);
   const std::vector<probes::Sample> samples =
       sampler ? sampler->stop() : std::vector<probes::Sample>{};
+  watchdog.finish(monotonic_ns());
   result.wall_s = double(monotonic_ns() - start_ns) / 1e9;
   // 5. The verdict, the comparisons, and the undo of everything in the journal.
   const KillEvidence evidence = gather_evidence(fs, plan, cgroup, before, watched, result);
-  result.verdict = verdict_of(watched, attach_error, evidence, options);
+  result.verdict = verdict_of(watched, attach_error, evidence, options, watchdog);
+  result.governor_stop = watchdog.stop();
+  result.moved_settings = watchdog.moved();
   add_findings(result, std::move(watched.collected), samples, start_ns);
   undo(journal, result);
   return result;

@@ -14,11 +14,12 @@
 //      waits until it is in the cgroup, and runs the workload with a Session whose reports come
 //      back over a pipe as they happen;
 //   4. the controller samples the host and the child (probes::BackgroundSampler) until the child
-//      exits; at the time limit or on SIGINT/SIGTERM it sends the child SIGTERM (the workload
+//      exits; at the time limit, on SIGINT/SIGTERM, when the governor's tripwire is crossed or a
+//      journaled setting moved (workloads/watchdog.hpp) it sends the child SIGTERM (the workload
 //      stops at its next check), and SIGKILL after a grace period;
 //   5. the verdict (a skip, an error, an OOM kill with its evidence, the time limit, an
-//      interruption), the comparisons of predictions with measurements, and the undo of
-//      everything in the journal.
+//      interruption, the governor, a moved setting), the comparisons of predictions with
+//      measurements, and the undo of everything in the journal.
 // SIGINT/SIGTERM are recorded by a changes::SignalGuard for the duration of execute() (nested in
 // the caller's guard, if any, so a sweep sees the signal that stopped its run).
 // Call execute() from a thread that outlives the run: PR_SET_PDEATHSIG fires when the thread that
@@ -34,6 +35,7 @@
 
 #include "changes/journal.hpp"
 #include "facts/facts.hpp"
+#include "workloads/governor.hpp"
 #include "workloads/params.hpp"
 #include "workloads/result.hpp"
 #include "workloads/workload.hpp"
@@ -49,6 +51,11 @@ struct RunOptions {
   std::chrono::nanoseconds sample_interval = std::chrono::milliseconds(100);
   std::filesystem::path state_dir = changes::default_state_dir();
   std::FILE* log = nullptr;  // progress lines (the CLI passes stderr); nullptr: quiet
+  // The tripwires that stop the run before the host suffers (docs/governor.md).
+  GovernorLimits governor = governor_preset("defaults");
+  // A journal the caller wrote settings for this run through (a sweep's knobs): someone else
+  // changing one of them during the run invalidates it, like a change of the run's own.
+  const changes::Journal* outer_journal = nullptr;
 };
 
 struct RunPlan {

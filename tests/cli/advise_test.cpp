@@ -31,7 +31,13 @@ json advise_json(const std::string& host, const std::string& profile) {
   CliResult r = run_mmtune(
       {"advise", "--root", test_data("hosts/" + host).string(), "--profile", profile, "--json"});
   EXPECT_EQ(r.exit_code, 0) << host << " " << profile << ": " << r.err;
-  return json::parse(r.out, nullptr, false);
+  json out = json::parse(r.out, nullptr, false);
+  // The host identity (tests/fleet/identity_test.cpp) is not the advice the goldens hold.
+  if (out.is_object()) {
+    EXPECT_TRUE(out.contains("identity")) << host << " " << profile;
+    out.erase("identity");
+  }
+  return out;
 }
 
 const json* find_rec(const json& advice, const std::string& knob) {

@@ -358,7 +358,8 @@ TEST(ProbeLive, SamplesAMemoryCgroup) {
                             "50ms", "--duration", "150ms", "--format", "jsonl"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto records = jsonl(r.out);
-  ASSERT_EQ(records.size(), 3u);
+  ASSERT_GE(records.size(), 1u);  // one per 50 ms tick; a busy machine skips some
+  ASSERT_LE(records.size(), 3u);
   EXPECT_TRUE(records.back()["cg_mem_mib"].is_number());
   EXPECT_GT(records.back()["cg_mem_mib"].get<double>(), 0);
 }
@@ -368,7 +369,9 @@ TEST(ProbeSnapshot, RecordedHostGivesZeroRatesAndNullPsiOnOldKernels) {
                             "10ms", "--duration", "50ms", "--format", "jsonl"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto records = jsonl(r.out);
-  ASSERT_EQ(records.size(), 5u);
+  // At most one record per 10 ms tick; a busy machine skips ticks, so fewer is no error.
+  ASSERT_GE(records.size(), 1u);
+  ASSERT_LE(records.size(), 5u);
   EXPECT_EQ(records[0]["minflt_s"], 0.0);  // the files do not change
   EXPECT_TRUE(records[0]["psi_some_pct"].is_null());
   EXPECT_NEAR(records[0]["low_mib"].get<double>(), (38 + 7641 + 33277) * 4096.0 / (1 << 20), 0.06);

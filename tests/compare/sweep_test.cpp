@@ -119,7 +119,7 @@ SweepResult made_up_sweep() {
   const std::vector<double> slightly = {153, 154, 153, 155, 154};
   const std::vector<double> slower = {210, 205, 215, 212, 208};
   for (size_t i = 0; i < 3; ++i) {
-    SettingRuns runs{result.plan.settings[i], {}};
+    SettingRuns runs{result.plan.settings[i], {}, {}};
     const std::vector<double>& values = i == 0 ? same : i == 1 ? slightly : slower;
     for (double v : values) runs.runs.push_back(run_with(v, 4096));
     result.settings.push_back(std::move(runs));

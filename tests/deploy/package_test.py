@@ -29,8 +29,10 @@ EXPECTED_FILES = [
     "./usr/lib/systemd/system/mmtune-export.service",
     "./usr/lib/systemd/system/mmtune-export.timer",
 ]
-# What the binary links: libnuma, liburing, libfmt, libstdc++, libc, zlib (and libgcc_s).
-EXPECTED_DEPENDS = ["libc6", "libfmt9", "libnuma1", "liburing2", "libstdc++6", "zlib1g"]
+# What the binary links: libnuma, liburing, libfmt, libstdc++, libc, zlib (and libgcc_s), libcrypto
+# (the host identity's machine id) and simdjson (`mmtune fleet`).
+EXPECTED_DEPENDS = ["libc6", "libfmt9", "libnuma1", "liburing2", "libstdc++6", "zlib1g", "libssl3",
+                    "libsimdjson14"]
 
 
 def run(*args, **kwargs):

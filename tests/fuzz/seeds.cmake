@@ -81,6 +81,7 @@ foreach(dir IN LISTS host_dirs)
 endforeach()
 
 # Documents mmtune wrote: what report, check and advise --from read back.
+seed(fleet_input ${data}/reports/*.json ${data}/golden/*/advise-*.json ${own}/*.json)
 seed(report_input ${data}/reports/*.json ${data}/golden/*/host.json
   ${data}/golden/*/advise-general.json ${own}/scenario-ci-tiny.json)
 seed(scenario ${own}/scenario-ci-tiny.json)

@@ -74,6 +74,22 @@ TEST(KernelRequest, LocalImageWithModulesDirectory) {
   EXPECT_TRUE(parse_kernel_request("debian:6.1-cloud").is_debian());
 }
 
+// Found by tests/fuzz/matrix_kernel: a --kernel path longer than the kernel accepts threw
+// std::filesystem_error out (exit 4, "internal error") instead of the bad-input line.
+TEST(KernelRequest, ANameTooLongIsBadInputNotAnInternalError) {
+  const std::string long_name(5000, 'l');
+  // The image itself, and the modules directory after an image that exists.
+  for (const std::string& text : {long_name, "/proc/self/exe:" + long_name}) {
+    try {
+      parse_kernel_request(text);
+      FAIL() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+      EXPECT_EQ(std::string(e.what()).rfind("--kernel: ", 0), 0u) << e.what();
+    }
+  }
+}
+
 TEST(KernelRequest, BzImageReleaseFromTheSetupHeader) {
   test::TempDir dir;
   std::string image(0x600, '\0');

@@ -1,6 +1,6 @@
 // The fragmentation model: the kernel's two indexes, compaction_suitable's verdicts, the defrag
 // modes and the ranges of huge faults and reservations. Expected values are worked by hand from
-// mm/vmstat.c's integer arithmetic (docs/fragmentation.md).
+// mm/vmstat.c's integer arithmetic (docs/model.md, Fragmentation and compaction).
 #include "model/fragmentation.hpp"
 
 #include <gtest/gtest.h>

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "facts/error.hpp"
+#include "probes/readers.hpp"
+#include "tests/support/recorded_hosts.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace mmtune::probes {
@@ -138,6 +142,31 @@ TEST(FreeListsSnapshot, AbsentFilesAreAbsence) {
   EXPECT_FALSE(read_pagetypeinfo(fs));
   EXPECT_TRUE(read_extfrag_index(fs, "sys/kernel/debug").empty());
   EXPECT_TRUE(read_hugetlb_pools(fs).empty());
+}
+
+// pagetypeinfo splits buddyinfo's lists by migrate type: on a recorded host (one read of each), the
+// types add up to buddyinfo's count for every zone and order.
+TEST(FreeListsSnapshot, PagetypeinfoAddsUpToBuddyinfo) {
+  int zones = 0;
+  for (const std::string& name : test::recorded_hosts()) {
+    SCOPED_TRACE(name);
+    HostFs fs(test::test_data("hosts/" + name));
+    auto types = read_pagetypeinfo(fs);
+    if (!types) continue;
+    EXPECT_EQ(types->pageblock_order, 9);
+    for (const facts::BuddyZone& buddy : read_buddyinfo(fs)) {
+      auto zone = std::find_if(types->zones.begin(), types->zones.end(), [&](const auto& z) {
+        return z.node == buddy.node && z.zone == buddy.zone;
+      });
+      ASSERT_NE(zone, types->zones.end()) << buddy.zone;
+      std::vector<uint64_t> sum(buddy.free_blocks.size(), 0);
+      for (const auto& [type, counts] : zone->free_blocks)
+        for (size_t o = 0; o < counts.size() && o < sum.size(); ++o) sum[o] += counts[o];
+      EXPECT_EQ(sum, buddy.free_blocks) << buddy.zone;
+      ++zones;
+    }
+  }
+  EXPECT_GT(zones, 0) << "no recorded host has proc/pagetypeinfo";
 }
 
 }  // namespace

@@ -57,6 +57,41 @@ size_t journal_files(const std::filesystem::path& state_dir) {
   return n;
 }
 
+namespace {
+
+// The host lock of the mmtune processes this test process starts (see spawn_mmtune), removed when
+// the test process ends.
+class TestHostLock {
+ public:
+  TestHostLock()
+      : path_(std::filesystem::temp_directory_path() /
+              ("mmtune-test-host-" + std::to_string(::getpid()) + ".lock")) {}
+  ~TestHostLock() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The environment of a child mmtune: ours, with MMTUNE_HOST_LOCK naming this test process's own
+// lock unless a test set one.
+std::vector<std::string> child_environment() {
+  static const TestHostLock lock;
+  std::vector<std::string> env;
+  bool has_lock = false;
+  for (char** entry = environ; *entry; ++entry) {
+    env.emplace_back(*entry);
+    has_lock |= env.back().starts_with("MMTUNE_HOST_LOCK=");
+  }
+  if (!has_lock) env.push_back("MMTUNE_HOST_LOCK=" + lock.path().string());
+  return env;
+}
+
+}  // namespace
+
 pid_t spawn_mmtune(const std::vector<std::string>& args, const std::filesystem::path& out,
                    const std::filesystem::path& err) {
   // Everything the child needs is made before fork: it only opens, duplicates and executes.
@@ -65,12 +100,16 @@ pid_t spawn_mmtune(const std::vector<std::string>& args, const std::filesystem::
   std::vector<char*> argv{binary.data()};
   for (auto& arg : storage) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_storage = child_environment();
+  std::vector<char*> envp;
+  for (auto& entry : env_storage) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 1);
     ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), 2);
-    ::execv(binary.c_str(), argv.data());
+    ::execve(binary.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   return pid;

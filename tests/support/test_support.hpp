@@ -47,6 +47,10 @@ CliResult run_mmtune(const std::vector<std::string>& args);
 // Starts the mmtune binary with args in a child process (no shell), its stdout and stderr going to
 // the files given (/dev/null by default), and returns its pid without waiting: for tests that
 // signal it or watch it run. The caller reaps it.
+// The children of one test process share a host lock of their own (MMTUNE_HOST_LOCK, unless the
+// test set it): two test processes running at once do not refuse each other's mmtune (exit 3),
+// while the tests of the lock see their own processes exclude each other. Tests that change
+// settings still serialize through HostSettingsLock.
 pid_t spawn_mmtune(const std::vector<std::string>& args,
                    const std::filesystem::path& out = "/dev/null",
                    const std::filesystem::path& err = "/dev/null");

@@ -169,6 +169,30 @@ TEST(Governor, TicksWithoutTheProcessTreeAreNotCpuPoints) {
   }
 }
 
+TEST(Governor, TheLimitTableNamesTheTripwiresThatAreOn) {
+  const std::map<std::string, double> table = limit_table(governor_preset("defaults"));
+  EXPECT_EQ(table.size(), 6u);
+  EXPECT_EQ(table.at("psi-memory-full"), 10);
+  EXPECT_EQ(table.at("foreign-oom-kill"), 0);
+  EXPECT_TRUE(limit_table(governor_preset("off")).empty());
+}
+
+TEST(Governor, WatchingOnlyOneTripwireKeepsWhatItSawAndIgnoresTheOthers) {
+  Governor governor(governor_preset("defaults"), {});
+  HostSignals low;
+  low.memory_psi = facts::Psi{};
+  low.memory_psi->full = facts::PsiLine{};
+  EXPECT_EQ(governor.observe(low), std::nullopt);
+  HostSignals high = low;
+  high.memory_psi->full->avg10 = 50;
+  high.io_psi = high.memory_psi;
+  Governor io_only = governor.watching_only(Tripwire::psi_io_full);
+  auto trip = io_only.observe(high);
+  ASSERT_TRUE(trip.has_value());
+  EXPECT_EQ(trip->tripwire, Tripwire::psi_io_full) << "memory PSI is off in this one";
+  EXPECT_EQ(governor.observe(high)->tripwire, Tripwire::psi_memory_full) << "the whole one";
+}
+
 TEST(Governor, PresetsAndTheirNames) {
   EXPECT_FALSE(governor_preset("off").any());
   GovernorLimits defaults = governor_preset("defaults"), strict = governor_preset("strict");

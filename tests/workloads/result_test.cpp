@@ -18,7 +18,7 @@ Result sample_result() {
   r.host.kernel.minor = 18;
   r.parameters.push_back({"size", "1GiB", "bytes", {1073741824.0}, false});
   r.parameters.push_back({"pattern", "sequential", "choice", {}, true});
-  r.limits = {1ull << 30, 10ull << 30, false, 300, std::nullopt, ""};
+  r.limits = {1ull << 30, 10ull << 30, false, 300, std::nullopt, "", {{"zone-free", 0.5}}};
   model::Prediction faults{
       "faults", 262144, "faults", {"faults = pages", "do_anonymous_page", "= 262144"}};
   r.predictions.push_back({"minor_faults", faults, 0.02, std::nullopt, std::nullopt});
@@ -89,6 +89,44 @@ TEST(ResultJson, RoundTrip) {
   EXPECT_EQ(back.explanation, r.explanation);
   std::swap(back.parameters[0], back.parameters[1]);
   EXPECT_EQ(to_json(back), to_json(r));
+}
+
+TEST(ResultJson, AGovernorStopAndMovedSettingsRoundTrip) {
+  Result r = sample_result();
+  r.verdict = {Status::failed, "stopped by the governor: psi-memory-full at 12.30 % (…)", false};
+  r.governor_stop = GovernorStop{
+      "psi-memory-full", 12.3, 10, "%", "memory PSI full avg10 12.30 % > 10 %", 1.25, 1.5, 11.9};
+  r.moved_settings.push_back({"proc/sys/vm/swappiness", "11", "33"});
+  const std::string text = to_json(r);
+  Result back = result_from_json(text);
+  ASSERT_TRUE(back.governor_stop.has_value());
+  EXPECT_EQ(back.governor_stop->tripwire, "psi-memory-full");
+  EXPECT_EQ(back.governor_stop->at_s, 1.25);
+  EXPECT_EQ(back.governor_stop->value_at_end, 11.9);
+  ASSERT_EQ(back.moved_settings.size(), 1u);
+  EXPECT_EQ(back.moved_settings[0].now, "33");
+  EXPECT_EQ(back.limits.governor.at("zone-free"), 0.5);
+  EXPECT_EQ(to_json(back).size(), text.size());
+  // A result without them (every one before the governor) reads back without them.
+  Result plain = result_from_json(to_json(sample_result()));
+  EXPECT_FALSE(plain.governor_stop.has_value());
+  EXPECT_TRUE(plain.moved_settings.empty());
+  EXPECT_EQ(to_json(sample_result()).find("moved_settings"), std::string::npos);
+}
+
+// Found by hand while adding the governor's fields (the fuzz target had not got there yet): a
+// field of the wrong type threw nlohmann's type_error out of `mmtune report` (exit 4).
+TEST(ResultJson, AFieldOfTheWrongTypeIsBadInputNotAnInternalError) {
+  for (const char* text :
+       {R"({"schema": "mmtune.result/1", "workload": 1})",
+        R"({"schema": "mmtune.result/1", "limits": {"forced": "yes"}})", R"({"schema": 5})"}) {
+    try {
+      result_from_json(text);
+      FAIL() << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::bad_input) << text;
+    }
+  }
 }
 
 TEST(ResultJson, CarriesTheSchema) {

@@ -15,7 +15,16 @@ namespace mmtune::workloads {
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
-inline Result run_tiny(std::string_view name, Params params, RunOptions options = {}) {
+// The runner's defaults, but for the governor's foreign-CPU tripwire: the test host is shared, and
+// another engineer's build starting is no reason to stop a test's workload. The governor's own
+// tests switch on what they provoke.
+inline RunOptions test_options() {
+  RunOptions options;
+  options.governor.foreign_cpu_rise.reset();
+  return options;
+}
+
+inline Result run_tiny(std::string_view name, Params params, RunOptions options = test_options()) {
   test::TempDir state;
   options.state_dir = state.path();
   options.params = text_inputs(params);

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Builds the hand-made recorded hosts under tests/data/hosts/ (numa2-5.15, old-4.19,
-container-v2-6.1, systemd-v2-6.12) from a few chosen inputs per host and the kernel's own formulas, so that every
+container-v2-6.1, fragmented-6.1, systemd-v2-6.12) from a few chosen inputs per host and the kernel's own formulas, so that every
 derived number agrees the way it does on a real machine:
 
   * zone watermarks: __setup_per_zone_wmarks (mm/page_alloc.c) from min_free_kbytes,
@@ -14,9 +14,12 @@ derived number agrees the way it does on a real machine:
   * MemAvailable: si_mem_available; MemTotal = sum of managed pages; MemFree = sum of zone free
     pages = nr_free_pages; per-node meminfo sums to /proc/meminfo; buddyinfo sums to zone free;
   * min_free_kbytes where the kernel chose it: max(int_sqrt(lowmem_kB * 16) clamped, the THP
-    recommendation of 11 pageblocks per populated zone up to Normal).
+    recommendation of 11 pageblocks per populated zone up to Normal);
+  * a fragmented zone's free lists: pagetypeinfo splits buddyinfo's counts between migrate types,
+    and debugfs extfrag_index / unusable_index are __fragmentation_index / unusable_free_index
+    (mm/vmstat.c) of those counts, printed as the kernel prints them.
 
-Run it from anywhere; it rewrites the four directories (ABOUT.md files are kept).
+Run it from anywhere; it rewrites the five directories (ABOUT.md files are kept).
 Only maintainers need it (Python 3); the tests read the files it wrote.
 """
 import math
@@ -31,9 +34,14 @@ PAGEBLOCK = 512
 
 
 class Zone:
-    def __init__(self, name, spanned=0, present=0, managed=0, free=0, buddy_top=10):
+    def __init__(self, name, spanned=0, present=0, managed=0, free=0, buddy_top=10, fragments=None,
+                 pageblocks=None):
         self.name, self.spanned, self.present, self.managed, self.free = name, spanned, present, managed, free
         self.buddy_top = buddy_top  # highest order holding most of the free memory
+        # A fragmented zone: share of its free pages in blocks of each order 0..10 (the rest at
+        # order 0), and its pageblocks per migrate type (pagetypeinfo).
+        self.fragments = fragments
+        self.pageblocks = pageblocks
         self.min = self.low = self.high = self.promo = 0
         self.protection = [0] * len(ZONE_NAMES)
         self.stats = {}  # per-zone LRU split, filled by split_node_stats
@@ -427,8 +435,17 @@ def zoneinfo_text(host):
     return "".join(out)
 
 
+def fragmented_counts(zone):
+    """Free blocks per order from the zone's share of free pages per order."""
+    counts = [zone.free * share // (1 << order) // 100 for order, share in enumerate(zone.fragments)]
+    counts[0] += zone.free - sum(c << o for o, c in enumerate(counts))
+    return counts
+
+
 def buddy_counts(zone):
     """Free blocks per order whose page sum equals the zone's free pages."""
+    if zone.fragments is not None:
+        return fragmented_counts(zone)
     counts = [0] * 11
     remaining = zone.free
     # Most free memory in high orders on a fresh server; a sprinkling of small blocks.
@@ -454,6 +471,84 @@ def buddyinfo_text(host):
             if z.managed == 0:
                 continue
             out.append(f"Node {node.id}, zone {z.name:>8} " + "".join(f"{c:>6} " for c in buddy_counts(z)) + "\n")
+    return "".join(out)
+
+
+MIGRATE_TYPES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"]
+# How a fragmented zone's free blocks of each order divide between migrate types (per cent):
+# movable memory dominates; the unmovable and reclaimable free lists hold the small pieces.
+TYPE_SHARES = {"Unmovable": 6, "Movable": 90, "Reclaimable": 4}
+
+
+def type_counts(counts):
+    """Per migrate type free blocks per order, summing to counts."""
+    out = {}
+    for t in MIGRATE_TYPES:
+        share = TYPE_SHARES.get(t, 0)
+        out[t] = [c * share // 100 for c in counts]
+    for o, c in enumerate(counts):
+        out["Movable"][o] += c - sum(out[t][o] for t in MIGRATE_TYPES)
+    return out
+
+
+def pagetypeinfo_text(host):
+    orders = "".join(f"{o:>6} " for o in range(11))
+    out = ["Page block order: 9\n", "Pages per block:  512\n", "\n",
+           f"Free pages count per migrate type at order {orders}\n"]
+    populated = [(n, z) for n in host["nodes"] for z in n.zones if z.managed]
+    for node, z in populated:
+        per_type = type_counts(buddy_counts(z))
+        for t in MIGRATE_TYPES:
+            out.append(f"Node {node.id:>4}, zone {z.name:>8}, type {t:>12} "
+                       + "".join(f"{c:>6} " for c in per_type[t]) + "\n")
+    out.append("\nNumber of blocks type     " + "".join(f"{t:>12} " for t in MIGRATE_TYPES) + "\n")
+    for node, z in populated:
+        blocks = z.pageblocks or {"Movable": -(-z.present // 512)}
+        out.append(f"Node {node.id}, zone {z.name:>8} " + "".join(f"{blocks.get(t, 0):>12} " for t in MIGRATE_TYPES)
+                   + "\n")
+    return "".join(out)
+
+
+def contig_info(counts, order):
+    free = sum(c << o for o, c in enumerate(counts))
+    total = sum(counts)
+    suitable = sum(c << (o - order) for o, c in enumerate(counts) if o >= order)
+    return free, total, suitable
+
+
+def fragmentation_index(counts, order):
+    """__fragmentation_index (mm/vmstat.c), thousandths."""
+    free, total, suitable = contig_info(counts, order)
+    if total == 0:
+        return 0
+    if suitable:
+        return -1000
+    return 1000 - (1000 + free * 1000 // (1 << order)) // total
+
+
+def unusable_index(counts, order):
+    """unusable_free_index (mm/vmstat.c), thousandths."""
+    free, total, suitable = contig_info(counts, order)
+    if free == 0:
+        return 1000
+    return (free - (suitable << order)) * 1000 // free
+
+
+def index_value(milli):
+    # The kernel prints index / 1000 and index % 1000 with C's truncating division.
+    whole, frac = int(milli / 1000), abs(milli) % 1000
+    return f"{'-' if milli < 0 and whole == 0 else ''}{whole}.{frac:03d}"
+
+
+def debugfs_index_text(host, index, width):
+    out = []
+    for node in host["nodes"]:
+        for z in node.zones:
+            if z.managed == 0:
+                continue
+            counts = buddy_counts(z)
+            values = "".join(f"{index_value(index(counts, o)):>{width}} " for o in range(11))
+            out.append(f"Node {node.id}, zone {z.name:>8} {values}\n")
     return "".join(out)
 
 
@@ -578,6 +673,15 @@ def write_host(host):
     write(root, "proc/zoneinfo", zoneinfo_text(host))
     write(root, "proc/buddyinfo", buddyinfo_text(host))
     write(root, "proc/swaps", swaps_text(host))
+    if host.get("pagetypeinfo"):
+        write(root, "proc/pagetypeinfo", pagetypeinfo_text(host))
+        write(root, "sys/kernel/debug/extfrag/extfrag_index", debugfs_index_text(host, fragmentation_index, 6))
+        write(root, "sys/kernel/debug/extfrag/unusable_index", debugfs_index_text(host, unusable_index, 5))
+    for size_kb, pages in host.get("hugetlb", {}).items():
+        d = f"sys/kernel/mm/hugepages/hugepages-{size_kb}kB/"
+        for name, value in [("nr_hugepages", pages), ("free_hugepages", pages), ("resv_hugepages", 0),
+                            ("surplus_hugepages", 0)]:
+            write(root, d + name, f"{value}\n")
     if host.get("psi"):
         write(root, "proc/pressure/memory", host["psi"])
     write(root, "proc/sys/kernel/osrelease", host["release"] + "\n")
@@ -940,6 +1044,97 @@ def container_v2_6_1():
     }
 
 
+def fragmented_6_1():
+    # A PostgreSQL server on Debian 12 (6.1 cloud kernel), 8 vCPUs, 32 GiB, no swap, up for months:
+    # 6 GiB free but in small pieces (no free 2 MiB block in DMA32 or Normal), many unmovable and
+    # reclaimable pageblocks in Normal, and the compaction counters of a host that stalls a lot.
+    zones = with_start_pfns([
+        Zone("DMA", 4095, 3999, 3840, 3840, pageblocks={"Unmovable": 1, "Movable": 7}),
+        Zone("DMA32", 1044480, 782272, 765792, 120000,
+             fragments=[4, 6, 15, 25, 20, 14, 9, 5, 2, 0, 0],
+             pageblocks={"Unmovable": 40, "Movable": 1470, "Reclaimable": 18}),
+        Zone("Normal", 7602176, 7602176, 7430201, 1600000,
+             fragments=[3, 5, 14, 26, 20, 14, 9, 6, 3, 0, 0],
+             pageblocks={"Unmovable": 1900, "Movable": 11600, "Reclaimable": 1348}),
+        Zone("Movable"), Zone("Device")], [1, 4096, 1048576, 0, 0])
+    stats = node_stats(120331, 3302211, 900221, 1900332, {
+        "nr_isolated_anon": 0, "nr_isolated_file": 0, "nr_writeback_temp": 0, "nr_shmem_hugepages": 0,
+        "nr_shmem_pmdmapped": 0, "nr_file_hugepages": 0, "nr_file_pmdmapped": 0, "nr_vmscan_write": 0,
+        "nr_vmscan_immediate_reclaim": 0, "nr_foll_pin_acquired": 0, "nr_foll_pin_released": 0,
+        "nr_slab_reclaimable": 402211, "nr_slab_unreclaimable": 90332, "nr_anon_pages": 410221,
+        "nr_mapped": 2900110, "nr_file_pages": 5901220, "nr_dirty": 12011, "nr_writeback": 0,
+        "nr_shmem": 3100221, "nr_anon_transparent_hugepages": 102, "nr_kernel_misc_reclaimable": 0,
+        "nr_kernel_stack_kb": 12208, "nr_page_table_pages": 60221, "nr_sec_page_table_pages": 0,
+        "nr_swapcached": 0, "workingset_nodes": 40110, "workingset_refault_anon": 0,
+        "workingset_refault_file": 9022110, "workingset_activate_anon": 0, "workingset_activate_file": 2201221,
+        "workingset_restore_anon": 0, "workingset_restore_file": 1102331, "workingset_nodereclaim": 4022,
+        "nr_dirtied": 902211033, "nr_written": 902199022})
+    nodes = [Node(0, "0-7", [10], zones, stats, {"numa_hit": 82011022033, "numa_miss": 0, "numa_foreign": 0,
+                                                  "interleave_hit": 4011, "local_node": 82011022033,
+                                                  "other_node": 0})]
+    for z in zones:
+        if z.managed:
+            z.stats.update({"numa_hit": 0, "numa_miss": 0, "numa_foreign": 0, "numa_interleave": 0,
+                            "numa_local": 0, "numa_other": 0})
+    zones[2].stats.update({"numa_hit": 82011022033, "numa_local": 82011022033, "numa_interleave": 4011})
+    events = {"pgpgin": 4022110332, "pgpgout": 8022110332, "pgalloc_dma32": 902211033,
+              "pgalloc_normal": 82102211033, "allocstall_normal": 22011, "allocstall_movable": 190221,
+              "pgfree": 82998221033, "pgactivate": 2210332011, "pgdeactivate": 1902211033, "pgfault": 71022110332,
+              "pgmajfault": 1022011, "pgrefill": 2022110332, "pgreuse": 8022110332, "pgsteal_kswapd": 3022110332,
+              "pgsteal_direct": 41022110, "pgscan_kswapd": 3402211033, "pgscan_direct": 52011022,
+              "pgscan_anon": 0, "pgscan_file": 3454222055, "pgsteal_anon": 0, "pgsteal_file": 3063132442,
+              "slabs_scanned": 90221033, "kswapd_inodesteal": 302211, "kswapd_low_wmark_hit_quickly": 90221,
+              "kswapd_high_wmark_hit_quickly": 12011, "pageoutrun": 402211, "pgrotated": 120331, "oom_kill": 0,
+              "pgmigrate_success": 90221033, "pgmigrate_fail": 2201133, "compact_migrate_scanned": 1902211033,
+              "compact_free_scanned": 8022110332, "compact_isolated": 190221033, "compact_stall": 210331,
+              "compact_fail": 160221, "compact_success": 50110, "compact_daemon_wake": 90221,
+              "compact_daemon_migrate_scanned": 402211033, "compact_daemon_free_scanned": 1902211033,
+              "thp_fault_alloc": 902211, "thp_fault_fallback": 402113, "thp_collapse_alloc": 20113,
+              "thp_collapse_alloc_failed": 4011, "thp_split_page": 3011, "thp_deferred_split_page": 12011,
+              "thp_split_pmd": 22011, "thp_zero_page_alloc": 1}
+    settings = {"vm.swappiness": 1, "vm.watermark_boost_factor": 15000, "vm.dirty_ratio": 0,
+                "vm.dirty_background_ratio": 0, "vm.dirty_bytes": 536870912, "vm.dirty_background_bytes": 67108864,
+                "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500, "vm.overcommit_memory": 2,
+                "vm.overcommit_ratio": 80, "vm.zone_reclaim_mode": 0, "vm.vfs_cache_pressure": 100,
+                "vm.page-cluster": 3, "vm.compaction_proactiveness": 20, "vm.admin_reserve_kbytes": 8192,
+                "vm.max_map_count": 65530, "kernel.numa_balancing": 0, "vm.extfrag_threshold": 500,
+                "vm.nr_hugepages": 0}
+    mountinfo = (
+        "22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
+        "23 28 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+        "28 1 259:1 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p1 rw,discard,errors=remount-ro\n"
+        "30 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n")
+    d = "sys/fs/cgroup/system.slice/postgresql@15-main.service/"
+    anon, file = 1680221184, 23020015616
+    cgroup_files = {
+        d + "memory.current": f"{anon + file}\n",
+        d + "memory.max": "max\n",
+        d + "memory.swap.max": "max\n",
+        d + "memory.events": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n",
+        d + "memory.pressure": "some avg10=1.20 avg60=0.91 avg300=0.70 total=902211033\n"
+                               "full avg10=0.44 avg60=0.30 avg300=0.22 total=402211033\n",
+        d + "memory.stat": cgroup_v2_stat(anon=anon, file=file, file_dirty=49197056, pgfault=22011033221,
+                                          pgmajfault=402211, pgscan=902211033, pgsteal=802211033,
+                                          thp=2 * 1024 * 1024 * 102, v61=True),
+    }
+    return {
+        "name": "fragmented-6.1", "version": (6, 1), "release": "6.1.0-26-cloud-amd64",
+        "cmdline": "BOOT_IMAGE=/boot/vmlinuz-6.1.0-26-cloud-amd64 root=PARTUUID=6e3d6b51-01 ro console=ttyS0",
+        "ncpus": 8, "cpus_online": "0-7", "numa": True, "nodes": nodes,
+        "min_free_kbytes": None, "watermark_scale_factor": 10, "thp_enabled": "madvise", "thp_defrag": "madvise",
+        "khugepaged": {"defrag": 1, "max_ptes_none": 511, "max_ptes_swap": 64, "max_ptes_shared": 256,
+                       "pages_to_scan": 4096, "scan_sleep_millisecs": 10000, "alloc_sleep_millisecs": 60000},
+        "lru_gen": "0x0000", "settings": settings, "events": events, "swaps": [], "buffers_pages": 120331,
+        "committed_as_kb": 20110332, "vmalloc_used_kb": 60221, "percpu_kb": 12288,
+        "direct_map_kb": (302211, 9022336, 24117248),
+        "stat_threshold": {"DMA": 8, "DMA32": 48, "Normal": 72},
+        "psi": "some avg10=0.90 avg60=0.71 avg300=0.52 total=1902211033\n"
+               "full avg10=0.31 avg60=0.22 avg300=0.15 total=802211033\n",
+        "self_cgroup": "0::/system.slice/postgresql@15-main.service\n", "mountinfo": mountinfo,
+        "cgroup_files": cgroup_files, "pagetypeinfo": True, "hugetlb": {2048: 0, 1048576: 0},
+    }
+
+
 def v2_memory_files(d, current, maximum, high="max", swap_max="max", events=(0, 0, 0, 0, 0),
                     pressure=(0.0, 0, 0.0, 0), anon=0, file=0):
     low, high_ev, max_ev, oom, oom_kill = events
@@ -1017,5 +1212,5 @@ def systemd_v2_6_12():
 
 
 if __name__ == "__main__":
-    for make in (numa2_5_15, old_4_19, container_v2_6_1, systemd_v2_6_12):
+    for make in (numa2_5_15, old_4_19, container_v2_6_1, fragmented_6_1, systemd_v2_6_12):
         write_host(make())

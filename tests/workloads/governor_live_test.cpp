@@ -1,0 +1,263 @@
+// The governor in the runner on this host: each tripwire provoked for real with a small limit and
+// a short workload — the run stops, the verdict says "stopped by the governor: <tripwire> at
+// <value>", the result records when and what the signal was once the workload had gone, and the
+// host is as it was. Each test prints what it measured (the figures docs/governor.md quotes).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "probes/readers.hpp"
+#include "tests/workloads/pressure_support.hpp"
+#include "tests/workloads/run_tiny.hpp"
+
+namespace mmtune::workloads {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs the workload with only the tripwires in limits on, sampling every 20 ms.
+Result run_governed(std::string_view name, Params params, GovernorLimits limits) {
+  RunOptions options;
+  options.governor = limits;
+  options.sample_interval = std::chrono::milliseconds(20);
+  options.time_limit = std::chrono::seconds(60);
+  return run_tiny(name, std::move(params), options);
+}
+
+// The governor stopped the run at this tripwire, and said so.
+void expect_stopped_by(const Result& r, std::string_view tripwire) {
+  ASSERT_TRUE(r.governor_stop.has_value()) << r.verdict.reason;
+  EXPECT_EQ(r.governor_stop->tripwire, tripwire);
+  EXPECT_EQ(r.verdict.status, Status::failed);
+  EXPECT_EQ(r.verdict.reason.rfind("stopped by the governor: " + std::string(tripwire) + " at ", 0),
+            0u)
+      << r.verdict.reason;
+  EXPECT_GE(r.governor_stop->ended_s, r.governor_stop->at_s);
+  EXPECT_GT(r.limits.governor.count(std::string(tripwire)), 0u);
+}
+
+void print_figures(const Result& r) {
+  if (!r.governor_stop) return;
+  const GovernorStop& stop = *r.governor_stop;
+  std::cout << "[ governor ] " << r.workload << ": " << stop.what << "; crossed at " << stop.at_s
+            << " s, workload gone at " << stop.ended_s << " s, then "
+            << (stop.value_at_end ? "still above: " + std::to_string(*stop.value_at_end)
+                                  : std::string("back under the limit"))
+            << "; run " << r.wall_s << " s\n";
+}
+
+bool has_psi() { return fs::exists("/proc/pressure/memory"); }
+
+class GovernorLiveTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    facts_ = probes::read_host_facts(probes::HostFs("/"));
+    if (!test::is_root()) GTEST_SKIP() << "the governor's workloads need root";
+  }
+  facts::HostFacts facts_;
+};
+
+TEST_F(GovernorLiveTest, ZoneFreeTripsWhenAWorkloadTakesTheMarginAway) {
+  // The margin that puts the threshold 128 MiB under the free pages of the zone nearest to it:
+  // touching 1 GiB must take that zone below.
+  constexpr double kHeadroomPages = 128.0 * 1024 * 1024 / 4096;
+  double margin = 1e9;
+  for (const facts::Zone& zone : probes::read_zoneinfo(probes::HostFs("/"))) {
+    if (zone.managed_pages == 0 || zone.low_pages <= zone.min_pages) continue;
+    const double room = double(zone.free_pages) - double(zone.min_pages) - kHeadroomPages;
+    margin = std::min(margin, room / double(zone.low_pages - zone.min_pages));
+  }
+  if (margin <= 0) GTEST_SKIP() << "less than 128 MiB free above a zone's min watermark";
+  GovernorLimits limits;
+  limits.zone_margin = margin;
+  test::HostSettingsLock lock;
+  Result r = run_governed("demand-paging", {{"size", "1GiB"}, {"warmup", "off"}}, limits);
+  expect_stopped_by(r, "zone-free");
+  EXPECT_EQ(r.governor_stop->unit, "pages");
+  EXPECT_LT(r.governor_stop->value, r.governor_stop->limit);
+  print_figures(r);
+}
+
+TEST_F(GovernorLiveTest, PsiMemoryFullTripsUnderCgroupReclaim) {
+  if (!has_psi()) GTEST_SKIP() << "no /proc/pressure on this kernel";
+  if (facts_.cgroup.version == 0) GTEST_SKIP() << "reclaim needs a memory cgroup controller";
+  GovernorLimits limits;
+  limits.psi_memory_full_pct = 0.05;
+  test::HostSettingsLock lock;
+  test::TempDir dir;
+  const HostSnapshot before = snapshot_host();
+  Result r = run_governed("reclaim",
+                          {{"limit", "96MiB"},
+                           {"anon", "64MiB"},
+                           {"file", "160MiB"},
+                           {"duration", "15s"},
+                           {"dir", dir.path().string()}},
+                          limits);
+  expect_stopped_by(r, "psi-memory-full");
+  EXPECT_GT(r.governor_stop->value, 0.05);
+  EXPECT_LT(r.wall_s, 30.0) << "stopped before its two 15 s phases ran out";
+  EXPECT_EQ(snapshot_host(), before) << "cgroups, files and settings cleaned up";
+  print_figures(r);
+}
+
+// A swap file of the test's own (not named like mmtune's), preferred over any other, taken away
+// after the test.
+class TestSwap {
+ public:
+  explicit TestSwap(const fs::path& dir) : path_(dir / "governor-test-swap") {
+    const uint64_t size = 128u << 20;
+    int fd = ::open(path_.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    std::vector<char> zeros(1 << 20, 0);
+    for (uint64_t done = 0; fd >= 0 && done < size; done += zeros.size())
+      if (::write(fd, zeros.data(), zeros.size()) < 0) break;
+    if (fd >= 0) ::close(fd);
+    const std::string command = "mkswap -q " + path_.string() + " >/dev/null 2>&1";
+    on_ = std::system(command.c_str()) == 0 &&
+          ::swapon(path_.c_str(), SWAP_FLAG_PREFER | (100 << SWAP_FLAG_PRIO_SHIFT)) == 0;
+  }
+  ~TestSwap() {
+    if (on_) ::swapoff(path_.c_str());
+    fs::remove(path_);
+  }
+  bool on() const { return on_; }
+
+ private:
+  fs::path path_;
+  bool on_ = false;
+};
+
+TEST_F(GovernorLiveTest, SwapFillTripsWhenTheHostsOwnSwapFills) {
+  if (facts_.cgroup.version == 0) GTEST_SKIP() << "reclaim needs a memory cgroup controller";
+  test::HostSettingsLock lock;  // swapon/swapoff are host-wide
+  test::TempDir dir;
+  TestSwap swap(dir.path());
+  if (!swap.on()) GTEST_SKIP() << "cannot make a swap file here";
+  GovernorLimits limits;
+  limits.swap_fill = 0.02;
+  Result r = run_governed("reclaim",
+                          {{"limit", "64MiB"},
+                           {"anon", "96MiB"},
+                           {"file", "32MiB"},
+                           {"swappiness-low", "100"},
+                           {"duration", "10s"},
+                           {"dir", dir.path().string()}},
+                          limits);
+  expect_stopped_by(r, "swap-fill");
+  EXPECT_GT(r.governor_stop->value, 0.02);
+  print_figures(r);
+}
+
+// A process of the test's own, in a memory cgroup of its own (not mmtune's) with a 16 MiB limit,
+// that allocates until that cgroup's OOM killer ends it.
+pid_t provoke_foreign_oom(const fs::path& cgroup) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  std::ofstream(cgroup / "cgroup.procs") << ::getpid() << std::flush;
+  for (int i = 0; i < 64; ++i) {
+    void* p = ::mmap(nullptr, 4 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) std::memset(p, 1, 4 << 20);
+  }
+  ::_exit(0);
+}
+
+TEST_F(GovernorLiveTest, AForeignOomKillTrips) {
+  if (facts_.cgroup.version != 1 || facts_.cgroup.dir.empty())
+    GTEST_SKIP() << "the test's cgroup is made with cgroup v1";
+  const fs::path cgroup =
+      fs::path("/sys/fs/cgroup/memory") / ("governor-test-" + std::to_string(::getpid()));
+  fs::create_directory(cgroup);
+  std::ofstream(cgroup / "memory.limit_in_bytes") << (16 << 20) << std::flush;
+  std::ofstream(cgroup / "memory.memsw.limit_in_bytes") << (16 << 20) << std::flush;
+  GovernorLimits limits;
+  limits.foreign_oom_kill = true;
+  pid_t victim = 0;
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the run has begun
+    victim = provoke_foreign_oom(cgroup);
+    int status = 0;
+    ::waitpid(victim, &status, 0);
+  });
+  Result r = run_governed("false-sharing", {{"threads", "1"}, {"duration", "4s"}}, limits);
+  killer.join();
+  std::error_code ec;
+  fs::remove(cgroup, ec);
+  expect_stopped_by(r, "foreign-oom-kill");
+  EXPECT_EQ(r.governor_stop->value, double(victim));
+  EXPECT_LT(r.wall_s, 7.0) << "stopped before its two 4 s layouts ran out";
+  print_figures(r);
+}
+
+// Busy seconds and idle seconds of the host over `span`, from /proc/stat.
+double idle_cpus_over(std::chrono::milliseconds span) {
+  auto idle = [] {
+    std::ifstream stat("/proc/stat");
+    std::string cpu;
+    double user, nice, system, idle_ticks;
+    stat >> cpu >> user >> nice >> system >> idle_ticks;
+    return idle_ticks / double(::sysconf(_SC_CLK_TCK));
+  };
+  const double before = idle();
+  std::this_thread::sleep_for(span);
+  return (idle() - before) / (double(span.count()) / 1000);
+}
+
+// A process outside the test's process tree (its parent exits at once) spinning on one CPU for at
+// most `seconds`; its pid.
+pid_t spin_outside(double seconds) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return -1;
+  const pid_t middle = ::fork();
+  if (middle == 0) {
+    const pid_t spinner = ::fork();
+    if (spinner == 0) {
+      const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+      volatile uint64_t n = 0;
+      while (std::chrono::steady_clock::now() < end) n = n + 1;
+      ::_exit(0);
+    }
+    [[maybe_unused]] ssize_t sent = ::write(pipe_fds[1], &spinner, sizeof spinner);
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  pid_t spinner = -1;
+  if (::read(pipe_fds[0], &spinner, sizeof spinner) != sizeof spinner) spinner = -1;
+  ::close(pipe_fds[0]);
+  ::waitpid(middle, nullptr, 0);
+  return spinner;
+}
+
+TEST_F(GovernorLiveTest, ForeignCpuTripsWhenOthersLoadRises) {
+  // A rise shows only where there is room for one: more than a CPU idle before the run.
+  const double idle = idle_cpus_over(std::chrono::seconds(2));
+  if (idle < 1.2) GTEST_SKIP() << "the host is too busy to show a rise: " << idle << " CPUs idle";
+  GovernorLimits limits;
+  limits.foreign_cpu_rise = 0.25;  // of the online CPUs
+  std::vector<pid_t> spinners;
+  std::thread load([&] {
+    // After the governor's first 5 s window: two spinners outside mmtune's process tree.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5500));
+    for (int i = 0; i < 2; ++i) spinners.push_back(spin_outside(15));
+  });
+  // One writer thread: one CPU for the workload, the other for the rise.
+  Result r = run_governed("false-sharing", {{"threads", "1"}, {"duration", "9s"}}, limits);
+  load.join();
+  for (pid_t spinner : spinners)
+    if (spinner > 0) ::kill(spinner, SIGKILL);
+  expect_stopped_by(r, "foreign-cpu");
+  EXPECT_LT(r.wall_s, 17.0) << "stopped before its two 9 s layouts ran out";
+  print_figures(r);
+}
+
+}  // namespace
+}  // namespace mmtune::workloads
