@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "changes/program.hpp"
 #include "facts/error.hpp"
 #include "facts/knobs.hpp"
 #include "facts/units.hpp"
@@ -75,7 +76,8 @@ std::optional<ChangeKind> kind_from_name(std::string_view name) {
   for (ChangeKind kind :
        {ChangeKind::setting, ChangeKind::dirty_pair, ChangeKind::cgroup, ChangeKind::temp_file,
         ChangeKind::temp_dir, ChangeKind::swap_file, ChangeKind::loop_device, ChangeKind::mount,
-        ChangeKind::io_limit, ChangeKind::trace_instance, ChangeKind::hugetlb_pool}) {
+        ChangeKind::io_limit, ChangeKind::trace_instance, ChangeKind::hugetlb_pool,
+        ChangeKind::subtree_control, ChangeKind::systemd_scope}) {
     if (change_kind_name(kind) == name) return kind;
   }
   return std::nullopt;
@@ -84,7 +86,8 @@ std::optional<ChangeKind> kind_from_name(std::string_view name) {
 json entry_json(const JournalEntry& entry) {
   json line = {{"id", entry.id}, {"kind", change_kind_name(entry.kind)}, {"path", entry.path}};
   if (entry.kind == ChangeKind::setting || entry.kind == ChangeKind::dirty_pair ||
-      entry.kind == ChangeKind::io_limit || entry.kind == ChangeKind::hugetlb_pool) {
+      entry.kind == ChangeKind::io_limit || entry.kind == ChangeKind::hugetlb_pool ||
+      entry.kind == ChangeKind::subtree_control) {
     line["old"] = entry.old_value;
     line["new"] = entry.new_value;
   }
@@ -343,8 +346,71 @@ UndoOutcome undo_path(const JournalEntry& entry) {
   return outcome;
 }
 
+// Disables the controllers the run enabled, unless a child cgroup is there to use them now.
+UndoOutcome undo_subtree_control(const probes::HostFs& host, const JournalEntry& entry) {
+  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+  const std::string dir = entry.path.substr(0, entry.path.rfind('/'));
+  auto now = host.read(entry.path);
+  if (!now) {
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: gone", host.path(dir).string());
+    return outcome;
+  }
+  std::string disable;
+  const std::string enabled = " " + std::string(probes::trim(*now)) + " ";
+  for (std::string_view rest = entry.new_value; !rest.empty();) {
+    std::string_view name = rest.substr(0, rest.find(' '));
+    rest.remove_prefix(std::min(rest.size(), name.size() + 1));
+    if (!name.empty() && enabled.find(" " + std::string(name) + " ") != std::string::npos)
+      disable += (disable.empty() ? "-" : " -") + std::string(name);
+  }
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(host.path(dir), ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    if (!disable.empty() && it->is_directory(ec)) {
+      outcome.status = UndoStatus::left_alone;
+      outcome.message = fmt::format("{}: left {} enabled: the child cgroup {} may use it",
+                                    host.path(entry.path).string(), entry.new_value,
+                                    it->path().filename().string());
+      return outcome;
+    }
+  }
+  try {
+    if (!disable.empty()) host.write(entry.path, disable);
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: {}", host.path(entry.path).string(),
+                                  disable.empty() ? "nothing left to disable" : disable);
+  } catch (const std::exception& e) {
+    outcome.message = e.what();
+  }
+  return outcome;
+}
+
+UndoOutcome undo_systemd_scope(const JournalEntry& entry) {
+  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+  auto systemctl = find_on_path("systemctl");
+  if (!systemctl) {
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("{}: no systemctl here, so no systemd to stop it in", entry.path);
+    return outcome;
+  }
+  ProgramResult stopped = run_program({systemctl->string(), "stop", entry.path});
+  // An empty scope is removed by systemd itself; stopping one that is gone says "not loaded".
+  if (stopped.status == 0 || stopped.err.find("not loaded") != std::string::npos) {
+    outcome.status = UndoStatus::restored;
+    outcome.message = fmt::format("stopped {}", entry.path);
+  } else {
+    outcome.message = fmt::format("cannot stop {}: {}", entry.path, first_line(stopped.err));
+  }
+  return outcome;
+}
+
 UndoOutcome undo_entry(const probes::HostFs& host, const JournalEntry& entry) {
   switch (entry.kind) {
+    case ChangeKind::subtree_control:
+      return undo_subtree_control(host, entry);
+    case ChangeKind::systemd_scope:
+      return undo_systemd_scope(entry);
     case ChangeKind::setting:
     case ChangeKind::dirty_pair:
       return undo_setting(host, entry);
@@ -480,6 +546,10 @@ std::string_view change_kind_name(ChangeKind kind) {
       return "trace_instance";
     case ChangeKind::hugetlb_pool:
       return "hugetlb_pool";
+    case ChangeKind::subtree_control:
+      return "subtree_control";
+    case ChangeKind::systemd_scope:
+      return "systemd_scope";
   }
   return "unknown";
 }
@@ -645,6 +715,31 @@ void Journal::set_io_limit(std::string_view rel_path, std::string_view rule,
     mark_undone(id);
     throw;
   }
+}
+
+void Journal::enable_controllers(std::string_view rel_dir,
+                                 const std::vector<std::string>& controllers) {
+  const std::string path = strip_slashes(rel_dir) + "/cgroup.subtree_control";
+  const std::string now = " " + std::string(probes::trim(fs_.read(path).value_or(""))) + " ";
+  std::string missing, request;
+  for (const std::string& name : controllers) {
+    if (now.find(" " + name + " ") != std::string::npos) continue;
+    missing += (missing.empty() ? "" : " ") + name;
+    request += (request.empty() ? "+" : " +") + name;
+  }
+  if (missing.empty()) return;
+  uint64_t id = append(JournalEntry{0, ChangeKind::subtree_control, path, {}, missing, {}, {}});
+  try {
+    fs_.write(path, request);
+  } catch (const Error& e) {
+    mark_undone(id);
+    fail(ErrorKind::unsupported, "cannot enable {} for the child cgroups of {}: {}", missing,
+         fs_.path(rel_dir).string(), e.what());
+  }
+}
+
+void Journal::track_systemd_scope(std::string_view unit) {
+  append(JournalEntry{0, ChangeKind::systemd_scope, std::string(unit), {}, {}, {}, {}});
 }
 
 void Journal::track_temp_file(const fs::path& path) {

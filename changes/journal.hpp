@@ -24,6 +24,9 @@
 //   {"id":4,"kind":"io_limit","path":"sys/fs/cgroup/blkio/blkio.throttle.write_bps_device",
 //    "old":"7:0 0","new":"7:0 31457280"}                                      old: lifts it
 //   {"id":5,"kind":"hugetlb_pool","path":"proc/sys/vm/nr_hugepages","old":"0","new":"64"}
+//   {"id":6,"kind":"subtree_control","path":"sys/fs/cgroup/cgroup.subtree_control","old":"",
+//    "new":"memory io"}                                  the controllers this run enabled there
+//   {"id":7,"kind":"systemd_scope","path":"mmtune-123.scope"}      a transient unit it started
 //   {"undone":2}                                                               done marker
 //   {"kept":1}                               settled without undo: `mmtune apply` made it to stay
 // Paths of settings and cgroups are relative to the HostFs root recorded in the header (so tests
@@ -75,7 +78,9 @@ enum class ChangeKind {
   mount,
   io_limit,
   trace_instance,
-  hugetlb_pool
+  hugetlb_pool,
+  subtree_control,
+  systemd_scope
 };
 
 struct JournalEntry {
@@ -142,6 +147,16 @@ class Journal {
   // "7:0 wbps=max") while the file still has a line for that device (the rule's first word).
   // Throws Error{bad_input} when the kernel rejects the rule (nothing changed then).
   void set_io_limit(std::string_view rel_path, std::string_view rule, std::string_view clear);
+
+  // Enables cgroup v2 controllers ("memory", "io") for the children of rel_dir (its
+  // cgroup.subtree_control), recording those that were not enabled yet. Undo disables them again
+  // while rel_dir has no child cgroups left (someone else's child may rely on them: then they
+  // stay, and the undo says so). Throws Error{unsupported} with the kernel's reason when it
+  // refuses (EBUSY: rel_dir holds processes; ENOENT: its parent does not give the controller).
+  void enable_controllers(std::string_view rel_dir, const std::vector<std::string>& controllers);
+  // A transient systemd unit the run started (a scope holding its processes); undo stops it
+  // (`systemctl stop`), which a unit systemd has already removed (an empty scope) passes.
+  void track_systemd_scope(std::string_view unit);
 
   // Records things a run creates, before it creates them. Undo removes them: a temp dir only when
   // its name starts with "mmtune-" and it is not a symlink; a swap file is swapped off first; a

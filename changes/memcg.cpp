@@ -1,6 +1,9 @@
 #include "changes/memcg.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "changes/journal.hpp"
 #include "facts/error.hpp"
@@ -73,6 +76,26 @@ void WorkerCgroup::set_swappiness(int value) {
   if (!files_.swappiness)
     fail(ErrorKind::internal, "cgroup v2 has no per-cgroup swappiness; set vm.swappiness");
   journal_.write_owned(dir_ + "/" + *files_.swappiness, std::to_string(value));
+}
+
+void WorkerCgroup::move_self() {
+  journal_.write_owned(dir_ + "/cgroup.procs", std::to_string(::getpid()));
+}
+
+void WorkerCgroup::sample_usage() {
+  if (auto text = fs_.read(dir_ + "/" + files_.usage)) {
+    uint64_t now = std::strtoull(text->c_str(), nullptr, 10);
+    sampled_peak_ = std::max(sampled_peak_.value_or(0), now);
+  }
+}
+
+std::optional<WorkerCgroup::Peak> WorkerCgroup::peak() const {
+  if (auto bytes = peak_bytes()) return Peak{*bytes, files_.peak};
+  if (sampled_peak_) {
+    return Peak{*sampled_peak_, fmt::format("highest {} sampled (no {} before Linux 6.6)",
+                                            files_.usage, files_.peak)};
+  }
+  return std::nullopt;
 }
 
 facts::CgroupMemory WorkerCgroup::read() const {

@@ -3,12 +3,10 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/loop.h>
-#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,69 +14,14 @@
 #include <vector>
 
 #include "changes/journal.hpp"
+#include "changes/program.hpp"
 #include "facts/error.hpp"
-
-extern char** environ;
+#include "probes/parsers.hpp"
 
 namespace mmtune::changes {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::optional<fs::path> find_on_path(std::string_view program) {
-  const char* path = std::getenv("PATH");
-  std::string_view dirs =
-      path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  // Root's PATH usually has the sbin directories; add them for a user PATH that lacks them.
-  std::string all = std::string(dirs) + ":/usr/sbin:/sbin";
-  for (std::string_view rest = all; !rest.empty();) {
-    std::string_view dir = rest.substr(0, rest.find(':'));
-    rest.remove_prefix(std::min(rest.size(), dir.size() + 1));
-    if (dir.empty()) continue;
-    fs::path candidate = fs::path(dir) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return std::nullopt;
-}
-
-// Runs argv (no shell) and returns its exit status and what it wrote to stderr (stdout is dropped).
-std::pair<int, std::string> run_program(const std::vector<std::string>& argv) {
-  int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0)
-    fail(ErrorKind::internal, "pipe: {}", std::strerror(errno));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(err_pipe[1]);
-  std::string err;
-  if (rc == 0) {
-    char buffer[4096];
-    for (ssize_t n; (n = ::read(err_pipe[0], buffer, sizeof buffer)) != 0;) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      err.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  ::close(err_pipe[0]);
-  if (rc != 0) return {127, fmt::format("cannot start {}: {}", argv[0], std::strerror(rc))};
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), err};
-}
-
-std::string first_line(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  return line.empty() ? "no message" : line;
-}
 
 // A loop device made for this run (LOOP_CTL_ADD of the next unused number), configured over
 // backing_fd. Not a free one already there: the kernel keeps a block device's writeback state
@@ -172,25 +115,32 @@ std::optional<std::string> blkio_v1_dir(std::string_view mountinfo) {
   return std::nullopt;
 }
 
-std::optional<std::string> slow_device_unsupported(const probes::HostFs& fs) {
-  if (::geteuid() != 0) return "slow-device mode needs root (loop device, mount, blkio limit)";
-  if (!fs.exists("dev/loop-control"))
-    return "slow-device mode needs loop devices (/dev/loop-control is missing)";
-  if (!find_on_path("mkfs.ext4")) return "slow-device mode needs mkfs.ext4 (e2fsprogs) on PATH";
-  auto dir = blkio_v1_dir(fs.read("proc/self/mountinfo").value_or(""));
-  if (!dir) {
-    return "slow-device mode needs the cgroup v1 blkio controller (on cgroup v2 the limit would go "
-           "into io.max "
-           "of the writers' cgroup: not implemented)";
-  }
-  if (!fs.exists(*dir + "/blkio.throttle.write_bps_device")) {
-    return "slow-device mode needs block-I/O throttling (CONFIG_BLK_DEV_THROTTLING)";
-  }
-  return std::nullopt;
+IoLimitRule io_max_write_limit(std::string_view cgroup_dir, unsigned major, unsigned minor,
+                               uint64_t bytes_per_s) {
+  return {fmt::format("{}/io.max", cgroup_dir),
+          fmt::format("{}:{} wbps={}", major, minor, bytes_per_s),
+          fmt::format("{}:{} wbps=max", major, minor)};
 }
 
-SlowDevice::SlowDevice(Journal& journal, const fs::path& parent, uint64_t fs_bytes,
-                       uint64_t write_bytes_per_s)
+std::optional<std::string> slow_device_unsupported(const probes::HostFs& fs) {
+  if (::geteuid() != 0) return "slow-device mode needs root (loop device, mount, I/O limit)";
+  if (!fs.exists("dev/loop-control"))
+    return "slow-device mode needs loop devices (/dev/loop-control is missing: no loop module?)";
+  if (!find_on_path("mkfs.ext4")) return "slow-device mode needs mkfs.ext4 (e2fsprogs) on PATH";
+  const std::string mountinfo = fs.read("proc/self/mountinfo").value_or("");
+  if (auto dir = blkio_v1_dir(mountinfo)) {
+    if (!fs.exists(*dir + "/blkio.throttle.write_bps_device"))
+      return "slow-device mode needs block-I/O throttling (CONFIG_BLK_DEV_THROTTLING)";
+    return std::nullopt;
+  }
+  // Without v1 blkio the limit goes into io.max of the writers' own cgroup (with memory, for
+  // cgroup writeback); changes/cgroup.hpp says whether such a cgroup can be made here.
+  if (probes::parse_cgroup_mount(mountinfo, 2) && !probes::parse_cgroup_mount(mountinfo, 1))
+    return std::nullopt;
+  return "slow-device mode needs the cgroup v1 blkio controller or cgroup v2 (io.max)";
+}
+
+SlowDevice::SlowDevice(Journal& journal, const fs::path& parent, uint64_t fs_bytes)
     : journal_(journal) {
   if (auto why = slow_device_unsupported(journal.fs())) fail(ErrorKind::unsupported, "{}", *why);
   const fs::path dir = parent / fmt::format("mmtune-slow-device-{}", ::getpid());
@@ -226,10 +176,12 @@ SlowDevice::SlowDevice(Journal& journal, const fs::path& parent, uint64_t fs_byt
   // default 20/10 limits and 6 writers, "throttling" then began at 2.2 GiB, 29 % below the
   // free-run ceiling; without a journal at +3.5 %).
   fs::path mkfs = *find_on_path("mkfs.ext4");
-  auto [status, err] = run_program({mkfs.string(), "-q", "-F", "-O", "^has_journal", "-E",
+  ProgramResult made = run_program({mkfs.string(), "-q", "-F", "-O", "^has_journal", "-E",
                                     "nodiscard,lazy_itable_init=0", "-L", "mmtune-slow", device_});
-  if (status != 0)
-    fail(ErrorKind::unsupported, "mkfs.ext4 {} failed ({}): {}", device_, status, first_line(err));
+  if (made.status != 0) {
+    fail(ErrorKind::unsupported, "mkfs.ext4 {} failed ({}): {}", device_, made.status,
+         first_line(made.err));
+  }
 
   mount_point_ = dir / "mnt";
   fs::create_directory(mount_point_, ec);
@@ -243,9 +195,24 @@ SlowDevice::SlowDevice(Journal& journal, const fs::path& parent, uint64_t fs_byt
   struct stat st {};
   if (::stat(device_.c_str(), &st) != 0)
     fail(ErrorKind::internal, "stat {}: {}", device_, std::strerror(errno));
-  auto blkio = blkio_v1_dir(journal.fs().read("proc/self/mountinfo").value_or(""));
-  limit_ = blkio_write_limit(*blkio, ::major(st.st_rdev), ::minor(st.st_rdev), write_bytes_per_s);
-  journal.set_io_limit(limit_.file, limit_.rule, limit_.clear);
+  major_ = ::major(st.st_rdev);
+  minor_ = ::minor(st.st_rdev);
+}
+
+void SlowDevice::limit_root_blkio(uint64_t write_bytes_per_s) {
+  auto blkio = blkio_v1_dir(journal_.fs().read("proc/self/mountinfo").value_or(""));
+  if (!blkio) fail(ErrorKind::internal, "no v1 blkio hierarchy for the limit");
+  set_limit(blkio_write_limit(*blkio, major_, minor_, write_bytes_per_s));
+}
+
+void SlowDevice::limit_in_cgroup(std::string_view cgroup_dir, uint64_t write_bytes_per_s) {
+  set_limit(io_max_write_limit(cgroup_dir, major_, minor_, write_bytes_per_s));
+}
+
+void SlowDevice::set_limit(IoLimitRule rule) {
+  limit_ = std::move(rule);
+  lifted_ = false;
+  journal_.set_io_limit(limit_.file, limit_.rule, limit_.clear);
 }
 
 SlowDevice::~SlowDevice() {

@@ -38,22 +38,26 @@ struct IoLimitRule {
 IoLimitRule blkio_write_limit(std::string_view blkio_dir, unsigned major, unsigned minor,
                               uint64_t bytes_per_s);
 
+// The v2 write-bandwidth rule in io.max of the cgroup in cgroup_dir (relative to the root):
+// "7:3 wbps=31457280", lifted by "7:3 wbps=max".
+IoLimitRule io_max_write_limit(std::string_view cgroup_dir, unsigned major, unsigned minor,
+                               uint64_t bytes_per_s);
+
 // The mount point of the cgroup v1 blkio hierarchy in mountinfo, relative to the root
 // ("sys/fs/cgroup/blkio"); nullopt when blkio is not mounted as v1.
 std::optional<std::string> blkio_v1_dir(std::string_view mountinfo);
 
 // Why a slow device cannot be built here, or nullopt: needs root, /dev/loop-control, mkfs.ext4
-// on PATH and a v1 blkio hierarchy with throttling (cgroup v2's io.max would have to go into the
-// writers' own cgroup, with the io controller enabled there: not implemented).
+// on PATH, and a v1 blkio hierarchy with throttling or cgroup v2 (whether the writers' cgroup can
+// have io and memory there is changes/cgroup.hpp's to say).
 std::optional<std::string> slow_device_unsupported(const probes::HostFs& fs);
 
 class SlowDevice {
  public:
   // Builds it in <parent>/mmtune-slow-device-<pid>: a sparse file of fs_bytes, a loop device,
-  // ext4 and the mount at <that>/mnt, then the limit. Throws Error{unsupported} with the failing
-  // step.
-  SlowDevice(Journal& journal, const std::filesystem::path& parent, uint64_t fs_bytes,
-             uint64_t write_bytes_per_s);
+  // ext4 and the mount at <that>/mnt; the limit is set by one of the two below. Throws
+  // Error{unsupported} with the failing step.
+  SlowDevice(Journal& journal, const std::filesystem::path& parent, uint64_t fs_bytes);
   // Lifts the limit (if lift_limit() has not); the journal unmounts, detaches and removes the
   // loop device when the run ends.
   ~SlowDevice();
@@ -64,6 +68,12 @@ class SlowDevice {
   const std::string& device() const { return device_; }  // "/dev/loop3"
   const IoLimitRule& limit() const { return limit_; }
   bool direct_io() const { return direct_io_; }
+  // The write limit, through the journal: in the v1 root blkio cgroup (v1 has no cgroup
+  // writeback: the flusher writes for everyone from the root cgroup), or in io.max of the writers'
+  // own v2 cgroup (relative directory), which needs the memory controller too (cgroup writeback
+  // charges the flusher's bios to the cgroup that dirtied the pages only with both).
+  void limit_root_blkio(uint64_t write_bytes_per_s);
+  void limit_in_cgroup(std::string_view cgroup_dir, uint64_t write_bytes_per_s);
   // Lifts the limit now, so that what is queued behind it drains at the host's speed (before the
   // file is removed: removal waits for pages under writeback). The journal's undo then finds
   // nothing left.
@@ -73,7 +83,10 @@ class SlowDevice {
   Journal& journal_;
   std::filesystem::path mount_point_;
   std::string device_;
+  void set_limit(IoLimitRule rule);
+
   IoLimitRule limit_;
+  unsigned major_ = 0, minor_ = 0;
   bool direct_io_ = false;
   bool lifted_ = false;
 };

@@ -21,6 +21,10 @@
 namespace mmtune::cli {
 namespace {
 
+// A memory cgroup is listed from 90 % of its ceiling: reclaim at the limit (memory.high throttling,
+// memory.max reclaim and OOM) is under way there or close.
+constexpr double kNearLimit = 0.90;
+
 struct HostOptions {
   bool json = false;
   std::optional<std::string> record;
@@ -60,6 +64,8 @@ int run_host(const HostOptions& options, const Globals& globals, const Io& io) {
   std::map<std::string, std::string> read_files;
   if (options.record) fs.record_reads_into(&read_files);
   facts::HostFacts facts = probes::read_host_facts(fs);
+  const std::vector<probes::CgroupNearLimit> near_limit =
+      probes::memory_cgroups_near_limit(fs, kNearLimit);
   fs.record_reads_into(nullptr);
 
   if (options.record) {
@@ -68,9 +74,12 @@ int run_host(const HostOptions& options, const Globals& globals, const Io& io) {
                read_files.size(), *options.record, *options.record);
   }
   if (options.json) {
-    fmt::print(io.out, "{}\n", host_json(facts).dump(2));
+    nlohmann::json j = host_json(facts);
+    if (!near_limit.empty()) j["cgroups_near_limit"] = cgroups_near_limit_json(near_limit);
+    fmt::print(io.out, "{}\n", j.dump(2));
   } else {
-    fmt::print(io.out, "{}", host_text(facts, fs.root().string()));
+    fmt::print(io.out, "{}{}", host_text(facts, fs.root().string()),
+               cgroups_near_limit_text(near_limit, kNearLimit));
   }
   return 0;
 }

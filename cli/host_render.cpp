@@ -12,6 +12,7 @@
 #include "facts/error.hpp"
 #include "facts/facts_json.hpp"
 #include "facts/knobs.hpp"
+#include "facts/units.hpp"
 #include "model/host_model.hpp"
 
 namespace mmtune::cli {
@@ -370,6 +371,50 @@ std::string host_text(const facts::HostFacts& facts, const std::string& root) {
   psi(facts.psi, "psi", "no /proc/pressure/memory: a kernel before 4.20, or booted with psi=0", s);
   thresholds(facts, s);
   return out;
+}
+
+nlohmann::json cgroups_near_limit_json(const std::vector<probes::CgroupNearLimit>& cgroups) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const probes::CgroupNearLimit& c : cgroups) {
+    nlohmann::json pressure;
+    if (c.memory.pressure) pressure = *c.memory.pressure;
+    out.push_back(
+        {{"path", c.path},
+         {"current_bytes", c.memory.current_bytes.value_or(0)},
+         {"max_bytes", c.memory.max_bytes ? nlohmann::json(*c.memory.max_bytes) : nlohmann::json()},
+         {"high_bytes",
+          c.memory.high_bytes ? nlohmann::json(*c.memory.high_bytes) : nlohmann::json()},
+         {"ceiling_bytes", c.ceiling_bytes},
+         {"used_fraction", c.used_fraction},
+         {"events", c.memory.events},
+         {"pressure", pressure}});
+  }
+  return out;
+}
+
+std::string cgroups_near_limit_text(const std::vector<probes::CgroupNearLimit>& cgroups,
+                                    double fraction) {
+  if (cgroups.empty()) return {};
+  std::string text = fmt::format(
+      "\nMemory cgroups at or above {:.0f} % of memory.max or memory.high\n", fraction * 100);
+  for (const probes::CgroupNearLimit& c : cgroups) {
+    const bool at_high = c.memory.high_bytes && c.ceiling_bytes == *c.memory.high_bytes &&
+                         (!c.memory.max_bytes || *c.memory.high_bytes < *c.memory.max_bytes);
+    text +=
+        fmt::format("  {}: {} of {} {} ({:.1f} %); events: oom_kill {}, oom {}, max {}, high {}",
+                    c.path, facts::format_bytes(c.memory.current_bytes.value_or(0)),
+                    at_high ? "memory.high" : "memory.max", facts::format_bytes(c.ceiling_bytes),
+                    c.used_fraction * 100, c.memory.events.get_or("oom_kill", 0),
+                    c.memory.events.get_or("oom", 0), c.memory.events.get_or("max", 0),
+                    c.memory.events.get_or("high", 0));
+    if (c.memory.pressure) {
+      text += fmt::format("; memory pressure some avg10 {:.2f} %", c.memory.pressure->some.avg10);
+      if (c.memory.pressure->full)
+        text += fmt::format(", full avg10 {:.2f} %", c.memory.pressure->full->avg10);
+    }
+    text += "\n";
+  }
+  return text;
 }
 
 }  // namespace mmtune::cli

@@ -18,6 +18,7 @@ struct MatrixArgs {
   std::vector<std::string> kernels, command;
   int numa = 0, numa_distance = 21, cpus = 2;
   std::string memory = "2GiB", timeout = "300s", cache, json;
+  std::string interrupt_after, kill_after;
 };
 
 // Guest memory in whole MiB.
@@ -26,6 +27,11 @@ uint64_t memory_mib(const std::string& text) {
   if (bytes % (1u << 20) != 0)
     fail(ErrorKind::bad_input, "--memory: \"{}\" must be a whole number of MiB", text);
   return bytes >> 20;
+}
+
+std::chrono::milliseconds stop_after(std::string_view option, const std::string& text) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      duration_option(option, text, std::chrono::milliseconds(100)));
 }
 
 }  // namespace
@@ -56,6 +62,14 @@ Action attach_matrix(CLI::App& sub, const Globals& globals) {
   sub.add_option("--cache", args->cache,
                  "Where Debian kernels are unpacked (default /var/cache/mmtune/kernels as root)")
       ->type_name("DIR");
+  sub.add_option("--interrupt-after", args->interrupt_after,
+                 "Send SIGINT (Ctrl-C) to the command after DURATION, then report what it left "
+                 "behind")
+      ->type_name("DURATION");
+  sub.add_option("--kill-after", args->kill_after,
+                 "Send SIGKILL to the command after DURATION, run `mmtune restore`, then report "
+                 "what was left behind")
+      ->type_name("DURATION");
   sub.add_option("--json", args->json,
                  "Write everything (each kernel's full result) as JSON to FILE ('-' = stdout)")
       ->type_name("FILE");
@@ -79,6 +93,14 @@ Action attach_matrix(CLI::App& sub, const Globals& globals) {
     options.timeout = std::chrono::duration_cast<std::chrono::seconds>(
         duration_option("--timeout", args->timeout, std::chrono::seconds(1)));
     options.cache_dir = args->cache;
+    if (!args->interrupt_after.empty() && !args->kill_after.empty())
+      fail(ErrorKind::bad_input, "--interrupt-after and --kill-after: give one of them");
+    if (!args->interrupt_after.empty()) {
+      options.stop_after = stop_after("--interrupt-after", args->interrupt_after);
+      options.stop_signal = "INT";
+    }
+    if (!args->kill_after.empty())
+      options.stop_after = stop_after("--kill-after", args->kill_after);
     matrix::validate(options);
     std::ofstream json_file;
     if (!args->json.empty() && args->json != "-") {

@@ -189,6 +189,9 @@ struct CgroupMemory {
   Counters stat;                           // memory.stat
   Counters events;                         // memory.events (v2), or oom_control counters (v1)
   std::optional<Psi> pressure;             // memory.pressure (v2 only)
+  // io.max and io.stat (v2, with the io controller): "<major:minor>.<key>" → value, e.g.
+  // "7:3.wbps" (limits other than "max") and "7:3.wbytes".
+  Counters io_max, io_stat;
 
   bool operator==(const CgroupMemory&) const = default;
 };

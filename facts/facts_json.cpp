@@ -18,6 +18,38 @@ void from_json(const json& j, Settings& s) {
   for (const auto& [key, value] : j.items()) s.values.emplace(key, value.get<std::string>());
 }
 
+void to_json(json& j, const CgroupMemory& c) {
+  j = json{{"version", c.version},
+           {"path", c.path},
+           {"dir", c.dir},
+           {"current_bytes", c.current_bytes},
+           {"max_bytes", c.max_bytes},
+           {"swap_max_bytes", c.swap_max_bytes},
+           {"stat", c.stat},
+           {"events", c.events},
+           {"pressure", c.pressure}};
+  // Present only where the host has them, so older recorded results read the same.
+  if (c.high_bytes) j["high_bytes"] = *c.high_bytes;
+  if (c.peak_bytes) j["peak_bytes"] = *c.peak_bytes;
+  if (!c.io_max.values.empty()) j["io_max"] = c.io_max;
+  if (!c.io_stat.values.empty()) j["io_stat"] = c.io_stat;
+}
+void from_json(const json& j, CgroupMemory& c) {
+  j.at("version").get_to(c.version);
+  j.at("path").get_to(c.path);
+  j.at("dir").get_to(c.dir);
+  j.at("current_bytes").get_to(c.current_bytes);
+  j.at("max_bytes").get_to(c.max_bytes);
+  j.at("swap_max_bytes").get_to(c.swap_max_bytes);
+  j.at("stat").get_to(c.stat);
+  j.at("events").get_to(c.events);
+  j.at("pressure").get_to(c.pressure);
+  if (j.contains("high_bytes")) j.at("high_bytes").get_to(c.high_bytes);
+  if (j.contains("peak_bytes")) j.at("peak_bytes").get_to(c.peak_bytes);
+  if (j.contains("io_max")) j.at("io_max").get_to(c.io_max);
+  if (j.contains("io_stat")) j.at("io_stat").get_to(c.io_stat);
+}
+
 void to_json(json& j, const ProcessMemory& p) {
   json per_node = json::object();
   for (const auto& [node, pages] : p.pages_per_node) per_node[std::to_string(node)] = pages;

@@ -62,8 +62,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Psi, some, full)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SwapDevice, filename, type, size_bytes, used_bytes, priority)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NumaNode, id, cpus, cpulist, distances, mem_total_bytes,
                                    mem_free_bytes, numastat)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CgroupMemory, version, path, dir, current_bytes, max_bytes,
-                                   swap_max_bytes, high_bytes, peak_bytes, stat, events, pressure)
+// high_bytes, peak_bytes, io_max and io_stat are written only where the host has them (so
+// documents recorded before they existed read the same).
+void to_json(nlohmann::json& j, const CgroupMemory& c);
+void from_json(const nlohmann::json& j, CgroupMemory& c);
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PersistedSetting, knob, value, file, line, stage)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Persistence, assignments, files, tuned_profiles, tuned_chain,

@@ -17,6 +17,27 @@ std::string shell_quote(std::string_view text) {
   return quoted + "'";
 }
 
+namespace {
+
+// The command, its exit status into /tmp/mmtune-out/exit; stopped midway when the plan says so.
+std::string run_command_lines(const InitPlan& plan, const std::string& command) {
+  const std::string out = ">/tmp/mmtune-out/stdout 2>/tmp/mmtune-out/stderr";
+  if (!plan.stop_after_s) {
+    return fmt::format("timeout -s TERM {} {} {}\necho $? >/tmp/mmtune-out/exit",
+                       plan.command_timeout_s, command, out);
+  }
+  std::string lines = fmt::format(
+      "{} {} &\npid=$!\nsleep {:.1f}\nkill -{} $pid\nwait $pid\necho $? >/tmp/mmtune-out/exit",
+      command, out, *plan.stop_after_s, plan.stop_signal);
+  if (plan.stop_signal == "KILL") {
+    lines += fmt::format("\n{} restore >/tmp/mmtune-out/restore 2>&1",
+                         shell_quote(plan.command.front()));
+  }
+  return lines;
+}
+
+}  // namespace
+
 std::string render_init_script(const InitPlan& plan) {
   std::string script = R"sh(#!/bin/busybox sh
 # mmtune matrix guest: mount, load the virtio modules, run one mmtune command, send its results over
@@ -44,6 +65,26 @@ mount -t ext4 /dev/vda /scratch || echo "mmtune-matrix: mounting /dev/vda on /sc
   // /var/tmp (the workloads' default directory for files that need a real filesystem) is the
   // scratch disk too: the initramfs itself is a tmpfs, without O_DIRECT.
   script += "ln -s /scratch /var/tmp\ncd /scratch\nexport TMPDIR=/scratch\n";
+  script += R"sh(# What mmtune may change, listed before and after the command.
+snapshot() {
+  find /sys/fs/cgroup -type d | sort
+  echo "cgroup.subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+  cat /proc/swaps
+  cut -d' ' -f2,3 /proc/mounts | sort
+  ls /sys/block
+  for f in swappiness dirty_ratio dirty_background_ratio dirty_bytes dirty_background_bytes; do
+    echo "vm.$f $(cat /proc/sys/vm/$f)"
+  done
+  ls /scratch
+  ls /var/lib/mmtune 2>/dev/null
+  mkdir -p /tmp/mmtune-tracefs
+  if mount -t tracefs nodev /tmp/mmtune-tracefs 2>/dev/null; then
+    ls /tmp/mmtune-tracefs/instances
+    umount /tmp/mmtune-tracefs
+  fi
+}
+snapshot >/tmp/mmtune-snapshot-before 2>&1
+)sh";
   if (!plan.library_dirs.empty()) {
     script += fmt::format("export LD_LIBRARY_PATH={}\n", fmt::join(plan.library_dirs, ":"));
   }
@@ -52,27 +93,29 @@ mount -t ext4 /dev/vda /scratch || echo "mmtune-matrix: mounting /dev/vda on /sc
     command += (command.empty() ? "" : " ") + shell_quote(arg);
   script += fmt::format(R"sh(echo "mmtune-matrix: running {0}"
 start=$(cut -d' ' -f1 /proc/uptime)
-timeout -s TERM {1} {2} >/tmp/mmtune-out/stdout 2>/tmp/mmtune-out/stderr
-echo $? >/tmp/mmtune-out/exit
+{1}
 echo "$start $(cut -d' ' -f1 /proc/uptime)" >/tmp/mmtune-out/uptime
+snapshot >/tmp/mmtune-snapshot-after 2>&1
+diff /tmp/mmtune-snapshot-before /tmp/mmtune-snapshot-after | grep '^[-+]' | grep -v '^[-+][-+][-+] ' \
+  >/tmp/mmtune-out/leftovers
 cat /tmp/mmtune-out/stderr
 uname -r >/tmp/mmtune-out/release
 cat /proc/cmdline >/tmp/mmtune-out/cmdline
 dmesg >/tmp/mmtune-out/dmesg
 exec 3<>/dev/ttyS1
 stty raw -echo <&3
-for f in release cmdline exit uptime stdout stderr json dmesg; do
+for f in release cmdline exit uptime stdout stderr json restore leftovers dmesg; do
   [ -f /tmp/mmtune-out/$f ] || continue
-  printf '{3}%s %s\n' $f $(wc -c </tmp/mmtune-out/$f) >&3
+  printf '{2}%s %s\n' $f $(wc -c </tmp/mmtune-out/$f) >&3
   cat /tmp/mmtune-out/$f >&3
 done
-printf '{3}end 0\n' >&3
+printf '{2}end 0\n' >&3
 exec 3>&-
 umount /scratch 2>/dev/null
 sync
 poweroff -f
 )sh",
-                        fmt::join(plan.command, " "), plan.command_timeout_s, command, kFrameMark);
+                        fmt::join(plan.command, " "), run_command_lines(plan, command), kFrameMark);
   return script;
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,11 +28,19 @@ struct InitPlan {
   std::vector<std::string> command;       // argv inside the guest; command[0] is kGuestBinary
   int command_timeout_s = 240;  // SIGTERM to the command after this (the runner cleans up)
   bool scratch_disk = true;     // mount /dev/vda (ext4) on /scratch and run there
+  // Stopping the command midway (the Ctrl-C and kill -9 tests): stop_signal ("INT" or "KILL")
+  // after stop_after_s; after a KILL, `mmtune restore` runs, as a user would run it.
+  std::optional<double> stop_after_s;
+  std::string stop_signal = "KILL";
 };
 
 // Single-quotes text for /bin/sh.
 std::string shell_quote(std::string_view text);
 // The busybox /init: mounts, insmods, runs the command, sends the frames over ttyS1, powers off.
+// Before and after the command it lists what mmtune may change (cgroups and the root's
+// cgroup.subtree_control, swap areas, mounts, block devices, the vm settings it sets, trace
+// instances, files in /scratch and /var/lib/mmtune); the frame "leftovers" holds the lines that
+// differ ("+" new, "-" gone), empty when the run left nothing behind.
 std::string render_init_script(const InitPlan& plan);
 
 struct QemuPlan {

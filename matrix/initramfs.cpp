@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -106,7 +107,8 @@ GuestImage build_initramfs(const Kernel& kernel, const ImageInputs& inputs, cons
   std::ofstream file(out, std::ios::binary | std::ios::trunc);
   if (!file) fail(ErrorKind::internal, "cannot write {}", out.string());
   CpioWriter cpio(file);
-  for (const char* dir : {"proc", "sys", "dev", "tmp", "scratch", "root", "bin", "usr/bin"})
+  for (const char* dir :
+       {"proc", "sys", "dev", "tmp", "scratch", "root", "bin", "usr/bin", "usr/sbin"})
     cpio.add_directory(dir);
   // The kernel opens /dev/console for init's stdio before devtmpfs is mounted.
   cpio.add_char_device("dev/console", 5, 1);
@@ -128,12 +130,20 @@ GuestImage build_initramfs(const Kernel& kernel, const ImageInputs& inputs, cons
     }
   }
   add_with_libraries(cpio, guest_binary, kGuestBinary, library_dirs);
+  if (std::optional<fs::path> mkfs = find_program("mkfs.ext4"))
+    add_with_libraries(cpio, *mkfs, "usr/sbin/mkfs.ext4", library_dirs);
 
   InitPlan plan;
   if (!kernel.modules_dir.empty()) {
     ModuleIndex index = parse_module_index(depmod_output(kernel),
                                            read_text(kernel.modules_dir / "modules.builtin"));
-    ModulePlan modules = plan_module_loads(index, kGuestModules);
+    std::vector<std::string> wanted = kGuestModules;
+    wanted.insert(wanted.end(), kOptionalGuestModules.begin(), kOptionalGuestModules.end());
+    ModulePlan modules = plan_module_loads(index, wanted);
+    std::erase_if(modules.missing, [](const std::string& name) {
+      return std::find(kOptionalGuestModules.begin(), kOptionalGuestModules.end(), name) !=
+             kOptionalGuestModules.end();
+    });
     if (!modules.missing.empty()) {
       fail(ErrorKind::unsupported, "{} has neither built in nor as a module: {}", kernel.release,
            fmt::join(modules.missing, ", "));
@@ -152,6 +162,8 @@ GuestImage build_initramfs(const Kernel& kernel, const ImageInputs& inputs, cons
   plan.command.push_back(std::string(kGuestBinary));
   plan.command.insert(plan.command.end(), inputs.command.begin(), inputs.command.end());
   plan.command_timeout_s = inputs.command_timeout_s;
+  plan.stop_after_s = inputs.stop_after_s;
+  plan.stop_signal = inputs.stop_signal;
   cpio.add_file("init", render_init_script(plan), 0755);
   cpio.finish();
   file.close();

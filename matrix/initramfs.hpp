@@ -1,10 +1,11 @@
 #pragma once
 // Builds the guest's initramfs for one kernel: busybox (a shell, insmod, mount, poweroff), this
 // very mmtune binary with its shared-library closure (from ldd; Debian's libfmt is shared-only),
-// the kernel's virtio and ext4 modules in dependency order (from `depmod -n`; decompressed on the
-// host because busybox insmod cannot read .ko.xz), and the generated /init.
+// the kernel's virtio, ext4 and loop modules in dependency order (from `depmod -n`; decompressed on
+// the host because busybox insmod cannot read .ko.xz), mkfs.ext4, and the generated /init.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,11 +16,16 @@ namespace mmtune::matrix {
 
 // virtio_pci and virtio_blk for the disk, ext4 to mount it. Built-in ones are skipped.
 inline const std::vector<std::string> kGuestModules = {"virtio_pci", "virtio_blk", "ext4"};
+// Loaded where the kernel has them: loop for the slow device of dirty-flood (which also needs
+// mkfs.ext4: the image carries the host's, with its libraries).
+inline const std::vector<std::string> kOptionalGuestModules = {"loop"};
 
 struct ImageInputs {
   std::vector<std::string> command;  // mmtune's arguments inside the guest (without the binary)
   int command_timeout_s = 240;
   std::filesystem::path mmtune_binary;  // the running binary, /proc/self/exe
+  std::optional<double> stop_after_s;   // see InitPlan
+  std::string stop_signal = "KILL";
 };
 
 struct GuestImage {

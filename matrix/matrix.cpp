@@ -68,12 +68,18 @@ std::vector<std::string> warning_lines(std::string_view dmesg) {
   static const std::regex kWarning(
       R"(WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace)");
   std::vector<std::string> lines;
+  // An OOM kill's report (dump_header: "… invoked oom-killer: …", a stack, the memory state, then
+  // "oom-kill:" and "Killed process") has a Call Trace of its own: the oom workload's, not a fault.
+  bool in_oom_report = false;
   size_t start = 0;
   while (start < dmesg.size()) {
     size_t end = dmesg.find('\n', start);
     if (end == std::string_view::npos) end = dmesg.size();
     std::string line(dmesg.substr(start, end - start));
-    if (std::regex_search(line, kWarning)) lines.push_back(line);
+    if (line.find("invoked oom-killer:") != std::string::npos) in_oom_report = true;
+    const bool oom_stack = in_oom_report && line.find("Call Trace") != std::string::npos;
+    if (!oom_stack && std::regex_search(line, kWarning)) lines.push_back(line);
+    if (line.find("Killed process") != std::string::npos) in_oom_report = false;
     start = end + 1;
   }
   return lines;
@@ -150,6 +156,16 @@ void read_guest_results(const QemuPlan& plan, const CommandResult& qemu,
       std::sscanf(section("uptime").c_str(), "%lf %lf", &begin, &end) == 2) {
     run.command_s = end - begin;
   }
+  run.restore_out = section("restore");
+  if (channel.sections.contains("leftovers")) {
+    run.leftovers.emplace();
+    const std::string listed = section("leftovers");
+    for (std::string_view rest = listed; !rest.empty();) {
+      std::string_view line = rest.substr(0, rest.find('\n'));
+      rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+      if (!line.empty()) run.leftovers->emplace_back(line);
+    }
+  }
   run.result = parse_json(section("json"));
   if (!run.result) run.result = parse_json(run.out);
 
@@ -179,6 +195,8 @@ KernelRun boot_one(const Kernel& kernel, const MatrixOptions& options, const fs:
   inputs.command = guest_arguments(options.command);
   inputs.command_timeout_s = int(std::max<int64_t>(10, options.timeout.count() - kBootAllowanceS));
   inputs.mmtune_binary = fs::read_symlink("/proc/self/exe");
+  if (options.stop_after) inputs.stop_after_s = double(options.stop_after->count()) / 1000;
+  inputs.stop_signal = options.stop_signal;
   try {
     run.image = build_initramfs(kernel, inputs, dir / "initramfs.cpio");
   } catch (const Error& e) {
@@ -245,6 +263,13 @@ void validate(const MatrixOptions& options) {
     fail(ErrorKind::bad_input, "--memory: {} MiB must be 256 MiB per node up to 16 GiB",
          options.memory_mib);
   }
+  if (options.stop_signal != "INT" && options.stop_signal != "KILL")
+    fail(ErrorKind::internal, "stop signal {} is neither INT nor KILL", options.stop_signal);
+  if (options.stop_after && (options.stop_after->count() < 100 ||
+                             options.stop_after->count() >= options.timeout.count() * 1000)) {
+    fail(ErrorKind::bad_input, "--{}-after: must be at least 100ms and less than --timeout",
+         options.stop_signal == "INT" ? "interrupt" : "kill");
+  }
   if (options.timeout.count() < 30 || options.timeout.count() > 3600) {
     fail(ErrorKind::bad_input, "--timeout: {} s must be 30..3600 s", options.timeout.count());
   }
@@ -295,12 +320,15 @@ MatrixResult run_matrix(const MatrixOptions& options, std::FILE* progress) {
 
 int matrix_exit_code(const MatrixResult& result) {
   bool any_result = false, check_failed = false, bad_arguments = false;
+  const int stopped_exit = result.options.stop_signal == "INT" ? 130 : 137;
   for (const KernelRun& run : result.runs) {
     if (run.status == RunStatus::failed || run.status == RunStatus::timed_out) check_failed = true;
     if (run.status != RunStatus::ran) continue;
+    if (run.leftovers && !run.leftovers->empty()) check_failed = true;
     if (run.exit_code == 1) check_failed = true;
     if (run.exit_code == 2) bad_arguments = true;
     if (run.exit_code == 0 || run.exit_code == 1) any_result = true;
+    if (result.options.stop_after && run.exit_code == stopped_exit) any_result = true;
   }
   if (check_failed) return 1;
   if (bad_arguments) return 2;

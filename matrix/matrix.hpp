@@ -33,8 +33,14 @@ struct MatrixOptions {
   uint64_t memory_mib = 2048;         // --memory, per guest (split evenly over the nodes)
   int cpus = 2;                       // --cpus
   std::chrono::seconds timeout{300};  // --timeout, per kernel: boot + command
-  uint64_t disk_mib = 512;            // the guest's ext4 scratch disk (sparse on the host)
-  std::filesystem::path cache_dir;    // --cache; empty = default_cache_dir()
+  // The guest's ext4 scratch disk (sparse on the host): room for dirty-flood's slow device at
+  // its defaults (the image holds what the device wrote, and 1 GiB is kept free).
+  uint64_t disk_mib = 4096;
+  std::filesystem::path cache_dir;  // --cache; empty = default_cache_dir()
+  // --interrupt-after / --kill-after: SIGINT or SIGKILL to the command after this long (a kill is
+  // followed by `mmtune restore` in the guest); the run is then judged by what it left behind.
+  std::optional<std::chrono::milliseconds> stop_after;
+  std::string stop_signal = "KILL";  // "INT" or "KILL"
 };
 
 // Throws Error{bad_input} naming the option for anything out of range (before anything runs).
@@ -63,6 +69,10 @@ struct KernelRun {
   bool disk_cache_none = false;
   std::vector<std::string> kernel_warnings;  // WARNING:/BUG:/Oops: lines of the guest's dmesg
   std::string console_tail;                  // the last console lines, when something went wrong
+  // What the command changed and did not take back: lines of the guest's before/after listing
+  // ("+/sys/fs/cgroup/mmtune-75"); empty when nothing; nullopt when the guest sent none.
+  std::optional<std::vector<std::string>> leftovers;
+  std::string restore_out;  // `mmtune restore` after a kill
 };
 
 struct MatrixResult {
@@ -77,8 +87,10 @@ MatrixResult run_matrix(const MatrixOptions& options, std::FILE* progress);
 
 std::string_view run_status_name(RunStatus status);
 
-// 1 when a guest command reported a failed check (exit 1) or a guest crashed or timed out; 3 when
-// no kernel produced a result; 2 when a guest command rejected its arguments; else 0.
+// 1 when a guest command reported a failed check (exit 1), left something behind, or a guest
+// crashed or timed out; 3 when no kernel produced a result; 2 when a guest command rejected its
+// arguments; else 0. A command stopped on purpose (--interrupt-after, --kill-after) counts as a
+// result when it ended by that signal (exit 130 or 137).
 int matrix_exit_code(const MatrixResult& result);
 
 }  // namespace mmtune::matrix

@@ -211,6 +211,8 @@ nlohmann::json matrix_json(const MatrixResult& result) {
       k["stderr"] = run.err;
       k["result"] = run.result ? *run.result : nlohmann::json();
       k["kernel_warnings"] = run.kernel_warnings;
+      k["leftovers"] = run.leftovers ? nlohmann::json(*run.leftovers) : nlohmann::json();
+      if (!run.restore_out.empty()) k["restore"] = run.restore_out;
       if (!run.console_tail.empty()) k["console_tail"] = run.console_tail;
     }
     out["kernels"].push_back(std::move(k));
@@ -239,6 +241,10 @@ std::string render_table(const MatrixResult& result) {
     set("boot to /init", c, seconds(run.boot_s));
     set("command time", c, seconds(run.command_s));
     set("kernel warnings", c, std::to_string(run.kernel_warnings.size()));
+    if (run.leftovers) {
+      set("left behind", c,
+          run.leftovers->empty() ? "nothing" : fmt::format("{}", fmt::join(*run.leftovers, "; ")));
+    }
     if (run.result) {
       for (auto& [name, value] : result_rows(*run.result)) set(name, c, value);
     } else if (run.status == RunStatus::ran) {
@@ -282,6 +288,8 @@ std::string render_table(const MatrixResult& result) {
     }
     for (const std::string& warning : run.kernel_warnings)
       table += fmt::format("{} dmesg: {}\n", run.label, warning);
+    if (!run.restore_out.empty())
+      table += fmt::format("\n{} mmtune restore:\n{}", run.label, run.restore_out);
   }
   table += "\nNote: " + emulation_note(result.options) + "\n";
   return table;

@@ -179,4 +179,98 @@ DirtyLimits dirty_limits(const DirtyInputs& in, const DirtySettings& settings,
   return out;
 }
 
+namespace {
+
+// domain_dirty_limits for a memcg domain: the ratio in 1/4096 steps, a *_bytes setting turned
+// into one of global dirtyable memory.
+uint64_t memcg_steps(uint64_t bytes, int64_t ratio, uint64_t avail_g) {
+  if (bytes) return std::min<uint64_t>(div_round_up(bytes, std::max<uint64_t>(avail_g, 1)), 4096);
+  return uint64_t(std::max<int64_t>(ratio, 0)) * 4096 / 100;
+}
+
+DirtyLimits memcg_limits(const DirtyLimits& global, const DirtySettings& settings,
+                         const MemcgDirtyInputs& cgroup) {
+  const uint64_t avail_g = global.dirtyable_pages;
+  uint64_t avail = avail_g;
+  std::string avail_text =
+      fmt::format("no memory.max or memory.high: avail_m = avail_g = {} pages", avail_g);
+  if (cgroup.ceiling_pages) {
+    const uint64_t room =
+        *cgroup.ceiling_pages - std::min(*cgroup.ceiling_pages, cgroup.other_usage_pages);
+    avail = std::min(avail_g, room);
+    avail_text = fmt::format("avail_m = min(avail_g {}, ceiling {} − other usage {}) = {} pages",
+                             avail_g, *cgroup.ceiling_pages, cgroup.other_usage_pages, avail);
+  }
+  DirtyLimits m;
+  m.dirtyable_pages = avail;
+  m.dirtyable = pages_prediction(
+      "memcg dirtyable", avail,
+      {"avail_m = filepages_m + min(headroom, other clean) ≈ min(ceiling − other usage, avail_g)",
+       "domain_dirty_avail → mdtc_calc_avail (mm/page-writeback.c)", avail_text});
+  const uint64_t steps = memcg_steps(settings.bytes, settings.ratio, avail_g);
+  const uint64_t bg_steps =
+      memcg_steps(settings.background_bytes, settings.background_ratio, avail_g);
+  m.threshold_pages = steps * avail / 4096;
+  m.background_pages = bg_steps * avail / 4096;
+  if (m.background_pages >= m.threshold_pages) {
+    m.background_halved = true;
+    m.background_pages = m.threshold_pages / 2;
+  }
+  m.freerun_pages = (m.threshold_pages + m.background_pages) / 2;
+  m.setpoint_pages = (m.freerun_pages + m.threshold_pages) / 2;
+  const char* fn = "domain_dirty_limits, memcg domain (mm/page-writeback.c)";
+  m.threshold =
+      pages_prediction("memcg threshold", m.threshold_pages,
+                       {settings.bytes ? "thresh_m = ⌈dirty_bytes / avail_g⌉/4096 · avail_m"
+                                       : "thresh_m = ratio·4096/100 · avail_m / 4096",
+                        fn,
+                        fmt::format("{}/4096 · {} = {} pages ({})", steps, avail, m.threshold_pages,
+                                    facts::format_bytes(m.threshold_pages * kPageSize))});
+  m.background = pages_prediction(
+      "memcg background", m.background_pages,
+      {"bg_m as thresh_m, from the background setting; bg ≥ thresh → thresh/2", fn,
+       fmt::format("{}/4096 · {} = {} pages ({}){}", bg_steps, avail, m.background_pages,
+                   facts::format_bytes(m.background_pages * kPageSize),
+                   m.background_halved ? ", halved" : "")});
+  m.freerun = pages_prediction(
+      "memcg freerun", m.freerun_pages,
+      {"freerun_m = (thresh_m + bg_m) / 2", "dirty_freerun_ceiling (mm/page-writeback.c)",
+       fmt::format("= ({} + {}) / 2 = {} pages ({})", m.threshold_pages, m.background_pages,
+                   m.freerun_pages, facts::format_bytes(m.freerun_pages * kPageSize))});
+  m.setpoint = pages_prediction(
+      "memcg setpoint", m.setpoint_pages,
+      {"setpoint_m = (freerun_m + thresh_m) / 2",
+       "balance_dirty_pages → pos_ratio_polynom (mm/page-writeback.c)",
+       fmt::format("= ({} + {}) / 2 = {} pages ({})", m.freerun_pages, m.threshold_pages,
+                   m.setpoint_pages, facts::format_bytes(m.setpoint_pages * kPageSize))});
+  m.worst_age_seconds = global.worst_age_seconds;
+  m.age_unbounded = global.age_unbounded;
+  return m;
+}
+
+}  // namespace
+
+DirtyDomain memcg_dirty_domain(const DirtyLimits& global, const DirtySettings& settings,
+                               const MemcgDirtyInputs& cgroup, const facts::KernelInfo&) {
+  DirtyDomain out;
+  out.memcg = memcg_limits(global, settings, cgroup);
+  out.memcg_binds = out.memcg.threshold_pages < global.threshold_pages;
+  out.limits = out.memcg_binds ? out.memcg : global;
+  out.binding = {
+      "memcg domain binds",
+      out.memcg_binds ? 1.0 : 0.0,
+      "bool",
+      {"the writers are throttled by the domain that reaches its free-run ceiling first: the "
+       "memory cgroup's when thresh_m < thresh_g (its count holds only the cgroup's pages, the "
+       "global one everyone's; on a tie the kernel keeps the global)",
+       "balance_dirty_pages: sdtc = mdtc only when its pos_ratio is lower (mm/page-writeback.c)",
+       fmt::format("thresh_m {} pages ({}) {} thresh_g {} pages ({}): the {} domain binds",
+                   out.memcg.threshold_pages,
+                   facts::format_bytes(out.memcg.threshold_pages * kPageSize),
+                   out.memcg_binds ? "<" : "≥", global.threshold_pages,
+                   facts::format_bytes(global.threshold_pages * kPageSize),
+                   out.memcg_binds ? "memory cgroup's" : "global")}};
+  return out;
+}
+
 }  // namespace mmtune::model

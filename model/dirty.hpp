@@ -3,6 +3,7 @@
 // free-run ceiling and setpoint of balance_dirty_pages, and the worst-case age of dirty data.
 // See the essay in dirty.cpp.
 #include <cstdint>
+#include <optional>
 
 #include "model/prediction.hpp"
 
@@ -49,5 +50,37 @@ struct DirtyLimits {
 // since ≈4.2, whole percent before.
 DirtyLimits dirty_limits(const DirtyInputs& inputs, const DirtySettings& settings,
                          const facts::KernelInfo& kernel);
+
+// ---- the memory-cgroup dirty domain (cgroup v2 writeback) ----
+//
+// On cgroup v2 with the memory and io controllers, pages a task dirties belong to its memory
+// cgroup's writeback domain, and balance_dirty_pages checks that domain beside the global one:
+// a writer runs free only while both are under their free-run ceilings, and is throttled by the
+// one whose pos_ratio is lower (mm/page-writeback.c: mdtc, domain_dirty_avail, mdtc_calc_avail,
+// domain_dirty_limits).
+//   avail_m = filepages_m + min(headroom, other_clean), headroom = min over the cgroup and its
+//     ancestors of min(memory.max, memory.high) − usage; other_clean = the global clean page
+//     cache not the cgroup's. With the writers' page cache as most of the cgroup's usage this is
+//     min(ceiling − other usage, avail_g − others' dirty pages).
+//   The ratios apply to avail_m as they do globally; *_bytes settings do not apply to a memcg
+//     directly: they become a ratio of global dirtyable memory, ⌈bytes / avail_g⌉ in 1/4096 steps.
+// So without a memory limit the cgroup's domain is the global one less other processes' dirty
+// pages: the global domain binds (its count includes theirs; on a tie the kernel keeps the
+// global). With a ceiling whose share is below the global limit, the cgroup's domain binds.
+struct MemcgDirtyInputs {
+  std::optional<uint64_t> ceiling_pages;  // min(memory.max, memory.high); nullopt = none
+  uint64_t other_usage_pages = 0;         // the cgroup's memory that is not its page cache
+};
+
+struct DirtyDomain {
+  bool memcg_binds = false;
+  DirtyLimits limits;  // of the domain that binds
+  DirtyLimits memcg;   // the cgroup's domain
+  Prediction binding;  // 1 = the memory cgroup's domain, 0 = the global one
+};
+
+// global: dirty_limits() of the host (its dirtyable_pages is avail_g).
+DirtyDomain memcg_dirty_domain(const DirtyLimits& global, const DirtySettings& settings,
+                               const MemcgDirtyInputs& cgroup, const facts::KernelInfo& kernel);
 
 }  // namespace mmtune::model

@@ -22,6 +22,11 @@ struct ReclaimShape {
   uint64_t anon_cost = 0;     // recent IO cost of anon (swap-ins, rotations), decayed; 0 and 0 (no
                               // recent cost) give exactly sw : 200 − sw
   uint64_t file_cost = 0;     // recent IO cost of file (refaults, rotations), decayed
+  // MGLRU: the anonymous pages were all faulted in since the last aging (a new cgroup's working
+  // set), while a reader keeps putting page cache into the oldest generation (read() pages enter
+  // it): eviction finds no old anon, and the aging that would age it waits for the oldest
+  // generations to run out, which the reader keeps them from.
+  bool anon_unaged = false;
 };
 
 enum class ScanDecision {

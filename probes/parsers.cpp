@@ -318,4 +318,20 @@ std::optional<CgroupMount> parse_cgroup_mount(std::string_view mountinfo, int ve
   return found;
 }
 
+facts::Counters parse_device_keys(std::string_view text) {
+  facts::Counters counters;
+  for_each_line(text, [&](std::string_view line) {
+    auto words = split_words(line);
+    if (words.size() < 2) return;
+    for (size_t i = 1; i < words.size(); ++i) {
+      size_t eq = words[i].find('=');
+      if (eq == std::string_view::npos) continue;
+      if (auto value = to_u64(words[i].substr(eq + 1))) {
+        counters.values[fmt::format("{}.{}", words[0], words[i].substr(0, eq))] = *value;
+      }
+    }
+  });
+  return counters;
+}
+
 }  // namespace mmtune::probes

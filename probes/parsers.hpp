@@ -41,6 +41,10 @@ struct CgroupMount {
 };
 std::optional<CgroupMount> parse_cgroup_mount(std::string_view mountinfo, int version);
 
+// Per-device "key=value" lines (cgroup v2 io.max, io.stat): "8:0 rbytes=1 wbps=max" →
+// {"8:0.rbytes": 1}; values that are not numbers ("max") are left out.
+facts::Counters parse_device_keys(std::string_view text);
+
 // Trims ASCII whitespace at both ends.
 std::string_view trim(std::string_view text);
 

@@ -223,6 +223,8 @@ facts::CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int 
     }
     cg.high_bytes = read_limit(fs, join_path(dir, "memory.high"));
     cg.peak_bytes = read_u64(fs, join_path(dir, "memory.peak"));  // 6.6+
+    if (auto io_max = fs.read(join_path(dir, "io.max"))) cg.io_max = parse_device_keys(*io_max);
+    if (auto io_stat = fs.read(join_path(dir, "io.stat"))) cg.io_stat = parse_device_keys(*io_stat);
   } else {
     if (!fs.exists(join_path(dir, "memory.usage_in_bytes"))) {
       fail(ErrorKind::bad_input, "{}: not a cgroup v1 memory directory", fs.path(dir).string());
@@ -240,6 +242,47 @@ facts::CgroupMemory read_cgroup_dir(const HostFs& fs, std::string_view dir, int 
   }
   if (auto stat = fs.read(join_path(dir, "memory.stat"))) cg.stat = parse_key_values(*stat);
   return cg;
+}
+
+namespace {
+
+constexpr size_t kMaxCgroupsWalked = 20000;
+
+void walk_near_limit(const HostFs& fs, const std::string& dir, const std::string& path,
+                     double fraction, size_t& walked, std::vector<CgroupNearLimit>& out) {
+  if (++walked > kMaxCgroupsWalked) return;
+  if (fs.exists(join_path(dir, "memory.current"))) {
+    facts::CgroupMemory memory = read_cgroup_dir(fs, dir, 2);
+    std::optional<uint64_t> ceiling = memory.max_bytes;
+    if (memory.high_bytes && (!ceiling || *memory.high_bytes < *ceiling))
+      ceiling = memory.high_bytes;
+    if (ceiling && *ceiling > 0 && memory.current_bytes) {
+      const double used = double(*memory.current_bytes) / double(*ceiling);
+      if (used >= fraction) out.push_back({path, std::move(memory), *ceiling, used});
+    }
+  }
+  for (const std::string& name : fs.list(dir)) {
+    const std::string child = join_path(dir, name);
+    if (fs.exists(join_path(child, "cgroup.procs"))) {
+      walk_near_limit(fs, child, path == "/" ? "/" + name : path + "/" + name, fraction, walked,
+                      out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<CgroupNearLimit> memory_cgroups_near_limit(const HostFs& fs, double fraction) {
+  std::vector<CgroupNearLimit> out;
+  auto mountinfo = fs.read("proc/self/mountinfo");
+  if (!mountinfo) return out;
+  std::optional<CgroupMount> mount = parse_cgroup_mount(*mountinfo, 2);
+  if (!mount) return out;
+  size_t walked = 0;
+  walk_near_limit(fs, mount->mount_point, "/", fraction, walked, out);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.used_fraction > b.used_fraction; });
+  return out;
 }
 
 bool has_memory_controller(const HostFs& fs, std::string_view dir, int version) {

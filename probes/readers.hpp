@@ -54,6 +54,18 @@ std::optional<std::string> memory_cgroup_dir(const HostFs& fs, std::string_view 
 // memory controller.
 CgroupDir resolve_cgroup(const HostFs& fs, std::string_view cgroup);
 
+// A cgroup v2 memory cgroup at or near its ceiling (the lower of memory.max and memory.high).
+struct CgroupNearLimit {
+  std::string path;  // "/system.slice/x.service" ("/" for the mount's root)
+  facts::CgroupMemory memory;
+  uint64_t ceiling_bytes = 0;
+  double used_fraction = 0;  // memory.current / ceiling
+};
+// The memory cgroups of the cgroup2 hierarchy (this process's mount, so a container sees its own)
+// whose memory.current is at least fraction of their ceiling, fullest first. Empty without a
+// cgroup2 mount; v1 hierarchies are not walked.
+std::vector<CgroupNearLimit> memory_cgroups_near_limit(const HostFs& fs, double fraction);
+
 // For --root DIR: throws Error{bad_input} naming DIR when it holds no recorded host (no
 // proc/meminfo). The live root passes.
 void require_host_root(const HostFs& fs);

@@ -90,8 +90,9 @@ std::optional<BalanceDirtyPagesEvent> parse_balance_dirty_pages(std::string_view
   get_u("limit", event.limit);
   get_u("setpoint", event.setpoint);
   get_u("dirty", event.dirty);
-  get_u("wb_setpoint", event.wb_setpoint);
-  get_u("wb_dirty", event.wb_dirty);
+  // Named bdi_setpoint and bdi_dirty before Linux 6.13 (the same per-wb values).
+  get_u(fields.contains("wb_setpoint") ? "wb_setpoint" : "bdi_setpoint", event.wb_setpoint);
+  get_u(fields.contains("wb_dirty") ? "wb_dirty" : "bdi_dirty", event.wb_dirty);
   get_u("dirty_ratelimit", event.dirty_ratelimit_kib);
   get_u("task_ratelimit", event.task_ratelimit_kib);
   get_u("dirtied", event.dirtied);

@@ -117,6 +117,13 @@ ThrottleOnset onset_at_event(std::span<const WriteRecord> records,
   return ThrottleOnset{size_t(after - records.begin()), event.t_ns, double(event.dirty)};
 }
 
+void use_memcg_level(std::span<DirtySample> samples) {
+  for (DirtySample& s : samples) {
+    s.dirty_pages = s.memcg_dirty_pages;
+    s.writeback_pages = s.memcg_writeback_pages;
+  }
+}
+
 int64_t slept_ns(int64_t wall_ns, int64_t ran_ns, int64_t waited_ns) {
   return std::max<int64_t>(0, wall_ns - ran_ns - waited_ns);
 }

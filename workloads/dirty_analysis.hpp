@@ -12,11 +12,18 @@
 
 namespace mmtune::workloads {
 
-// One reading of /proc/vmstat (pages).
+// One reading of /proc/vmstat (pages), and in a memory cgroup's dirty domain (cgroup v2
+// writeback) of the writers' cgroup's memory.stat file_dirty and file_writeback (pages; 0 when
+// there is none).
 struct DirtySample {
   int64_t t_ns = 0;  // CLOCK_MONOTONIC
   uint64_t dirty_pages = 0, writeback_pages = 0;
+  uint64_t memcg_dirty_pages = 0, memcg_writeback_pages = 0;
 };
+
+// The level the analysis reads (dirty_pages + writeback_pages) becomes the memory cgroup's, for a
+// run in which that domain bound the writers.
+void use_memcg_level(std::span<DirtySample> samples);
 
 // One write() call of one writer.
 struct WriteRecord {

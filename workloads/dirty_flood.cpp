@@ -32,7 +32,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +47,7 @@
 #include <thread>
 
 #include "changes/journal.hpp"
+#include "changes/memcg.hpp"
 #include "changes/slow_device.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
@@ -58,6 +58,7 @@
 #include "workloads/dirty_analysis.hpp"
 #include "workloads/dirty_trace.hpp"
 #include "workloads/latency.hpp"
+#include "workloads/memcg_workload.hpp"
 #include "workloads/session.hpp"
 #include "workloads/worker.hpp"
 #include "workloads/workload.hpp"
@@ -77,66 +78,117 @@ constexpr size_t kBystanderSamples = 1 << 18;
 // (mm/page-writeback.c INIT_BW), MiB/s.
 constexpr double kInitialRateMiBs = 100;
 
+struct Options {
+  int writers = 4;
+  uint64_t size = 0;
+  uint64_t block = 0;
+  std::chrono::nanoseconds duration{};
+  std::string dir;
+  uint64_t device_bps = 0;
+  int dirty_ratio = 0;
+  int dirty_background_ratio = 0;
+  uint64_t dirty_bytes = 0;
+  uint64_t dirty_background_bytes = 0;
+  bool bystander = true;
+  uint64_t memory_max = 0;
+  std::string throttle_probe;
+};
+
 constexpr Param kParams[] = {
-    {"writers", ParamKind::integer, "threads", "4",
-     "buffered writer threads, each writing a file of its own (with --device-bps, more writers "
-     "reach the hard limit before the kernel has learned the device's bandwidth)",
-     1, 64},
-    {"size", ParamKind::size, "bytes", "0",
-     "bytes to write in all (0: 1.5 x the model's hard dirty limit + 64MiB; with --device-bps: "
-     "until 10 s after dirty + writeback first reached the model's setpoint, or --duration); "
-     "bounded by the free space of --dir",
-     0},
-    {"block", ParamKind::size, "bytes", "1MiB", "bytes per write() call", 4096, 64.0 * kMiB},
-    {"duration", ParamKind::duration, "s", "60s",
-     "stop writing after this long even if --size is not reached", 0.1, 3600},
-    {"dir", ParamKind::path, "path", "/var/tmp",
-     "directory to write the file in (with --device-bps: where the slow disk's image goes)"},
-    {"device-bps", ParamKind::size, "bytes/s", "0",
-     "slow-device mode: write the file to a loop device made for the run, limited to this many "
-     "bytes/s (0: off)",
-     0},
-    {"dirty-ratio", ParamKind::integer, "%", "0",
-     "vm.dirty_ratio for the run, restored afterwards (0: as set)", 0, 100},
-    {"dirty-background-ratio", ParamKind::integer, "%", "0",
-     "vm.dirty_background_ratio for the run, restored afterwards (0: as set)", 0, 100},
-    {"dirty-bytes", ParamKind::size, "bytes", "0",
-     "vm.dirty_bytes for the run, restored afterwards (0: as set)", 0},
-    {"dirty-background-bytes", ParamKind::size, "bytes", "0",
-     "vm.dirty_background_bytes for the run, restored afterwards (0: as set)", 0},
-    {"bystander", ParamKind::choice, "choice", "on",
-     "on: a process that only maps, touches and unmaps 256KiB every ms times its own stalls", 0, 0,
-     "on|off"},
-    {"throttle-probe", ParamKind::choice, "choice", "auto",
-     "how balance_dirty_pages' pauses are told from other sleeps: tracepoint (the kernel's "
-     "writeback/balance_dirty_pages events, root and tracefs), sleep (writes whose thread slept "
-     ">= 4 ms), auto (tracepoint where it can be read)",
-     0, 0, "auto|tracepoint|sleep"},
+    bind<&Options::writers>(
+        {"writers", ParamKind::integer, "threads", "4",
+         "buffered writer threads, each writing a file of its own (with --device-bps, more writers "
+         "reach the hard limit before the kernel has learned the device's bandwidth)",
+         1, 64}),
+    bind<&Options::size>(
+        {"size", ParamKind::size, "bytes", "0",
+         "bytes to write in all (0: 1.5 x the model's hard dirty limit + 64MiB; with --device-bps: "
+         "until 10 s after dirty + writeback first reached the model's setpoint, or --duration); "
+         "bounded by the free space of --dir",
+         0}),
+    bind<&Options::block>(
+        {"block", ParamKind::size, "bytes", "1MiB", "bytes per write() call", 4096, 64.0 * kMiB}),
+    bind<&Options::duration>({"duration", ParamKind::duration, "s", "60s",
+                              "stop writing after this long even if --size is not reached", 0.1,
+                              3600}),
+    bind<&Options::dir>(
+        {"dir", ParamKind::path, "path", "/var/tmp",
+         "directory to write the file in (with --device-bps: where the slow disk's image goes)"}),
+    bind<&Options::device_bps>(
+        {"device-bps", ParamKind::size, "bytes/s", "0",
+         "slow-device mode: write the file to a loop device made for the run, limited to this many "
+         "bytes/s (0: off)",
+         0}),
+    bind<&Options::dirty_ratio>({"dirty-ratio", ParamKind::integer, "%", "0",
+                                 "vm.dirty_ratio for the run, restored afterwards (0: as set)", 0,
+                                 100}),
+    bind<&Options::dirty_background_ratio>(
+        {"dirty-background-ratio", ParamKind::integer, "%", "0",
+         "vm.dirty_background_ratio for the run, restored afterwards (0: as set)", 0, 100}),
+    bind<&Options::dirty_bytes>({"dirty-bytes", ParamKind::size, "bytes", "0",
+                                 "vm.dirty_bytes for the run, restored afterwards (0: as set)", 0}),
+    bind<&Options::dirty_background_bytes>(
+        {"dirty-background-bytes", ParamKind::size, "bytes", "0",
+         "vm.dirty_background_bytes for the run, restored afterwards (0: as set)", 0}),
+    bind<&Options::bystander>(
+        {"bystander", ParamKind::choice, "choice", "on",
+         "on: a process that only maps, touches and unmaps 256KiB every ms times its own stalls", 0,
+         0, "on|off"}),
+    bind<&Options::memory_max>(
+        {"memory-max", ParamKind::size, "bytes", "0",
+         "cgroup v2 slow-device mode: memory.max of the writers' cgroup, which makes its own dirty "
+         "domain smaller than the global one (0: no limit)",
+         0}),
+    bind<&Options::throttle_probe>(
+        {"throttle-probe", ParamKind::choice, "choice", "auto",
+         "how balance_dirty_pages' pauses are told from other sleeps: tracepoint (the kernel's "
+         "writeback/balance_dirty_pages events, root and tracefs), sleep (writes whose thread "
+         "slept "
+         ">= 4 ms), auto (tracepoint where it can be read)",
+         0, 0, "auto|tracepoint|sleep"}),
 };
 
 // ---- the plan: settings, sizes and the model's thresholds ----
 
-std::vector<model::KnobChange> dirty_changes(const ParamValues& p) {
+std::vector<model::KnobChange> dirty_changes(const Options& o) {
   std::vector<model::KnobChange> changes;
-  if (p.integer("dirty-ratio") > 0)
-    changes.push_back({"vm.dirty_ratio", std::to_string(p.integer("dirty-ratio"))});
-  if (p.bytes("dirty-bytes") > 0)
-    changes.push_back({"vm.dirty_bytes", std::to_string(p.bytes("dirty-bytes"))});
-  if (p.integer("dirty-background-ratio") > 0) {
-    changes.push_back(
-        {"vm.dirty_background_ratio", std::to_string(p.integer("dirty-background-ratio"))});
+  if (o.dirty_ratio > 0) changes.push_back({"vm.dirty_ratio", std::to_string(o.dirty_ratio)});
+  if (o.dirty_bytes > 0) changes.push_back({"vm.dirty_bytes", std::to_string(o.dirty_bytes)});
+  if (o.dirty_background_ratio > 0) {
+    changes.push_back({"vm.dirty_background_ratio", std::to_string(o.dirty_background_ratio)});
   }
-  if (p.bytes("dirty-background-bytes") > 0) {
-    changes.push_back(
-        {"vm.dirty_background_bytes", std::to_string(p.bytes("dirty-background-bytes"))});
+  if (o.dirty_background_bytes > 0) {
+    changes.push_back({"vm.dirty_background_bytes", std::to_string(o.dirty_background_bytes)});
   }
   return changes;
 }
 
-model::DirtyLimits planned_limits(const ParamValues& p, const facts::HostFacts& facts) {
+model::DirtyLimits planned_limits(const Options& o, const facts::HostFacts& facts) {
   model::WhatIf what_if =
-      model::apply_knob_changes(facts.settings, facts.zones, facts.kernel, dirty_changes(p));
+      model::apply_knob_changes(facts.settings, facts.zones, facts.kernel, dirty_changes(o));
   return model::model_host(facts, what_if.settings).dirty;
+}
+
+// With a slow device on cgroup v2 the writers have a cgroup of their own (io.max needs cgroup
+// writeback), and that cgroup is a dirty domain of its own beside the global one.
+bool in_memcg_domain(const Options& o, const facts::HostFacts& facts) {
+  return o.device_bps > 0 && facts.cgroup.version == 2;
+}
+
+// The domain whose limits the writers meet first (the global one unless in_memcg_domain and the
+// cgroup's own limits are lower).
+model::DirtyDomain planned_domain(const Options& o, const facts::HostFacts& facts) {
+  model::WhatIf what_if =
+      model::apply_knob_changes(facts.settings, facts.zones, facts.kernel, dirty_changes(o));
+  model::DirtyDomain domain;
+  domain.limits = model::model_host(facts, what_if.settings).dirty;
+  if (!in_memcg_domain(o, facts)) return domain;
+  model::MemcgDirtyInputs cgroup;
+  if (uint64_t max = o.memory_max) cgroup.ceiling_pages = max / kPageBytes;
+  // Besides its page cache the cgroup holds the writers' buffers and the records of the run.
+  cgroup.other_usage_pages = (uint64_t(o.writers) * o.block + 4 * kMiB) / kPageBytes;
+  return model::memcg_dirty_domain(domain.limits, model::dirty_settings_from(what_if.settings),
+                                   cgroup, facts.kernel);
 }
 
 struct Shape {
@@ -157,26 +209,24 @@ struct Shape {
 // the writers stop 10 s after the level first reached the setpoint (write_flood), and the size
 // only bounds the run, at the limit plus --duration at the device's rate.
 constexpr int64_t kSettleNs = 10'000'000'000;
-uint64_t auto_size(const model::DirtyLimits& limits, uint64_t device_bps, double duration_s) {
+uint64_t auto_size(const model::DirtyLimits& limits, uint64_t device_bps,
+                   std::chrono::nanoseconds duration) {
   const uint64_t hard = limits.threshold_pages * kPageBytes;
-  return device_bps ? hard + uint64_t(duration_s * double(device_bps)) + 64 * kMiB
-                    : hard * 3 / 2 + 64 * kMiB;
+  return device_bps
+             ? hard +
+                   uint64_t(std::chrono::duration<double>(duration).count() * double(device_bps)) +
+                   64 * kMiB
+             : hard * 3 / 2 + 64 * kMiB;
 }
 
-Shape shape_of(const ParamValues& p, uint64_t total) {
+Shape shape_of(const Options& o, uint64_t total) {
   Shape s;
-  s.writers = static_cast<int>(p.integer("writers"));
-  s.block = p.bytes("block");
+  s.writers = static_cast<int>(o.writers);
+  s.block = o.block;
   s.per_writer = std::max<uint64_t>(1, total / uint64_t(s.writers) / s.block) * s.block;
-  s.device_bps = p.bytes("device-bps");
+  s.device_bps = o.device_bps;
   s.slow = s.device_bps > 0;
   return s;
-}
-
-std::optional<uint64_t> free_bytes(const fs::path& dir) {
-  struct statvfs st {};
-  if (::statvfs(dir.c_str(), &st) != 0) return std::nullopt;
-  return uint64_t(st.f_bavail) * st.f_frsize;
 }
 
 // The slow disk holds the file and ext4's own needs (journal, inode tables: a few %).
@@ -184,43 +234,43 @@ uint64_t slow_fs_bytes(uint64_t file_bytes) { return file_bytes + file_bytes / 1
 
 std::optional<std::string> unsupported(const facts::HostFacts&) { return std::nullopt; }
 
-std::optional<std::string> invalid(const ParamValues& p) {
-  if (p.integer("dirty-ratio") > 0 && p.bytes("dirty-bytes") > 0) {
+std::optional<std::string> invalid(const Options& o) {
+  if (o.dirty_ratio > 0 && o.dirty_bytes > 0) {
     return "--dirty-ratio and --dirty-bytes set the same limit: give one of them";
   }
-  if (p.integer("dirty-background-ratio") > 0 && p.bytes("dirty-background-bytes") > 0) {
+  if (o.dirty_background_ratio > 0 && o.dirty_background_bytes > 0) {
     return "--dirty-background-ratio and --dirty-background-bytes set the same limit: give one of "
            "them";
   }
-  if (uint64_t b = p.bytes("dirty-bytes"); b > 0 && b < 2 * kPageBytes) {
+  if (uint64_t b = o.dirty_bytes; b > 0 && b < 2 * kPageBytes) {
     return fmt::format("--dirty-bytes: {} is below the kernel's minimum of 2 pages (8KiB)",
-                       p.text("dirty-bytes"));
+                       facts::format_bytes(o.dirty_bytes));
   }
-  if (uint64_t b = p.bytes("device-bps"); b > 0 && b < 64 * 1024) {
+  if (uint64_t b = o.device_bps; b > 0 && b < 64 * 1024) {
     return fmt::format("--device-bps: {} is too slow to finish (at least 64KiB per second)",
-                       p.text("device-bps"));
+                       facts::format_bytes(o.device_bps));
   }
   std::error_code ec;
-  if (!fs::is_directory(p.text("dir"), ec))
-    return fmt::format("--dir: \"{}\" is not a directory", p.text("dir"));
-  uint64_t size = p.bytes("size");
-  if (size > 0 && size < p.bytes("block") * uint64_t(p.integer("writers"))) {
-    return fmt::format("--size: {} is less than one --block per writer", p.text("size"));
+  if (!fs::is_directory(o.dir, ec)) return fmt::format("--dir: \"{}\" is not a directory", o.dir);
+  uint64_t size = o.size;
+  if (size > 0 && size < o.block * uint64_t(o.writers)) {
+    return fmt::format("--size: {} is less than one --block per writer",
+                       facts::format_bytes(o.size));
   }
   if (size > 0) {
-    uint64_t needed = (p.bytes("device-bps") > 0 ? slow_fs_bytes(size) : size) + kSpareDiskBytes;
-    if (auto room = free_bytes(p.text("dir")); room && *room < needed) {
-      return fmt::format("--dir: {} has {} free, too little for --size {} and 1GiB to spare",
-                         p.text("dir"), facts::format_size(*room), p.text("size"));
+    uint64_t needed = (o.device_bps > 0 ? slow_fs_bytes(size) : size) + kSpareDiskBytes;
+    if (auto room = free_bytes(o.dir); room && *room < needed) {
+      return fmt::format("--dir: {} has {} free, too little for --size {} and 1GiB to spare", o.dir,
+                         facts::format_size(*room), facts::format_bytes(o.size));
     }
   }
   return std::nullopt;
 }
 
-uint64_t footprint(const ParamValues& p) {
+uint64_t footprint(const Options& o) {
   // Mapped memory: the writers' buffers and the bystander's. The page cache the file fills is
   // bounded by the dirty limits and reclaimable once written back.
-  return uint64_t(p.integer("writers")) * p.bytes("block") + kBystanderBytes;
+  return uint64_t(o.writers) * o.block + kBystanderBytes;
 }
 
 model::Prediction in_bytes(const model::Prediction& pages, std::string name) {
@@ -233,21 +283,27 @@ model::Prediction in_bytes(const model::Prediction& pages, std::string name) {
   return out;
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
-  model::DirtyLimits limits = planned_limits(p, facts);
-  const bool slow = p.bytes("device-bps") > 0;
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
+  const model::DirtyLimits global = planned_limits(o, facts);
+  const model::DirtyDomain domain = planned_domain(o, facts);
+  const model::DirtyLimits& limits = domain.limits;
+  const bool slow = o.device_bps > 0;
   // The kernel's thresholds are computed from free memory at the instant: a few % apart from the
   // model's snapshot when ratios are in use and memory moved in between.
   const bool by_bytes =
-      p.bytes("dirty-bytes") > 0 ||
-      (p.integer("dirty-ratio") == 0 && facts.settings.integer("vm.dirty_bytes").value_or(0) > 0);
+      o.dirty_bytes > 0 ||
+      (o.dirty_ratio == 0 && facts.settings.integer("vm.dirty_bytes").value_or(0) > 0);
   std::optional<double> threshold_tolerance = by_bytes ? 0.001 : 0.05;
   std::vector<Expectation> out;
   out.push_back({"dirty_background_threshold_bytes",
-                 in_bytes(limits.background, "background threshold"), 0.05, std::nullopt,
+                 in_bytes(global.background, "background threshold"), 0.05, std::nullopt,
                  std::nullopt});
-  out.push_back({"dirty_threshold_bytes", in_bytes(limits.threshold, "hard dirty limit"),
+  out.push_back({"dirty_threshold_bytes", in_bytes(global.threshold, "hard dirty limit"),
                  threshold_tolerance, std::nullopt, std::nullopt});
+  if (in_memcg_domain(o, facts)) {
+    const double bound = domain.memcg_binds ? 1.0 : 0.0;
+    out.push_back({"memcg_domain_bound", domain.binding, std::nullopt, bound, bound});
+  }
   // Only a slow device makes the writers reach the limits; on storage that keeps up these two are
   // shown, not held against anything.
   std::optional<double> tolerance = slow ? std::optional<double>(0.10) : std::nullopt;
@@ -296,11 +352,32 @@ class DirtyGauge {
   char buffer_[2048];
 };
 
-void sleep_until(int64_t t_ns) {
-  timespec ts{static_cast<time_t>(t_ns / 1'000'000'000), static_cast<long>(t_ns % 1'000'000'000)};
-  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+// file_dirty and file_writeback (bytes) of a v2 memory cgroup's memory.stat, as pages.
+class MemcgDirtyGauge {
+ public:
+  explicit MemcgDirtyGauge(const std::string& stat_path)
+      : fd_(::open(stat_path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) fail(ErrorKind::unsupported, "{}: {}", stat_path, std::strerror(errno));
   }
-}
+  ~MemcgDirtyGauge() { ::close(fd_); }
+  MemcgDirtyGauge(const MemcgDirtyGauge&) = delete;
+  MemcgDirtyGauge& operator=(const MemcgDirtyGauge&) = delete;
+  void read(DirtySample& out) {
+    ssize_t n = ::pread(fd_, buffer_, sizeof buffer_ - 1, 0);
+    if (n <= 0) return;
+    buffer_[n] = 0;
+    out.memcg_dirty_pages = field("\nfile_dirty ") / kPageBytes;
+    out.memcg_writeback_pages = field("\nfile_writeback ") / kPageBytes;
+  }
+
+ private:
+  uint64_t field(std::string_view key) const {
+    const char* at = std::strstr(buffer_, key.data());
+    return at ? std::strtoull(at + key.size(), nullptr, 10) : 0;
+  }
+  int fd_;
+  char buffer_[8192];
+};
 
 // Time on a CPU and time waiting for one, of the calling thread (/proc/thread-self/schedstat, in
 // ns; about 7 µs a read).
@@ -399,8 +476,8 @@ struct FloodStart {
 
 // One writer: its own file from offset 0, --block per pwrite(), until its share is written, the
 // deadline passes or the run is stopped.
-void write_own_file(const Shape& s, int w, int fd, double duration_s, FloodStart& start, pid_t& tid,
-                    std::vector<WriteRecord>& out) {
+void write_own_file(const Shape& s, int w, int fd, std::chrono::nanoseconds duration,
+                    FloodStart& start, pid_t& tid, std::vector<WriteRecord>& out) {
   // The buffer is touched before the clock starts; its bytes differ per writer and block only so
   // that nothing could ever dedupe or compress them away.
   std::vector<char> buffer(s.block);
@@ -412,7 +489,7 @@ void write_own_file(const Shape& s, int w, int fd, double duration_s, FloodStart
   while (!start.go.load(std::memory_order_acquire)) std::this_thread::yield();
   if (start.abandon.load()) return;
   const auto& stop = Session::stop_flag();
-  const int64_t deadline = start.begin_ns + static_cast<int64_t>(duration_s * 1e9);
+  const int64_t deadline = start.begin_ns + duration.count();
   off_t offset = 0;
   for (uint64_t i = 0; i < s.per_writer / s.block && !stop.load(std::memory_order_relaxed) &&
                        !start.enough.load(std::memory_order_relaxed);
@@ -442,16 +519,19 @@ void write_own_file(const Shape& s, int w, int fd, double duration_s, FloodStart
 // nr_dirty + nr_writeback every 2 ms until done (or the reserved room is full); sets enough
 // kSettleNs after the level first reached settle_from.
 void sample_dirty(std::vector<DirtySample>& samples, const std::atomic<bool>& done,
-                  std::optional<uint64_t> settle_from, std::atomic<bool>& enough) {
+                  std::optional<uint64_t> settle_from, std::atomic<bool>& enough,
+                  MemcgDirtyGauge* memcg) {
   DirtyGauge gauge;
   int64_t next = monotonic_ns();
   std::optional<int64_t> reached;
   while (!done.load(std::memory_order_acquire) && samples.size() < samples.capacity()) {
     DirtySample sample;
     sample.t_ns = monotonic_ns();
+    if (memcg) memcg->read(sample);
     if (gauge.read(sample)) samples.push_back(sample);
-    if (settle_from && !reached && sample.dirty_pages + sample.writeback_pages >= *settle_from)
-      reached = sample.t_ns;
+    const uint64_t level = memcg ? sample.memcg_dirty_pages + sample.memcg_writeback_pages
+                                 : sample.dirty_pages + sample.writeback_pages;
+    if (settle_from && !reached && level >= *settle_from) reached = sample.t_ns;
     if (reached && sample.t_ns - *reached >= kSettleNs) enough.store(true);
     next += kSampleNs;
     sleep_until(next);
@@ -459,21 +539,23 @@ void sample_dirty(std::vector<DirtySample>& samples, const std::atomic<bool>& do
 }
 
 // The writers, the dirty sampler and (with the tracepoint) the trace of the writers' throttling.
-Flood write_flood(Session& session, const Shape& s, std::span<const int> fds, double duration_s,
-                  ThrottleTrace* trace) {
+// memcg: the writers' cgroup's gauge in a memory cgroup's dirty domain (settle_from_pages then
+// counts in that domain's pages).
+Flood write_flood(Session& session, const Shape& s, std::span<const int> fds,
+                  std::chrono::nanoseconds duration, ThrottleTrace* trace, MemcgDirtyGauge* memcg) {
   Flood flood;
   std::vector<std::vector<WriteRecord>> per_writer(size_t(s.writers));
   flood.writer_tids.assign(size_t(s.writers), 0);
   flood.samples.reserve(
-      static_cast<size_t>(std::min(duration_s * 1e9 / double(kSampleNs) + 1000, 4e6)));
+      static_cast<size_t>(std::min(double(duration.count()) / double(kSampleNs) + 1000, 4e6)));
   FloodStart start;
   std::atomic<bool> writers_done{false};
   std::thread sampler(
-      [&] { sample_dirty(flood.samples, writers_done, s.settle_from_pages, start.enough); });
+      [&] { sample_dirty(flood.samples, writers_done, s.settle_from_pages, start.enough, memcg); });
   std::vector<std::thread> threads;
   for (int w = 0; w < s.writers; ++w) {
     threads.emplace_back([&, w] {
-      write_own_file(s, w, fds[size_t(w)], duration_s, start, flood.writer_tids[size_t(w)],
+      write_own_file(s, w, fds[size_t(w)], duration, start, flood.writer_tids[size_t(w)],
                      per_writer[size_t(w)]);
     });
   }
@@ -545,8 +627,8 @@ Series writes_series(const Flood& f, int64_t run_start_ns) {
   return series;
 }
 
-void apply_dirty_settings(Session& session, const ParamValues& p) {
-  std::vector<model::KnobChange> changes = dirty_changes(p);
+void apply_dirty_settings(Session& session, const Options& o) {
+  std::vector<model::KnobChange> changes = dirty_changes(o);
   if (changes.empty()) return;
   changes::Journal* journal = session.journal();
   if (!journal)
@@ -582,25 +664,28 @@ void report_bystander(Session& session, const Bystander& bystander, const Flood&
 // ---- the run, step by step ----
 
 struct Plan {
-  model::DirtyLimits limits;
+  model::DirtyLimits limits;  // of the domain that binds (model)
+  model::DirtyDomain domain;
+  bool memcg_domain = false;  // the writers run in a v2 cgroup of their own
   Shape shape;
   uint64_t file_bytes = 0;  // all writers' files together
   fs::path dir;
 };
 
 // The sizes, and free disk for them, before anything is changed.
-Plan make_plan(const Session& session) {
-  const ParamValues& p = session.params();
+Plan make_plan(const Session& session, const Options& o) {
   Plan plan;
-  plan.limits = planned_limits(p, session.host());
-  const uint64_t total = p.bytes("size") > 0
-                             ? p.bytes("size")
-                             : auto_size(plan.limits, p.bytes("device-bps"), p.seconds("duration"));
-  plan.shape = shape_of(p, total);
-  if (plan.shape.slow && p.bytes("size") == 0)
-    plan.shape.settle_from_pages = plan.limits.setpoint_pages;
+  plan.domain = planned_domain(o, session.host());
+  plan.limits = plan.domain.limits;
+  plan.memcg_domain = in_memcg_domain(o, session.host());
+  const uint64_t total = o.size > 0 ? o.size : auto_size(plan.limits, o.device_bps, o.duration);
+  plan.shape = shape_of(o, total);
+  if (plan.shape.slow && o.size == 0) {
+    plan.shape.settle_from_pages =
+        plan.memcg_domain ? plan.domain.memcg.setpoint_pages : plan.limits.setpoint_pages;
+  }
   plan.file_bytes = plan.shape.per_writer * uint64_t(plan.shape.writers);
-  plan.dir = p.text("dir");
+  plan.dir = o.dir;
   const uint64_t needed =
       (plan.shape.slow ? slow_fs_bytes(plan.file_bytes) : plan.file_bytes) + kSpareDiskBytes;
   auto room = free_bytes(plan.dir);
@@ -617,20 +702,30 @@ Plan make_plan(const Session& session) {
   return plan;
 }
 
-// Where the files go: a slow disk made for the run, or --dir.
+// Where the files go: a slow disk made for the run, or --dir; on cgroup v2 with a slow disk, the
+// writers' own cgroup (memory + io) that holds its limit.
 struct Target {
   std::unique_ptr<changes::SlowDevice> device;
+  std::optional<changes::WorkerCgroup> writers;
   fs::path dir;
 };
 
-Target prepare_target(Session& session, const Plan& plan) {
-  Target target{nullptr, plan.dir};
+Target prepare_target(Session& session, const Options& o, const Plan& plan,
+                      const std::optional<changes::CgroupPlace>& place) {
+  Target target{nullptr, std::nullopt, plan.dir};
   if (!plan.shape.slow) return target;
   changes::Journal* journal = session.journal();
   if (!journal) fail(ErrorKind::internal, "dirty-flood: slow-device mode needs the run's journal");
   const uint64_t fs_bytes = slow_fs_bytes(plan.file_bytes);
-  target.device =
-      std::make_unique<changes::SlowDevice>(*journal, plan.dir, fs_bytes, plan.shape.device_bps);
+  target.device = std::make_unique<changes::SlowDevice>(*journal, plan.dir, fs_bytes);
+  if (place) {
+    target.writers.emplace(*journal, place->dir(),
+                           fmt::format("mmtune-dirty-flood-{}", ::getpid()));
+    if (uint64_t max = o.memory_max) target.writers->set_limit(max);
+    target.device->limit_in_cgroup(target.writers->dir(), plan.shape.device_bps);
+  } else {
+    target.device->limit_root_blkio(plan.shape.device_bps);
+  }
   target.dir = target.device->mount_point();
   const changes::SlowDevice& d = *target.device;
   session.note(fmt::format(
@@ -693,9 +788,13 @@ void wait_until_quiet(Session& session, const model::DirtyLimits& limits) {
   }
 }
 
-// The kernel's own thresholds, as it computes them now (with the settings of this run); returns
-// dirty + writeback before the writes, bytes.
-double report_thresholds(Session& session) {
+struct Before {
+  double dirty_bytes = 0;                   // dirty + writeback before the writes
+  std::optional<uint64_t> threshold_pages;  // nr_dirty_threshold
+};
+
+// The kernel's own thresholds, as it computes them now (with the settings of this run).
+Before report_thresholds(Session& session) {
   const double page = double(kPageBytes);
   facts::Counters vmstat = probes::read_vmstat(session.fs());
   if (auto t = vmstat.get("nr_dirty_threshold")) {
@@ -706,18 +805,21 @@ double report_thresholds(Session& session) {
     session.measured("dirty_background_threshold_bytes", double(*t) * page, "bytes",
                      "/proc/vmstat nr_dirty_background_threshold x 4 KiB");
   }
-  const double before =
+  Before before;
+  before.threshold_pages = vmstat.get("nr_dirty_threshold");
+  before.dirty_bytes =
       double(vmstat.get_or("nr_dirty", 0) + vmstat.get_or("nr_writeback", 0)) * page;
   session.measured(
-      "dirty_before_bytes", before, "bytes",
+      "dirty_before_bytes", before.dirty_bytes, "bytes",
       "/proc/vmstat nr_dirty + nr_writeback before the writes (everyone's, not only ours)");
   return before;
 }
 
 // The trace of the writers' throttling when the tracepoint is used (nullptr: the sleep method).
-std::unique_ptr<ThrottleTrace> start_throttle_probe(Session& session, ThrottleMethod& method) {
-  ThrottleProbeChoice choice = choose_throttle_probe(session.params().choice("throttle-probe"),
-                                                     session.fs(), session.journal() != nullptr);
+std::unique_ptr<ThrottleTrace> start_throttle_probe(Session& session, std::string_view probe,
+                                                    ThrottleMethod& method) {
+  ThrottleProbeChoice choice =
+      choose_throttle_probe(probe, session.fs(), session.journal() != nullptr);
   method = choice.method;
   if (method == ThrottleMethod::tracepoint) {
     session.note(
@@ -1076,40 +1178,79 @@ void report_throttling(Session& session, const Plan& plan, const Flood& flood,
   report_levels(session, plan, flood, t);
 }
 
-void run(Session& session) {
-  const ParamValues& p = session.params();
-  const Plan plan = make_plan(session);
+// In a memory cgroup's dirty domain: which domain bound the writers. The kernel says it where the
+// tracepoint was read and the two domains' limits differ (its first event's limit is the binding
+// domain's hard limit); else the model's answer stands. The level the analysis reads follows.
+void settle_domain(Session& session, const Plan& plan, const Before& before, Flood& flood) {
+  if (!plan.memcg_domain) return;
+  bool memcg = plan.domain.memcg_binds;
+  const double global = double(before.threshold_pages.value_or(plan.domain.limits.threshold_pages));
+  const double cgroup = double(plan.domain.memcg.threshold_pages);
+  auto first = std::find_if(flood.events.begin(), flood.events.end(), [&](const auto& e) {
+    return std::find(flood.writer_tids.begin(), flood.writer_tids.end(), e.pid) !=
+           flood.writer_tids.end();
+  });
+  if (first != flood.events.end() && std::abs(global - cgroup) > 0.05 * global) {
+    const double limit = double(first->limit);
+    memcg = std::abs(limit - cgroup) < std::abs(limit - global);
+    session.measured("memcg_domain_bound", memcg ? 1 : 0, "bool",
+                     fmt::format("1 when the limit of the first writeback/balance_dirty_pages "
+                                 "event ({} pages) is nearer the cgroup's threshold ({:.0f}) "
+                                 "than the global one ({:.0f}), else 0",
+                                 first->limit, cgroup, global));
+  }
+  session.explain(fmt::format(
+      "dirty domain: the writers' cgroup is a writeback domain of its own (cgroup v2 with memory "
+      "and io); model: {}; the onset, plateau and settled level below are the {}",
+      plan.domain.binding.why.text,
+      memcg ? "cgroup's (memory.stat file_dirty + file_writeback of the writers' cgroup)"
+            : "global domain's (/proc/vmstat nr_dirty + nr_writeback)"));
+  if (memcg) use_memcg_level(flood.samples);
+}
+
+void run(Session& session, const Options& o) {
+  const Plan plan = make_plan(session, o);
+  std::optional<changes::CgroupPlace> place;
   if (plan.shape.slow) {
     if (auto why = changes::slow_device_unsupported(session.fs())) {
       session.skip(*why);
       return;
     }
+    if (plan.memcg_domain && !(place = open_cgroup_place(session, {"memory", "io"}))) return;
   }
-  apply_dirty_settings(session, p);
-  Target target = prepare_target(session, plan);
+  apply_dirty_settings(session, o);
+  Target target = prepare_target(session, o, plan, place);
   Files files;
   open_files(session, target, plan.shape.writers, files);
   wait_until_quiet(session, plan.limits);
-  const double dirty_before = report_thresholds(session);
+  const Before before = report_thresholds(session);
   ThrottleMethod method = ThrottleMethod::sleep;
-  std::unique_ptr<ThrottleTrace> trace = start_throttle_probe(session, method);
+  std::unique_ptr<ThrottleTrace> trace = start_throttle_probe(session, o.throttle_probe, method);
 
-  // The bystander is forked before any thread exists in this process.
+  // The bystander is forked before any thread exists in this process, and stays outside the
+  // writers' cgroup, which this process then joins.
   Bystander bystander;
-  if (p.choice("bystander") == "on") bystander.start();
-  Flood flood = write_flood(session, plan.shape, files.fds, p.seconds("duration"), trace.get());
+  if (o.bystander) bystander.start();
+  std::unique_ptr<MemcgDirtyGauge> memcg;
+  if (target.writers) {
+    target.writers->move_self();
+    memcg = std::make_unique<MemcgDirtyGauge>(
+        session.fs().path(target.writers->dir() + "/memory.stat").string());
+  }
+  Flood flood = write_flood(session, plan.shape, files.fds, o.duration, trace.get(), memcg.get());
   bystander.stop();
   trace.reset();
   clean_up(session, target, files);
   if (!flood.error.empty()) fail(ErrorKind::unsupported, "write failed: {}", flood.error);
 
   report_flood(session, plan.shape, flood, bystander);
+  settle_domain(session, plan, before, flood);
   report_throttling(session, plan, flood, method);
-  if (dirty_before > 0.05 * double(plan.limits.freerun_pages) * double(kPageBytes)) {
+  if (before.dirty_bytes > 0.05 * double(plan.limits.freerun_pages) * double(kPageBytes)) {
     session.note(fmt::format(
         "other processes had {} dirty or under writeback before the run: the kernel's limits "
         "count everyone's pages, and so do these figures",
-        facts::format_bytes(uint64_t(dirty_before))));
+        facts::format_bytes(uint64_t(before.dirty_bytes))));
   }
   session.trace(dirty_series(flood, plan.limits, session.start_ns()));
   session.trace(writes_series(flood, session.start_ns()));
@@ -1117,17 +1258,10 @@ void run(Session& session) {
 
 }  // namespace
 
-extern const Workload kDirtyFlood{
+extern const Workload kDirtyFlood = define_workload<unsupported, invalid, footprint, predict, run>(
     "dirty-flood",
-    "Buffered writers past the dirty limits, beside a bystander: dirty/writeback over time, write "
-    "latency, "
-    "throttle onset and plateau vs the model",
-    kParams,
-    unsupported,
-    invalid,
-    footprint,
-    predict,
-    run,
-};
+    "Buffered writers past the dirty limits, beside a bystander: dirty/writeback over time, "
+    "write latency, throttle onset and plateau vs the model",
+    kParams);
 
 }  // namespace mmtune::workloads

@@ -37,6 +37,7 @@
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
 #include "workloads/kernel_log.hpp"
+#include "workloads/memcg_workload.hpp"
 #include "workloads/session.hpp"
 #include "workloads/worker.hpp"
 #include "workloads/workload.hpp"
@@ -49,64 +50,65 @@ constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kSwapSlack = 64 * kMiB;
 constexpr int kAllocatorFinished = 3;  // exit status: touched everything without an OOM kill
 
+struct Options {
+  uint64_t limit = 0;
+  uint64_t swap = 0;
+  int repeat = 1;
+  std::chrono::nanoseconds timeout{};
+  std::string dir;
+};
+
 constexpr Param kParams[] = {
-    {"limit", ParamKind::size, "bytes", "256MiB", "memory limit of the allocator's cgroup",
-     16.0 * kMiB, 0},
-    {"swap", ParamKind::size, "bytes", "0",
-     "swap the cgroup may use beyond its limit (0: none); a host without swap gets a temporary "
-     "swap file",
-     0},
-    {"repeat", ParamKind::integer, "runs", "1", "OOM kills to provoke, one fresh cgroup each", 1,
-     20},
-    {"timeout", ParamKind::duration, "s", "60s",
-     "give up on a repetition that has not been OOM killed by then (a failure)", 0.01, 3600},
-    {"dir", ParamKind::path, "path", "/var/tmp", "directory for the temporary swap file"},
+    bind<&Options::limit>({"limit", ParamKind::size, "bytes", "256MiB",
+                           "memory limit of the allocator's cgroup", 16.0 * kMiB, 0}),
+    bind<&Options::swap>({"swap", ParamKind::size, "bytes", "0",
+                          "swap the cgroup may use beyond its limit (0: none); a host without "
+                          "swap gets a temporary swap file",
+                          0}),
+    bind<&Options::repeat>({"repeat", ParamKind::integer, "runs", "1",
+                            "OOM kills to provoke, one fresh cgroup each", 1, 20}),
+    bind<&Options::timeout>(
+        {"timeout", ParamKind::duration, "s", "60s",
+         "give up on a repetition that has not been OOM killed by then (a failure)", 0.01, 3600}),
+    bind<&Options::dir>(
+        {"dir", ParamKind::path, "path", "/var/tmp", "directory for the temporary swap file"}),
 };
 
 std::optional<std::string> unsupported(const facts::HostFacts& facts) {
-  if (facts.cgroup.version == 0)
-    return "needs a memory cgroup controller (cgroup v1 memory or v2 with memory enabled)";
-  return std::nullopt;
+  return memcg_unsupported(facts);
 }
 
-std::optional<std::string> invalid(const ParamValues& p) {
+std::optional<std::string> invalid(const Options& o) {
   std::error_code ec;
-  if (p.bytes("swap") > 0 && !std::filesystem::is_directory(p.text("dir"), ec)) {
-    return fmt::format("--dir: \"{}\" is not a directory", p.text("dir"));
+  if (o.swap > 0 && !std::filesystem::is_directory(o.dir, ec)) {
+    return fmt::format("--dir: \"{}\" is not a directory", o.dir);
   }
-  if (uint64_t swap = p.bytes("swap"); swap > 0 && swap < changes::kMinSwapBytes) {
-    return fmt::format("--swap: {} is below the smallest swap file (160KiB)", p.text("swap"));
-  }
-  return std::nullopt;
+  return swap_size_problem(o.swap);
 }
 
 // The cgroup bounds what the allocator can hold in memory; the rest goes to swap.
-uint64_t footprint(const ParamValues& p) { return p.bytes("limit"); }
-
-model::LruKind lru_of(const facts::HostFacts& facts) {
-  return facts.mglru_enabled() ? model::LruKind::mglru : model::LruKind::classic;
-}
+uint64_t footprint(const Options& o) { return o.limit; }
 
 // What the model is asked: the cgroup's limit, its swap allowance, the swap the host will have
 // free (a temporary file of swap + slack when it has none), and the swappiness a new cgroup gets.
-model::CgroupOomShape oom_shape(const ParamValues& p, const facts::HostFacts& facts,
+model::CgroupOomShape oom_shape(const Options& o, const facts::HostFacts& facts,
                                 uint64_t host_swap_free) {
   model::CgroupOomShape shape;
-  shape.limit_bytes = p.bytes("limit");
-  shape.swap_limit_bytes = p.bytes("swap");
+  shape.limit_bytes = o.limit;
+  shape.swap_limit_bytes = o.swap;
   shape.host_swap_free_bytes = host_swap_free;
   shape.swappiness = static_cast<int>(facts.settings.integer("vm.swappiness").value_or(60));
   shape.lru = lru_of(facts);
   return shape;
 }
 
-uint64_t planned_swap_free(const ParamValues& p, const facts::HostFacts& facts) {
-  if (p.bytes("swap") == 0) return facts.meminfo.swap_free_bytes;
-  return facts.has_swap() ? facts.meminfo.swap_free_bytes : p.bytes("swap") + kSwapSlack;
+uint64_t planned_swap_free(const Options& o, const facts::HostFacts& facts) {
+  if (o.swap == 0) return facts.meminfo.swap_free_bytes;
+  return facts.has_swap() ? facts.meminfo.swap_free_bytes : o.swap + kSwapSlack;
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
-  model::OomPoint point = model::cgroup_oom_point(oom_shape(p, facts, planned_swap_free(p, facts)));
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
+  model::OomPoint point = model::cgroup_oom_point(oom_shape(o, facts, planned_swap_free(o, facts)));
   std::vector<Expectation> out;
   out.push_back({"", point.swap_usable, std::nullopt, std::nullopt, std::nullopt});
   // Every repetition within 10 %: the smallest and the largest OOM point are both held to it.
@@ -133,7 +135,8 @@ struct Repetition {
   uint64_t touched = 0;
   double seconds = 0;
   WorkerExit exit;
-  std::optional<uint64_t> oom_kills, peak, memsw_peak;
+  std::optional<uint64_t> oom_kills, memsw_peak;
+  std::optional<changes::WorkerCgroup::Peak> peak;
   std::optional<OomKillRecord> logged;  // the kernel's line about this allocator
   std::optional<uint64_t> psi_full_us, psi_some_us;
   std::optional<double> psi_full_avg10;
@@ -168,9 +171,9 @@ bool can_limit_swap(const changes::WorkerCgroup& cgroup) {
 }
 
 Repetition one_repetition(Session& session, changes::Journal& journal,
-                          const probes::CgroupDir& parent, int index, const ParamValues& p,
+                          const probes::CgroupDir& parent, int index, const Options& o,
                           KernelLog& log) {
-  const uint64_t limit = p.bytes("limit"), swap = p.bytes("swap");
+  const uint64_t limit = o.limit, swap = o.swap;
   changes::WorkerCgroup cgroup(journal, parent, fmt::format("mmtune-oom-{}-{}", ::getpid(), index));
   cgroup.set_limit(limit);
   // No swap must mean none even on a host with swap; with --swap the allowance is the bound.
@@ -187,14 +190,14 @@ Repetition one_repetition(Session& session, changes::Journal& journal,
   pid_t pid =
       spawn_worker([&] { return allocate_until_killed(span, &progress[0]); }, cgroup.procs_path());
   std::optional<WorkerExit> exit;
-  const double timeout = p.seconds("timeout");
   while (!(exit = reap_worker(pid, 0.05))) {
     // Sampled while it runs: the cgroup's pressure just before the kill (v2; v1 has none).
     if (cgroup.version() == 2) {
       if (auto pressure = cgroup.read().pressure; pressure && pressure->full)
         rep.psi_full_avg10 = pressure->full->avg10;
     }
-    if (session.stop_requested() || double(monotonic_ns() - t0) / 1e9 > timeout) {
+    cgroup.sample_usage();
+    if (session.stop_requested() || monotonic_ns() - t0 > o.timeout.count()) {
       rep.timed_out = !session.stop_requested();
       exit = kill_worker(pid);
       break;
@@ -204,7 +207,7 @@ Repetition one_repetition(Session& session, changes::Journal& journal,
   rep.seconds = double(rep.exit.end_ns - t0) / 1e9;
   rep.touched = std::atomic_ref<uint64_t>(progress[0]).load();
   rep.oom_kills = cgroup.oom_kills();
-  rep.peak = cgroup.peak_bytes();
+  rep.peak = cgroup.peak();
   if (cgroup.version() == 1) {
     if (auto text = fs.read(cgroup.dir() + "/memory.memsw.max_usage_in_bytes")) {
       rep.memsw_peak = std::strtoull(text->c_str(), nullptr, 10);
@@ -240,68 +243,87 @@ bool has_sys_resource(pid_t pid) {
   return (caps >> 24) & 1;
 }
 
+// One repetition's measurements, and a note of how it ended.
+void report_repetition(Session& session, const Repetition& r, size_t index, int version) {
+  const std::string tag = fmt::format("r{}", index);
+  const std::map<std::string, std::string> labels = {{"repetition", std::to_string(index)}};
+  session.measured("oom_point_bytes." + tag, double(r.touched), "bytes",
+                   "pages the allocator had touched when it died x 4 KiB (shared-memory counter)",
+                   labels);
+  session.measured("time_to_oom_s." + tag, r.seconds, "s", "CLOCK_MONOTONIC from fork to waitpid",
+                   labels);
+  if (r.oom_kills) {
+    session.measured("cgroup_oom_kills." + tag, double(*r.oom_kills), "events",
+                     version == 2 ? "memory.events oom_kill" : "memory.oom_control oom_kill",
+                     labels);
+  }
+  if (r.peak) {
+    session.measured("cgroup_peak_bytes." + tag, double(r.peak->bytes), "bytes", r.peak->source,
+                     labels);
+  }
+  if (r.memsw_peak) {
+    session.measured("cgroup_memsw_peak_bytes." + tag, double(*r.memsw_peak), "bytes",
+                     "memory.memsw.max_usage_in_bytes (memory + swap)", labels);
+  }
+  if (r.psi_full_us) {
+    session.measured("psi_full_us." + tag, double(*r.psi_full_us), "us",
+                     r.psi_of_cgroup
+                         ? "cgroup memory.pressure full total"
+                         : "/proc/pressure/memory full total, delta over the repetition "
+                           "(host-wide: cgroup v1 has no per-cgroup PSI)",
+                     labels);
+  }
+  if (r.psi_full_avg10) {
+    session.measured("psi_full_avg10." + tag, *r.psi_full_avg10, "%",
+                     r.psi_of_cgroup
+                         ? "cgroup memory.pressure full avg10, last sample before the kill"
+                         : "/proc/pressure/memory full avg10 right after the kill (host-wide)",
+                     labels);
+  }
+  session.note(fmt::format(
+      "repetition {}: allocator pid {} {} after {:.2f} s with {} touched; {}{}", index, r.exit.pid,
+      r.exit.signal ? fmt::format("killed by {}", ::strsignal(r.exit.signal))
+                    : fmt::format("exited with status {}", r.exit.code),
+      r.seconds, facts::format_bytes(r.touched),
+      r.oom_kills ? fmt::format("cgroup oom_kill {}", *r.oom_kills) : "no oom_kill counter",
+      r.logged
+          ? fmt::format("; kernel log: {} OOM killed pid {} ({}){}",
+                        r.logged->memcg ? "memory cgroup" : "global", r.logged->pid, r.logged->comm,
+                        r.logged->oom_memcg.empty() ? "" : " in " + r.logged->oom_memcg)
+          : ""));
+}
+
+bool oom_killed(const Repetition& r) {
+  return r.exit.signal == SIGKILL && r.oom_kills.value_or(0) > 0;
+}
+
+// The OOM point and time over the repetitions the OOM killer ended.
+void report_oom_points(Session& session, const std::vector<Repetition>& reps) {
+  std::vector<double> points, times;
+  for (const Repetition& r : reps) {
+    if (!oom_killed(r)) continue;
+    points.push_back(double(r.touched));
+    times.push_back(r.seconds);
+  }
+  if (points.empty()) return;
+  std::sort(points.begin(), points.end());
+  std::sort(times.begin(), times.end());
+  session.derived("oom_point_bytes", points[(points.size() - 1) / 2], "bytes",
+                  "median over the OOM-killed repetitions");
+  session.derived("oom_point_min_bytes", points.front(), "bytes",
+                  "smallest over the OOM-killed repetitions");
+  session.derived("oom_point_max_bytes", points.back(), "bytes",
+                  "largest over the OOM-killed repetitions");
+  session.derived("time_to_oom_s", times[(times.size() - 1) / 2], "s",
+                  "median over the OOM-killed repetitions");
+}
+
 void report(Session& session, const std::vector<Repetition>& reps, const model::OomPoint& point,
             int version, pid_t controller, const std::string& controller_adj) {
-  std::vector<double> points, times;
-  size_t killed_by_oom = 0, logged_ours = 0;
-  for (size_t i = 0; i < reps.size(); ++i) {
-    const Repetition& r = reps[i];
-    std::string tag = fmt::format("r{}", i + 1);
-    std::map<std::string, std::string> labels = {{"repetition", std::to_string(i + 1)}};
-    session.measured("oom_point_bytes." + tag, double(r.touched), "bytes",
-                     "pages the allocator had touched when it died x 4 KiB (shared-memory counter)",
-                     labels);
-    session.measured("time_to_oom_s." + tag, r.seconds, "s", "CLOCK_MONOTONIC from fork to waitpid",
-                     labels);
-    if (r.oom_kills) {
-      session.measured("cgroup_oom_kills." + tag, double(*r.oom_kills), "events",
-                       version == 2 ? "memory.events oom_kill" : "memory.oom_control oom_kill",
-                       labels);
-    }
-    if (r.peak) {
-      session.measured("cgroup_peak_bytes." + tag, double(*r.peak), "bytes",
-                       version == 2 ? "memory.peak" : "memory.max_usage_in_bytes", labels);
-    }
-    if (r.memsw_peak) {
-      session.measured("cgroup_memsw_peak_bytes." + tag, double(*r.memsw_peak), "bytes",
-                       "memory.memsw.max_usage_in_bytes (memory + swap)", labels);
-    }
-    if (r.psi_full_us) {
-      session.measured(
-          "psi_full_us." + tag, double(*r.psi_full_us), "us",
-          r.psi_of_cgroup
-              ? "cgroup memory.pressure full total"
-              : "/proc/pressure/memory full total, delta over the repetition (host-wide: "
-                "cgroup v1 has no per-cgroup PSI)",
-          labels);
-    }
-    if (r.psi_full_avg10) {
-      session.measured("psi_full_avg10." + tag, *r.psi_full_avg10, "%",
-                       r.psi_of_cgroup
-                           ? "cgroup memory.pressure full avg10, last sample before the kill"
-                           : "/proc/pressure/memory full avg10 right after the kill (host-wide)",
-                       labels);
-    }
-    const bool oom = r.exit.signal == SIGKILL && r.oom_kills.value_or(0) > 0;
-    killed_by_oom += oom;
-    logged_ours += r.logged.has_value();
-    if (oom) {
-      points.push_back(double(r.touched));
-      times.push_back(r.seconds);
-    }
-    session.note(fmt::format(
-        "repetition {}: allocator pid {} {} after {:.2f} s with {} touched; {}{}", i + 1,
-        r.exit.pid,
-        r.exit.signal ? fmt::format("killed by {}", ::strsignal(r.exit.signal))
-                      : fmt::format("exited with status {}", r.exit.code),
-        r.seconds, facts::format_bytes(r.touched),
-        r.oom_kills ? fmt::format("cgroup oom_kill {}", *r.oom_kills) : "no oom_kill counter",
-        r.logged ? fmt::format("; kernel log: {} OOM killed pid {} ({}){}",
-                               r.logged->memcg ? "memory cgroup" : "global", r.logged->pid,
-                               r.logged->comm,
-                               r.logged->oom_memcg.empty() ? "" : " in " + r.logged->oom_memcg)
-                 : ""));
-  }
+  for (size_t i = 0; i < reps.size(); ++i) report_repetition(session, reps[i], i + 1, version);
+  const size_t killed_by_oom = size_t(std::count_if(reps.begin(), reps.end(), oom_killed));
+  const size_t logged_ours = size_t(std::count_if(
+      reps.begin(), reps.end(), [](const Repetition& r) { return r.logged.has_value(); }));
   session.measured(
       "oom_kills", double(killed_by_oom), "events",
       "repetitions whose allocator died of SIGKILL with the cgroup's oom_kill counter raised");
@@ -315,26 +337,12 @@ void report(Session& session, const std::vector<Repetition>& reps, const model::
   session.measured("victims_were_allocators", killed_by_oom == reps.size() ? 1 : 0, "bool",
                    "every repetition's allocator (the only task in its cgroup) died of SIGKILL "
                    "with oom_kill raised");
-  if (!points.empty()) {
-    std::vector<double> sorted = points;
-    std::sort(sorted.begin(), sorted.end());
-    session.derived("oom_point_bytes", sorted[(sorted.size() - 1) / 2], "bytes",
-                    "median over the OOM-killed repetitions");
-    session.derived("oom_point_min_bytes", sorted.front(), "bytes",
-                    "smallest over the OOM-killed repetitions");
-    session.derived("oom_point_max_bytes", sorted.back(), "bytes",
-                    "largest over the OOM-killed repetitions");
-    std::sort(times.begin(), times.end());
-    session.derived("time_to_oom_s", times[(times.size() - 1) / 2], "s",
-                    "median over the OOM-killed repetitions");
-  }
+  report_oom_points(session, reps);
   session.explain(fmt::format(
       "{} of {} repetitions ended in a cgroup OOM kill of the allocator (oom_score_adj 1000, alone "
-      "in its cgroup); "
-      "the kernel log named it {} time(s); the controller survived every one: it is outside the "
-      "cgroup, and a cgroup "
-      "OOM kill only chooses among the cgroup's tasks{}; model: OOM when the cgroup's anonymous "
-      "memory reaches {} ({})",
+      "in its cgroup); the kernel log named it {} time(s); the controller survived every one: it "
+      "is outside the cgroup, and a cgroup OOM kill only chooses among the cgroup's tasks{}; "
+      "model: OOM when the cgroup's anonymous memory reaches {} ({})",
       killed_by_oom, reps.size(), logged_ours,
       controller_adj == "-1000"
           ? std::string(", and it holds oom_score_adj -1000 against a host-wide one")
@@ -344,23 +352,15 @@ void report(Session& session, const std::vector<Repetition>& reps, const model::
       facts::format_bytes(uint64_t(point.anon_at_oom.value)), point.anon_at_oom.why.text));
 }
 
-void run(Session& session) {
-  const ParamValues& p = session.params();
+void run(Session& session, const Options& o) {
+  std::optional<changes::CgroupPlace> place = open_cgroup_place(session, {"memory"});
+  if (!place) return;
   changes::Journal* journal = session.journal();
-  if (!journal) fail(ErrorKind::internal, "oom: needs the run's journal for its cgroups");
-  if (::geteuid() != 0) {
-    session.skip("needs root to make memory cgroups");
-    return;
-  }
   probes::HostFs fs("/");
-  probes::CgroupDir parent = changes::own_memory_cgroup(fs);
-  const uint64_t swap = p.bytes("swap");
-  std::unique_ptr<changes::TempSwap> swap_file;
-  if (swap > 0 && !session.host().has_swap()) {
-    swap_file = std::make_unique<changes::TempSwap>(*journal, p.text("dir"), swap + kSwapSlack);
-    session.note(fmt::format("temporary swap file {} ({}), removed afterwards",
-                             swap_file->path().string(), facts::format_size(swap_file->bytes())));
-  }
+  const probes::CgroupDir& parent = place->dir();
+  const uint64_t swap = o.swap;
+  std::unique_ptr<changes::TempSwap> swap_file =
+      swap_file_for_run(session, swap, o.dir, swap + kSwapSlack);
   if (swap > 0 && !fs.exists(parent.dir + "/" + changes::memcg_files(parent.version).swap_limit)) {
     session.skip(
         "--swap needs swap accounting in the memory cgroup (memory.memsw.* / memory.swap.max are "
@@ -369,7 +369,7 @@ void run(Session& session) {
   }
   const facts::MemInfo meminfo = probes::read_meminfo(fs);
   model::OomPoint point =
-      model::cgroup_oom_point(oom_shape(p, session.host(), meminfo.swap_free_bytes));
+      model::cgroup_oom_point(oom_shape(o, session.host(), meminfo.swap_free_bytes));
 
   const pid_t controller = ::getppid();
   std::string controller_adj = std::string(
@@ -380,10 +380,9 @@ void run(Session& session) {
         "the kernel log (/dev/kmsg) cannot be read: the victim is known from waitpid only");
 
   std::vector<Repetition> reps;
-  const int64_t repeat = p.integer("repeat");
-  for (int64_t i = 0; i < repeat && !session.stop_requested(); ++i) {
+  for (int i = 0; i < o.repeat && !session.stop_requested(); ++i) {
     PhaseStart phase = session.begin_phase(fmt::format("allocate.r{}", i + 1));
-    reps.push_back(one_repetition(session, *journal, parent, static_cast<int>(i + 1), p, log));
+    reps.push_back(one_repetition(session, *journal, parent, i + 1, o, log));
     session.end_phase(phase);
     if (::kill(controller, 0) != 0)
       fail(ErrorKind::internal, "the controller (pid {}) is gone", controller);
@@ -395,7 +394,7 @@ void run(Session& session) {
     if (last.timed_out) {
       fail(ErrorKind::internal,
            "repetition {}: no OOM kill within --timeout {} ({} touched by then)", i + 1,
-           p.text("timeout"), facts::format_bytes(last.touched));
+           facts::format_duration(o.timeout), facts::format_bytes(last.touched));
     }
   }
   report(session, reps, point, parent.version, controller, controller_adj);
@@ -403,17 +402,10 @@ void run(Session& session) {
 
 }  // namespace
 
-extern const Workload kOom{
+extern const Workload kOom = define_workload<unsupported, invalid, footprint, predict, run>(
     "oom",
     "Allocation beyond a memory cgroup's limit (with or without swap): OOM point vs the model, "
-    "time to OOM, the "
-    "victim, PSI; the controller survives",
-    kParams,
-    unsupported,
-    invalid,
-    footprint,
-    predict,
-    run,
-};
+    "time to OOM, the victim, PSI; the controller survives",
+    kParams);
 
 }  // namespace mmtune::workloads

@@ -31,7 +31,6 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +50,7 @@
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
 #include "workloads/latency.hpp"
+#include "workloads/memcg_workload.hpp"
 #include "workloads/session.hpp"
 #include "workloads/worker.hpp"
 #include "workloads/workload.hpp"
@@ -67,100 +67,100 @@ constexpr uint64_t kReadBytes = kMiB;         // one pread() of the reader
 constexpr size_t kMaxSamples = 1 << 19;       // per worker and phase
 constexpr uint64_t kSpareDiskBytes = 1ull << 30;
 
+struct Options {
+  uint64_t limit = 0;
+  uint64_t anon = 0;
+  std::chrono::nanoseconds anon_period{};
+  uint64_t file = 0;
+  uint64_t swap = 0;
+  int swappiness_low = 1;
+  int swappiness_high = 100;
+  std::chrono::nanoseconds duration{};
+  std::string dir;
+};
+
 constexpr Param kParams[] = {
-    {"limit", ParamKind::size, "bytes", "256MiB", "memory limit of the workers' cgroup",
-     32.0 * kMiB, 0},
-    {"anon", ParamKind::size, "bytes", "128MiB",
-     "anonymous working set, written a page at a time, over and over", 4.0 * kMiB, 0},
-    {"anon-period", ParamKind::duration, "s", "4s",
-     "time for one pass over the working set (0: as fast as possible, which keeps every page hot)",
-     0, 600},
-    {"file", ParamKind::size, "bytes", "192MiB",
-     "file read over and over through the page cache (one that would fit if the working set made "
-     "room: a file "
-     "that never fits is streaming cache, which reclaim trims first at any swappiness)",
-     4.0 * kMiB, 0},
-    {"swap", ParamKind::size, "bytes", "0",
-     "a temporary swap file of this size when the host has none (0: none; without swap only page "
-     "cache can go)",
-     0},
-    {"swappiness-low", ParamKind::integer, "swappiness", "1", "swappiness of the first phase", 0,
-     200},
-    {"swappiness-high", ParamKind::integer, "swappiness", "100", "swappiness of the second phase",
-     0, 200},
-    {"duration", ParamKind::duration, "s", "8s", "how long each phase runs", 0.2, 600},
-    {"dir", ParamKind::path, "path", "/var/tmp",
-     "directory for the file and the temporary swap file"},
+    bind<&Options::limit>({"limit", ParamKind::size, "bytes", "256MiB",
+                           "memory limit of the workers' cgroup", 32.0 * kMiB, 0}),
+    bind<&Options::anon>({"anon", ParamKind::size, "bytes", "128MiB",
+                          "anonymous working set, written a page at a time, over and over",
+                          4.0 * kMiB, 0}),
+    bind<&Options::anon_period>({"anon-period", ParamKind::duration, "s", "4s",
+                                 "time for one pass over the working set (0: as fast as possible, "
+                                 "which keeps every page hot)",
+                                 0, 600}),
+    bind<&Options::file>(
+        {"file", ParamKind::size, "bytes", "192MiB",
+         "file read over and over through the page cache (one that would fit if the working set "
+         "made room: a file that never fits is streaming cache, which reclaim trims first at any "
+         "swappiness)",
+         4.0 * kMiB, 0}),
+    bind<&Options::swap>({"swap", ParamKind::size, "bytes", "0",
+                          "a temporary swap file of this size when the host has none (0: none; "
+                          "without swap only page cache can go)",
+                          0}),
+    bind<&Options::swappiness_low>({"swappiness-low", ParamKind::integer, "swappiness", "1",
+                                    "swappiness of the first phase", 0, 200}),
+    bind<&Options::swappiness_high>({"swappiness-high", ParamKind::integer, "swappiness", "100",
+                                     "swappiness of the second phase", 0, 200}),
+    bind<&Options::duration>(
+        {"duration", ParamKind::duration, "s", "8s", "how long each phase runs", 0.2, 600}),
+    bind<&Options::dir>({"dir", ParamKind::path, "path", "/var/tmp",
+                         "directory for the file and the temporary swap file"}),
 };
 
 std::optional<std::string> unsupported(const facts::HostFacts& facts) {
-  if (facts.cgroup.version == 0)
-    return "needs a memory cgroup controller (cgroup v1 memory or v2 with memory enabled)";
-  return std::nullopt;
+  return memcg_unsupported(facts);
 }
 
-std::optional<std::string> invalid(const ParamValues& p) {
+std::optional<std::string> invalid(const Options& o) {
   std::error_code ec;
-  if (!fs::is_directory(p.text("dir"), ec))
-    return fmt::format("--dir: \"{}\" is not a directory", p.text("dir"));
-  const uint64_t limit = p.bytes("limit"), anon = p.bytes("anon"), file = p.bytes("file");
-  if (anon + file <= limit) {
+  if (!fs::is_directory(o.dir, ec)) return fmt::format("--dir: \"{}\" is not a directory", o.dir);
+  const auto size = [](uint64_t bytes) { return facts::format_bytes(bytes); };
+  if (o.anon + o.file <= o.limit) {
     return fmt::format(
         "--limit: {} holds --anon {} and --file {} together: nothing would be reclaimed",
-        p.text("limit"), p.text("anon"), p.text("file"));
+        size(o.limit), size(o.anon), size(o.file));
   }
-  if (anon >= limit) {
+  if (o.anon >= o.limit) {
     return fmt::format(
         "--anon: {} does not fit under --limit {}: the working set alone would be swapped or OOM "
         "killed, with no page cache to compete",
-        p.text("anon"), p.text("limit"));
+        size(o.anon), size(o.limit));
   }
-  if (uint64_t swap = p.bytes("swap"); swap > 0 && swap < changes::kMinSwapBytes) {
-    return fmt::format("--swap: {} is below the smallest swap file (160KiB)", p.text("swap"));
-  }
-  struct statvfs st {};
-  if (::statvfs(p.text("dir").c_str(), &st) == 0) {
-    uint64_t room = uint64_t(st.f_bavail) * st.f_frsize,
-             needed = file + p.bytes("swap") + kSpareDiskBytes;
-    if (room < needed) {
+  if (auto problem = swap_size_problem(o.swap)) return problem;
+  if (std::optional<uint64_t> room = free_bytes(o.dir)) {
+    if (*room < o.file + o.swap + kSpareDiskBytes) {
       return fmt::format(
-          "--dir: {} has {} free, too little for --file and --swap and 1GiB to spare",
-          p.text("dir"), facts::format_size(room));
+          "--dir: {} has {} free, too little for --file and --swap and 1GiB to spare", o.dir,
+          facts::format_size(*room));
     }
   }
   return std::nullopt;
 }
 
-uint64_t footprint(const ParamValues& p) {
-  return std::min(p.bytes("limit"), p.bytes("anon") + p.bytes("file"));
+uint64_t footprint(const Options& o) { return std::min(o.limit, o.anon + o.file); }
+
+bool swap_during_run(const Options& o, const facts::HostFacts& facts) {
+  return facts.has_swap() || o.swap > 0;
 }
 
-model::LruKind lru_of(const facts::HostFacts& facts) {
-  return facts.mglru_enabled() ? model::LruKind::mglru : model::LruKind::classic;
-}
-
-std::string_view lru_name(model::LruKind lru) {
-  return lru == model::LruKind::mglru ? "MGLRU" : "classic LRU";
-}
-
-bool swap_during_run(const ParamValues& p, const facts::HostFacts& facts) {
-  return facts.has_swap() || p.bytes("swap") > 0;
-}
-
+// Each phase's cgroup is new: its working set is faulted in at the start, while the reader keeps
+// putting page cache into MGLRU's oldest generation (model/reclaim.hpp anon_unaged).
 model::ScanBalance balance_at(int swappiness, bool swap, model::LruKind lru) {
   model::ReclaimShape shape;
   shape.swappiness = swappiness;
   shape.lru = lru;
   shape.swap_available = swap;
   shape.scope = model::ReclaimScope::cgroup;
+  shape.anon_unaged = lru == model::LruKind::mglru;
   return model::scan_balance(shape);
 }
 
-std::vector<Expectation> predict(const ParamValues& p, const facts::HostFacts& facts) {
-  const bool swap = swap_during_run(p, facts);
+std::vector<Expectation> predict(const Options& o, const facts::HostFacts& facts) {
+  const bool swap = swap_during_run(o, facts);
   const model::LruKind lru = lru_of(facts);
-  const int low = static_cast<int>(p.integer("swappiness-low")),
-            high = static_cast<int>(p.integer("swappiness-high"));
+  const int low = o.swappiness_low, high = o.swappiness_high;
   model::ScanBalance at_low = balance_at(low, swap, lru), at_high = balance_at(high, swap, lru);
   std::vector<Expectation> out;
   for (auto [sw, balance] : {std::pair{low, at_low}, std::pair{high, at_high}}) {
@@ -215,22 +215,16 @@ struct Samples {
   }
 };
 
-void sleep_until(int64_t t_ns) {
-  timespec ts{static_cast<time_t>(t_ns / 1'000'000'000), static_cast<long>(t_ns % 1'000'000'000)};
-  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
-  }
-}
-
 // A working set touched at a steady pace, a pass per period, as a program uses its data: pages
 // touched in a tight loop are always referenced when reclaim looks at them and are never worth
 // swapping, whatever the swappiness.
-int touch_anon(uint64_t bytes, double period_s, Samples& samples) {
+int touch_anon(uint64_t bytes, std::chrono::nanoseconds period, Samples& samples) {
   char* base = static_cast<char*>(
       ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   if (base == MAP_FAILED) return 1;
   ::madvise(base, bytes, MADV_NOHUGEPAGE);  // 4 KiB pages, as reclaim and swap handle them
   std::atomic_ref<uint64_t> passes(samples.control[2]);
-  const int64_t period_ns = static_cast<int64_t>(period_s * 1e9);
+  const int64_t period_ns = period.count();
   for (uint64_t pass = 1; !samples.stopped(); ++pass) {
     const int64_t pass_start = monotonic_ns();
     for (uint64_t group = 0; group < bytes && !samples.stopped(); group += kGroupBytes) {
@@ -321,134 +315,148 @@ struct PhaseOutcome {
   double file_refaults = 0;
 };
 
-PhaseOutcome run_phase(Session& session, changes::Journal& journal, const probes::CgroupDir& parent,
-                       int swappiness, const fs::path& file) {
-  const ParamValues& p = session.params();
-  probes::HostFs fs("/");
-  const std::string tag = fmt::format("sw{}", swappiness);
-  changes::WorkerCgroup cgroup(journal, parent,
-                               fmt::format("mmtune-reclaim-{}-{}", ::getpid(), tag));
-  cgroup.set_limit(p.bytes("limit"));
-  if (cgroup.version() == 1) {
-    cgroup.set_swappiness(swappiness);
+// The phase's cgroup, at its swappiness: v1 its own memory.swappiness, v2 vm.swappiness.
+std::unique_ptr<changes::WorkerCgroup> phase_cgroup(const Options& o, changes::Journal& journal,
+                                                    const probes::CgroupDir& parent,
+                                                    int swappiness) {
+  auto cgroup = std::make_unique<changes::WorkerCgroup>(
+      journal, parent, fmt::format("mmtune-reclaim-{}-sw{}", ::getpid(), swappiness));
+  cgroup->set_limit(o.limit);
+  if (cgroup->version() == 1) {
+    cgroup->set_swappiness(swappiness);
   } else {
     journal.set_knob("vm.swappiness", std::to_string(swappiness));
   }
-  drop_cache(file);
+  return cgroup;
+}
 
+struct Competition {
   Samples anon, reader;
-  Snapshot before = snapshot(fs, cgroup);
-  PhaseStart phase = session.begin_phase("compete." + tag);
-  const uint64_t anon_bytes = p.bytes("anon"), file_bytes = p.bytes("file");
-  const double period = p.seconds("anon-period");
-  pid_t anon_pid =
-      spawn_worker([&] { return touch_anon(anon_bytes, period, anon); }, cgroup.procs_path());
-  pid_t reader_pid =
-      spawn_worker([&] { return read_file(file, file_bytes, reader); }, cgroup.procs_path());
-  const int64_t end = monotonic_ns() + static_cast<int64_t>(p.seconds("duration") * 1e9);
   std::optional<WorkerExit> anon_exit, reader_exit;
-  while (monotonic_ns() < end && !session.stop_requested() && !(anon_exit && reader_exit)) {
-    if (!anon_exit) anon_exit = reap_worker(anon_pid, 0.0);
-    if (!reader_exit) reader_exit = reap_worker(reader_pid, 0.0);
+};
+
+// The two workers in the cgroup for --duration (or until both stop), then stopped and reaped.
+void compete(Session& session, const Options& o, changes::WorkerCgroup& cgroup,
+             const fs::path& file, Competition& c) {
+  const uint64_t anon_bytes = o.anon, file_bytes = o.file;
+  const std::chrono::nanoseconds period = o.anon_period;
+  pid_t anon_pid =
+      spawn_worker([&] { return touch_anon(anon_bytes, period, c.anon); }, cgroup.procs_path());
+  pid_t reader_pid =
+      spawn_worker([&] { return read_file(file, file_bytes, c.reader); }, cgroup.procs_path());
+  const int64_t end = monotonic_ns() + o.duration.count();
+  while (monotonic_ns() < end && !session.stop_requested() && !(c.anon_exit && c.reader_exit)) {
+    if (!c.anon_exit) c.anon_exit = reap_worker(anon_pid, 0.0);
+    if (!c.reader_exit) c.reader_exit = reap_worker(reader_pid, 0.0);
+    cgroup.sample_usage();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  std::atomic_ref<uint64_t>(anon.control[0]).store(1);
-  std::atomic_ref<uint64_t>(reader.control[0]).store(1);
-  if (!anon_exit && !(anon_exit = reap_worker(anon_pid, 2.0))) anon_exit = kill_worker(anon_pid);
-  if (!reader_exit && !(reader_exit = reap_worker(reader_pid, 2.0)))
-    reader_exit = kill_worker(reader_pid);
-  Snapshot after = snapshot(fs, cgroup);
-  session.end_phase(phase);
+  std::atomic_ref<uint64_t>(c.anon.control[0]).store(1);
+  std::atomic_ref<uint64_t>(c.reader.control[0]).store(1);
+  if (!c.anon_exit && !(c.anon_exit = reap_worker(anon_pid, 2.0)))
+    c.anon_exit = kill_worker(anon_pid);
+  if (!c.reader_exit && !(c.reader_exit = reap_worker(reader_pid, 2.0)))
+    c.reader_exit = kill_worker(reader_pid);
+}
 
-  std::map<std::string, std::string> labels = {{"swappiness", std::to_string(swappiness)}};
-  auto host = [&](const std::string& name, std::string_view key, std::string_view unit) {
+// The host's reclaim counters over the phase (they count cgroup reclaim too) and the anon share.
+PhaseOutcome report_reclaim_counters(Session& session, const Snapshot& before,
+                                     const Snapshot& after, const std::string& tag,
+                                     const std::map<std::string, std::string>& labels) {
+  auto host = [&](std::string_view key) {
     double value = double(delta(before.vmstat, after.vmstat, key));
-    session.measured(name + "." + tag, value, std::string(unit),
+    session.measured(fmt::format("{}.{}", key, tag), value, "pages",
                      fmt::format("/proc/vmstat {} delta", key), labels);
     return value;
   };
   for (std::string_view key :
        {"pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct"}) {
-    host(std::string(key), key, "pages");
+    host(key);
   }
-  const double scan_anon = host("pgscan_anon", "pgscan_anon", "pages");
-  const double scan_file = host("pgscan_file", "pgscan_file", "pages");
-  const double steal_anon = host("pgsteal_anon", "pgsteal_anon", "pages");
-  const double steal_file = host("pgsteal_file", "pgsteal_file", "pages");
-  host("pswpin", "pswpin", "pages");
-  host("pswpout", "pswpout", "pages");
+  const double scan_anon = host("pgscan_anon"), scan_file = host("pgscan_file");
+  const double steal_anon = host("pgsteal_anon"), steal_file = host("pgsteal_file");
+  host("pswpin");
+  host("pswpout");
   session.measured("allocstall." + tag,
                    double(after.vmstat.sum_prefix("allocstall").value_or(0) -
                           before.vmstat.sum_prefix("allocstall").value_or(0)),
                    "events", "/proc/vmstat allocstall_* delta (global direct reclaim only)",
                    labels);
-  host("workingset_refault_anon", "workingset_refault_anon", "pages");
-  const double file_refaults = host("workingset_refault_file", "workingset_refault_file", "pages");
+  host("workingset_refault_anon");
+  PhaseOutcome outcome;
+  outcome.file_refaults = host("workingset_refault_file");
+  const double scanned = scan_anon + scan_file, stolen = steal_anon + steal_file;
+  if (scanned > 0) {
+    session.derived("reclaim_efficiency." + tag, stolen / scanned, "ratio",
+                    "(pgsteal_anon + pgsteal_file) / (pgscan_anon + pgscan_file)", labels);
+  }
+  outcome.reclaimed = stolen > 0;
+  if (stolen > 0) {
+    outcome.anon_share = steal_anon / stolen;
+    session.derived("anon_share." + tag, outcome.anon_share, "ratio",
+                    "pgsteal_anon / (pgsteal_anon + pgsteal_file)", labels);
+  }
+  return outcome;
+}
+
+// The cgroup's own counters (memory.stat), its peak and swap.
+void report_cgroup_counters(Session& session, const changes::WorkerCgroup& cgroup,
+                            const Snapshot& before, const Snapshot& after, const std::string& tag,
+                            const std::map<std::string, std::string>& labels) {
   const std::string stat_file = cgroup.version() == 2 ? "memory.stat" : "memory.stat (v1)";
   for (std::string_view key :
-       {"workingset_refault_anon", "workingset_refault_file", "pgscan_kswapd", "pgscan_direct",
-        "pgsteal_kswapd", "pgsteal_direct", "pgmajfault"}) {
+       {"workingset_refault_anon", "workingset_refault_file", "pgscan", "pgsteal", "pgscan_kswapd",
+        "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct", "pgmajfault"}) {
     if (!after.cgroup.stat.get(key)) continue;
     session.measured(fmt::format("cgroup_{}.{}", key, tag),
                      double(delta(before.cgroup.stat, after.cgroup.stat, key)), "pages",
                      fmt::format("{} {} delta", stat_file, key), labels);
   }
-  if (auto peak = cgroup.peak_bytes()) {
-    session.measured("cgroup_peak_bytes." + tag, double(*peak), "bytes", cgroup.files().peak,
+  if (auto peak = cgroup.peak()) {
+    session.measured("cgroup_peak_bytes." + tag, double(peak->bytes), "bytes", peak->source,
                      labels);
   }
   if (auto swap_now = after.cgroup.stat.get("swap")) {
     session.measured("cgroup_swap_bytes." + tag, double(*swap_now), "bytes",
                      "memory.stat swap at the end of the phase", labels);
   }
-  const double scanned = scan_anon + scan_file, stolen = steal_anon + steal_file;
-  if (scanned > 0) {
-    session.derived("reclaim_efficiency." + tag, stolen / scanned, "ratio",
-                    "(pgsteal_anon + pgsteal_file) / (pgscan_anon + pgscan_file)", labels);
+}
+
+// Pressure: the cgroup's own on v2; v1 has only the host's.
+void report_pressure(Session& session, const changes::WorkerCgroup& cgroup, const Snapshot& before,
+                     const Snapshot& after, const std::string& tag,
+                     const std::map<std::string, std::string>& labels) {
+  const bool own = cgroup.version() == 2 && after.cgroup.pressure && before.cgroup.pressure;
+  const std::optional<facts::Psi>& a = own ? after.cgroup.pressure : after.host_psi;
+  const std::optional<facts::Psi>& b = own ? before.cgroup.pressure : before.host_psi;
+  if (!a || !b) return;
+  const std::string where =
+      own ? "cgroup memory.pressure"
+          : "/proc/pressure/memory (host-wide: cgroup v1 has no per-cgroup PSI)";
+  session.measured("psi_some_us." + tag, double(a->some.total_us - b->some.total_us), "us",
+                   where + " some total delta", labels);
+  if (a->full && b->full) {
+    session.measured("psi_full_us." + tag, double(a->full->total_us - b->full->total_us), "us",
+                     where + " full total delta", labels);
   }
-  PhaseOutcome outcome;
-  outcome.reclaimed = stolen > 0;
-  outcome.file_refaults = file_refaults;
-  if (stolen > 0) {
-    outcome.anon_share = steal_anon / stolen;
-    session.derived("anon_share." + tag, outcome.anon_share, "ratio",
-                    "pgsteal_anon / (pgsteal_anon + pgsteal_file)", labels);
-  }
-  // Pressure: the cgroup's own on v2; v1 has only the host's.
-  if (cgroup.version() == 2 && after.cgroup.pressure && before.cgroup.pressure) {
-    session.measured(
-        "psi_some_us." + tag,
-        double(after.cgroup.pressure->some.total_us - before.cgroup.pressure->some.total_us), "us",
-        "cgroup memory.pressure some total delta", labels);
-    if (after.cgroup.pressure->full && before.cgroup.pressure->full) {
-      session.measured(
-          "psi_full_us." + tag,
-          double(after.cgroup.pressure->full->total_us - before.cgroup.pressure->full->total_us),
-          "us", "cgroup memory.pressure full total delta", labels);
-    }
-  } else if (after.host_psi && before.host_psi) {
-    session.measured(
-        "psi_some_us." + tag,
-        double(after.host_psi->some.total_us - before.host_psi->some.total_us), "us",
-        "/proc/pressure/memory some total delta (host-wide: cgroup v1 has no per-cgroup PSI)",
-        labels);
-    if (after.host_psi->full && before.host_psi->full) {
-      session.measured("psi_full_us." + tag,
-                       double(after.host_psi->full->total_us - before.host_psi->full->total_us),
-                       "us", "/proc/pressure/memory full total delta (host-wide)", labels);
-    }
-  }
+}
+
+void report_workers(Session& session, const changes::WorkerCgroup& cgroup, const Competition& c,
+                    int swappiness, const std::string& tag,
+                    const std::map<std::string, std::string>& labels) {
   report_latencies(
-      session, "anon_stall." + tag, anon.values(),
+      session, "anon_stall." + tag, c.anon.values(),
       "CLOCK_MONOTONIC around writing one byte in each page of 256 KiB of the working set", false);
-  report_latencies(session, "read_latency." + tag, reader.values(),
+  report_latencies(session, "read_latency." + tag, c.reader.values(),
                    "CLOCK_MONOTONIC around each 1 MiB pread()", false);
-  session.measured("anon_passes." + tag, double(std::atomic_ref<uint64_t>(anon.control[2]).load()),
-                   "passes", "complete passes over the anonymous working set", labels);
-  session.measured("read_bytes." + tag, double(std::atomic_ref<uint64_t>(reader.control[2]).load()),
-                   "bytes", "bytes the reader got from pread()", labels);
+  session.measured("anon_passes." + tag,
+                   double(std::atomic_ref<uint64_t>(c.anon.control[2]).load()), "passes",
+                   "complete passes over the anonymous working set", labels);
+  session.measured("read_bytes." + tag,
+                   double(std::atomic_ref<uint64_t>(c.reader.control[2]).load()), "bytes",
+                   "bytes the reader got from pread()", labels);
   for (const auto& [who, exit] :
-       {std::pair{"anonymous worker", *anon_exit}, std::pair{"reader", *reader_exit}}) {
+       {std::pair{"anonymous worker", *c.anon_exit}, std::pair{"reader", *c.reader_exit}}) {
     if (exit.signal == SIGKILL && cgroup.oom_kills().value_or(0) > 0) {
       session.note(
           fmt::format("swappiness {}: the {} was OOM killed in its cgroup", swappiness, who));
@@ -457,51 +465,63 @@ PhaseOutcome run_phase(Session& session, changes::Journal& journal, const probes
           fmt::format("swappiness {}: the {} stopped with status {}", swappiness, who, exit.code));
     }
   }
+}
+
+PhaseOutcome run_phase(Session& session, const Options& o, changes::Journal& journal,
+                       const probes::CgroupDir& parent, int swappiness, const fs::path& file) {
+  probes::HostFs fs("/");
+  const std::string tag = fmt::format("sw{}", swappiness);
+  const std::map<std::string, std::string> labels = {{"swappiness", std::to_string(swappiness)}};
+  std::unique_ptr<changes::WorkerCgroup> cgroup = phase_cgroup(o, journal, parent, swappiness);
+  drop_cache(file);
+  Competition c;
+  Snapshot before = snapshot(fs, *cgroup);
+  PhaseStart phase = session.begin_phase("compete." + tag);
+  compete(session, o, *cgroup, file, c);
+  Snapshot after = snapshot(fs, *cgroup);
+  session.end_phase(phase);
+  PhaseOutcome outcome = report_reclaim_counters(session, before, after, tag, labels);
+  report_cgroup_counters(session, *cgroup, before, after, tag, labels);
+  report_pressure(session, *cgroup, before, after, tag, labels);
+  report_workers(session, *cgroup, c, swappiness, tag, labels);
   return outcome;
 }
 
-void run(Session& session) {
-  const ParamValues& p = session.params();
+void run(Session& session, const Options& o) {
+  std::optional<changes::CgroupPlace> place = open_cgroup_place(session, {"memory"});
+  if (!place) return;
   changes::Journal* journal = session.journal();
-  if (!journal) fail(ErrorKind::internal, "reclaim: needs the run's journal for its cgroups");
-  if (::geteuid() != 0) {
-    session.skip("needs root to make memory cgroups");
-    return;
-  }
-  probes::HostFs fs("/");
-  probes::CgroupDir parent = changes::own_memory_cgroup(fs);
+  const probes::CgroupDir& parent = place->dir();
   const facts::HostFacts& facts = session.host();
   const model::LruKind lru = lru_of(facts);
   session.explain(
       fmt::format("LRU kind of this host: {} ({})", lru_name(lru),
                   facts.mglru ? fmt::format("/sys/kernel/mm/lru_gen/enabled = {:#x}", *facts.mglru)
                               : std::string("no /sys/kernel/mm/lru_gen: the kernel has no MGLRU")));
-  std::unique_ptr<changes::TempSwap> swap_file;
-  if (p.bytes("swap") > 0 && !facts.has_swap()) {
-    swap_file = std::make_unique<changes::TempSwap>(*journal, p.text("dir"), p.bytes("swap"));
-    session.note(fmt::format("temporary swap file {} ({}), removed afterwards",
-                             swap_file->path().string(), facts::format_size(swap_file->bytes())));
-  } else if (!facts.has_swap()) {
+  std::unique_ptr<changes::TempSwap> swap_file = swap_file_for_run(session, o.swap, o.dir, o.swap);
+  if (!swap_file && !facts.has_swap()) {
     session.note(
         "no swap: only page cache can be reclaimed, whatever the swappiness (give --swap SIZE for "
         "a "
         "temporary swap file)");
   }
-  session.note(parent.version == 1 ? "cgroup v1: each phase sets memory.swappiness of its own "
-                                     "cgroup (v1 reclaims a cgroup's pages "
-                                     "with the cgroup's swappiness); vm.swappiness is not changed"
-                                   : "cgroup v2: each phase sets vm.swappiness (v2 has no "
-                                     "per-cgroup swappiness), restored afterwards");
+  session.note(parent.version == 1
+                   ? "swappiness: cgroup v1, each phase sets memory.swappiness of its own cgroup "
+                     "(v1 reclaims a cgroup's pages with the cgroup's swappiness); vm.swappiness "
+                     "is not changed"
+                   : "swappiness: cgroup v2, each phase sets vm.swappiness through the journal "
+                     "(restored afterwards): v2 has no per-cgroup swappiness, and memory.reclaim's "
+                     "swappiness= (6.9+) steers only a proactive reclaim request, not the reclaim "
+                     "at the limit these phases measure");
 
-  const fs::path file = fs::path(p.text("dir")) / fmt::format("mmtune-reclaim-{}.dat", ::getpid());
+  const fs::path file = fs::path(o.dir) / fmt::format("mmtune-reclaim-{}.dat", ::getpid());
   journal->track_temp_file(file);
-  make_file(file, p.bytes("file"));
+  make_file(file, o.file);
 
-  const int low = static_cast<int>(p.integer("swappiness-low")),
-            high = static_cast<int>(p.integer("swappiness-high"));
-  PhaseOutcome at_low = run_phase(session, *journal, parent, low, file);
+  const int low = o.swappiness_low, high = o.swappiness_high;
+  PhaseOutcome at_low = run_phase(session, o, *journal, parent, low, file);
   PhaseOutcome at_high;
-  if (!session.stop_requested()) at_high = run_phase(session, *journal, parent, high, file);
+  if (!session.stop_requested()) at_high = run_phase(session, o, *journal, parent, high, file);
   ::unlink(file.c_str());
   if (session.stop_requested()) return;
 
@@ -538,17 +558,10 @@ void run(Session& session) {
 
 }  // namespace
 
-extern const Workload kReclaim{
+extern const Workload kReclaim = define_workload<unsupported, invalid, footprint, predict, run>(
     "reclaim",
     "Page cache and an anonymous working set compete in a memory cgroup at two swappiness values: "
-    "scan/steal, "
-    "swap, refaults, PSI, stalls, the anon share vs the model",
-    kParams,
-    unsupported,
-    invalid,
-    footprint,
-    predict,
-    run,
-};
+    "scan/steal, swap, refaults, PSI, stalls, the anon share vs the model",
+    kParams);
 
 }  // namespace mmtune::workloads

@@ -87,7 +87,7 @@ TEST(ReadersSnapshot, ThisMachineRecording) {
 
 // What a real kernel guarantees between its files; the hand-made hosts must keep it too.
 TEST(ReadersSnapshot, HandMadeHostsAreInternallyConsistent) {
-  for (const char* name : {"numa2-5.15", "old-4.19", "container-v2-6.1"}) {
+  for (const char* name : {"numa2-5.15", "old-4.19", "container-v2-6.1", "systemd-v2-6.12"}) {
     SCOPED_TRACE(name);
     facts::HostFacts f = read_host_facts(host(name));
     uint64_t managed = 0, free = 0;
@@ -149,6 +149,27 @@ TEST(ReadersSnapshot, ResolvesCgroupArguments) {
   EXPECT_EQ(container.version, 2);
   EXPECT_EQ(container.dir, "sys/fs/cgroup");
   EXPECT_THROW(resolve_cgroup(host("old-4.19"), "/no/such/group"), Error);
+}
+
+// A systemd server on v2: the service at its memory.max (with OOM kills) first, then the one just
+// below its memory.high; the others (far from a limit, or without one) are not listed.
+TEST(ReadersSnapshot, CgroupsNearTheirLimitOnASystemdServer) {
+  std::vector<CgroupNearLimit> near = memory_cgroups_near_limit(host("systemd-v2-6.12"), 0.90);
+  ASSERT_EQ(near.size(), 2u);
+  EXPECT_EQ(near[0].path, "/system.slice/reportd.service");
+  EXPECT_EQ(near[0].ceiling_bytes, 4 * facts::kGiB);
+  EXPECT_GT(near[0].used_fraction, 0.99);
+  EXPECT_EQ(near[0].memory.events.get("oom_kill"), 7u);
+  ASSERT_TRUE(near[0].memory.pressure);
+  EXPECT_GT(near[0].memory.pressure->some.avg10, 30);
+  EXPECT_EQ(near[1].path, "/system.slice/postgresql.service");
+  EXPECT_EQ(near[1].ceiling_bytes, 3 * facts::kGiB) << "memory.high, below an unlimited memory.max";
+  EXPECT_EQ(near[1].memory.events.get("high"), 88211u);
+  // The container's own cgroup is the root of its cgroup2 mount.
+  std::vector<CgroupNearLimit> container = memory_cgroups_near_limit(host("container-v2-6.1"), 0.9);
+  ASSERT_EQ(container.size(), 1u);
+  EXPECT_EQ(container[0].path, "/");
+  EXPECT_TRUE(memory_cgroups_near_limit(host("local-6.18"), 0.9).empty()) << "v1: not walked";
 }
 
 TEST(ReadersSnapshot, RecordsExactlyWhatItReads) {

@@ -45,6 +45,17 @@ TEST(Tracefs, OtherLinesAndBrokenOnesAreNotEvents) {
   EXPECT_EQ(parse_balance_dirty_pages(old)->cgroup_ino, 0u);
 }
 
+// Linux 6.12 and older name the per-wb values bdi_setpoint and bdi_dirty (Debian 12's kernels).
+TEST(Tracefs, ParsesTheBdiNamesOfOlderKernels) {
+  std::string older(kLine);
+  older.replace(older.find("wb_setpoint"), 2, "bdi");
+  older.replace(older.find("wb_dirty"), 2, "bdi");
+  auto e = parse_balance_dirty_pages(older);
+  ASSERT_TRUE(e) << older;
+  EXPECT_EQ(e->wb_setpoint, 232000u);
+  EXPECT_EQ(e->wb_dirty, 190000u);
+}
+
 TEST(Tracefs, MountPointFromMountinfo) {
   EXPECT_EQ(
       tracefs_mount_point("22 1 0:21 / /sys rw - sysfs sysfs rw\n"

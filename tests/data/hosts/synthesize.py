@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Builds the hand-made recorded hosts under tests/data/hosts/ (numa2-5.15, old-4.19,
-container-v2-6.1, fragmented-6.1) from a few chosen inputs per host and the kernel's own formulas, so that every
+container-v2-6.1, fragmented-6.1, systemd-v2-6.12) from a few chosen inputs per host and the kernel's own formulas, so that every
 derived number agrees the way it does on a real machine:
 
   * zone watermarks: __setup_per_zone_wmarks (mm/page_alloc.c) from min_free_kbytes,
@@ -1825,8 +1825,84 @@ def small_vm_6_12():
     }
 
 
+def v2_memory_files(d, current, maximum, high="max", swap_max="max", events=(0, 0, 0, 0, 0),
+                    pressure=(0.0, 0, 0.0, 0), anon=0, file=0):
+    low, high_ev, max_ev, oom, oom_kill = events
+    some_avg, some_total, full_avg, full_total = pressure
+    return {
+        d + "memory.current": f"{current}\n",
+        d + "memory.max": f"{maximum}\n",
+        d + "memory.high": f"{high}\n",
+        d + "memory.swap.max": f"{swap_max}\n",
+        d + "memory.peak": f"{current}\n",
+        d + "memory.events": f"low {low}\nhigh {high_ev}\nmax {max_ev}\noom {oom}\noom_kill {oom_kill}\n"
+                             "oom_group_kill 0\n",
+        d + "memory.pressure": f"some avg10={some_avg:.2f} avg60={some_avg:.2f} avg300={some_avg:.2f} "
+                               f"total={some_total}\nfull avg10={full_avg:.2f} avg60={full_avg:.2f} "
+                               f"avg300={full_avg:.2f} total={full_total}\n",
+        d + "memory.stat": cgroup_v2_stat(anon=anon, file=file, file_dirty=0, pgfault=anon // 4096 * 3,
+                                          pgmajfault=1022, pgscan=file // 4096, pgsteal=file // 8192,
+                                          thp=0, v61=True),
+        d + "cgroup.type": "domain\n",
+        d + "cgroup.procs": "",
+    }
+
+
+def systemd_v2_6_12():
+    # The container's machine (16 vCPUs, 32 GiB, one node) booted as a systemd server on Debian
+    # 13's 6.12 with the unified hierarchy only: slices, user@0.service's delegated subtree, and a
+    # service at its memory.max whose OOM killer has fired.
+    host = container_v2_6_1()
+    host.update({"name": "systemd-v2-6.12", "version": (6, 12), "release": "6.12.57+deb13-amd64",
+                 "cmdline": "BOOT_IMAGE=/boot/vmlinuz-6.12.57+deb13-amd64 root=UUID=3f1c2a9e-5d1b-4c61-9a43-"
+                            "0e6b2f8c7d10 ro quiet",
+                 "lru_gen": "0x0007"})
+    host["settings"].update({"vm.dirty_ratio": 20, "vm.dirty_background_ratio": 10, "vm.dirty_bytes": 0,
+                             "vm.dirty_background_bytes": 0, "vm.overcommit_memory": 0})
+    host["mountinfo"] = (
+        "22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
+        "23 28 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+        "28 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw,errors=remount-ro\n"
+        "26 22 0:24 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 "
+        "rw,nsdelegate,memory_recursiveprot\n")
+    host["self_cgroup"] = "0::/user.slice/user-0.slice/session-4.scope\n"
+    g = "sys/fs/cgroup/"
+    files = {
+        g + "cgroup.controllers": "cpuset cpu io memory hugetlb pids rdma misc\n",
+        g + "cgroup.subtree_control": "cpuset cpu io memory pids\n",
+        g + "cgroup.procs": "",
+        "run/systemd/system/session-4.scope": "[Scope]\nSlice=user-0.slice\n",
+    }
+    gib = 1 << 30
+    for d, controllers in ((g + "system.slice/", "cpu io memory pids"), (g + "user.slice/", "cpu io memory pids"),
+                           (g + "user.slice/user-0.slice/", "cpu io memory pids"),
+                           (g + "user.slice/user-0.slice/user@0.service/", "cpu io memory pids")):
+        files[d + "cgroup.controllers"] = controllers + "\n"
+        files[d + "cgroup.subtree_control"] = controllers + "\n"
+        files[d + "cgroup.procs"] = ""
+    files.update(v2_memory_files(g + "system.slice/", 9 * gib, "max", anon=7 * gib, file=2 * gib))
+    files.update(v2_memory_files(g + "user.slice/", gib // 2, "max", anon=gib // 4, file=gib // 4))
+    # The service at its limit: memory.current within a page cluster of memory.max, OOM kills.
+    files.update(v2_memory_files(g + "system.slice/reportd.service/", 4 * gib - 61440, 4 * gib,
+                                 events=(0, 0, 20411, 7, 7), pressure=(38.5, 912203344, 31.2, 820110233),
+                                 anon=4 * gib - 80 * 1048576, file=60 * 1048576))
+    # Near its memory.high: throttled, not killed.
+    files.update(v2_memory_files(g + "system.slice/postgresql.service/", 3 * gib - 40 * 1048576, "max",
+                                 high=3 * gib, events=(0, 88211, 0, 0, 0), pressure=(4.1, 22110332, 2.0, 9011022),
+                                 anon=2 * gib, file=gib - 40 * 1048576))
+    files.update(v2_memory_files(g + "system.slice/nginx.service/", 200 * 1048576, "max", anon=150 * 1048576,
+                                 file=50 * 1048576))
+    # A delegated subtree: user@0.service (Delegate=yes) with its own slices.
+    files.update(v2_memory_files(g + "user.slice/user-0.slice/user@0.service/app.slice/", 64 * 1048576, "max",
+                                 anon=32 * 1048576, file=32 * 1048576))
+    files.update(v2_memory_files(g + "user.slice/user-0.slice/session-4.scope/", 48 * 1048576, "max",
+                                 anon=40 * 1048576, file=8 * 1048576))
+    host["cgroup_files"] = files
+    return host
+
+
 if __name__ == "__main__":
-    for make in (numa2_5_15, old_4_19, container_v2_6_1, fragmented_6_1, centos7_3_10, k8s_node_6_8,
-                 db_numa_6_1, rhel9_drift_5_14, small_vm_6_12):
+    for make in (numa2_5_15, old_4_19, container_v2_6_1, fragmented_6_1, systemd_v2_6_12, centos7_3_10,
+                 k8s_node_6_8, db_numa_6_1, rhel9_drift_5_14, small_vm_6_12):
         write_host(make())
 
