@@ -50,9 +50,8 @@ TEST(Answer, ChangesComeFirstWithConfidenceAndReason) {
   input.schema = "mmtune.advice/1";
   input.advice = advice;
   const ReportDocument doc = build_report(input);
-  expect_in_order(render_report_html(doc),
-                  {"<h2>What to change</h2>", "<h2>Evidence</h2>", "<h2>Host</h2>",
-                   "<h2>Advice</h2>"});
+  expect_in_order(render_report_html(doc), {"<h2>What to change</h2>", "<h2>Evidence</h2>",
+                                            "<h2>Host</h2>", "<h2>Advice</h2>"});
   expect_in_order(render_report_markdown(doc),
                   {"## What to change", "## Evidence", "## Host", "## Advice"});
   expect_in_order(render_markdown(advice),
