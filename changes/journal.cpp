@@ -122,14 +122,22 @@ std::string read_fd(int fd) {
   return text;
 }
 
-UndoOutcome undo_setting(const probes::HostFs& host, const JournalEntry& entry) {
-  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+// What the file of a setting holds now, for its undo; when it cannot be read, nullopt and the
+// outcome says it was left alone.
+std::optional<std::string> value_now(const probes::HostFs& host, const JournalEntry& entry,
+                                     UndoOutcome& outcome) {
   auto current = read_normalized(host, entry.path);
   if (!current) {
     outcome.status = UndoStatus::left_alone;
     outcome.message = fmt::format("{}: cannot be read any more; left alone", entry.path);
-    return outcome;
   }
+  return current;
+}
+
+UndoOutcome undo_setting(const probes::HostFs& host, const JournalEntry& entry) {
+  UndoOutcome outcome{entry, UndoStatus::failed, {}};
+  const std::optional<std::string> current = value_now(host, entry, outcome);
+  if (!current) return outcome;
   // The old value is journaled (and synced) before the write, so a run killed in between leaves
   // an entry for a write that never happened: the file still holds the old value.
   if (*current != normalized(entry.new_value) && *current == normalized(entry.old_value)) {
@@ -166,12 +174,8 @@ UndoOutcome undo_setting(const probes::HostFs& host, const JournalEntry& entry) 
 // or gave pages back, so its file never holds what was written for long.
 UndoOutcome undo_pool(const probes::HostFs& host, const JournalEntry& entry) {
   UndoOutcome outcome{entry, UndoStatus::failed, {}};
-  auto current = read_normalized(host, entry.path);
-  if (!current) {
-    outcome.status = UndoStatus::left_alone;
-    outcome.message = fmt::format("{}: cannot be read any more; left alone", entry.path);
-    return outcome;
-  }
+  const std::optional<std::string> current = value_now(host, entry, outcome);
+  if (!current) return outcome;
   if (*current == normalized(entry.old_value)) {
     outcome.status = UndoStatus::restored;
     outcome.message = fmt::format("{}: already {}", entry.path, *current);

@@ -7,31 +7,10 @@
 
 #include "facts/error.hpp"
 #include "probes/parsers.hpp"
+#include "probes/text.hpp"
 
 namespace mmtune::probes {
 namespace {
-
-std::vector<std::string_view> words_of(std::string_view line) {
-  std::vector<std::string_view> words;
-  for (size_t i = 0; i < line.size();) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    const size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) words.push_back(line.substr(start, i - start));
-  }
-  return words;
-}
-
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const size_t end = text.find('\n');
-    lines.push_back(text.substr(0, end));
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
-}
 
 std::string_view without_comma(std::string_view word) {
   if (!word.empty() && word.back() == ',') word.remove_suffix(1);
@@ -102,12 +81,12 @@ int thousandths(std::string_view word) {
 
 std::optional<std::string> mount_point_of_type(std::string_view mountinfo, std::string_view type) {
   // "30 23 0:7 / /sys/kernel/debug rw,nosuid,nodev,noexec,relatime shared:11 - debugfs debugfs rw"
-  for (std::string_view line : lines_of(mountinfo)) {
+  for (std::string_view line : split_lines(mountinfo)) {
     const size_t dash = line.find(" - ");
     if (dash == std::string_view::npos) continue;
-    auto after = words_of(line.substr(dash + 3));
+    auto after = split_words(line.substr(dash + 3));
     if (after.empty() || after[0] != type) continue;
-    auto fields = words_of(line.substr(0, dash));
+    auto fields = split_words(line.substr(0, dash));
     if (fields.size() >= 5 && fields[3] == "/") return std::string(fields[4]);
   }
   return std::nullopt;
@@ -148,8 +127,8 @@ facts::PageTypeInfo parse_pagetypeinfo(std::string_view text) {
   facts::PageTypeInfo info;
   enum class Table { none, free, blocks, other } table = Table::none;
   std::vector<std::string> block_types;
-  for (std::string_view line : lines_of(text)) {
-    auto words = words_of(line);
+  for (std::string_view line : split_lines(text)) {
+    auto words = split_words(line);
     if (words.empty()) continue;
     if (line.starts_with("Page block order:")) {
       info.pageblock_order = static_cast<int>(number(words.back(), "pagetypeinfo block order"));
@@ -171,8 +150,8 @@ facts::PageTypeInfo parse_pagetypeinfo(std::string_view text) {
 
 std::vector<facts::ZoneOrderIndex> parse_zone_order_index(std::string_view text) {
   std::vector<facts::ZoneOrderIndex> zones;
-  for (std::string_view line : lines_of(text)) {
-    auto words = words_of(line);
+  for (std::string_view line : split_lines(text)) {
+    auto words = split_words(line);
     if (words.size() < 4 || words[0] != "Node" || words[2] != "zone") continue;
     facts::ZoneOrderIndex zone{
         node_number(words[1], "debugfs index node"), std::string(words[3]), {}};

@@ -10,6 +10,7 @@
 
 #include "facts/knobs.hpp"
 #include "probes/parsers.hpp"
+#include "probes/text.hpp"
 
 namespace mmtune::probes {
 namespace {
@@ -26,17 +27,6 @@ constexpr std::string_view kTunedProfileDirs[] = {"etc/tuned/profiles", "etc/tun
                                                   "usr/lib/tuned/profiles", "usr/lib/tuned"};
 constexpr std::string_view kThpSysfs = "/sys/kernel/mm/transparent_hugepage/";
 constexpr int kMaxIncludeDepth = 8;
-
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const size_t end = text.find('\n');
-    lines.push_back(text.substr(0, end));
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
-}
 
 std::optional<ConfLine> key_value(std::string_view line, int number) {
   line = trim(line);
@@ -215,7 +205,7 @@ std::optional<std::string> thp_knob_of_sysfs(std::string_view path) {
 bool reapply_sysctl(const HostFs& fs, facts::Persistence& out) {
   auto text = read_noted(fs, "etc/tuned/tuned-main.conf", out);
   if (!text) return true;  // tuned's default (consts.CFG_DEF_REAPPLY_SYSCTL)
-  for (std::string_view raw : lines_of(*text)) {
+  for (std::string_view raw : split_lines(*text)) {
     auto line = key_value(raw, 0);
     if (line && line->key == "reapply_sysctl")
       return !(line->value == "0" || line->value == "false" || line->value == "False");
@@ -286,7 +276,7 @@ void thp_units(const HostFs& fs, facts::Persistence& out) {
     if (!text || text->find("transparent_hugepage") == std::string::npos) continue;
     out.files.push_back(absolute(rel));
     int number = 0;
-    for (std::string_view line : lines_of(*text)) {
+    for (std::string_view line : split_lines(*text)) {
       ++number;
       std::string copy(line);
       for (auto it = std::sregex_iterator(copy.begin(), copy.end(), echo);
@@ -303,7 +293,7 @@ void thp_units(const HostFs& fs, facts::Persistence& out) {
 std::vector<ConfLine> parse_sysctl_conf(std::string_view text) {
   std::vector<ConfLine> out;
   int number = 0;
-  for (std::string_view raw : lines_of(text)) {
+  for (std::string_view raw : split_lines(text)) {
     ++number;
     std::string_view line = trim(raw);
     if (line.starts_with('-')) line.remove_prefix(1);
@@ -318,7 +308,7 @@ std::vector<ConfLine> parse_sysctl_conf(std::string_view text) {
 std::vector<IniSection> parse_ini(std::string_view text) {
   std::vector<IniSection> sections;
   int number = 0;
-  for (std::string_view raw : lines_of(text)) {
+  for (std::string_view raw : split_lines(text)) {
     ++number;
     std::string_view line = trim(raw);
     if (line.starts_with('[') && line.ends_with(']')) {
