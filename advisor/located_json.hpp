@@ -14,6 +14,8 @@
 
 namespace mmtune::advisor {
 
+// NOLINTNEXTLINE(bugprone-exception-escape): the implicit special members only move and copy a
+// json and a std::map; clang-tidy 14 cannot see that nlohmann's are noexcept.
 struct LocatedJson {
   nlohmann::json value;
   // JSON pointer ("/goals/swap", "/scenarios/quick/steps/0") → 1-based line of its key or element.

@@ -340,7 +340,8 @@ void report_cow(Session& session, double f, bool child_writes, const CowSides& s
 void cow_part(Session& session, uint64_t size, double f, bool child_writes, HugeAdvice advice) {
   Mapping memory = Mapping::anonymous(size, true, advice);
   touch_sequential(memory.data(), memory.size(), Session::stop_flag(), nullptr);
-  const auto count = static_cast<uint64_t>(std::ceil(f * double(memory.size() / kPage)));
+  const uint64_t pages = memory.size() / kPage;  // whole pages: the mapping is page-aligned
+  const auto count = static_cast<uint64_t>(std::ceil(f * double(pages)));
   PhaseStart phase = session.begin_phase("cow." + fraction_label(f), PhaseDetail::smaps_rollup);
   const CowSides sides = fork_and_write(session, memory, count, child_writes);
   session.end_phase(phase);
