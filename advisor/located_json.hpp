@@ -14,8 +14,8 @@
 
 namespace mmtune::advisor {
 
-// NOLINTNEXTLINE(bugprone-exception-escape): the implicit special members only move and copy a
-// json and a std::map; clang-tidy 14 cannot see that nlohmann's are noexcept.
+// NOLINTNEXTLINE(bugprone-exception-escape): reported for the implicit special members, which
+// only copy or move a json and a std::map; nothing here throws on its own.
 struct LocatedJson {
   nlohmann::json value;
   // JSON pointer ("/goals/swap", "/scenarios/quick/steps/0") → 1-based line of its key or element.
