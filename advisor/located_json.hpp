@@ -14,8 +14,9 @@
 
 namespace mmtune::advisor {
 
-// NOLINTNEXTLINE(bugprone-exception-escape): reported for the implicit special members, which
-// only copy or move a json and a std::map; nothing here throws on its own.
+// clang-tidy's bugprone-exception-escape reports the implicit special members, which only copy or
+// move a json and a std::map; nothing here throws on its own.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 struct LocatedJson {
   nlohmann::json value;
   // JSON pointer ("/goals/swap", "/scenarios/quick/steps/0") → 1-based line of its key or element.
