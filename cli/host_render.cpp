@@ -83,7 +83,7 @@ void memory(const facts::HostFacts& f, Section& s) {
                      human_bytes(m.page_tables_bytes), optional_bytes(m.anon_huge_bytes)));
 }
 
-void swap(const facts::HostFacts& f, Section& s) {
+void swap_devices(const facts::HostFacts& f, Section& s) {
   const facts::MemInfo& m = f.meminfo;
   if (m.swap_total_bytes == 0 && f.swaps.empty()) {
     s.line("swap", "none");
@@ -361,7 +361,7 @@ std::string host_text(const facts::HostFacts& facts, const std::string& root) {
   s.line("host", root == "/" ? std::string("this machine (/)") : "recorded host at " + root);
   kernel_and_cpu(facts, s);
   memory(facts, s);
-  swap(facts, s);
+  swap_devices(facts, s);
   numa(facts, s);
   zones(facts, s);
   thp(facts, s);
