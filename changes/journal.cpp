@@ -662,9 +662,18 @@ std::string Journal::value_before_first_write(const std::string& path) const {
 }
 
 std::vector<MovedSetting> Journal::moved_settings() const {
-  std::vector<MovedSetting> moved;
+  // Only the newest pending write of each file counts: a workload that sets one file several
+  // times in a run (a defrag mode per phase) moved nothing of its own.
+  std::vector<JournalEntry> newest;
   for (const JournalEntry& entry : pending()) {
     if (entry.kind != ChangeKind::setting && entry.kind != ChangeKind::dirty_pair) continue;
+    auto same = std::find_if(newest.begin(), newest.end(),
+                             [&](const JournalEntry& e) { return e.path == entry.path; });
+    if (same != newest.end()) newest.erase(same);
+    newest.push_back(entry);
+  }
+  std::vector<MovedSetting> moved;
+  for (const JournalEntry& entry : newest) {
     std::string now = read_normalized(fs_, entry.path).value_or("(unreadable)");
     if (now != normalized(entry.new_value)) moved.push_back({entry.path, entry.new_value, now});
   }

@@ -24,6 +24,20 @@ using test::write_text;
 // invalid (moved_settings says so) and its undo leaves the new value alone, but the next point's
 // write records the value from before the journal's first write, so the last undo puts back the
 // original rather than the stranger's value.
+// A workload that writes one file several times in a run (a defrag mode per phase) moved
+// nothing: only the newest write of a file is held against what the file holds.
+TEST(Journal, WritingOneFileAgainIsNotAMove) {
+  FakeHost host;
+  Journal journal(host.fs(), host.state.path());
+  journal.set("proc/sys/vm/swappiness", "11");
+  journal.set("proc/sys/vm/swappiness", "12");
+  EXPECT_TRUE(journal.moved_settings().empty());
+  write_text(host.root.path() / "proc/sys/vm/swappiness", "13\n");  // someone else
+  std::vector<MovedSetting> moved = journal.moved_settings();
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].wrote, "12");
+}
+
 TEST(Journal, ASettingMovedDuringARunIsReportedAndTheOriginalStillComesBack) {
   FakeHost host;
   Journal journal(host.fs(), host.state.path());
