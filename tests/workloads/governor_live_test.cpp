@@ -138,9 +138,13 @@ class TestSwap {
     on_ = std::system(command.c_str()) == 0 &&
           ::swapon(path_.c_str(), SWAP_FLAG_PREFER | (100 << SWAP_FLAG_PRIO_SHIFT)) == 0;
   }
+  // swapoff fails while the stopped workload's cgroup still holds swapped pages it cannot take
+  // back in (ENOMEM at its limit): try again for up to 10 s, and never throw from here.
   ~TestSwap() {
-    if (on_) ::swapoff(path_.c_str());
-    fs::remove(path_);
+    for (int tries = 0; on_ && ::swapoff(path_.c_str()) != 0 && tries < 100; ++tries)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::error_code ec;
+    fs::remove(path_, ec);
   }
   bool on() const { return on_; }
 
