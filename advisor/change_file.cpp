@@ -48,20 +48,28 @@ void check_all(const std::vector<RequestedChange>& changes) {
   }
 }
 
+// The document's "schema", or "" when it has none or it is not a string.
+std::string schema_of(const json& doc) {
+  auto schema = doc.find("schema");
+  return schema != doc.end() && schema->is_string() ? schema->get<std::string>() : "";
+}
+
 std::vector<RequestedChange> from_advice(const json& doc, std::string_view label) {
   const json* advice = &doc;
-  if (doc.value("schema", "") == kTuneSchema) {
-    if (!doc.contains("advice") || !doc["advice"].is_object())
+  if (schema_of(doc) == kTuneSchema) {
+    auto inner = doc.find("advice");
+    if (inner == doc.end() || !inner->is_object())
       fail(ErrorKind::bad_input, "{}: a {} document without \"advice\"", label, kTuneSchema);
-    advice = &doc["advice"];
+    advice = &*inner;
   }
-  if (advice->value("schema", "") != kAdviceSchema) {
+  if (schema_of(*advice) != kAdviceSchema) {
     fail(ErrorKind::bad_input, "{}: JSON, but not a {} or {} document (schema \"{}\")", label,
-         kAdviceSchema, kTuneSchema, advice->value("schema", ""));
+         kAdviceSchema, kTuneSchema, schema_of(*advice));
   }
-  const json& recommendations = (*advice)["recommendations"];
-  if (!recommendations.is_array())
+  auto found = advice->find("recommendations");
+  if (found == advice->end() || !found->is_array())
     fail(ErrorKind::bad_input, "{}: \"recommendations\" must be an array", label);
+  const json& recommendations = *found;
   std::vector<RequestedChange> changes;
   for (size_t i = 0; i < recommendations.size(); ++i) {
     const json& r = recommendations[i];

@@ -1,6 +1,7 @@
 #include "probes/tracefs.hpp"
 
 #include <charconv>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -26,7 +27,11 @@ std::optional<int64_t> timestamp_ns(std::string_view text) {
   if (!digits) return std::nullopt;
   int64_t ns = *digits;
   for (size_t i = fraction.size(); i < 9; ++i) ns *= 10;
-  return *seconds * 1'000'000'000 + ns;
+  constexpr int64_t kNsPerSecond = 1'000'000'000;
+  // A trace clock counts from boot: anything past ~292 years of uptime is not a timestamp.
+  if (*seconds < 0 || ns < 0 || *seconds >= std::numeric_limits<int64_t>::max() / kNsPerSecond)
+    return std::nullopt;
+  return *seconds * kNsPerSecond + ns;
 }
 
 // The part before ": balance_dirty_pages: " is "<comm>-<pid> [<cpu>] <flags> <timestamp>"; the

@@ -49,7 +49,7 @@ run_one() {
   "$work/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" \
     "$work/fuzz-corpus/seeds/$name" >"$log" 2>&1 || status=FOUND
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   final=$(grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)' "$log" | tail -1)
   cov=$(echo "$final" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
   ft=$(echo "$final" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')

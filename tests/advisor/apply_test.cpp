@@ -79,6 +79,19 @@ TEST(ChangeFile, EveryProblemNamesTheFileAndLine) {
             std::string::npos);
 }
 
+TEST(ChangeFile, AdviceWithoutRecommendationsOrWithAWrongSchemaTypeIsBadInput) {
+  // Found by fuzz_change_file: a missing "recommendations" reached nlohmann's assertion, a
+  // numeric "schema" its type_error (exit 4).
+  EXPECT_EQ(error_of([] { parse_change_file(R"({"schema": "mmtune.advice/1"})", "a.json"); }),
+            "a.json: \"recommendations\" must be an array");
+  EXPECT_NE(error_of([] { parse_change_file(R"({"schema": 7})", "a.json"); }).find("not a"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_change_file(R"({"schema": "mmtune.tune/1", "advice": 3})", "t.json");
+            }).find("without \"advice\""),
+            std::string::npos);
+}
+
 TEST(Apply, PlanShowsCurrentValuesAndWritesNothing) {
   FakeHost host;
   ApplyPlan plan =

@@ -46,6 +46,16 @@ TEST(Tracefs, OtherLinesAndBrokenOnesAreNotEvents) {
 }
 
 // Linux 6.12 and older name the per-wb values bdi_setpoint and bdi_dirty (Debian 12's kernels).
+TEST(Tracefs, ATimestampPastWhatNanosecondsHoldIsNotAnEvent) {
+  // Found by fuzz_tracefs: seconds × 10⁹ overflowed int64.
+  std::string line(kLine);
+  line.replace(line.find("1234.000567"), 11, "5555555555533.000567");
+  EXPECT_FALSE(parse_balance_dirty_pages(line));
+  line = kLine;
+  line.replace(line.find("1234.000567"), 11, "-1234.000567");
+  EXPECT_FALSE(parse_balance_dirty_pages(line));
+}
+
 TEST(Tracefs, ParsesTheBdiNamesOfOlderKernels) {
   std::string older(kLine);
   older.replace(older.find("wb_setpoint"), 2, "bdi");
