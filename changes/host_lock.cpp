@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "changes/journal.hpp"
 #include "facts/error.hpp"
 #include "facts/units.hpp"
 
@@ -26,8 +27,6 @@ constexpr auto kPoll = std::chrono::milliseconds(50);
 // open in the same process would wait for itself), and how many handles share it.
 int held_fd = -1;
 int held_count = 0;
-
-bool process_running(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
 std::string read_all(int fd) {
   std::string text;

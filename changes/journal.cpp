@@ -442,15 +442,6 @@ std::vector<UndoOutcome> undo_pending(const probes::HostFs& host, int fd,
   return outcomes;
 }
 
-// True when the process exists and is not a zombie (/proc/PID/stat state).
-bool process_running(int pid) {
-  if (pid <= 0) return false;
-  auto stat = probes::HostFs("/").read(fmt::format("proc/{}/stat", pid));
-  if (!stat) return false;
-  size_t paren = stat->rfind(')');
-  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
-}
-
 // Takes the journal's lock if its owner is gone. The lock is shared with the owner's forked
 // workload, whose threads may still be exiting for a moment after the owner was killed (a
 // zombie thread-group leader can outlive its last thread by milliseconds): when the owner no
@@ -868,6 +859,14 @@ std::vector<UndoOutcome> restore_kept(const fs::path& state_dir) {
     outcomes.insert(outcomes.end(), undone.begin(), undone.end());
   });
   return outcomes;
+}
+
+bool process_running(int pid) {
+  if (pid <= 0) return false;
+  auto stat = probes::HostFs("/").read(fmt::format("proc/{}/stat", pid));
+  if (!stat) return false;
+  size_t paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
 }
 
 }  // namespace mmtune::changes

@@ -227,4 +227,7 @@ ParsedJournal parse_journal(std::string_view text);
 // The pid in a journal's header line; 0 when there is none.
 int journal_owner_pid(std::string_view text);
 
+// True when the process exists and is not a zombie (/proc/PID/stat state).
+bool process_running(int pid);
+
 }  // namespace mmtune::changes

@@ -30,7 +30,7 @@ struct ApplyArgs {
   std::optional<std::string> wait;
 };
 
-constexpr const char* kFooter = R"(
+constexpr const char* kApplyFooter = R"(
 Without --yes nothing changes: the table shows each knob's current and requested value.
 With --yes every change goes through the journal of host changes (the old value is written and
 fsync'd to the state directory before the knob is), in file order. If the kernel rejects a value,
@@ -107,7 +107,7 @@ Action attach_apply(CLI::App& sub, const Globals& globals) {
   sub.add_flag("--json", args->json,
                "Print the plan (and what was applied) as JSON, with \"changes\": whether "
                "anything would change, the sysctl.d file included");
-  sub.footer(kFooter);
+  sub.footer(kApplyFooter);
   return [args, &globals](const Io& io) {
     const probes::HostFs fs = globals.host_fs();
     const std::filesystem::path state_dir = args->state_dir.empty()

@@ -32,7 +32,7 @@ struct BaselineArgs {
   RunOptionArgs run;
 };
 
-constexpr const char* kFooter = R"(
+constexpr const char* kBaselineFooter = R"(
 The baseline holds the host fingerprint (kernel release and command line, every vm.* sysctl, THP
 settings, swap devices, NUMA topology, MGLRU, cgroup version, memory-manager CONFIG_* options from
 /proc/config.gz or /boot/config-<release>) and, for each metric of the profile's CI scenario, the
@@ -79,7 +79,7 @@ Action attach_baseline(CLI::App& sub, const Globals& globals) {
   sub.add_option("--scenario", args->scenario, "Its CI scenario (default ci)");
   sub.add_option("--repeat", args->repeat, "Repeats of the scenario, at least 5 (default 5)");
   args->run.attach(sub, RunScope::scenario);
-  sub.footer(kFooter);
+  sub.footer(kBaselineFooter);
   return [args, &globals](const Io& io) {
     advisor::ScenarioOptions options = args->run.scenario_options(globals, "a baseline");
     if (args->repeat < compare::kMinRepeats || args->repeat > 100) {

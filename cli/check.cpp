@@ -31,7 +31,7 @@ struct CheckArgs {
   RunOptionArgs run;
 };
 
-constexpr const char* kFooter = R"(
+constexpr const char* kCheckFooter = R"(
 Three kinds of test, in this order:
   drift        every fingerprint setting that differs from the baseline fails, named
                (vm.dirty_ratio, thp.enabled, kernel.release, config.CONFIG_LRU_GEN, …)
@@ -63,7 +63,7 @@ Action attach_check(CLI::App& sub, const Globals& globals) {
   sub.add_option("--json", args->json, "Also write the whole comparison as JSON to FILE")
       ->type_name("FILE");
   args->run.attach(sub, RunScope::scenario);
-  sub.footer(kFooter);
+  sub.footer(kCheckFooter);
   return [args, &globals](const Io& io) {
     advisor::ScenarioOptions options = args->run.scenario_options(globals, "a check");
     std::optional<OutputFile> junit, json;

@@ -35,7 +35,7 @@ struct ExportArgs {
   std::vector<std::string> inputs;
 };
 
-constexpr const char* kFooter = R"(
+constexpr const char* kExportFooter = R"(
 INPUT is a JSON file mmtune wrote (tune, scenario, run, advise --json, check --json, baseline) or
 a directory: every such file in it; other files there are ignored. Where several give the same
 part (two tunes, a tune and a later advise), the file modified last wins. Without INPUT only the
@@ -150,7 +150,7 @@ Action attach_export(CLI::App& sub, const Globals& globals) {
                  "JSON results of tune, scenario, run, advise, check or baseline, or directories "
                  "of them")
       ->type_name("INPUT");
-  sub.footer(kFooter);
+  sub.footer(kExportFooter);
   return [args, &globals](const Io& io) { return run_export(*args, globals, io); };
 }
 

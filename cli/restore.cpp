@@ -25,7 +25,7 @@ struct RestoreArgs {
   std::string wait = "10s";
 };
 
-constexpr const char* kFooter = R"(
+constexpr const char* kRestoreFooter = R"(
 Every change mmtune makes to the host is written to a journal before it is made. A run that ends
 normally, fails or is interrupted (SIGINT, SIGTERM) undoes its own changes. A run killed with
 SIGKILL (or by a power loss) leaves its journal behind; restore undoes it, newest change first.
@@ -61,7 +61,7 @@ Action attach_restore(CLI::App& sub, const Globals& globals) {
                  "How long to wait for another mmtune, or the processes of a killed run, to let "
                  "go of the host (default 10s)")
       ->type_name("DURATION");
-  sub.footer(kFooter);
+  sub.footer(kRestoreFooter);
   return [args, &globals](const Io& io) {
     const std::chrono::nanoseconds wait =
         duration_option("--wait", args->wait, std::chrono::nanoseconds::zero());

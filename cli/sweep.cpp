@@ -33,7 +33,7 @@ struct SweepArgs {
   RunOptionArgs run;
 };
 
-constexpr const char* kFooter = R"(
+constexpr const char* kSweepFooter = R"(
 Workload parameters follow as --PARAM VALUE (see `mmtune list`). Every combination of the --knob
 values is one setting; the repeats are interleaved (repeat 1 of every setting, then repeat 2, …),
 and before each run the setting is written through the journal and undone after it, so the host
@@ -108,7 +108,7 @@ Action attach_sweep(CLI::App& sub, const Globals& globals) {
   sub.add_option("--json", args->json, "Write all the data as JSON to FILE (- for stdout)")
       ->type_name("FILE");
   args->run.attach(sub, RunScope::workload);
-  sub.footer(kFooter);
+  sub.footer(kSweepFooter);
   return
       [args, &sub, &globals](const Io& io) { return run_sweep_command(*args, sub, globals, io); };
 }

@@ -17,11 +17,6 @@ namespace mmtune::matrix {
 namespace fs = std::filesystem;
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 std::string archive_path(const fs::path& host_path) {
   std::string text = host_path.lexically_normal().string();
   while (text.starts_with('/')) text.erase(0, 1);

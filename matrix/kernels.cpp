@@ -20,11 +20,6 @@ namespace {
 
 constexpr std::string_view kCompleteStamp = ".mmtune-complete";
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The component of a package name just before "-amd64": "cloud", or "56"/"6.12.117+deb12" for the
 // standard flavour.
 std::string flavour_token(std::string_view package) {

@@ -19,11 +19,6 @@ namespace {
 
 constexpr int kBootAllowanceS = 40;  // boot, module loading and sending results, inside --timeout
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 struct RemoveTree {
   fs::path path;
   ~RemoveTree() {

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "changes/signal_guard.hpp"
 #include "facts/error.hpp"
@@ -204,6 +206,11 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
       result.timed_out ? kill_and_reap(child.pid) : wait_for_exit(child.pid, deadline, result);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 }  // namespace mmtune::matrix

@@ -37,6 +37,9 @@ std::string last_line(const CommandResult& result);
 // The lines of a program's output, each trimmed of surrounding blanks.
 std::vector<std::string_view> trimmed_lines(std::string_view output);
 
+// A whole file as bytes; "" when it cannot be read (a guest's log that was never written).
+std::string read_text(const std::filesystem::path& path);
+
 // Throws Error{interrupted} when SIGINT or SIGTERM arrived under a changes::SignalGuard.
 void throw_if_interrupted();
 

@@ -2,7 +2,9 @@
 # Runs clang-tidy with the root .clang-tidy over the product code (the library folders, not tests/
 # or bench/), in parallel, using the compile commands of a configured build directory.
 # Usage: scripts/clang-tidy.sh [-j N] [--changed-since REV] [BUILD_DIR] [FILE_REGEX]
-#   BUILD_DIR   default build (configure it first: cmake -S . -B build; nothing needs building)
+#   BUILD_DIR   default build-tidy (configure it first, without the unity build, whose compile
+#               commands name batches instead of sources:
+#               cmake -S . -B build-tidy -DMMTUNE_UNITY=OFF; nothing needs building)
 #   FILE_REGEX  only the sources whose path below their folder matches it, e.g. 'journal|memcg'
 #   --changed-since REV  only the sources changed since the commit REV (git diff, the working tree
 #               included), and for a changed header the source of the same name: what CI runs,
@@ -18,13 +20,16 @@ jobs=2
 if [ "${1:-}" = "-j" ]; then jobs=$2; shift 2; fi
 since=""
 if [ "${1:-}" = "--changed-since" ]; then since=$2; shift 2; fi
-build=${1:-build}
+build=${1:-build-tidy}
 only=${2:-}
 for tool in clang-tidy run-clang-tidy; do
   command -v "$tool" >/dev/null 2>&1 || { echo "clang-tidy.sh: $tool not found (apt-get install clang-tidy)" >&2; exit 2; }
 done
 [ -f "$build/compile_commands.json" ] || {
-  echo "clang-tidy.sh: $build/compile_commands.json missing (cmake -S . -B $build)" >&2; exit 2; }
+  echo "clang-tidy.sh: $build/compile_commands.json missing (cmake -S . -B $build -DMMTUNE_UNITY=OFF)" >&2; exit 2; }
+if grep -q '/unity_[0-9]*_cxx\.cxx' "$build/compile_commands.json"; then
+  echo "clang-tidy.sh: $build is a unity build: cmake -S . -B $build -DMMTUNE_UNITY=OFF" >&2; exit 2
+fi
 
 root=$(pwd)
 folders='facts|probes|model|changes|workloads|advisor|compare|report|matrix|fleet|cli'

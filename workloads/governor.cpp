@@ -10,15 +10,10 @@
 #include "probes/cpu_time.hpp"
 #include "probes/parsers.hpp"
 #include "probes/readers.hpp"
+#include "workloads/session.hpp"
 
 namespace mmtune::workloads {
 namespace {
-
-int64_t monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 GovernorTrip trip(Tripwire tripwire, double value, double limit, std::string unit, std::string what,
                   int64_t mono_ns) {
