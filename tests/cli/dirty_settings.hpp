@@ -20,17 +20,21 @@ inline std::map<std::string, std::string> dirty_settings() {
   return values;
 }
 
+// Writes the dirty limits of `values` (from dirty_settings()), ratio or bytes form: the kernel
+// zeroes one form when the other is written, and refuses a 0 for the bytes form.
+inline void put_back_dirty_settings(const std::map<std::string, std::string>& values) {
+  if (dirty_settings() == values) return;
+  for (const char* knob : kDirtyKnobs) {
+    const std::string& value = values.at(knob);
+    if (value != "0") std::ofstream(std::filesystem::path("/proc/sys/vm") / knob) << value;
+  }
+}
+
 // Puts the dirty limits back as they were, whatever a test did (ratio or bytes form).
 class DirtySettingsGuard {
  public:
   DirtySettingsGuard() : original_(dirty_settings()) {}
-  ~DirtySettingsGuard() {
-    if (dirty_settings() == original_) return;
-    for (const char* knob : kDirtyKnobs) {
-      const std::string& value = original_[knob];
-      if (value != "0") std::ofstream(std::filesystem::path("/proc/sys/vm") / knob) << value;
-    }
-  }
+  ~DirtySettingsGuard() { put_back_dirty_settings(original_); }
   const std::map<std::string, std::string>& original() const { return original_; }
 
  private:
