@@ -237,10 +237,20 @@ class Checker {
   bool abandoned_silently_ = false;
 };
 
-const std::initializer_list<std::string_view> kGoalFields = {
-    "swap",           "page_cache",     "writes", "write_stall_budget_ms", "dirty_drain_s",
-    "dirty_fallback", "fork_snapshots", "thp",    "latency_sensitive",     "allocation_bursts",
-    "numa_balancing", "overcommit",     "sources"};
+const std::initializer_list<std::string_view> kGoalFields = {"swap",
+                                                             "page_cache",
+                                                             "writes",
+                                                             "write_stall_budget_ms",
+                                                             "dirty_drain_s",
+                                                             "dirty_fallback",
+                                                             "fork_snapshots",
+                                                             "thp",
+                                                             "latency_sensitive",
+                                                             "allocation_bursts",
+                                                             "numa_balancing",
+                                                             "overcommit",
+                                                             "hugetlb",
+                                                             "sources"};
 
 void read_fallback_bytes(Checker& c, const std::string& p, DirtyFallback& f) {
   if (!c.has(p, "bytes") || !c.has(p, "background_bytes"))
@@ -277,6 +287,25 @@ DirtyFallback read_dirty_fallback(Checker& c, const std::string& p) {
     read_fallback_ratio(c, p, f);
   }
   return f;
+}
+
+constexpr uint64_t kHugetlbPageSizes[] = {2ull << 20, 1ull << 30};  // x86_64's PMD and PUD sizes
+
+HugetlbGoal read_hugetlb(Checker& c, const std::string& p) {
+  c.object(p, {"page_size", "share_of_memory", "source", "why"},
+           {"page_size", "share_of_memory", "source", "why"});
+  HugetlbGoal h;
+  h.line = c.line(p);
+  c.attempt([&] {
+    h.page_bytes = c.size(p + "/page_size");
+    if (std::find(std::begin(kHugetlbPageSizes), std::end(kHugetlbPageSizes), h.page_bytes) ==
+        std::end(kHugetlbPageSizes))
+      c.error(p + "/page_size", "must be 2MiB or 1GiB");
+  });
+  c.attempt([&] { h.share_of_memory = c.number(p + "/share_of_memory", 0.001, 0.9); });
+  c.attempt([&] { h.source = c.source(p + "/source"); });
+  c.attempt([&] { h.why = c.text(p + "/why"); });
+  return h;
 }
 
 // goals.sources: goal name → ids of the guidance behind it.
@@ -330,6 +359,7 @@ Goals read_goals(Checker& c) {
        [&](const std::string& f) { g.numa_balancing = c.choice(f, kNumaGoals); });
   goal("overcommit", false,
        [&](const std::string& f) { g.overcommit = c.choice(f, kOvercommitGoals); });
+  goal("hugetlb", false, [&](const std::string& f) { g.hugetlb = read_hugetlb(c, f); });
   goal("sources", false, [&](const std::string& f) { read_goal_sources(c, f, g); });
   if (writes_ok && g.write_stall_budget_ms && g.writes == WritePattern::light) {
     c.note(Checker::child(p, "write_stall_budget_ms"),
