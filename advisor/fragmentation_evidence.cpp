@@ -127,7 +127,8 @@ std::optional<FragmentationEvidence> fragmentation_evidence(const ScenarioRun* r
   ev.free_fragmented = measured(run, kWorkload, "free_2mib_blocks.fragmented");
   ev.free_repaired = measured(run, kWorkload, "free_2mib_blocks.repaired");
   ev.free_compacted = measured(run, kWorkload, "free_2mib_blocks.compacted");
-  ev.repair_daemon_wake = measured(run, kWorkload, "compact_daemon_wake.repair");
+  ev.repair_scanned = measured(run, kWorkload, "compact_daemon_migrate_scanned.repair");
+  ev.repair_migrated = measured(run, kWorkload, "pgmigrate_success.repair");
   ev.extfrag_fragmented = extfrag_after(run);
   ev.hugetlb_requested = requested_pages(*step);
   ev.hugetlb_2mib = reservations(run, "hugetlb_2mib");

@@ -37,7 +37,9 @@ struct FragmentationEvidence {
   std::vector<DefragMeasured> modes;              // in the order the workload ran them
   std::optional<EvidenceItem> fragmented_blocks;  // 2 MiB blocks fragmented and pinned
   std::optional<EvidenceItem> free_before, free_fragmented, free_repaired, free_compacted;
-  std::optional<EvidenceItem> repair_daemon_wake;  // compact_daemon_wake over the repair window
+  // Over the repair window: pages kcompactd's migration scanner looked at, pages migrated
+  // (host-wide; proactive compaction runs without counting a wake-up).
+  std::optional<EvidenceItem> repair_scanned, repair_migrated;
   std::optional<EvidenceItem> extfrag_fragmented;  // the kernel's extfrag_index, order 9, highest
   uint64_t hugetlb_requested = 0;                  // 2 MiB pages asked for at each stage
   std::vector<ReservationMeasured> hugetlb_2mib, hugetlb_1gib;

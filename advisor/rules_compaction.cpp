@@ -8,7 +8,7 @@
 //     woken. For work that wants huge pages (THP other than never, or a hugetlb reservation) the
 //     kernel's default 20 comes back; any other value is kept, with the model's fragmentation
 //     score per node against the marks where kcompactd starts and stops, and what the run saw
-//     kcompactd rebuild in its repair window;
+//     kcompactd rebuild in its repair window (free 2 MiB blocks, pages scanned and migrated);
 //   - extfrag_threshold: the kernel compacts for an order only when its fragmentation index is
 //     above the threshold (compaction_suitable). Above the default 500, compaction is skipped where
 //     the kernel's own index says a failure is due to fragmentation — direct reclaim runs instead —
@@ -39,20 +39,23 @@ bool wants_huge_pages(const Profile& profile) {
   return profile.goals.thp != ThpGoal::never || profile.goals.hugetlb.has_value();
 }
 
-// What the repair window of the run saw: free 2 MiB blocks before and after, kcompactd's wake-ups.
+// What the repair window of the run saw: free 2 MiB blocks before and after, kcompactd's work.
 std::optional<std::string> repair_line(const FragmentationEvidence& frag) {
-  if (!frag.free_repaired || !frag.repair_daemon_wake) return std::nullopt;
+  if (!frag.free_repaired || !frag.free_fragmented) return std::nullopt;
   return fmt::format(
-      "measured: with the host's proactiveness back and the pins held, the repair window ended at "
-      "{:.0f} free 2 MiB blocks ({:.0f} after fragmenting, {:.0f} before); kcompactd woken {:.0f} "
-      "times",
-      frag.free_repaired->value, frag.free_fragmented ? frag.free_fragmented->value : 0.0,
-      frag.free_before ? frag.free_before->value : 0.0, frag.repair_daemon_wake->value);
+      "measured: with the host's proactiveness back and the pins held, free 2 MiB blocks went "
+      "from {:.0f} after fragmenting (and the defrag modes) to {:.0f} at the end of the repair "
+      "window ({:.0f} before fragmenting); kcompactd's migration scanner looked at {:.0f} pages, "
+      "{:.0f} pages were migrated (host-wide)",
+      frag.free_fragmented->value, frag.free_repaired->value,
+      frag.free_before ? frag.free_before->value : 0.0,
+      frag.repair_scanned ? frag.repair_scanned->value : 0.0,
+      frag.repair_migrated ? frag.repair_migrated->value : 0.0);
 }
 
 void add_repair_evidence(const FragmentationEvidence& frag, Recommendation& rec) {
   for (const auto& e : {frag.free_before, frag.free_fragmented, frag.free_repaired,
-                        frag.repair_daemon_wake, frag.free_compacted}) {
+                        frag.repair_scanned, frag.repair_migrated, frag.free_compacted}) {
     if (e) rec.evidence.push_back(*e);
   }
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "advisor/advice.hpp"
+#include "advisor/evidence.hpp"
 #include "advisor/fragmentation_evidence.hpp"
 #include "advisor/profile.hpp"
 #include "facts/error.hpp"
@@ -60,7 +61,8 @@ StepOutcome fragmentation_step(const std::vector<ModeFigures>& modes, double hug
       m("free_2mib_blocks.before", 2500, "blocks (2 MiB)"),
       m("free_2mib_blocks.fragmented", 7, "blocks (2 MiB)"),
       m("free_2mib_blocks.repaired", 7, "blocks (2 MiB)"),
-      m("compact_daemon_wake.repair", 0, "events"),
+      m("compact_daemon_migrate_scanned.repair", 1698304, "events"),
+      m("pgmigrate_success.repair", 74252, "events"),
       m("extfrag_index.fragmented.Normal", extfrag, "ratio"),
       m("hugetlb_2mib.before", 256, "pages"),
       m("hugetlb_2mib.before_s", 0.004, "s"),
@@ -120,6 +122,24 @@ TEST(FragmentationEvidence, ReadsEveryModeAndTheReservations) {
   ScenarioRun failed = run;
   failed.steps[0].result.verdict.status = workloads::Status::failed;
   EXPECT_FALSE(fragmentation_evidence(&failed));
+}
+
+TEST(FragmentationEvidence, ItsProvokedReclaimIsNoEvidenceOfKswapdFallingBehind) {
+  StepOutcome frag = fragmentation_step(measured_here(), 256);
+  StepOutcome frag_with_host =
+      step("fragmentation", frag.result.measurements, {{"allocstall", {0, 5}}});
+  ScenarioRun run = run_of({frag_with_host});
+  EXPECT_FALSE(host_growth(&run, "allocstall", "events"));
+  run.steps.push_back(step("demand-paging", {}, {{"allocstall", {10, 12}}}));
+  const auto growth = host_growth(&run, "allocstall", "events");
+  ASSERT_TRUE(growth);
+  EXPECT_EQ(growth->value, 2);
+  // The watermark rule does not take the fragmentation step's stalls for its own.
+  const ScenarioRun only_frag = run_of({frag_with_host});
+  EXPECT_NE(rec(advise(make_facts(), load_profile("jvm-large-heap"), &only_frag),
+                "vm.watermark_scale_factor")
+                .id,
+            "wsf-run-stalls");
 }
 
 TEST(ThpDefragFragmentation, MeasuredStallsTurnAlwaysIntoDeferMadvise) {
@@ -190,7 +210,8 @@ TEST(CompactionProactiveness, ZeroComesBackToTwentyForWorkThatWantsHugePages) {
   r = rec(advise(f, load_profile("jvm-large-heap"), &run), "vm.compaction_proactiveness");
   EXPECT_EQ(r.id, "compaction-proactiveness-keep");
   EXPECT_FALSE(r.change);
-  EXPECT_TRUE(mentions(r, "the repair window ended at 7 free 2 MiB blocks"));
+  EXPECT_TRUE(mentions(r, "to 7 at the end of the repair window"));
+  EXPECT_TRUE(mentions(r, "74252 pages were migrated"));
   EXPECT_EQ(advise(f, load_profile("general"), nullptr).find("vm.compaction_proactiveness"),
             nullptr);
 }
