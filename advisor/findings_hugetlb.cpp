@@ -30,7 +30,9 @@ namespace {
 constexpr uint64_t k2MiB = 2ull << 20;
 constexpr uint64_t k1GiB = 1ull << 30;
 
+// As the command line spells it, and as a reader does.
 std::string size_name(uint64_t page_bytes) { return page_bytes == k1GiB ? "1G" : "2M"; }
+std::string size_text(uint64_t page_bytes) { return page_bytes == k1GiB ? "1 GiB" : "2 MiB"; }
 
 struct Verdict {
   bool runtime_holds = false;
@@ -55,7 +57,7 @@ std::optional<Verdict> from_run(const FragmentationEvidence& frag, uint64_t page
   v.lines.push_back(fmt::format(
       "measured ({}): a runtime reservation of {} × {} pages got — {} (after {:.0f} free 2 MiB "
       "blocks were fragmented by pinned pages)",
-      frag.step, asked, facts::format_bytes(page_bytes), fmt::join(stages, "; "),
+      frag.step, asked, size_text(page_bytes), fmt::join(stages, "; "),
       frag.fragmented_blocks ? frag.fragmented_blocks->value : 0.0));
   if (asked < pages) {
     v.lines.push_back(fmt::format(
@@ -142,13 +144,12 @@ std::vector<Finding> hugetlb_findings(const RuleContext& ctx) {
   if (!verdict) verdict = from_model(ctx, goal.page_bytes, pages);
 
   Finding f;
-  f.subject = fmt::format("hugetlb {} pages", facts::format_bytes(goal.page_bytes));
+  f.subject = fmt::format("hugetlb {} pages", size_text(goal.page_bytes));
   f.sources = {"kernel-hugetlbpage", goal.source};
   const std::string size = size_name(goal.page_bytes);
-  const std::string want =
-      fmt::format("{} × {} ({} of {})", pages, facts::format_bytes(goal.page_bytes),
-                  facts::format_bytes(pages * goal.page_bytes),
-                  facts::format_bytes(ctx.facts.meminfo.total_bytes));
+  const std::string want = fmt::format("{} × {} ({} of {})", pages, size_text(goal.page_bytes),
+                                       facts::format_bytes(pages * goal.page_bytes),
+                                       facts::format_bytes(ctx.facts.meminfo.total_bytes));
   f.details.push_back(
       fmt::format("{} (the profile: {:.0f} % of memory)", goal.why, goal.share_of_memory * 100));
   f.details.insert(f.details.end(), verdict->lines.begin(), verdict->lines.end());
@@ -158,9 +159,9 @@ std::vector<Finding> hugetlb_findings(const RuleContext& ctx) {
   if (verdict->runtime_holds) {
     f.id = "hugetlb-runtime-reservation-holds";
     f.severity = Severity::info;
-    f.summary = fmt::format(
-        "reserve {} at run time early in boot: {} gets them all here", want,
-        frag ? "a runtime reservation after fragmenting" : "the model says the free blocks now");
+    f.summary = fmt::format("reserve {} at run time, early in boot: {}", want,
+                            frag ? "a runtime reservation after fragmenting got them all here"
+                                 : "the model's free 2 MiB blocks now cover them");
     f.lever = fmt::format(
         "sysctl.d: vm.nr_hugepages = {} (systemd-sysctl applies it early in boot); or the kernel "
         "command line hugepagesz={} hugepages={}",
