@@ -313,7 +313,7 @@ void read_goal_sources(Checker& c, const std::string& p, Goals& g) {
   const json& node = c.at(p);
   if (!node.is_object()) c.error(p, "must be an object of goal name → [source ids]");
   for (const auto& item : node.items()) {  // no structured binding: clang 14 cannot capture one
-    const std::string goal = item.key();
+    const std::string& goal = item.key();
     const json& ids = item.value();
     const std::string gp = Checker::child(p, goal);
     c.attempt([&] {
@@ -503,7 +503,7 @@ void read_step_params(Checker& c, const std::string& p, const workloads::Workloa
   const json& params = c.at(p);
   if (!params.is_object()) c.error(p, "must be an object of parameter name → value");
   for (const auto& item : params.items()) {  // no structured binding: clang 14 cannot capture one
-    const std::string name = item.key();
+    const std::string& name = item.key();
     if (auto spec = c.maybe([&] { return read_param(c, Checker::child(p, name), name, workload); }))
       step.params.push_back(std::move(*spec));
   }
@@ -649,7 +649,7 @@ void read_scenarios(Checker& c, Profile& profile) {
     c.error("/scenarios", "must be an object of scenario name → scenario, with at least \"quick\"");
   }
   for (const auto& item : scenarios.items()) {  // as above: clang 14 cannot capture a binding
-    const std::string name = item.key();
+    const std::string& name = item.key();
     if (auto s =
             c.maybe([&] { return read_scenario(c, Checker::child("/scenarios", name), name); })) {
       profile.scenarios.emplace(name, std::move(*s));
