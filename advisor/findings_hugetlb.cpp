@@ -169,7 +169,10 @@ std::vector<Finding> hugetlb_findings(const RuleContext& ctx) {
     f.sources.push_back("systemd-sysctl");
   } else {
     f.id = "hugetlb-reserve-at-boot";
-    f.severity = Severity::warning;
+    // A command line that reserves already is the lever in place: said, not warned about.
+    const bool on_cmdline = ctx.facts.kernel.cmdline &&
+                            ctx.facts.kernel.cmdline->find("hugepages=") != std::string::npos;
+    f.severity = on_cmdline ? Severity::info : Severity::warning;
     f.summary =
         fmt::format("reserve {} on the kernel command line: {}", want,
                     frag && verdict->signal

@@ -278,6 +278,12 @@ TEST(HugetlbReservation, MeasuredShortAfterFragmentingGoesToTheCommandLine) {
   ASSERT_EQ(boot->signals.size(), 1u);
   EXPECT_TRUE(boot->signals[0].met);
   EXPECT_NEAR(boot->signals[0].value, 100.0 * 100 / 256, 1e-9);
+  // A command line that reserves already: the same lever, said without a warning.
+  facts::HostFacts booted = f;
+  booted.kernel.cmdline = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 hugepagesz=2M hugepages=2048";
+  const Advice at_boot = advise(booted, load_profile("database"), &run);
+  ASSERT_NE(finding(at_boot, "hugetlb-"), nullptr);
+  EXPECT_EQ(finding(at_boot, "hugetlb-")->severity, Severity::info);
   // All 256 got after fragmenting: the runtime reservation holds, sysctl.d is enough.
   run = fragmentation_run(measured_here(), 256);
   a = advise(f, load_profile("database"), &run);
