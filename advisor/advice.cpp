@@ -142,14 +142,14 @@ Advice advise(const facts::HostFacts& facts, const Profile& profile, const Scena
 
   const model::HostModel now = model::model_host(facts);
   const RuleContext ctx{facts, profile, run, now};
-  for (auto rule :
-       {swappiness_rules, watermark_rules, dirty_rules, thp_rules, overcommit_rules, numa_rules}) {
+  for (auto rule : {swappiness_rules, watermark_rules, dirty_rules, thp_rules, compaction_rules,
+                    overcommit_rules, numa_rules}) {
     for (Recommendation& rec : rule(ctx)) advice.recommendations.push_back(std::move(rec));
   }
   drop_missing_knobs(advice);
   attach_persisted(facts, advice.recommendations);
-  for (auto finder :
-       {cgroup_findings, persistence_findings, kubelet_findings, host_lacks_findings}) {
+  for (auto finder : {cgroup_findings, persistence_findings, hugetlb_findings, kubelet_findings,
+                      host_lacks_findings}) {
     for (Finding& f : finder(ctx)) advice.findings.push_back(std::move(f));
   }
   advice.persist = persist_plan(facts, advice.recommendations);

@@ -12,6 +12,12 @@
 namespace mmtune::advisor {
 namespace {
 
+// Steps whose host-wide reclaim is their own doing, not the host's reaction to ordinary
+// allocation: fragmentation reserves hugetlb pages with __GFP_RETRY_MAYFAIL (reclaim and compact
+// until it gives up) and may drop caches to split huge pages. Their host series and phases are
+// left out of the reclaim evidence; their own measurements are read by the fragmentation rules.
+bool provokes_reclaim(const StepOutcome& step) { return step.workload == "fragmentation"; }
+
 const std::vector<double>* column_of(const workloads::Result& result, std::string_view column) {
   const workloads::Series* host = result.find_series("host");
   if (!host) return nullptr;
@@ -54,6 +60,7 @@ std::optional<EvidenceItem> host_growth(const ScenarioRun* run, std::string_view
   double total = 0;
   int steps = 0;
   for (const StepOutcome& step : run->steps) {
+    if (provokes_reclaim(step)) continue;
     const std::vector<double>* values = column_of(step.result, column);
     if (!values) continue;
     total += std::max(0.0, values->back() - values->front());
@@ -74,6 +81,7 @@ std::optional<EvidenceItem> phase_vmstat(const ScenarioRun* run, std::string_vie
   double total = 0;
   int phases = 0;
   for (const StepOutcome& step : run->steps) {
+    if (provokes_reclaim(step)) continue;
     for (const workloads::Phase& phase : step.result.phases) {
       ++phases;
       total += double(phase.vmstat_delta.sum_prefix(prefix).value_or(0));
@@ -94,6 +102,7 @@ std::optional<EvidenceItem> lowest_free_above_low(const ScenarioRun* run) {
   double lowest = std::numeric_limits<double>::infinity();
   std::string where;
   for (const StepOutcome& step : run->steps) {
+    if (provokes_reclaim(step)) continue;
     const std::vector<double>* free = column_of(step.result, "zone_free");
     const std::vector<double>* low = column_of(step.result, "zone_low");
     if (!free || !low) continue;

@@ -21,7 +21,9 @@ std::vector<EvidenceItem> measured_all(const ScenarioRun* run, std::string_view 
                                        std::string_view prefix);
 
 // How much a cumulative column of the host series ("allocstall", "pgscan_direct", "pswpout")
-// grew over all steps together; nullopt when no step has the column.
+// grew over all steps together; nullopt when no step has the column. Here and in phase_vmstat and
+// lowest_free_above_low, a fragmentation step does not count: the reclaim it causes is its own
+// doing (hugetlb reservations, dropped caches), not the host's reaction to ordinary allocation.
 std::optional<EvidenceItem> host_growth(const ScenarioRun* run, std::string_view column,
                                         std::string_view unit);
 

@@ -237,10 +237,20 @@ class Checker {
   bool abandoned_silently_ = false;
 };
 
-const std::initializer_list<std::string_view> kGoalFields = {
-    "swap",           "page_cache",     "writes", "write_stall_budget_ms", "dirty_drain_s",
-    "dirty_fallback", "fork_snapshots", "thp",    "latency_sensitive",     "allocation_bursts",
-    "numa_balancing", "overcommit",     "sources"};
+const std::initializer_list<std::string_view> kGoalFields = {"swap",
+                                                             "page_cache",
+                                                             "writes",
+                                                             "write_stall_budget_ms",
+                                                             "dirty_drain_s",
+                                                             "dirty_fallback",
+                                                             "fork_snapshots",
+                                                             "thp",
+                                                             "latency_sensitive",
+                                                             "allocation_bursts",
+                                                             "numa_balancing",
+                                                             "overcommit",
+                                                             "hugetlb",
+                                                             "sources"};
 
 void read_fallback_bytes(Checker& c, const std::string& p, DirtyFallback& f) {
   if (!c.has(p, "bytes") || !c.has(p, "background_bytes"))
@@ -279,12 +289,31 @@ DirtyFallback read_dirty_fallback(Checker& c, const std::string& p) {
   return f;
 }
 
+constexpr uint64_t kHugetlbPageSizes[] = {2ull << 20, 1ull << 30};  // x86_64's PMD and PUD sizes
+
+HugetlbGoal read_hugetlb(Checker& c, const std::string& p) {
+  c.object(p, {"page_size", "share_of_memory", "source", "why"},
+           {"page_size", "share_of_memory", "source", "why"});
+  HugetlbGoal h;
+  h.line = c.line(p);
+  c.attempt([&] {
+    h.page_bytes = c.size(p + "/page_size");
+    if (std::find(std::begin(kHugetlbPageSizes), std::end(kHugetlbPageSizes), h.page_bytes) ==
+        std::end(kHugetlbPageSizes))
+      c.error(p + "/page_size", "must be 2MiB or 1GiB");
+  });
+  c.attempt([&] { h.share_of_memory = c.number(p + "/share_of_memory", 0.001, 0.9); });
+  c.attempt([&] { h.source = c.source(p + "/source"); });
+  c.attempt([&] { h.why = c.text(p + "/why"); });
+  return h;
+}
+
 // goals.sources: goal name → ids of the guidance behind it.
 void read_goal_sources(Checker& c, const std::string& p, Goals& g) {
   const json& node = c.at(p);
   if (!node.is_object()) c.error(p, "must be an object of goal name → [source ids]");
   for (const auto& item : node.items()) {  // no structured binding: clang 14 cannot capture one
-    const std::string goal = item.key();
+    const std::string& goal = item.key();
     const json& ids = item.value();
     const std::string gp = Checker::child(p, goal);
     c.attempt([&] {
@@ -330,6 +359,7 @@ Goals read_goals(Checker& c) {
        [&](const std::string& f) { g.numa_balancing = c.choice(f, kNumaGoals); });
   goal("overcommit", false,
        [&](const std::string& f) { g.overcommit = c.choice(f, kOvercommitGoals); });
+  goal("hugetlb", false, [&](const std::string& f) { g.hugetlb = read_hugetlb(c, f); });
   goal("sources", false, [&](const std::string& f) { read_goal_sources(c, f, g); });
   if (writes_ok && g.write_stall_budget_ms && g.writes == WritePattern::light) {
     c.note(Checker::child(p, "write_stall_budget_ms"),
@@ -473,7 +503,7 @@ void read_step_params(Checker& c, const std::string& p, const workloads::Workloa
   const json& params = c.at(p);
   if (!params.is_object()) c.error(p, "must be an object of parameter name → value");
   for (const auto& item : params.items()) {  // no structured binding: clang 14 cannot capture one
-    const std::string name = item.key();
+    const std::string& name = item.key();
     if (auto spec = c.maybe([&] { return read_param(c, Checker::child(p, name), name, workload); }))
       step.params.push_back(std::move(*spec));
   }
@@ -619,7 +649,7 @@ void read_scenarios(Checker& c, Profile& profile) {
     c.error("/scenarios", "must be an object of scenario name → scenario, with at least \"quick\"");
   }
   for (const auto& item : scenarios.items()) {  // as above: clang 14 cannot capture a binding
-    const std::string name = item.key();
+    const std::string& name = item.key();
     if (auto s =
             c.maybe([&] { return read_scenario(c, Checker::child("/scenarios", name), name); })) {
       profile.scenarios.emplace(name, std::move(*s));

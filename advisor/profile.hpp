@@ -70,6 +70,16 @@ struct VendorPin {
   int line = 0;
 };
 
+// Explicit huge pages (hugetlbfs) the work reserves: PostgreSQL's huge_pages for its shared memory,
+// guests backed by hugetlbfs. The advisor says when to reserve them (boot or run time).
+struct HugetlbGoal {
+  uint64_t page_bytes = 0;     // 2 MiB or 1 GiB
+  double share_of_memory = 0;  // of MemTotal, reserved as such pages
+  std::string source;          // id in advisor/sources.hpp
+  std::string why;             // one line
+  int line = 0;
+};
+
 struct Goals {
   SwapGoal swap = SwapGoal::keep;
   PageCacheUse page_cache = PageCacheUse::normal;
@@ -83,6 +93,7 @@ struct Goals {
   bool allocation_bursts = false;  // allocates fast in bursts (heap growth, VM start, cache fill)
   NumaBalancingGoal numa_balancing = NumaBalancingGoal::keep;
   OvercommitGoal overcommit = OvercommitGoal::keep;
+  std::optional<HugetlbGoal> hugetlb;  // nullopt: the work reserves no explicit huge pages
   // Goal name ("thp", "swap", …) → ids in advisor/sources.hpp of the guidance behind it.
   std::map<std::string, std::vector<std::string>, std::less<>> sources;
 };

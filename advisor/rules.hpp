@@ -24,6 +24,7 @@ std::vector<Recommendation> swappiness_rules(const RuleContext& ctx);
 std::vector<Recommendation> watermark_rules(const RuleContext& ctx);
 std::vector<Recommendation> dirty_rules(const RuleContext& ctx);
 std::vector<Recommendation> thp_rules(const RuleContext& ctx);
+std::vector<Recommendation> compaction_rules(const RuleContext& ctx);
 std::vector<Recommendation> overcommit_rules(const RuleContext& ctx);
 std::vector<Recommendation> numa_rules(const RuleContext& ctx);
 
@@ -33,6 +34,8 @@ std::vector<Finding> cgroup_findings(const RuleContext& ctx);
 std::vector<Finding> host_lacks_findings(const RuleContext& ctx);
 std::vector<Finding> kubelet_findings(const RuleContext& ctx);
 std::vector<Finding> persistence_findings(const RuleContext& ctx);
+// Explicit huge pages the profile reserves: at boot or at run time (findings_hugetlb.cpp).
+std::vector<Finding> hugetlb_findings(const RuleContext& ctx);
 // Fills each recommendation's persisted value, with a line when the boot value would undo it.
 void attach_persisted(const facts::HostFacts& facts, std::vector<Recommendation>& recs);
 // Which form makes the advice stick on this host.

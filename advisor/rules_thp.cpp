@@ -27,6 +27,7 @@
 #include <algorithm>
 
 #include "advisor/evidence.hpp"
+#include "advisor/fragmentation_evidence.hpp"
 #include "advisor/rules.hpp"
 #include "advisor/signals.hpp"
 #include "facts/units.hpp"
@@ -38,6 +39,10 @@ namespace {
 
 constexpr double kMinSpeedup = 1.10;   // below this the TLB gain does not pay for the risks
 constexpr double kMinCoverage = 0.90;  // huge pages must actually be had
+// A first write per 2 MiB range whose p99 under direct compaction is at least this many times the
+// p99 of the path that does not compact (mmtune's choice: a tail twice as long is a cost any
+// latency budget notices; below it the stall is noise beside zeroing 2 MiB).
+constexpr double kStallP99Ratio = 2.0;
 
 struct ThpEvidence {
   std::optional<EvidenceItem> speedup, coverage, fault_huge, fault_small, stall;
@@ -286,6 +291,80 @@ void after_compaction_stalls(const RuleContext& ctx, const Compaction& c, Recomm
   rec.sources.push_back("kernel-compaction");
 }
 
+// The fragmentation workload's test for ordinary faults of an enabled=always host: what faults got
+// under the current mode against what they would get under target, each measured on a
+// MADV_HUGEPAGE region under the mode whose faults behave the same (docs/advice.md).
+struct MeasuredStalls {
+  const DefragMeasured* now = nullptr;
+  const DefragMeasured* then = nullptr;
+  std::optional<Signal> signal;
+  bool decides() const { return signal && signal->met && now->stalled(); }
+};
+
+MeasuredStalls measured_stalls(const FragmentationEvidence& frag, std::string_view current,
+                               std::string_view target) {
+  MeasuredStalls m;
+  m.now = frag.behaving_as(current, false);
+  m.then = frag.behaving_as(target, false);
+  if (!m.now || !m.then || m.now == m.then) return m;
+  const double floor_ms = 0.001;  // a p99 of 0 (timer resolution) must not divide
+  Signal s;
+  s.name = fmt::format("first-write p99 under defrag={} against {}", current, target);
+  s.value = m.now->p99_ms.value / std::max(m.then->p99_ms.value, floor_ms);
+  s.unit = "×";
+  s.normalisation = fmt::format(
+      "p99 {:.3f} ms (measured as defrag={}) / p99 {:.3f} ms (measured as defrag={}, what an "
+      "ordinary fault gets under {}), fragmented free memory",
+      m.now->p99_ms.value, m.now->mode, m.then->p99_ms.value, m.then->mode, target);
+  s.comparison = "≥";
+  s.threshold = kStallP99Ratio;
+  s.threshold_source =
+      "mmtune: a tail twice as long is a cost a latency budget notices; the stall itself is "
+      "compact_stall > 0 in that mode";
+  s.met = s.value >= kStallP99Ratio;
+  m.signal = s;
+  return m;
+}
+
+// defrag=always with enabled=always measured stalling in direct compaction on fragmented memory.
+void after_measured_stalls(const MeasuredStalls& m, std::string_view target, Recommendation& rec) {
+  rec.id = "thp-defrag-fragmentation-stalls";
+  set_value(rec, std::string(target));
+  rec.confidence = Confidence::high;
+  rec.rationale.push_back(fmt::format(
+      "measured on fragmented free memory: {} — stalled in direct compaction; ordinary faults "
+      "under {} behave as {} did: {}",
+      describe(*m.now), target, m.then->mode, describe(*m.then)));
+  rec.rationale.push_back(
+      target == "defer+madvise"
+          ? "defer+madvise wakes kcompactd for ordinary faults and falls back to 4 KiB pages at "
+            "once; regions that asked (MADV_HUGEPAGE) still compact directly"
+          : "madvise lets ordinary faults fall back to 4 KiB pages at once (this kernel offers no "
+            "defer+madvise); regions that asked still compact directly");
+  rec.sources.push_back("kernel-compaction");
+}
+
+// What the fragmentation run measured for the regions that matter under the current and the
+// recommended mode: ordinary ones with enabled=always, else those that asked.
+void add_measured_defrag(const FragmentationEvidence& frag, std::string_view enabled,
+                         std::string_view current, Recommendation& rec) {
+  if (enabled == "never") return;
+  const bool madvised = enabled != "always";
+  const std::string who = madvised ? "MADV_HUGEPAGE regions" : "ordinary regions";
+  std::vector<std::string> shown;
+  for (std::string_view mode : {current, std::string_view(rec.recommended)}) {
+    const DefragMeasured* m = frag.behaving_as(mode, madvised);
+    if (!m || std::find(shown.begin(), shown.end(), mode) != shown.end()) continue;
+    shown.emplace_back(mode);
+    rec.rationale.push_back(
+        fmt::format("measured on fragmented free memory ({} under defrag={}, "
+                    "as measured under {}): {}",
+                    who, mode, m->mode, describe(*m)));
+  }
+  const std::vector<EvidenceItem> items = frag.defrag_items();
+  rec.evidence.insert(rec.evidence.end(), items.begin(), items.end());
+}
+
 // Why defrag is chosen as it is, when no vendor pins it and compaction evidence does not decide.
 void choose_defrag(const RuleContext& ctx, Recommendation& rec, std::string_view enabled,
                    std::string_view current) {
@@ -327,6 +406,14 @@ Recommendation defrag_rule(const RuleContext& ctx, const ThpEvidence& ev,
   rec.sources = sources_for(ctx.profile, "thp", {"kernel-transhuge"});
   const Compaction compaction = compaction_evidence(ctx);
   rec.signals = compaction.signals;
+  const std::optional<FragmentationEvidence> frag = fragmentation_evidence(ctx.run);
+  const std::string target =
+      offers(ctx, "thp.defrag", "defer+madvise") ? "defer+madvise" : "madvise";
+  MeasuredStalls stalls;
+  if (frag && enabled == "always" && current == "always") {
+    stalls = measured_stalls(*frag, current, target);
+    if (stalls.signal) rec.signals.insert(rec.signals.begin(), *stalls.signal);
+  }
   const VendorPin* pin = pin_for(ctx.profile, "thp.defrag");
   std::optional<std::string> pin_note;
   if (pin && !offers(ctx, "thp.defrag", pin->value)) {
@@ -337,6 +424,8 @@ Recommendation defrag_rule(const RuleContext& ctx, const ThpEvidence& ev,
   if (pin) {
     rec.id = "thp-defrag-vendor-pin";
     follow_pin(rec, *pin);
+  } else if (stalls.decides()) {
+    after_measured_stalls(stalls, target, rec);
   } else if (current == "always" && compaction.decides()) {
     after_compaction_stalls(ctx, compaction, rec);
   } else {
@@ -345,6 +434,12 @@ Recommendation defrag_rule(const RuleContext& ctx, const ThpEvidence& ev,
       rec.rationale.push_back("since boot: " + signal_lines(compaction.signals));
   }
   if (pin_note) rec.rationale.push_back(*pin_note);
+  if (frag) {
+    add_measured_defrag(*frag, enabled, current, rec);
+  } else if (measures_fragmentation(ctx.profile) && enabled != "never") {
+    rec.evidence_missing = missing_because(ctx.run, ctx.profile, "fragmentation",
+                                           "what faults cost on fragmented memory per mode");
+  }
   const facts::Settings after =
       with(ctx, {{"thp.enabled", enabled}, {"thp.defrag", rec.recommended}});
   model::ThpShape madvised = sparse_heap();

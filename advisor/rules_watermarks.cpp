@@ -19,7 +19,12 @@
 //   - before 4.6 there is no watermark_scale_factor: the gap is min/4, so the lever is a larger
 //     min_free_kbytes (4 × the wanted gap, at most 5 % of memory), with the reserve's cost said;
 //   - min_free_kbytes far from what the kernel computes itself (calculate_min_free_kbytes, raised
-//     by khugepaged): back to the kernel's value.
+//     by khugepaged): back to the kernel's value;
+//   - below khugepaged's anti-fragmentation reserve (set_recommended_min_free_kbytes: two free
+//     pageblocks per zone plus MIGRATE_PCPTYPES² for fallbacks) while THP is on, and free memory
+//     fragmented — measured by the fragmentation workload (a mode short of huge pages, or faults
+//     that stalled compacting), or modelled now (failures at order 9 due to fragmentation): up to
+//     that reserve.
 // The zone whose headroom matters is the smallest Normal zone: a burst on one node meets that
 // node's headroom first.
 #include <fmt/format.h>
@@ -28,10 +33,13 @@
 #include <cmath>
 
 #include "advisor/evidence.hpp"
+#include "advisor/fragmentation_evidence.hpp"
 #include "advisor/rules.hpp"
 #include "advisor/signals.hpp"
 #include "facts/units.hpp"
 #include "model/advice_inputs.hpp"
+#include "model/fragmentation.hpp"
+#include "model/thp.hpp"
 #include "model/what_if.hpp"
 
 namespace mmtune::advisor {
@@ -386,6 +394,57 @@ void min_free_without_wsf(const RuleContext& ctx, const Stalls& stalls, Recommen
       facts::format_bytes(uint64_t((std::ceil(wanted_kb) - current) * 1024)));
 }
 
+// Fragmentation that the anti-fragmentation reserve is for, as rationale lines: measured (a mode
+// that compacts for itself stalled, or one got under 90 % huge pages), or modelled now. Empty:
+// none.
+std::vector<std::string> fragmentation_seen(const RuleContext& ctx,
+                                            const std::optional<FragmentationEvidence>& frag) {
+  std::vector<std::string> lines;
+  if (frag) {
+    for (const DefragMeasured& m : frag->modes) {
+      const bool compacts = model::defrag_behaviour(m.mode, true).direct_compaction;
+      if (m.stalled() || (compacts && m.huge_success.value < 0.9))
+        lines.push_back(fmt::format("measured on fragmented free memory: {}", describe(m)));
+    }
+    return lines;
+  }
+  const model::FragmentationPrediction now = model::predict_fragmentation(ctx.facts);
+  if (now.cause == "fragmentation") lines.push_back("model now: " + now.summary);
+  return lines;
+}
+
+// THP on, min_free_kbytes below khugepaged's reserve, fragmentation seen: up to that reserve.
+bool below_thp_reserve(const RuleContext& ctx, double current, Recommendation& rec) {
+  const std::string mode = model::pmd_thp_mode(ctx.facts.settings);
+  if (mode != "always" && mode != "madvise") return false;
+  const model::Prediction reserve = model::thp_recommended_min_free_kbytes(
+      model::thp_counted_zones(ctx.facts.zones), model::free_buffer_pages(ctx.facts.zones));
+  if (current >= reserve.value) return false;
+  const std::optional<FragmentationEvidence> frag = fragmentation_evidence(ctx.run);
+  const std::vector<std::string> seen = fragmentation_seen(ctx, frag);
+  if (seen.empty()) return false;
+  rec.id = "min-free-thp-reserve";
+  set_value(rec, fmt::format("{:.0f}", reserve.value));
+  rec.confidence = frag ? Confidence::medium : Confidence::low;
+  rec.numbers.push_back(reserve);
+  rec.sources.push_back("kernel-khugepaged-min-free");
+  rec.rationale.push_back(fmt::format(
+      "with THP {} khugepaged keeps min_free_kbytes at least {:.0f} kB ({}): free pageblocks so "
+      "that grouping pages by mobility keeps unmovable allocations out of the blocks huge pages "
+      "are made from; the host has {:.0f} kB",
+      mode, reserve.value, reserve.why.text, current));
+  rec.rationale.insert(rec.rationale.end(), seen.begin(), seen.end());
+  if (frag) {
+    const std::vector<EvidenceItem> items = frag->defrag_items();
+    rec.evidence.insert(rec.evidence.end(), items.begin(), items.end());
+  }
+  rec.summary = fmt::format(
+      "{:.0f} → {:.0f} kB: khugepaged's anti-fragmentation reserve, with free memory fragmented "
+      "here",
+      current, reserve.value);
+  return true;
+}
+
 Recommendation min_free_rule(const RuleContext& ctx, const Stalls& stalls) {
   Recommendation rec = start(ctx, "vm.min_free_kbytes");
   rec.id = "min-free-kernel-default";
@@ -404,6 +463,7 @@ Recommendation min_free_rule(const RuleContext& ctx, const Stalls& stalls) {
     min_free_without_wsf(ctx, stalls, rec);
     if (rec.change) return rec;
   }
+  if (ratio > 0.5 && ratio < 2 && below_thp_reserve(ctx, current, rec)) return rec;
   if (ratio >= 2) {
     rec.id = "min-free-oversized";
     set_value(rec, fmt::format("{:.0f}", expected.value));

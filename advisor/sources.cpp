@@ -61,6 +61,13 @@ constexpr Source kSources[] = {
     {"postgresql-kernel-resources", SourceKind::vendor,
      "PostgreSQL: kernel resources, Linux memory overcommit (overcommit_memory 2); huge_pages",
      "https://www.postgresql.org/docs/current/kernel-resources.html", true},
+    {"postgresql-shared-buffers", SourceKind::vendor,
+     "PostgreSQL: resource consumption (shared_buffers: 25 % of memory as a start; huge_pages)",
+     "https://www.postgresql.org/docs/current/runtime-config-resource.html", true},
+    {"libvirt-hugepages", SourceKind::vendor,
+     "libvirt: domain XML memoryBacking <hugepages> (guest RAM from hugetlbfs pages of a given "
+     "size)",
+     "https://libvirt.org/formatdomain.html#memory-backing", true},
     {"percona-swappiness", SourceKind::vendor,
      "Percona: OOM relation to vm.swappiness=0 in new kernels (use 1)",
      "https://www.percona.com/blog/2014/04/28/oom-relation-vm-swappiness0-new-kernel/", false},
@@ -89,6 +96,20 @@ constexpr Source kSources[] = {
      "Linux: Documentation/admin-guide/mm/transhuge.rst defrag; mm/compaction.c (compact_stall, "
      "compact_fail)",
      "https://docs.kernel.org/admin-guide/mm/transhuge.html", true},
+    {"kernel-hugetlbpage", SourceKind::kernel,
+     "Linux: Documentation/admin-guide/mm/hugetlbpage.rst (hugepages= and hugepagesz= on the "
+     "command line; nr_hugepages at run time gets what contiguous memory there is; early in boot "
+     "the chance is highest)",
+     "https://docs.kernel.org/admin-guide/mm/hugetlbpage.html", true},
+    {"kernel-compaction-proactive", SourceKind::kernel,
+     "Linux: mm/compaction.c fragmentation_score_node, fragmentation_score_wmark (proactive "
+     "compaction above 100 − compaction_proactiveness + 10), compaction_suitable "
+     "(extfrag_threshold)",
+     "torvalds/linux mm/compaction.c", true},
+    {"kernel-khugepaged-min-free", SourceKind::kernel,
+     "Linux: mm/khugepaged.c set_recommended_min_free_kbytes (free pageblocks kept for "
+     "fragmentation avoidance while THP is enabled)",
+     "torvalds/linux mm/khugepaged.c", true},
     {"kernel-cgroup-v2", SourceKind::kernel,
      "Linux: Documentation/admin-guide/cgroup-v2.rst (memory.max, memory.high, memory.events, "
      "memory.pressure, memory.peak)",

@@ -31,6 +31,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 
 #include "facts/error.hpp"
 
@@ -395,6 +396,52 @@ HugeFaultRange expected_reservation(uint64_t requested, uint64_t free_blocks,
        "alloc_buddy_hugetlb_folio (mm/hugetlb.c)",
        fmt::format("min({}, {} + {}) = {}", requested, free_blocks, compactable_blocks, high)}};
   return range;
+}
+
+namespace {
+
+// extfrag_for_order (mm/vmstat.c): integer percent of free pages in blocks below the order.
+uint64_t extfrag_for_order(std::span<const uint64_t> free_blocks, unsigned order) {
+  const ContigPageInfo info = contig_page_info(free_blocks, order);
+  if (info.free_pages == 0) return 0;
+  return (info.free_pages - (info.free_blocks_suitable << order)) * 100 / info.free_pages;
+}
+
+}  // namespace
+
+std::vector<ProactiveCompaction> proactive_compaction(const facts::HostFacts& facts,
+                                                      int64_t proactiveness) {
+  std::map<int, uint64_t> node_present, weighted;
+  std::map<int, std::vector<std::string>> terms;
+  for (const facts::Zone& zone : facts.zones) node_present[zone.node] += zone.present_pages;
+  for (const facts::Zone& zone : facts.zones) {
+    for (const facts::BuddyZone& buddy : facts.buddyinfo) {
+      if (buddy.node != zone.node || buddy.zone != zone.name || zone.present_pages == 0) continue;
+      const uint64_t score = extfrag_for_order(buddy.free_blocks, kThpOrder);
+      weighted[zone.node] += zone.present_pages * score / (node_present[zone.node] + 1);
+      terms[zone.node].push_back(fmt::format("{} {}·{}", zone.name, zone.present_pages, score));
+    }
+  }
+  const int64_t low = std::max<int64_t>(100 - proactiveness, 5);
+  const int64_t high = std::min<int64_t>(low + 10, 100);
+  std::vector<ProactiveCompaction> out;
+  for (const auto& [node, score] : weighted) {
+    ProactiveCompaction p;
+    p.node = node;
+    p.low = low;
+    p.high = high;
+    p.compacts = proactiveness > 0 && int64_t(score) > high;
+    p.score = {fmt::format("node {} fragmentation score", node),
+               double(score),
+               "%",
+               {"Σ zones present_pages · extfrag_for_order(zone, 9) / (node present_pages + 1)",
+                "fragmentation_score_node (mm/compaction.c), extfrag_for_order (mm/vmstat.c)",
+                fmt::format("({}) / {} = {}; proactiveness {}: compacts above {} down to {}",
+                            fmt::join(terms[node], " + "), node_present[node] + 1, score,
+                            proactiveness, high, low)}};
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 }  // namespace mmtune::model

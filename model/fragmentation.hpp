@@ -126,4 +126,19 @@ HugeFaultRange expected_huge_faults(const DefragBehaviour& behaviour, uint64_t f
 HugeFaultRange expected_reservation(uint64_t requested, uint64_t free_blocks,
                                     uint64_t compactable_blocks, unsigned order = kThpOrder);
 
+// Proactive compaction (5.9+), per node: kcompactd compacts in the background while the node's
+// fragmentation score is above its high mark, until it is below the low mark, and not at all with
+// vm.compaction_proactiveness 0 or while kswapd runs (mm/compaction.c):
+//   score(zone) = extfrag_for_order(zone, 9)            % of free pages in blocks below order 9
+//   score(node) = Σ zones present_pages · score(zone) / (node present_pages + 1)
+//   low = max(100 − proactiveness, 5), high = min(low + 10, 100)
+struct ProactiveCompaction {
+  int node = 0;
+  Prediction score;  // percent
+  int64_t low = 0, high = 0;
+  bool compacts = false;  // score > high and proactiveness > 0
+};
+std::vector<ProactiveCompaction> proactive_compaction(const facts::HostFacts& facts,
+                                                      int64_t proactiveness);
+
 }  // namespace mmtune::model

@@ -45,7 +45,7 @@ Watchdog::~Watchdog() = default;
 std::optional<std::string> Watchdog::check(int64_t now_ns) {
   if (reason_) return std::nullopt;
   reason_ = check_governor(now_ns);
-  if (!reason_) reason_ = check_moved(now_ns);
+  if (!reason_) reason_ = check_moved(now_ns, false);
   return reason_;
 }
 
@@ -63,17 +63,25 @@ std::optional<std::string> Watchdog::check_governor(int64_t now_ns) {
                      trip_value_text(trip->value, trip->unit), trip->what);
 }
 
-std::optional<std::string> Watchdog::check_moved(int64_t now_ns) {
+std::optional<std::string> Watchdog::check_moved(int64_t now_ns, bool final) {
   if (now_ns < next_moved_ns_) return std::nullopt;
   next_moved_ns_ = now_ns + kMovedCheckNs;
+  std::vector<MovedSettingRecord> seen;
   for (const changes::Journal* journal : journals_) {
-    for (const changes::MovedSetting& setting : journal->moved_settings()) {
-      const bool known =
-          std::any_of(moved_.begin(), moved_.end(),
-                      [&](const MovedSettingRecord& seen) { return seen.path == setting.path; });
-      if (!known) moved_.push_back({setting.path, setting.wrote, setting.now});
-    }
+    for (const changes::MovedSetting& setting : journal->moved_settings())
+      seen.push_back({setting.path, setting.wrote, setting.now});
   }
+  for (const MovedSettingRecord& setting : seen) {
+    const bool confirmed =
+        final || std::any_of(suspects_.begin(), suspects_.end(), [&](const MovedSettingRecord& s) {
+          return s.path == setting.path && s.wrote == setting.wrote;
+        });
+    const bool known = std::any_of(moved_.begin(), moved_.end(), [&](const MovedSettingRecord& m) {
+      return m.path == setting.path;
+    });
+    if (confirmed && !known) moved_.push_back(setting);
+  }
+  suspects_ = std::move(seen);
   if (moved_.empty()) return std::nullopt;
   return fmt::format("invalid: someone else changed a setting during the run: {}",
                      moved_line(moved_));
@@ -81,7 +89,7 @@ std::optional<std::string> Watchdog::check_moved(int64_t now_ns) {
 
 void Watchdog::finish(int64_t now_ns) {
   next_moved_ns_ = 0;
-  std::optional<std::string> moved = check_moved(now_ns);
+  std::optional<std::string> moved = check_moved(now_ns, true);
   if (!stop_) {
     reason_ = std::move(moved);  // every setting that moved, also after the first look
     return;

@@ -2,7 +2,10 @@
 // What stops a run early besides its time limit and a signal (the runner asks at every turn of its
 // loop): the governor's tripwires, read from the host at every sampler tick (docs/governor.md), and
 // a setting someone else moved under the run — a journaled setting whose file no longer holds what
-// mmtune wrote, looked at twice a second — after which nothing the run measures counts.
+// mmtune wrote, looked at twice a second — after which nothing the run measures counts. The journal
+// is written ahead (the entry, fsynced, then the file), so a look that falls between the two sees
+// the file still at its old value: while the workload runs, a setting counts as moved only when two
+// looks in a row find it so; once it has exited, one look is enough.
 #include <sys/types.h>
 
 #include <chrono>
@@ -46,7 +49,8 @@ class Watchdog {
 
  private:
   std::optional<std::string> check_governor(int64_t now_ns);
-  std::optional<std::string> check_moved(int64_t now_ns);
+  // final: the workload has exited, no write of its own can be in flight.
+  std::optional<std::string> check_moved(int64_t now_ns, bool final);
 
   std::unique_ptr<Governor> governor_;
   std::unique_ptr<HostSignalReader> reader_;
@@ -57,6 +61,7 @@ class Watchdog {
   std::optional<GovernorStop> stop_;
   std::optional<Tripwire> tripped_;
   std::vector<MovedSettingRecord> moved_;
+  std::vector<MovedSettingRecord> suspects_;  // what the last look found moved, not yet confirmed
 };
 
 // "12.30 %", "1,234 pages", "61.0 %" (a fraction), "pid 4242", "1.35 CPUs": a trip's value in

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <variant>
@@ -135,6 +136,27 @@ TEST(ScenarioPlans, AFractionReachesTheWorkloadAsBytes) {
   EXPECT_EQ(thp.plan.params.bytes("size"), bytes);
   EXPECT_EQ(thp.params.at(size),
             (std::pair<std::string, std::string>{"size", fmt::format("{}MiB", bytes / kMiB)}));
+}
+
+TEST(ScenarioPlans, FragmentationInFullGetsWholeHugePagesOfAnyMemory) {
+  // The workload refuses a fault region or a hugetlb request that is not a multiple of 2 MiB:
+  // the fractions round down to one whatever MemAvailable is, and span stops at 16 GiB.
+  for (uint64_t available : {uint64_t{25232932864}, 4 * kGiB + 1, 1536 * kGiB + 17}) {
+    for (const char* name : {"database", "jvm-large-heap", "virtualization-host"}) {
+      const ScenarioPlan plan =
+          plan_scenario(load_profile(name), "full", host_with(available, available, 1));
+      const PlannedStep& step = plan.steps.back();
+      ASSERT_EQ(step.step.workload, "fragmentation") << name;
+      for (const char* param : {"fault-size", "hugetlb"}) {
+        const uint64_t bytes = step.plan.params.bytes(param);
+        EXPECT_EQ(bytes % (2 * kMiB), 0u) << name << " " << param << " " << available;
+        EXPECT_GE(bytes, 64 * kMiB);
+      }
+      EXPECT_EQ(step.plan.params.bytes("span"),
+                std::min<uint64_t>(16 * kGiB, available / (2 * kMiB) * (2 * kMiB)))
+          << name << " " << available;
+    }
+  }
 }
 
 }  // namespace

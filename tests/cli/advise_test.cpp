@@ -48,26 +48,83 @@ const json* find_rec(const json& advice, const std::string& knob) {
   return nullptr;
 }
 
+// Compares out with tests/data/golden/<relative>, or rewrites it with MMTUNE_UPDATE_GOLDEN=1.
+void expect_golden(const json& out, const std::string& relative) {
+  ASSERT_FALSE(out.is_discarded());
+  const std::filesystem::path golden = test_data("golden/" + relative);
+  if (std::getenv("MMTUNE_UPDATE_GOLDEN") &&
+      std::string(std::getenv("MMTUNE_UPDATE_GOLDEN")) == "1") {
+    std::filesystem::create_directories(golden.parent_path());
+    std::ofstream(golden) << out.dump(2) << "\n";
+    return;
+  }
+  ASSERT_TRUE(std::filesystem::exists(golden))
+      << golden << " missing: run with MMTUNE_UPDATE_GOLDEN=1";
+  EXPECT_EQ(json::parse(slurp(golden)), out) << "output differs from " << golden;
+}
+
 TEST(Advise, GoldenForEveryRecordedHostAndFiveProfiles) {
-  const bool update = std::getenv("MMTUNE_UPDATE_GOLDEN") &&
-                      std::string(std::getenv("MMTUNE_UPDATE_GOLDEN")) == "1";
   for (const std::string& host : kHosts) {
     for (const std::string& profile : kProfiles) {
       SCOPED_TRACE(host + " × " + profile);
-      const json out = advise_json(host, profile);
-      ASSERT_FALSE(out.is_discarded());
-      const std::filesystem::path golden =
-          test_data("golden/" + host + "/advise-" + profile + ".json");
-      if (update) {
-        std::filesystem::create_directories(golden.parent_path());
-        std::ofstream(golden) << out.dump(2) << "\n";
-        continue;
-      }
-      ASSERT_TRUE(std::filesystem::exists(golden))
-          << golden << " missing: run with MMTUNE_UPDATE_GOLDEN=1";
-      EXPECT_EQ(json::parse(slurp(golden)), out) << "output differs from " << golden;
+      expect_golden(advise_json(host, profile), host + "/advise-" + profile + ".json");
     }
   }
+}
+
+// The profiles that care about fragmentation, on the hosts whose buddyinfo is fragmented
+// (fragmented-6.1: no free 2 MiB block in Normal) and on this machine's recording.
+const std::vector<std::string> kFragmentationProfiles = {"database", "jvm-large-heap",
+                                                         "virtualization-host"};
+
+TEST(AdviseFragmentation, GoldenOnTheFragmentedHostWithoutARun) {
+  for (const std::string& profile : kFragmentationProfiles) {
+    SCOPED_TRACE(profile);
+    expect_golden(advise_json("fragmented-6.1", profile),
+                  "fragmented-6.1/advise-" + profile + ".json");
+  }
+}
+
+// A fragmentation run recorded on this project's test machine (tests/data/runs/README.md).
+json advise_from_run(const std::string& profile) {
+  CliResult r = run_mmtune({"advise", "--from", test_data("runs/fragmentation-6.18.json").string(),
+                            "--profile", profile, "--json"});
+  EXPECT_EQ(r.exit_code, 0) << profile << ": " << r.err;
+  json out = json::parse(r.out, nullptr, false);
+  if (out.is_object()) out.erase("identity");
+  return out;
+}
+
+TEST(AdviseFragmentation, GoldenFromARecordedRun) {
+  for (const std::string& profile : kFragmentationProfiles) {
+    SCOPED_TRACE(profile);
+    expect_golden(advise_from_run(profile), "runs/fragmentation-6.18/advise-" + profile + ".json");
+  }
+}
+
+TEST(AdviseFragmentation, TheRecordedRunIsCitedByDefragAndHugetlb) {
+  const json db = advise_from_run("database");
+  const json* proactive = find_rec(db, "vm.compaction_proactiveness");
+  ASSERT_NE(proactive, nullptr);
+  bool repair = false;
+  for (const json& e : (*proactive)["evidence"])
+    repair = repair || e["measurement"] == "free_2mib_blocks.repaired";
+  EXPECT_TRUE(repair);
+  const json* hugetlb = nullptr;
+  for (const json& f : db["findings"]) {
+    if (f["id"].get<std::string>().starts_with("hugetlb-")) hugetlb = &f;
+  }
+  ASSERT_NE(hugetlb, nullptr);
+  ASSERT_EQ((*hugetlb)["signals"].size(), 1u);
+  EXPECT_EQ((*hugetlb)["signals"][0]["name"], "runtime 2M reservation after fragmenting");
+  const json jvm = advise_from_run("jvm-large-heap");
+  const json* defrag = find_rec(jvm, "thp.defrag");
+  ASSERT_NE(defrag, nullptr);
+  bool p99 = false;
+  for (const json& e : (*defrag)["evidence"])
+    p99 = p99 || e["measurement"] == "fault_latency.madvise_p99_ms";
+  EXPECT_TRUE(p99);
+  EXPECT_FALSE(defrag->contains("evidence_missing") && !(*defrag)["evidence_missing"].is_null());
 }
 
 TEST(Advise, EveryRecommendationIsExplainedWithNumbers) {

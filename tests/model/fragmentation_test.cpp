@@ -200,3 +200,44 @@ TEST(ExpectedReservation, FreeBlocksAtLeastCompactableAtMost) {
 
 }  // namespace
 }  // namespace mmtune::model
+
+namespace mmtune::model {
+namespace {
+
+TEST(ProactiveCompaction, TheNodeScoreWeighsEachZoneByItsPresentPages) {
+  facts::HostFacts f;
+  auto zone = [&](int node, const char* name, uint64_t present, std::vector<uint64_t> blocks) {
+    facts::Zone z;
+    z.node = node;
+    z.name = name;
+    z.present_pages = z.managed_pages = z.spanned_pages = present;
+    f.zones.push_back(z);
+    f.buddyinfo.push_back({node, name, std::move(blocks)});
+  };
+  // Node 0: DMA32 all in small pieces (extfrag_for_order 100), Normal all in order ≥ 9 blocks (0).
+  zone(0, "DMA32", 100000, kFragmented);
+  zone(0, "Normal", 300000, {0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 50});
+  // Node 1: one zone, half its free pages below order 9: 512 pages of order 8 pieces + 512 in one
+  // order-9 block → 50.
+  zone(1, "Normal", 200000, {0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0});
+  std::vector<ProactiveCompaction> at20 = proactive_compaction(f, 20);
+  ASSERT_EQ(at20.size(), 2u);
+  // 100000·100 / 400001 = 24 (integer), + 300000·0 / 400001.
+  EXPECT_EQ(at20[0].score.value, 24);
+  EXPECT_EQ(at20[1].score.value, 200000 * 50 / 200001);
+  EXPECT_EQ(at20[0].low, 80);
+  EXPECT_EQ(at20[0].high, 90);
+  EXPECT_FALSE(at20[0].compacts);
+  // At 90 the marks are 10 and 20: node 0 (24) and node 1 (49) compact; at 0 nothing does.
+  const std::vector<ProactiveCompaction> at90 = proactive_compaction(f, 90);
+  EXPECT_EQ(at90[0].high, 20);
+  EXPECT_TRUE(at90[0].compacts);
+  EXPECT_TRUE(at90[1].compacts);
+  for (const ProactiveCompaction& node : proactive_compaction(f, 0)) EXPECT_FALSE(node.compacts);
+  // The low mark never goes below 5.
+  EXPECT_EQ(proactive_compaction(f, 100)[0].low, 5);
+  EXPECT_EQ(proactive_compaction(f, 100)[0].high, 15);
+}
+
+}  // namespace
+}  // namespace mmtune::model
