@@ -16,6 +16,7 @@ enum class KnobKind { integer, choice };
 // A mainline kernel version, for "which kernel first had this knob".
 struct KernelVersion {
   int major = 0, minor = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted comparison
   auto operator<=>(const KernelVersion&) const = default;
 };
 
