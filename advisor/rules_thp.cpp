@@ -56,7 +56,7 @@ struct ThpEvidence {
   }
 };
 
-ThpEvidence gather(const RuleContext& ctx) {
+ThpEvidence gather_thp(const RuleContext& ctx) {
   return {measured(ctx.run, "thp", "random_access_speedup"),
           measured(ctx.run, "thp", "coverage.hugepage"),
           measured(ctx.run, "thp", "fault_s.hugepage"),
@@ -508,7 +508,7 @@ Recommendation max_ptes_none_rule(const RuleContext& ctx, const std::string& ena
 
 std::vector<Recommendation> thp_rules(const RuleContext& ctx) {
   if (!ctx.facts.settings.text("thp.enabled")) return {};
-  const ThpEvidence ev = gather(ctx);
+  const ThpEvidence ev = gather_thp(ctx);
   const Decision d = decide_enabled(ctx, ev);
   std::vector<Recommendation> out = {enabled_rule(ctx, ev, d)};
   if (ctx.facts.settings.text("thp.defrag")) out.push_back(defrag_rule(ctx, ev, d.enabled));

@@ -96,7 +96,7 @@ struct Stalls {
   }
 };
 
-Stalls gather(const RuleContext& ctx) {
+Stalls gather_stalls(const RuleContext& ctx) {
   Stalls s;
   s.allocstall = host_growth(ctx.run, "allocstall", "events");
   s.low_wmark_quickly = phase_vmstat(ctx.run, "kswapd_low_wmark_hit_quickly");
@@ -504,7 +504,7 @@ Recommendation min_free_rule(const RuleContext& ctx, const Stalls& stalls) {
 
 std::vector<Recommendation> watermark_rules(const RuleContext& ctx) {
   if (ctx.now.zones.empty()) return {};
-  const Stalls stalls = gather(ctx);
+  const Stalls stalls = gather_stalls(ctx);
   std::vector<Recommendation> out;
   if (ctx.facts.settings.text("vm.min_free_kbytes")) out.push_back(min_free_rule(ctx, stalls));
   if (ctx.facts.settings.text("vm.watermark_scale_factor")) out.push_back(wsf_rule(ctx, stalls));
