@@ -20,6 +20,10 @@ constexpr double kMinLength = 0.03, kMaxLength = 20;
 constexpr double kMinSignal = 1e-3, kMaxSignal = 20;
 constexpr double kMinNoise = 1e-6, kMaxNoise = 4;
 constexpr double kJitter = 1e-9;  // on the diagonal, for a factorisation that always succeeds
+// A constant term of the covariance (standardised): the level of the function is unknown, not the
+// sample mean. Without it a fit that calls everything noise (signal variance at its bound) would
+// claim to know the function to within that tiny signal variance everywhere.
+constexpr double kLevelVariance = 1;
 
 struct Data {
   Eigen::MatrixXd x;
@@ -33,7 +37,7 @@ Eigen::MatrixXd covariance(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
   for (Eigen::Index i = 0; i < a.rows(); ++i) {
     for (Eigen::Index j = 0; j < b.rows(); ++j) {
       const double r = ((a.row(i) - b.row(j)).transpose().cwiseProduct(inverse_length)).norm();
-      k(i, j) = signal * matern52(r);
+      k(i, j) = signal * matern52(r) + kLevelVariance;
     }
   }
   return k;
@@ -175,7 +179,7 @@ Posterior GaussianProcess::predict(const std::vector<double>& x) const {
   Eigen::MatrixXd point = Eigen::Map<const Eigen::RowVectorXd>(x.data(), Eigen::Index(x.size()));
   const Eigen::VectorXd k = covariance(points_, point, inverse_length_, signal_).col(0);
   const Eigen::VectorXd v = cholesky_.triangularView<Eigen::Lower>().solve(k);
-  const double variance = std::max(0.0, signal_ - v.squaredNorm());
+  const double variance = std::max(0.0, signal_ + kLevelVariance - v.squaredNorm());
   return {y_mean_ + y_scale_ * k.dot(alpha_), y_scale_ * std::sqrt(variance)};
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // A Gaussian process regression on the unit cube for `mmtune optimize` (docs/optimize.md):
-// Matérn 5/2 kernel with one length scale per dimension (ARD), a signal variance and a noise
-// variance, all chosen by maximising the log marginal likelihood (NLopt's BOBYQA from a few fixed
-// starting points, so a fit is deterministic); Cholesky factorisation by Eigen.
+// Matérn 5/2 kernel with one length scale per dimension (ARD) plus a constant term for the unknown
+// level of the function, a signal variance and a noise variance, all chosen by maximising the log
+// marginal likelihood (NLopt's BOBYQA from a few fixed starting points, so a fit is deterministic);
+// Cholesky factorisation by Eigen.
 //
 //   GaussianProcess gp = GaussianProcess::fit(points, values, {.noise_variance = 0.04});
 //   Posterior p = gp.predict(x);  // mean and standard deviation of the latent function at x

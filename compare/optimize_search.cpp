@@ -21,7 +21,7 @@ constexpr size_t kPoolLocal = 64;       // perturbations of the incumbent per st
 constexpr double kLocalSpread = 0.08;   // their standard deviation in unit-cube coordinates
 constexpr double kContention = 2;       // noise standard deviations: "within the noise"
 constexpr double kInterval = 1.959964;  // two-sided 95 % of the normal
-constexpr int kMaxConfirmRuns = 10;
+constexpr int kMaxConfirmRuns = 6;
 // The search ends when the largest expected improvement is below this fraction of one run's noise
 // standard deviation: a gain of 0.1 σ would take about 1,500 runs per side to show at α = 0.05
 // with 80 % power (2 (1.96 + 0.84)² / 0.1²), so no run is worth spending on it.
@@ -328,9 +328,9 @@ void Search::finish() {
                         std::fabs(result_.change) >= kSweepMinEffect;
 }
 
-// Runs of the best for the final comparison: --repeat-noise, or more when the Mann-Whitney U test
-// against the starting settings' runs could not reach p < α with that many (3 + 3: 0.1; 5 + 3:
-// 0.036).
+// Runs of the best for the final comparison: --repeat-noise, or more (up to 6) when the
+// Mann-Whitney U test against the starting settings' runs could not reach p < α with that many
+// (3 + 3: at best 0.1; 5 + 3: 0.036).
 int Search::confirm_runs() const {
   const size_t start = result_.candidates.empty() ? 0 : result_.candidates.front().samples.size();
   for (int n = spec_.repeat_noise; n <= kMaxConfirmRuns; ++n) {
@@ -361,7 +361,15 @@ SearchResult Search::run() {
   while (!stop_ && runs_left() > 0) {
     const auto best = incumbent();
     const int deficit = best ? confirm_runs() - int(result_.candidates[*best].samples.size()) : 0;
-    if (best && deficit > 0 && (runs_left() <= deficit || converged)) {
+    // A new candidate needs confirm_runs() runs to be compared: fewer left, the search ends with
+    // confirming the incumbent.
+    const bool endgame = runs_left() < confirm_runs();
+    if (best && deficit <= 0 && endgame && !converged) {
+      result_.stopped = fmt::format("budget: {} runs left, too few to confirm a new best ({} runs)",
+                                    runs_left(), confirm_runs());
+      break;
+    }
+    if (best && deficit > 0 && (runs_left() <= deficit || endgame || converged)) {
       const Candidate& c = result_.candidates[*best];
       stop_ = !trial(c.setting, TrialKind::confirm,
                      fmt::format("confirm the best: run {} of {} for the comparison with the "
@@ -426,7 +434,7 @@ std::string_view trial_kind_name(TrialKind kind) {
   return "start";
 }
 
-SearchResult run_search(const SearchSpec& spec, const Measure& measure) {
+void check_search_spec(const SearchSpec& spec) {
   if (spec.budget < 1) fail(ErrorKind::bad_input, "--budget: {} must be at least 1", spec.budget);
   if (spec.repeat_noise < 1 || spec.repeat_noise > 10) {
     fail(ErrorKind::bad_input, "--repeat-noise: {} must be between 1 and 10", spec.repeat_noise);
@@ -438,6 +446,10 @@ SearchResult run_search(const SearchSpec& spec, const Measure& measure) {
          spec.budget, spec.repeat_noise);
   }
   if (spec.space.dimensions() == 0) fail(ErrorKind::bad_input, "--knob: give at least one");
+}
+
+SearchResult run_search(const SearchSpec& spec, const Measure& measure) {
+  check_search_spec(spec);
   return Search(spec, measure).run();
 }
 

@@ -88,8 +88,10 @@ struct SearchResult {
 
 using Measure = std::function<TrialMeasure(const Setting& setting, const Trial& trial)>;
 
-// Throws Error{bad_input} for a budget below 1 or a repeat count outside 1..10, or when no
-// candidate of the space is valid.
+// Throws Error{bad_input} for a budget below 1, a repeat count outside 1..10, a budget that leaves
+// nothing after the starting settings' runs, an empty space.
+void check_search_spec(const SearchSpec& spec);
+// check_search_spec, then the search.
 SearchResult run_search(const SearchSpec& spec, const Measure& measure);
 
 }  // namespace mmtune::compare

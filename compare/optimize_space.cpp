@@ -303,4 +303,35 @@ CandidateRules model_rules(const facts::HostFacts& facts) {
   return rules;
 }
 
+std::vector<std::string> explain_thresholds(const facts::HostFacts& facts, const Setting& setting) {
+  std::vector<std::string> lines;
+  try {
+    const model::HostModel before = model::model_host(facts, facts.settings);
+    const model::HostModel after = what_if(facts, setting);
+    const auto pages = [](uint64_t n) {
+      return fmt::format("{} pages ({})", facts::format_count(double(n)),
+                         facts::format_bytes(n * 4096));
+    };
+    const auto moved = [&](std::string_view what, uint64_t from, uint64_t to) {
+      if (from != to) lines.push_back(fmt::format("{}: {} → {}", what, pages(from), pages(to)));
+    };
+    moved("dirty hard limit (writers throttled above)", before.dirty.threshold_pages,
+          after.dirty.threshold_pages);
+    moved("dirty background threshold (flusher starts)", before.dirty.background_pages,
+          after.dirty.background_pages);
+    moved("dirty free-run ceiling (writers unthrottled below)", before.dirty.freerun_pages,
+          after.dirty.freerun_pages);
+    for (size_t i = 0; i < before.zones.size() && i < after.zones.size(); ++i) {
+      const model::ZoneWatermarks &a = before.zones[i], &b = after.zones[i];
+      const std::string zone = fmt::format("node {} {}", a.node, a.zone);
+      moved(zone + " min watermark (direct reclaim below)", a.min_pages, b.min_pages);
+      moved(zone + " low watermark (kswapd wakes below)", a.low_pages, b.low_pages);
+      moved(zone + " high watermark (kswapd sleeps at)", a.high_pages, b.high_pages);
+    }
+  } catch (const Error& e) {
+    lines.push_back(fmt::format("the model cannot compute this host: {}", e.what()));
+  }
+  return lines;
+}
+
 }  // namespace mmtune::compare

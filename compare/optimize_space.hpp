@@ -88,5 +88,9 @@ CandidateRules literal_rules();
 // and high watermarks, vm.watermark_boost_factor by every zone's boost ceiling; other knobs by
 // value. Invalid: a background threshold at or above the hard one (the kernel would halve it).
 CandidateRules model_rules(const facts::HostFacts& facts);
+// What the model says changes from the host's settings to setting: the dirty thresholds, each
+// zone's watermarks, in pages and bytes, one line each ("dirty hard limit: 112,345 → 16,384 pages
+// (64 MiB)"); empty when nothing it computes moves.
+std::vector<std::string> explain_thresholds(const facts::HostFacts& facts, const Setting& setting);
 
 }  // namespace mmtune::compare

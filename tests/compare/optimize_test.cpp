@@ -92,7 +92,11 @@ TEST(OptimizeSearch, FindsTheMinimumOfANoisyQuadraticForEverySeed) {
     const double x = value_of(best_of(r).setting, "x");
     // Within the noise: (x − 637)²/1000 ≤ 2 (one noise sd) ⇔ |x − 637| ≤ 45.
     EXPECT_LE(quadratic(best_of(r).setting), 2.0) << "seed " << seed << " best x " << x;
-    EXPECT_TRUE(r.significant) << "seed " << seed;  // 176 at the start vs ≈ 0
+    std::string kinds;
+    for (const Trial& t : r.trials)
+      kinds += std::string(trial_kind_name(t.kind)) + "(" + setting_label(t.setting) + ") ";
+    EXPECT_TRUE(r.significant) << "seed " << seed << " " << r.stopped << " "
+                               << best_of(r).samples.size() << " " << kinds;
     EXPECT_LT(r.low, r.high);
   }
 }
@@ -340,6 +344,19 @@ TEST(GaussianProcess, InterpolatesAndKnowsWhereItIsUnsure) {
   EXPECT_NEAR(gap.mean, std::sin(4.2), 0.3);
   EXPECT_GT(gap.sd, at.sd);
   EXPECT_LT(gp.hyperparameters().noise_variance, 0.01);  // the data had none
+}
+
+TEST(GaussianProcess, RepeatsGiveAnIntervalLikeTheirStandardError) {
+  // Three runs at each of three points, noise sd ≈ 1000 around a gentle slope.
+  const std::vector<std::vector<double>> x = {{0.1}, {0.1}, {0.1}, {0.5}, {0.5},
+                                              {0.5}, {0.9}, {0.9}, {0.9}};
+  const std::vector<double> y = {8000, 9500, 7200, 6000, 4800, 7100, 5000, 3600, 4400};
+  const GaussianProcess gp = GaussianProcess::fit(x, y, {.noise_variance = 1000.0 * 1000});
+  const Posterior p = gp.predict({0.9});
+  const double standard_error = 1000 / std::sqrt(3.0);
+  EXPECT_GT(p.sd, 0.3 * standard_error) << gp.hyperparameters().noise_variance;
+  EXPECT_LT(p.sd, 1.5 * standard_error);
+  EXPECT_NEAR(p.mean, 4333, 1000);
 }
 
 TEST(GaussianProcess, ExpectedImprovement) {
