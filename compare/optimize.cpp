@@ -202,6 +202,23 @@ json knobs_json(const std::vector<KnobDomain>& knobs) {
   return list;
 }
 
+// The constraints a trial's run missed, in words; empty when it met them all (or there are none).
+std::string missed_constraints(const OptimizeResult& result, const Trial& t) {
+  const std::vector<Constraint>& constraints = result.plan.options.constraints;
+  const std::vector<double>& bounds = result.search.constraint_bounds;
+  std::string text;
+  for (size_t i = 0; i < constraints.size() && i < bounds.size() && t.measure.ok; ++i) {
+    const double value = t.measure.constraint_values.at(i);
+    const bool met = constraints[i].at_least ? value >= bounds[i] : value <= bounds[i];
+    if (!met) {
+      text +=
+          fmt::format("{}misses {} ({:.4g} {} {:.4g})", text.empty() ? "" : "; ",
+                      constraints[i].text, value, constraints[i].at_least ? "<" : ">", bounds[i]);
+    }
+  }
+  return text;
+}
+
 json trials_json(const OptimizeResult& result) {
   json trials = json::array();
   for (size_t i = 0; i < result.search.trials.size(); ++i) {
@@ -223,6 +240,9 @@ json trials_json(const OptimizeResult& result) {
                       {"failure", t.measure.failure},
                       {"objective", t.measure.ok ? json(t.measure.objective) : json(nullptr)},
                       {"constraints", t.measure.constraint_values},
+                      {"feasible", t.measure.ok && !result.search.constraint_bounds.empty()
+                                       ? json(missed_constraints(result, t).empty())
+                                       : json(nullptr)},
                       {"incumbent", t.incumbent ? json(*t.incumbent) : json(nullptr)},
                       {"measurements", measurements}});
   }
@@ -236,7 +256,7 @@ json best_json(const SearchResult& s) {
           {"estimate", s.estimate},
           {"low", s.low},
           {"high", s.high},
-          {"estimate_source", "the Gaussian process's posterior mean and 95 % interval"},
+          {"estimate_source", s.estimate_source},
           {"runs", c.samples.size()},
           {"samples", c.samples},
           {"median", median(c.samples)}};
@@ -305,8 +325,10 @@ json optimize_to_json(const OptimizeResult& result) {
           {"interrupted", s.interrupted},
           {"governor_stop", governor_stop},
           {"winner_thresholds",
-           s.best ? json(explain_thresholds(plan.run_plan.facts, s.candidates[*s.best].setting))
-                  : json::array()},
+           s.best && s.best != s.start
+               ? json(explain_thresholds(plan.run_plan.facts, s.candidates[*s.best].setting))
+               : json::array()},
+          {"search_notes", s.notes},
           {"notes", result.notes}};
 }
 
@@ -324,11 +346,14 @@ std::string render_optimize(const OptimizeResult& result) {
   text += fmt::format("\n{:>3}  {:<13}  {:<44}  {:>14}  {:>14}  {}\n", "#", "kind", "setting",
                       "measured", "best so far", "why");
   for (const Trial& t : s.trials) {
+    std::string why = t.why;
+    if (!t.measure.ok) why += "; " + t.measure.failure;
+    if (const std::string missed = missed_constraints(result, t); !missed.empty())
+      why += "; " + missed;
     text +=
         fmt::format("{:>3}  {:<13}  {:<44}  {:>14}  {:>14}  {}\n", t.index, trial_kind_name(t.kind),
                     setting_label(t.setting), t.measure.ok ? show(t.measure.objective) : "failed",
-                    t.incumbent ? show(*t.incumbent) : "—",
-                    t.measure.ok ? t.why : t.why + "; " + t.measure.failure);
+                    t.incumbent ? show(*t.incumbent) : "—", why);
   }
   text += fmt::format("\nstopped: {} after {} runs\n", s.stopped, s.trials.size());
   text += fmt::format(
@@ -341,21 +366,23 @@ std::string render_optimize(const OptimizeResult& result) {
   } else {
     const Candidate& best = s.candidates[*s.best];
     text += fmt::format(
-        "best: {}\n  estimate {} (95 % interval {} – {}, the Gaussian process), "
-        "median of its {} runs {}\n",
-        setting_label(best.setting), show(s.estimate), show(s.low), show(s.high),
+        "best: {}\n  estimate {} (95 % interval {} – {}, from {}), median of its {} runs {}\n",
+        setting_label(best.setting), show(s.estimate), show(s.low), show(s.high), s.estimate_source,
         best.samples.size(), show(median(best.samples)));
     if (s.versus_start) {
       text += fmt::format(
           "  against the starting settings (median {}): {:+.1f} % (Mann-Whitney U p={:.3f}){}\n",
           show(median(s.candidates[*s.start].samples)), s.change * 100, s.versus_start->p_two_sided,
           s.significant ? ", significant" : ", not significant (p ≥ 0.05 or under 5 %)");
-    } else if (s.start && *s.start == *s.best) {
-      text += "  the starting settings are the best found\n";
     }
-    for (const std::string& line : explain_thresholds(plan.run_plan.facts, best.setting))
-      text += fmt::format("  model: {}\n", line);
+    if (s.start && *s.start == *s.best) {
+      text += "  the starting settings are the best found\n";
+    } else {
+      for (const std::string& line : explain_thresholds(plan.run_plan.facts, best.setting))
+        text += fmt::format("  model: {}\n", line);
+    }
   }
+  for (const std::string& note : s.notes) text += fmt::format("note: {}\n", note);
   for (const std::string& note : result.notes) text += fmt::format("note: {}\n", note);
   if (result.governor_stop) {
     text += fmt::format("stopped by the governor at trial {}: {}\n", result.governor_stop->repeat,

@@ -14,7 +14,8 @@
 //     "constraints": [{"text", "metric", "op": ">="|"<=", "bound"}],
 //     "budget", "repeat_noise", "seed", "original": {knob: value},
 //     "trials": [{"index", "kind", "settings", "key", "why", "expected_improvement", "ok",
-//                 "failure", "objective", "constraints": [..], "incumbent",
+//                 "failure", "objective", "constraints": [..], "feasible" (null without
+//                 constraints), "incumbent",
 //                 "measurements": {name: {"value", "unit"}}}],
 //     "best": {"settings", "estimate", "low", "high", "runs", "samples", "median"} | null,
 //     "start": {"samples", "median"},

@@ -41,7 +41,8 @@ class Search {
   void refit();
   double sign() const { return spec_.maximize ? -1 : 1; }
   // Estimate of a candidate in the search's sign (smaller is better): the GP's mean where it has a
-  // point, else the mean of its runs.
+  // point, else the median of its runs (the starting settings outside the domains: a run that met
+  // cold memory must not make them look worse than they are).
   std::optional<double> estimate(const Candidate& c) const;
   bool feasible(const Candidate& c) const;
   std::optional<size_t> incumbent() const;
@@ -153,8 +154,7 @@ std::optional<double> Search::estimate(const Candidate& c) const {
   if (gp_) {
     if (auto x = spec_.space.encode(c.setting)) return gp_->predict(*x).mean;
   }
-  return sign() * std::accumulate(c.samples.begin(), c.samples.end(), 0.0) /
-         double(c.samples.size());
+  return sign() * median(c.samples);
 }
 
 bool Search::feasible(const Candidate& c) const {
@@ -205,7 +205,7 @@ std::optional<size_t> Search::contender_to_repeat() const {
   for (size_t i = 0; i < result_.candidates.size(); ++i) {
     const Candidate& c = result_.candidates[i];
     if (i == *best || c.samples.empty() || int(c.samples.size()) >= spec_.repeat_noise ||
-        failed_.contains(c.key))
+        failed_.contains(c.key) || !feasible(c))
       continue;
     const double mean = sign() * std::accumulate(c.samples.begin(), c.samples.end(), 0.0) /
                         double(c.samples.size());
@@ -309,8 +309,12 @@ void Search::finish() {
   const Candidate& best = result_.candidates[*result_.best];
   const double mean = *estimate(best);
   double sd = 0;
+  result_.estimate_source = "its runs";
   if (gp_) {
-    if (auto x = spec_.space.encode(best.setting)) sd = gp_->predict(*x).sd;
+    if (auto x = spec_.space.encode(best.setting)) {
+      sd = gp_->predict(*x).sd;
+      result_.estimate_source = "the Gaussian process";
+    }
   }
   if (sd == 0 && best.samples.size() > 1)
     sd = summarize(best.samples).stddev / std::sqrt(double(best.samples.size()));
@@ -320,6 +324,21 @@ void Search::finish() {
   if (!result_.start || *result_.start == *result_.best) return;
   const Candidate& start = result_.candidates[*result_.start];
   if (start.samples.empty() || best.samples.empty()) return;
+  if (sign() * median(best.samples) >= sign() * median(start.samples)) {
+    // The model's favourite did not beat the starting settings where it counts, in the runs.
+    result_.notes.push_back(fmt::format(
+        "{} had the best estimate of the Gaussian process, but the median of its {} runs is not "
+        "better than the starting settings': they stay the best",
+        setting_label(best.setting), best.samples.size()));
+    result_.best = result_.start;
+    result_.estimate_source = "its runs";
+    result_.estimate = median(start.samples);
+    const Summary st = summarize(start.samples);
+    const double half = kInterval * st.stddev / std::sqrt(double(st.n));
+    result_.low = result_.estimate - half;
+    result_.high = result_.estimate + half;
+    return;
+  }
   result_.versus_start = mann_whitney_u(best.samples, start.samples);
   const double base = median(start.samples);
   const double diff = median(best.samples) - base;
@@ -365,8 +384,9 @@ SearchResult Search::run() {
     // confirming the incumbent.
     const bool endgame = runs_left() < confirm_runs();
     if (best && deficit <= 0 && endgame && !converged) {
-      result_.stopped = fmt::format("budget: {} runs left, too few to confirm a new best ({} runs)",
-                                    runs_left(), confirm_runs());
+      result_.stopped =
+          fmt::format("budget: {} run(s) left, too few to confirm a new best ({} runs)",
+                      runs_left(), confirm_runs());
       break;
     }
     if (best && deficit > 0 && (runs_left() <= deficit || endgame || converged)) {

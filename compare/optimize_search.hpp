@@ -71,18 +71,21 @@ struct Candidate {
 
 struct SearchResult {
   std::vector<Trial> trials;
-  std::vector<Candidate> candidates;        // every measured key, in first-measured order
-  std::optional<size_t> best;               // index into candidates: the incumbent at the end
-  std::optional<size_t> start;              // index of the starting settings
-  double estimate = 0, low = 0, high = 0;   // the GP's mean and 95 % interval at the best
+  std::vector<Candidate> candidates;       // every measured key, in first-measured order
+  std::optional<size_t> best;              // index into candidates: the incumbent at the end
+  std::optional<size_t> start;             // index of the starting settings
+  double estimate = 0, low = 0, high = 0;  // the GP's mean and 95 % interval at the best
+  std::string
+      estimate_source;  // "the Gaussian process", or "its runs" (median; the mean's interval)
   std::optional<double> noise_sd;           // of one run, from the repeats
   std::vector<double> constraint_bounds;    // resolved (baseline × factor), one per constraint
   std::optional<MannWhitney> versus_start;  // best's runs against the starting settings'
   double change = 0;                        // (best median − start median) / |start median|
   bool significant = false;                 // p < 0.05 and |change| ≥ 5 % (as sweep)
-  size_t pruned_equivalent = 0;  // pool candidates the model mapped onto a key already known
-  size_t pruned_invalid = 0;     // pool candidates the model rejected
-  std::string stopped;           // "budget", "expected improvement below the noise", …
+  size_t pruned_equivalent = 0;    // pool candidates the model mapped onto a key already known
+  size_t pruned_invalid = 0;       // pool candidates the model rejected
+  std::string stopped;             // "budget", "expected improvement below the noise", …
+  std::vector<std::string> notes;  // e.g. the GP's favourite lost to the starting settings
   bool interrupted = false;
 };
 

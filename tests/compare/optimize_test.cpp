@@ -185,6 +185,24 @@ TEST(OptimizeSearch, InvalidSettingsAreNeverTried) {
   EXPECT_GE(value_of(best_of(r).setting, "x"), 550);  // the boundary nearest 637
 }
 
+TEST(OptimizeSearch, TheStartStaysBestWhenNoCandidateBeatsItsMedian) {
+  // The starting settings lie outside the domain (as a dirty_bytes of 0 does) and are better than
+  // any candidate; one cold first run must not make them lose.
+  SearchSpec spec = quadratic_spec(8);
+  spec.start = {{"x", "2000"}};
+  int calls = 0;
+  const SearchResult r = run_search(spec, [&](const Setting& s, const Trial&) {
+    TrialMeasure m;
+    m.ok = true;
+    m.objective = value_of(s, "x") == 2000 ? (++calls == 1 ? 500.0 : 1.0) : 5 + quadratic(s);
+    return m;
+  });
+  ASSERT_TRUE(r.best && r.start);
+  EXPECT_EQ(*r.best, *r.start);
+  EXPECT_EQ(r.estimate_source, "its runs");
+  EXPECT_DOUBLE_EQ(r.estimate, 1.0);  // the median of 500, 1, 1
+}
+
 TEST(OptimizeSearch, StopsWhenNothingIsLeftToGain) {
   // A flat objective in large noise: the expected improvement falls below the noise.
   SearchSpec spec = quadratic_spec(6);
