@@ -88,8 +88,8 @@ TrialMeasure read_measure(const OptimizePlan& plan, const Trial& trial,
 TrialMeasure measure_trial(const OptimizePlan& plan, const Setting& setting, const Trial& trial,
                            changes::Journal& journal, OptimizeResult& result) {
   // The starting settings are the host's own: nothing is written (a dirty_bytes of 0, the form
-  // not in use, could not even be written back).
-  const Setting applied = trial.kind == TrialKind::start ? Setting{} : setting;
+  // not in use, could not even be written back), whatever the trial's kind.
+  const Setting applied = setting == plan.original ? Setting{} : setting;
   if (std::FILE* log = plan.options.run.run.log) {
     fmt::print(log, "mmtune: optimize [{}/{}] {} ({})\n", trial.index, plan.options.budget,
                setting_label(setting), trial_kind_name(trial.kind));
@@ -231,7 +231,7 @@ json trials_json(const OptimizeResult& result) {
     trials.push_back({{"index", t.index},
                       {"kind", trial_kind_name(t.kind)},
                       {"settings", setting_json(t.setting)},
-                      {"applied", t.kind != TrialKind::start},
+                      {"applied", t.setting != result.plan.original},
                       {"key", t.key},
                       {"why", t.why},
                       {"expected_improvement",

@@ -379,7 +379,9 @@ SearchResult Search::run() {
   bool converged = false;
   while (!stop_ && runs_left() > 0) {
     const auto best = incumbent();
-    const int deficit = best ? confirm_runs() - int(result_.candidates[*best].samples.size()) : 0;
+    // Candidate 0 is the starting settings: nothing to compare them with, nothing to confirm.
+    const int deficit =
+        best && *best != 0 ? confirm_runs() - int(result_.candidates[*best].samples.size()) : 0;
     // A new candidate needs confirm_runs() runs to be compared: fewer left, the search ends with
     // confirming the incumbent.
     const bool endgame = runs_left() < confirm_runs();
