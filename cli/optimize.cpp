@@ -9,10 +9,15 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "advisor/apply.hpp"
+#include "changes/journal.hpp"
+#include "changes/signal_guard.hpp"
 #include "cli/commands.hpp"
 #include "cli/identity.hpp"
 #include "cli/options.hpp"
@@ -34,6 +39,8 @@ struct OptimizeArgs {
   uint64_t seed = 1;
   std::string settle = "0s";
   std::string json;
+  bool apply = false;
+  bool persist = false;
   RunOptionArgs run;
 };
 
@@ -51,7 +58,10 @@ with the starting settings.
 
 Each setting is written through the journal before its run and undone after it; the host is back
 to its own values between runs and after the search, also after SIGINT/SIGTERM (exit 130) or a
-crash (`mmtune restore`). The winner is never applied: use `mmtune apply` with it.)";
+crash (`mmtune restore`). The winner is applied only with --apply, and only when it is
+significantly better than the starting settings (the test above), through `mmtune apply`'s path:
+journaled, kept, `mmtune restore --applied` takes it back; --persist also writes
+/etc/sysctl.d/90-mmtune.conf.)";
 
 compare::OptimizeOptions optimize_options(const OptimizeArgs& args, const CLI::App& sub,
                                           const Globals& globals, std::FILE* log) {
@@ -73,15 +83,55 @@ compare::OptimizeOptions optimize_options(const OptimizeArgs& args, const CLI::A
   return options;
 }
 
+// --persist's file checked before the search (an existing file mmtune did not write is never
+// overwritten): nothing runs when the apply at the end could not happen.
+std::optional<std::filesystem::path> apply_plan_check(const OptimizeArgs& args) {
+  if (args.persist && !args.apply) fail(ErrorKind::bad_input, "--persist: only with --apply");
+  if (!args.persist) return std::nullopt;
+  return std::filesystem::path(advisor::kDefaultPersistFile);
+}
+
+// The winner applied through `mmtune apply`'s path, when the search is clean and it is
+// significantly better than the starting settings; otherwise says why not.
+void apply_best(const compare::OptimizeResult& result, bool clean,
+                const std::optional<std::filesystem::path>& persist, const probes::HostFs& fs,
+                const Io& io) {
+  const compare::SearchResult& s = result.search;
+  if (!clean || !s.best || s.best == s.start || !s.significant) {
+    fmt::print(io.out, "not applied: {}\n",
+               !clean ? "the search was disturbed (see the notes)"
+                      : "the best is not significantly better than the starting settings");
+    return;
+  }
+  std::vector<advisor::RequestedChange> requests;
+  for (const auto& [knob, value] : s.candidates[*s.best].setting)
+    requests.push_back({knob, value, "mmtune optimize: the best setting", false});
+  const advisor::ApplyPlan plan = advisor::plan_apply(requests, fs, persist);
+  changes::SignalGuard guard;
+  changes::Journal journal(fs, result.plan.options.run.run.state_dir);
+  const std::vector<advisor::AppliedChange> applied = advisor::apply_plan(plan, journal);
+  if (changes::SignalGuard::received() != 0)
+    fail(ErrorKind::interrupted, "apply stopped; what it had changed was restored");
+  advisor::keep_applied(plan, journal);
+  fmt::print(io.out, "applied {} change(s) through the journal {}:\n", applied.size(),
+             journal.file().string());
+  for (const advisor::AppliedChange& change : applied)
+    fmt::print(io.out, "  {}: {} → {}\n", change.knob, change.old_value, change.new_value);
+  if (plan.persist_file) fmt::print(io.out, "persisted in {}\n", plan.persist_file->string());
+  fmt::print(io.out, "they stay; `mmtune restore --applied` takes them back\n");
+}
+
 int run_optimize_command(const OptimizeArgs& args, const CLI::App& sub, const Globals& globals,
                          const Io& io) {
   const compare::OptimizeOptions options = optimize_options(args, sub, globals, io.err);
+  const std::optional<std::filesystem::path> persist = apply_plan_check(args);
   std::optional<OutputFile> json_file;
   if (!args.json.empty() && args.json != "-") json_file = check_output_file("--json", args.json);
 
   const probes::HostFs fs = globals.host_fs();
   const facts::HostFacts facts = probes::read_host_facts(fs);
   const compare::OptimizePlan plan = compare::plan_optimize(options, facts, fs);
+  if (args.apply) advisor::plan_apply({}, fs, persist);  // --persist's file, before any run
   const changes::HostLock host = args.run.safety.hold(globals, io);
   const compare::OptimizeResult result = compare::run_optimize(plan);
 
@@ -96,7 +146,9 @@ int run_optimize_command(const OptimizeArgs& args, const CLI::App& sub, const Gl
   }
   if (result.search.interrupted)
     fail(ErrorKind::interrupted, "optimize stopped; every setting it changed was restored");
-  return result.invalidated.empty() && !result.governor_stop ? 0 : 1;
+  const bool clean = result.invalidated.empty() && !result.governor_stop;
+  if (args.apply) apply_best(result, clean, persist, fs, io);
+  return clean ? 0 : 1;
 }
 
 }  // namespace
@@ -124,6 +176,10 @@ Action attach_optimize(CLI::App& sub, const Globals& globals) {
       ->type_name("DURATION");
   sub.add_option("--json", args->json, "Write the whole search as JSON to FILE (- for stdout)")
       ->type_name("FILE");
+  sub.add_flag("--apply", args->apply,
+               "Apply the best setting at the end when it is significantly better (it stays)");
+  sub.add_flag("--persist", args->persist,
+               "With --apply: also write /etc/sysctl.d/90-mmtune.conf so it survives a reboot");
   args->run.attach(sub, RunScope::workload);
   sub.footer(kFooter);
   return [args, &sub, &globals](const Io& io) {

@@ -44,6 +44,11 @@ TEST(Optimize, BadInputExits2WithOneLineBeforeAnythingChanges) {
        "one setting in the kernel"},
       {{"--knob", "vm.dirty_bytes=64MiB..1GiB", objective, "--constraint", "x>1"}, "--constraint"},
       {{"--knob", "vm.dirty_bytes=64MiB..1GiB", objective, "--sise", "16MiB"}, "--sise"},
+      {{"--knob", "vm.dirty_bytes=64MiB..1GiB", objective, "--persist"}, "only with --apply"},
+      // Every background threshold above every hard limit: the kernel would halve each.
+      {{"--knob", "vm.dirty_bytes=64MiB..128MiB", "--knob",
+        "vm.dirty_background_bytes=256MiB..512MiB", objective},
+       "no setting in these ranges is valid on this host"},
   };
   for (const auto& [args, expected] : cases) {
     CliResult r = run_mmtune(optimize(state, args));
