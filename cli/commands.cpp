@@ -18,6 +18,8 @@ constexpr Command kCommands[] = {
     {"report", "Render a run, scenario, tune or advice JSON as HTML with plots, or Markdown",
      attach_report},
     {"sweep", "One workload under several knob settings, each applied temporarily", attach_sweep},
+    {"optimize", "Search knob settings for the best value of a workload's measurement",
+     attach_optimize},
     {"baseline", "CI: record the host fingerprint and a CI scenario's metrics", attach_baseline},
     {"check", "CI: compare with a baseline (drift, correctness, regressions); TAP, JUnit",
      attach_check},

@@ -46,6 +46,7 @@ Action attach_advise(CLI::App& sub, const Globals& globals);
 Action attach_tune(CLI::App& sub, const Globals& globals);
 Action attach_report(CLI::App& sub, const Globals& globals);
 Action attach_sweep(CLI::App& sub, const Globals& globals);
+Action attach_optimize(CLI::App& sub, const Globals& globals);
 Action attach_baseline(CLI::App& sub, const Globals& globals);
 Action attach_check(CLI::App& sub, const Globals& globals);
 Action attach_apply(CLI::App& sub, const Globals& globals);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -60,10 +61,11 @@ void settle(std::chrono::nanoseconds duration) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-workloads::Result failed_run(const SweepPlan& plan, std::string reason) {
+workloads::Result failed_run(const SweepOptions& options, const facts::HostFacts& facts,
+                             std::string reason) {
   workloads::Result result;
-  result.workload = plan.options.workload;
-  result.host = plan.run_plan.facts;
+  result.workload = options.workload;
+  result.host = facts;
   result.verdict = {workloads::Status::failed, std::move(reason), false};
   return result;
 }
@@ -103,6 +105,38 @@ KnobSweep parse_knob_sweep(std::string_view text) {
   return sweep;
 }
 
+void check_one_form_per_dirty_limit(const std::vector<std::string>& knobs) {
+  const auto has = [&](std::string_view knob) {
+    return std::find(knobs.begin(), knobs.end(), knob) != knobs.end();
+  };
+  for (const auto& [ratio, bytes] : kDirtyPairs) {
+    if (has(ratio) && has(bytes)) {
+      fail(ErrorKind::bad_input,
+           "--knob: {} and {} are one setting in the kernel (writing one zeroes the other); "
+           "give one of them",
+           ratio, bytes);
+    }
+  }
+}
+
+Setting current_knob_values(const std::vector<std::string>& knobs, const probes::HostFs& fs) {
+  Setting values;
+  for (const std::string& name : knobs) {
+    const facts::Knob knob = *facts::find_knob(name);
+    auto current = fs.read(knob.path);
+    if (!current) {
+      fail(ErrorKind::unsupported, "--knob {}: this host has no {}", name,
+           fs.path(knob.path).string());
+    }
+    if (::access(fs.path(knob.path).c_str(), W_OK) != 0) {
+      fail(ErrorKind::unsupported, "--knob {}: {} cannot be written here (changing it needs root)",
+           name, fs.path(knob.path).string());
+    }
+    values.emplace_back(name, probes::parse_bracketed_choice(*current));
+  }
+  return values;
+}
+
 SweepPlan plan_sweep(const SweepOptions& options, const facts::HostFacts& facts,
                      const probes::HostFs& fs) {
   if (options.knobs.empty())
@@ -120,14 +154,7 @@ SweepPlan plan_sweep(const SweepOptions& options, const facts::HostFacts& facts,
            sweep.knob);
     count *= sweep.values.size();
   }
-  for (const auto& [ratio, bytes] : kDirtyPairs) {
-    if (knobs.contains(std::string(ratio)) && knobs.contains(std::string(bytes))) {
-      fail(ErrorKind::bad_input,
-           "--knob: {} and {} are one setting in the kernel (writing one zeroes the other); "
-           "sweep one of them",
-           ratio, bytes);
-    }
-  }
+  check_one_form_per_dirty_limit({knobs.begin(), knobs.end()});
   if (count > kSweepMaxCombinations) {
     fail(ErrorKind::bad_input, "--knob: {} combinations; at most {} per sweep", count,
          kSweepMaxCombinations);
@@ -140,19 +167,9 @@ SweepPlan plan_sweep(const SweepOptions& options, const facts::HostFacts& facts,
     fail(ErrorKind::unsupported, "{} cannot run on this host: {}", options.workload,
          *plan.run_plan.unsupported);
   }
-  for (const KnobSweep& sweep : options.knobs) {
-    const facts::Knob knob = *facts::find_knob(sweep.knob);
-    auto current = fs.read(knob.path);
-    if (!current) {
-      fail(ErrorKind::unsupported, "--knob {}: this host has no {}", sweep.knob,
-           fs.path(knob.path).string());
-    }
-    if (::access(fs.path(knob.path).c_str(), W_OK) != 0) {
-      fail(ErrorKind::unsupported, "--knob {}: {} cannot be written here (changing it needs root)",
-           sweep.knob, fs.path(knob.path).string());
-    }
-    plan.original.emplace_back(sweep.knob, probes::parse_bracketed_choice(*current));
-  }
+  std::vector<std::string> names;
+  for (const KnobSweep& sweep : options.knobs) names.push_back(sweep.knob);
+  plan.original = current_knob_values(names, fs);
   plan.settings = combinations(options.knobs);
   plan.metrics = options.metrics.empty() ? key_metrics(options.workload) : options.metrics;
   return plan;
@@ -160,31 +177,9 @@ SweepPlan plan_sweep(const SweepOptions& options, const facts::HostFacts& facts,
 
 namespace {
 
-// One run of the workload under setting: set its knobs through the journal, settle, run, undo.
-// The run's options name the journal, so a knob someone else moves invalidates the run.
 workloads::Result run_once(const SweepPlan& plan, const Setting& setting, changes::Journal& journal,
                            SweepResult& result) {
-  for (const auto& [knob, value] : setting) journal.set_knob(knob, value);
-  if (plan.options.settle > std::chrono::nanoseconds::zero()) settle(plan.options.settle);
-  workloads::Result run;
-  if (changes::SignalGuard::received() != 0) {
-    run.verdict.interrupted = true;
-  } else {
-    workloads::RunOptions options = plan.options.run;
-    options.outer_journal = &journal;
-    // Planned again under this setting: the model's predictions depend on the knobs.
-    try {
-      const facts::HostFacts facts = probes::read_host_facts(journal.fs());
-      run = workloads::execute(workloads::plan_run(plan.options.workload, options, facts), options);
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::internal) throw;
-      run = failed_run(plan, e.what());
-    }
-  }
-  for (const changes::UndoOutcome& outcome : journal.undo_all()) {
-    if (outcome.status != changes::UndoStatus::restored) result.notes.push_back(outcome.message);
-  }
-  return run;
+  return run_under_setting(plan.options, plan.run_plan.facts, setting, journal, result.notes);
 }
 
 std::string moved_text(const std::vector<workloads::MovedSettingRecord>& moved) {
@@ -266,6 +261,33 @@ SweepResult run_sweep(const SweepPlan& plan) {
     }
   }
   return result;
+}
+
+// The run's options name the journal, so a knob someone else moves invalidates the run.
+workloads::Result run_under_setting(const SweepOptions& options, const facts::HostFacts& facts,
+                                    const Setting& setting, changes::Journal& journal,
+                                    std::vector<std::string>& notes) {
+  for (const auto& [knob, value] : setting) journal.set_knob(knob, value);
+  if (options.settle > std::chrono::nanoseconds::zero()) settle(options.settle);
+  workloads::Result run;
+  if (changes::SignalGuard::received() != 0) {
+    run.verdict.interrupted = true;
+  } else {
+    workloads::RunOptions run_options = options.run;
+    run_options.outer_journal = &journal;
+    try {
+      const facts::HostFacts now = probes::read_host_facts(journal.fs());
+      run =
+          workloads::execute(workloads::plan_run(options.workload, run_options, now), run_options);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::internal) throw;
+      run = failed_run(options, facts, e.what());
+    }
+  }
+  for (const changes::UndoOutcome& outcome : journal.undo_all()) {
+    if (outcome.status != changes::UndoStatus::restored) notes.push_back(outcome.message);
+  }
+  return run;
 }
 
 std::vector<std::string> key_metrics(std::string_view workload) {

@@ -53,6 +53,10 @@
 #include "workloads/result.hpp"
 #include "workloads/runner.hpp"
 
+namespace mmtune::changes {
+class Journal;
+}
+
 namespace mmtune::compare {
 
 inline constexpr std::string_view kSweepSchema = "mmtune.sweep/1";
@@ -123,6 +127,20 @@ struct SweepResult {
   bool interrupted = false;
   std::vector<std::string> notes;  // restores that were left alone, failed runs, …
 };
+
+// The knobs' values now (the selected word of a choice file). Throws Error{unsupported} naming the
+// knob when this host lacks its file or it cannot be written (root).
+Setting current_knob_values(const std::vector<std::string>& knobs, const probes::HostFs& fs);
+// Throws Error{bad_input} when knobs hold both forms of one dirty limit (vm.dirty_ratio and
+// vm.dirty_bytes, or the background pair): writing one zeroes the other.
+void check_one_form_per_dirty_limit(const std::vector<std::string>& knobs);
+
+// One run of the workload under setting: its knobs written through journal, options.settle, the
+// run (planned again under the setting: the model's predictions depend on the knobs), every knob
+// undone. What the undo left alone goes to notes. A workload error becomes a failed run.
+workloads::Result run_under_setting(const SweepOptions& options, const facts::HostFacts& facts,
+                                    const Setting& setting, changes::Journal& journal,
+                                    std::vector<std::string>& notes);
 
 // Runs a setting gets when one stood on a setting someone else moved (the first, and one more).
 inline constexpr int kSweepAttempts = 2;

@@ -299,6 +299,8 @@ ReportDocument build_report(const ReportInput& input) {
                             input.scenario->profile);
   } else if (input.sweep) {
     doc.title = fmt::format("mmtune report: sweep of {}", input.sweep->plan.options.workload);
+  } else if (input.optimize) {
+    doc.title = fmt::format("mmtune report: search of {}", input.optimize->workload);
   } else if (input.check) {
     doc.title = fmt::format("mmtune report: check of {}/{}", input.check->baseline.profile,
                             input.check->baseline.scenario);
@@ -338,6 +340,7 @@ ReportDocument build_report(const ReportInput& input) {
   if (input.result) add_run(doc, fmt::format("Run: {}", input.result->workload), {}, *input.result);
   if (input.sweep) add_sweep(doc, *input.sweep);
   if (input.check) add_check(doc, *input.check);
+  if (input.optimize) add_optimize(doc, *input.optimize);
   doc.advice = input.advice;
   return doc;
 }

@@ -1,7 +1,9 @@
-// The report's sections for a sweep and for a check (report/sections.hpp).
+// The report's sections for a sweep, a check and a search (report/sections.hpp).
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <optional>
 
 #include "compare/stats.hpp"
 #include "facts/units.hpp"
@@ -226,6 +228,116 @@ void add_check(ReportDocument& doc, const compare::CheckReport& check) {
     metric.blocks.push_back(std::move(numbers));
     doc.sections.push_back(std::move(metric));
   }
+}
+
+namespace {
+
+Plot convergence_plot(const OptimizeDocument& d) {
+  Plot plot;
+  plot.title = fmt::format("{} per trial, and the best so far", d.metric);
+  plot.y_label = d.metric;
+  plot.y_unit = d.unit;
+  plot.x_label = "trial";
+  plot.x_unit = "";
+  plot.x_counts = true;
+  PlotLine measured{fmt::format("{}, observed", d.metric), {}, {}};
+  PlotLine best{"best so far (the search's estimate)", {}, {}};
+  for (const OptimizeTrialRow& t : d.trials) {
+    if (t.objective) {
+      measured.x.push_back(t.index);
+      measured.y.push_back(*t.objective);
+    }
+    if (t.incumbent) {
+      best.x.push_back(t.index);
+      best.y.push_back(*t.incumbent);
+    }
+  }
+  plot.lines.push_back(std::move(measured));
+  plot.lines.push_back(std::move(best));
+  return plot;
+}
+
+// One knob's values over the trials (numeric knobs only; enumerations are in the table).
+std::optional<Plot> explored_plot(const OptimizeDocument& d, const std::string& knob) {
+  Plot plot;
+  plot.title = fmt::format("{} tried, per trial", knob);
+  plot.y_label = knob;
+  plot.y_unit = knob.ends_with("_bytes") ? "bytes" : "";
+  plot.x_label = "trial";
+  plot.x_unit = "";
+  plot.x_counts = true;
+  PlotLine line{fmt::format("{}, set for the trial", knob), {}, {}};
+  for (const OptimizeTrialRow& t : d.trials) {
+    for (const auto& [name, value] : t.values) {
+      if (name != knob) continue;
+      char* end = nullptr;
+      const double number = std::strtod(value.c_str(), &end);
+      if (end == value.c_str() || *end != '\0') return std::nullopt;
+      if (t.kind == "start") continue;  // the host's own form (0 = the other form in use)
+      line.x.push_back(t.index);
+      line.y.push_back(number);
+    }
+  }
+  if (line.x.empty()) return std::nullopt;
+  plot.lines.push_back(std::move(line));
+  return plot;
+}
+
+std::string best_text(const OptimizeDocument& d) {
+  if (!d.best) return "No setting was measured that meets every constraint.";
+  std::string text = fmt::format(
+      "Best: {}. Estimate {} (95 % interval {} – {}, from {}); median of its {} runs {}.", *d.best,
+      show(d.estimate, d.unit), show(d.low, d.unit), show(d.high, d.unit), d.estimate_source,
+      d.best_runs, show(d.best_median, d.unit));
+  if (d.p && d.change) {
+    text += fmt::format(
+        " Against the starting settings: {:+.1f} % (Mann-Whitney U, two-sided, p = {:.3f}): {}.",
+        *d.change * 100, *d.p,
+        d.significant ? "significant" : "not significant (p ≥ 0.05 or under 5 %)");
+  }
+  return text;
+}
+
+}  // namespace
+
+void add_optimize(ReportDocument& doc, const OptimizeDocument& d) {
+  std::string knobs;
+  for (const std::string& knob : d.knobs) knobs += (knobs.empty() ? "" : ", ") + knob;
+  ReportSection section{2, fmt::format("Search of {} over {}", d.workload, knobs), {}};
+  std::string design = fmt::format(
+      "{} {} in at most {} runs (seed {}), by Bayesian optimisation (docs/optimize.md); each "
+      "setting applied through the journal and restored after every run. Before the search: {} "
+      "(restored). Stopped: {} after {} runs.",
+      d.direction == "max" ? "Maximise" : "Minimise", d.metric, d.budget, d.seed, d.original,
+      d.stopped, d.trials.size());
+  if (!d.constraints.empty()) {
+    std::string list;
+    for (const std::string& c : d.constraints) list += (list.empty() ? "" : ", ") + c;
+    design += fmt::format(" Constraints: {}.", list);
+  }
+  if (d.interrupted) design += " Interrupted: the trials are those finished before.";
+  section.blocks.push_back(ReportParagraph{design, d.interrupted ? Tone::bad : Tone::plain});
+  section.blocks.push_back(ReportParagraph{best_text(d), d.significant ? Tone::good : Tone::plain});
+  if (!d.thresholds.empty())
+    section.blocks.push_back(ReportList{"What the model says moved:", d.thresholds});
+  if (!d.notes.empty()) section.blocks.push_back(ReportList{"Notes:", d.notes});
+  Plot convergence = convergence_plot(d);
+  ReportTable numbers = plot_table(convergence);
+  section.blocks.push_back(std::move(convergence));
+  section.blocks.push_back(std::move(numbers));
+  for (const std::string& knob : d.knobs) {
+    if (std::optional<Plot> plot = explored_plot(d, knob)) section.blocks.push_back(*plot);
+  }
+  ReportTable trials{"Every trial", {"#", "kind", "setting", d.metric, "best so far", "why"}, {}};
+  for (const OptimizeTrialRow& t : d.trials) {
+    std::string why = t.why;
+    if (t.feasible && !*t.feasible) why += " (misses a constraint)";
+    trials.rows.push_back({fmt::format("{}", t.index), t.kind, t.setting,
+                           t.objective ? show(*t.objective, d.unit) : "failed",
+                           t.incumbent ? show(*t.incumbent, d.unit) : "—", why});
+  }
+  section.blocks.push_back(std::move(trials));
+  doc.sections.push_back(std::move(section));
 }
 
 }  // namespace mmtune::report

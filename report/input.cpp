@@ -1,10 +1,13 @@
 #include "report/input.hpp"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "advisor/advice_json.hpp"
 #include "advisor/profile.hpp"
 #include "compare/fingerprint.hpp"
+#include "compare/optimize.hpp"
 #include "facts/error.hpp"
 #include "facts/facts_json.hpp"
 #include "facts/units.hpp"
@@ -137,6 +140,72 @@ std::optional<advisor::Advice> advice_for(const advisor::ScenarioRun& run) {
   }
 }
 
+std::string label_of(const json& settings, const std::vector<std::string>& knobs,
+                     std::vector<std::pair<std::string, std::string>>* values = nullptr) {
+  std::string label;
+  for (const std::string& knob : knobs) {
+    if (!settings.contains(knob)) continue;
+    const std::string value = settings.at(knob).get<std::string>();
+    label += fmt::format("{}{}={}", label.empty() ? "" : " ", knob, value);
+    if (values) values->emplace_back(knob, value);
+  }
+  return label;
+}
+
+std::optional<double> number_or_null(const json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
+  return j.at(key).get<double>();
+}
+
+OptimizeDocument optimize_from_json(const json& j) {
+  OptimizeDocument d;
+  d.workload = j.at("workload").get<std::string>();
+  for (const json& k : j.at("knobs")) d.knobs.push_back(k.at("knob").get<std::string>());
+  const json& objective = j.at("objective");
+  d.metric = objective.at("metric").get<std::string>();
+  d.direction = objective.at("direction").get<std::string>();
+  d.unit = objective.value("unit", "");
+  for (const json& c : j.at("constraints"))
+    d.constraints.push_back(c.at("text").get<std::string>());
+  d.budget = j.at("budget").get<int>();
+  d.seed = j.at("seed").get<uint64_t>();
+  d.original = label_of(j.at("original"), d.knobs);
+  for (const json& t : j.at("trials")) {
+    OptimizeTrialRow row;
+    row.index = t.at("index").get<int>();
+    row.kind = t.at("kind").get<std::string>();
+    row.setting = label_of(t.at("settings"), d.knobs, &row.values);
+    row.why = t.at("why").get<std::string>();
+    if (!t.at("ok").get<bool>()) row.why += "; " + t.value("failure", "");
+    row.objective = number_or_null(t, "objective");
+    row.incumbent = number_or_null(t, "incumbent");
+    if (t.contains("feasible") && !t.at("feasible").is_null())
+      row.feasible = t.at("feasible").get<bool>();
+    d.trials.push_back(std::move(row));
+  }
+  if (const json& best = j.at("best"); !best.is_null()) {
+    d.best = label_of(best.at("settings"), d.knobs);
+    d.estimate = best.at("estimate").get<double>();
+    d.low = best.at("low").get<double>();
+    d.high = best.at("high").get<double>();
+    d.best_median = best.at("median").get<double>();
+    d.best_runs = best.at("runs").get<size_t>();
+    d.estimate_source = best.value("estimate_source", "");
+  }
+  if (const json& versus = j.at("versus_start"); !versus.is_null()) {
+    d.p = versus.at("p").get<double>();
+    d.change = versus.at("change").get<double>();
+    d.significant = versus.at("significant").get<bool>();
+  }
+  d.stopped = j.at("stopped").get<std::string>();
+  d.thresholds = j.value("winner_thresholds", std::vector<std::string>{});
+  d.notes = j.value("search_notes", std::vector<std::string>{});
+  for (const std::string& note : j.value("notes", std::vector<std::string>{}))
+    d.notes.push_back(note);
+  d.interrupted = j.value("interrupted", false);
+  return d;
+}
+
 }  // namespace
 
 ReportInput read_report_input(std::string_view text) {
@@ -158,13 +227,17 @@ ReportInput read_report_input(std::string_view text) {
     input.advice = advisor::advice_from_json(j["advice"]);
     input.scenario = advisor::scenario_from_json(j["scenario"]);
     input.host = input.scenario->facts;
-  } else if (input.schema == compare::kSweepSchema || input.schema == compare::kCheckSchema) {
+  } else if (input.schema == compare::kSweepSchema || input.schema == compare::kCheckSchema ||
+             input.schema == compare::kOptimizeSchema) {
     // These documents have no reader of their own: a missing or mistyped key surfaces here as
     // nlohmann's message, named after the schema.
     try {
       if (input.schema == compare::kSweepSchema) {
         input.sweep = sweep_from_json(j);
         input.host = input.sweep->plan.run_plan.facts;
+      } else if (input.schema == compare::kOptimizeSchema) {
+        input.optimize = optimize_from_json(j);
+        input.host = facts::host_facts_from_json(j.at("host"));
       } else {
         input.check = check_from_json(j);
       }
@@ -177,9 +250,10 @@ ReportInput read_report_input(std::string_view text) {
     input.host = facts::host_facts_from_json(j);
   } else {
     fail(ErrorKind::bad_input,
-         "schema \"{}\" is not one this build reports on ({}, {}, {}, {}, {}, {}, {})",
+         "schema \"{}\" is not one this build reports on ({}, {}, {}, {}, {}, {}, {}, {})",
          input.schema, workloads::kResultSchema, advisor::kScenarioSchema, kTuneSchema,
-         compare::kSweepSchema, compare::kCheckSchema, advisor::kAdviceSchema, facts::kHostSchema);
+         compare::kSweepSchema, compare::kCheckSchema, compare::kOptimizeSchema,
+         advisor::kAdviceSchema, facts::kHostSchema);
   }
   return input;
 }

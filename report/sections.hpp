@@ -8,6 +8,7 @@
 #include "compare/check.hpp"
 #include "compare/sweep.hpp"
 #include "report/document.hpp"
+#include "report/input.hpp"
 #include "workloads/result.hpp"
 
 namespace mmtune::report {
@@ -31,5 +32,10 @@ void add_sweep(ReportDocument& doc, const compare::SweepResult& sweep);
 // The check: its counts and rule, every test, the performance verdicts, and per metric a plot of
 // the baseline's samples and this host's against the baseline median and the regression limit.
 void add_check(ReportDocument& doc, const compare::CheckReport& check);
+
+// The search: its design, the best with its estimate and comparison, the model's thresholds, the
+// convergence plot (the objective per trial and the best-so-far line), the explored space (each
+// numeric knob's value per trial), every trial with why it was chosen.
+void add_optimize(ReportDocument& doc, const OptimizeDocument& search);
 
 }  // namespace mmtune::report

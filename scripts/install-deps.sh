@@ -9,7 +9,7 @@
 # prometheus-node-exporter, about 35 MB. Without them those tests skip with the reason.
 set -eu
 packages="cmake g++ make pkg-config libcli11-dev libnuma-dev liburing-dev nlohmann-json3-dev
-libfmt-dev libssl-dev libsimdjson-dev libgtest-dev libgmock-dev e2fsprogs util-linux procps"
+libfmt-dev libssl-dev libsimdjson-dev libeigen3-dev libnlopt-dev libgtest-dev libgmock-dev e2fsprogs util-linux procps"
 matrix="qemu-system-x86 busybox-static kmod xz-utils"
 deploy="help2man dpkg-dev man-db ansible-core ansible-lint openssh-server openssh-client prometheus
 prometheus-node-exporter"

@@ -30,9 +30,9 @@ EXPECTED_FILES = [
     "./usr/lib/systemd/system/mmtune-export.timer",
 ]
 # What the binary links: libnuma, liburing, libfmt, libstdc++, libc, zlib (and libgcc_s), libcrypto
-# (the host identity's machine id) and simdjson (`mmtune fleet`).
+# (the host identity's machine id), simdjson (`mmtune fleet`) and NLopt (`mmtune optimize`).
 EXPECTED_DEPENDS = ["libc6", "libfmt9", "libnuma1", "liburing2", "libstdc++6", "zlib1g", "libssl3",
-                    "libsimdjson14"]
+                    "libsimdjson14", "libnlopt0"]
 
 
 def run(*args, **kwargs):

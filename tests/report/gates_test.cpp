@@ -1,6 +1,7 @@
-// The report of a sweep and of a check, from files `mmtune sweep --json` and `mmtune check --json`
-// wrote on this machine (tests/data/reports/): the tables hold the saved numbers, the plots the
-// saved samples and thresholds, and the Markdown the same sections and numbers as the HTML.
+// The report of a sweep, of a check and of a search (`mmtune optimize --json`), from files `mmtune
+// sweep --json` and `mmtune check --json` wrote on this machine (tests/data/reports/): the tables
+// hold the saved numbers, the plots the saved samples and thresholds, and the Markdown the same
+// sections and numbers as the HTML.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -146,6 +147,43 @@ TEST(ReportOfACheck, CountsThatDisagreeWithTheTestsAreRejected) {
     EXPECT_EQ(e.kind(), ErrorKind::bad_input);
     EXPECT_NE(std::string(e.what()).find("mmtune.sweep/1"), std::string::npos) << e.what();
   }
+}
+
+TEST(ReportOfASearch, ConvergencePlotAndTrialsHoldTheSavedTrials) {
+  const std::string text = slurp(test::test_data("reports/optimize-dirty-flood.json"));
+  const json saved = json::parse(text);
+  const ReportInput input = read_report_input(text);
+  ASSERT_TRUE(input.optimize.has_value());
+  ASSERT_TRUE(input.host.has_value());
+  const ReportDocument doc = build_report(input);
+  EXPECT_EQ(doc.title, "mmtune report: search of dirty-flood");
+  const std::string html = render_report_html(doc);
+  const std::string svg = plot_svg(html, "bystander_stall_p99_ms per trial, and the best so far");
+  ASSERT_FALSE(svg.empty());
+  const test::Drawn drawn = test::read_svg(svg);
+  const double pixel = (drawn.y1 - drawn.y0) / drawn.height;
+  const auto& measured = drawn.series.at("bystander_stall_p99_ms, observed");
+  const auto& best = drawn.series.at("best so far (the search's estimate)");
+  size_t m = 0, b = 0;
+  for (const json& trial : saved["trials"]) {
+    const double index = trial["index"].get<double>();
+    if (!trial["objective"].is_null()) {
+      ASSERT_LT(m, measured.size());
+      EXPECT_NEAR(measured[m].first, index, 0.01);
+      EXPECT_NEAR(measured[m++].second, trial["objective"].get<double>(), 0.06 * pixel);
+    }
+    if (!trial["incumbent"].is_null()) {
+      ASSERT_LT(b, best.size());
+      EXPECT_NEAR(best[b++].second, trial["incumbent"].get<double>(), 0.06 * pixel);
+    }
+  }
+  EXPECT_EQ(m, measured.size());
+  EXPECT_EQ(b, best.size());
+  EXPECT_FALSE(plot_svg(html, "vm.dirty_bytes tried, per trial").empty());
+  EXPECT_FALSE(plot_svg(html, "vm.dirty_background_bytes tried, per trial").empty());
+  EXPECT_NE(html.find("Against the starting settings: -12.2 %"), std::string::npos);
+  EXPECT_NE(html.find("misses a constraint"), std::string::npos);
+  expect_same_sections_and_numbers(doc);
 }
 
 }  // namespace
