@@ -20,7 +20,6 @@
 #include <thread>
 
 #include "changes/slow_device.hpp"
-#include "probes/host_facts.hpp"
 #include "probes/readers.hpp"
 #include "tests/cli/dirty_settings.hpp"
 #include "tests/support/test_support.hpp"
