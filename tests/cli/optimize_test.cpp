@@ -28,6 +28,7 @@ std::vector<std::string> optimize(const TempDir& state, std::vector<std::string>
 }
 
 TEST(Optimize, BadInputExits2WithOneLineBeforeAnythingChanges) {
+  HostSettingsLock lock;  // no other test process changes the settings compared at the end
   TempDir state;
   const std::map<std::string, std::string> before = dirty_settings();
   const std::string objective = "--objective=min:ns_per_fault";
