@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace mmtune::test {
 
@@ -94,6 +95,7 @@ std::vector<std::string> child_environment() {
 
 pid_t spawn_mmtune(const std::vector<std::string>& args, const std::filesystem::path& out,
                    const std::filesystem::path& err) {
+  wait_for_quiet_io();  // mmtune runs with the governor's defaults
   // Everything the child needs is made before fork: it only opens, duplicates and executes.
   std::vector<std::string> storage = args;
   std::string binary = mmtune_binary().string();
@@ -129,6 +131,18 @@ CliResult run_mmtune(const std::vector<std::string>& args) {
 }
 
 bool is_root() { return ::geteuid() == 0; }
+
+void wait_for_quiet_io(std::chrono::seconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    const std::string pressure = slurp("/proc/pressure/io");
+    const size_t full = pressure.find("full avg10=");
+    if (full == std::string::npos) return;
+    if (std::strtod(pressure.c_str() + full + 11, nullptr) < 5.0) return;
+    if (std::chrono::steady_clock::now() >= deadline) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
 
 HostSettingsLock::HostSettingsLock() {
   fd_ = ::open("/tmp/mmtune-host-settings.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);

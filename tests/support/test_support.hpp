@@ -4,6 +4,7 @@
 // lock around host settings. (A fake host tree for the journal is in fake_host.hpp.)
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -56,6 +57,12 @@ pid_t spawn_mmtune(const std::vector<std::string>& args,
                    const std::filesystem::path& err = "/dev/null");
 
 bool is_root();
+
+// Waits (up to `patience`) until /proc/pressure/io "full" avg10 is under 5 %: a workload started
+// right after an earlier test's dirty flood (25 % io full avg10 seen here) would otherwise meet the
+// governor's io tripwire (20 %) still raised by it; avg10 decays over some 10 s. spawn_mmtune and
+// the workload tests' run_tiny call it. Returns at once on a host without PSI.
+void wait_for_quiet_io(std::chrono::seconds patience = std::chrono::seconds(30));
 
 // Held by every test (and test helper process) that changes a host setting, so concurrent test
 // processes never change /proc/sys or /sys under each other: an exclusive flock on

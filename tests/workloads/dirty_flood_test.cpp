@@ -105,6 +105,7 @@ class SlowDeviceTest : public testing::Test {
   void SetUp() override {
     if (!test::is_root()) GTEST_SKIP() << "needs root";
     if (auto why = changes::slow_device_unsupported(probes::HostFs("/"))) GTEST_SKIP() << *why;
+    test::wait_for_quiet_io();
   }
   // Throttling begins within 10 % of the free-run ceiling; dirty + writeback levels off within
   // 10 % of the hard limit; and nothing is left.
@@ -114,7 +115,7 @@ class SlowDeviceTest : public testing::Test {
     HostSnapshot before = snapshot_host();
     params.push_back({"dir", dir.path().string()});
     params.push_back({"throttle-probe", std::string(probe)});
-    Result r = run_tiny("dirty-flood", params);
+    Result r = run_tiny("dirty-flood", params, slow_device_test_options());
     ASSERT_EQ(r.verdict.status, Status::ok) << r.verdict.reason;
     expect_method(r, probe);
     for (const char* metric :
@@ -212,7 +213,7 @@ TEST_F(SlowDeviceTest, TimeLimitAndInterruptLeaveNothing) {
                    {"dirty-background-bytes", "32MiB"},
                    {"size", "512MiB"},
                    {"dir", dir.path().string()}};
-  RunOptions limited;
+  RunOptions limited = slow_device_test_options();
   limited.time_limit = std::chrono::seconds(3);
   Result timed_out = run_tiny("dirty-flood", params, limited);
   EXPECT_EQ(timed_out.verdict.status, Status::failed);
@@ -240,7 +241,7 @@ TEST_F(SlowDeviceTest, TimeLimitAndInterruptLeaveNothing) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     if (!finished.load()) ::kill(::getpid(), SIGINT);
   });
-  Result interrupted = run_tiny("dirty-flood", params);
+  Result interrupted = run_tiny("dirty-flood", params, slow_device_test_options());
   finished.store(true);
   interrupter.join();
   ::sigaction(SIGINT, &previous, nullptr);

@@ -75,6 +75,7 @@ class KillNine : public testing::Test {
   void SetUp() override {
     if (!test::is_root()) GTEST_SKIP() << "needs root";
     facts_ = probes::read_host_facts(probes::HostFs("/"));
+    test::wait_for_quiet_io();  // the run is spawned with the governor's defaults
   }
   void expect_restored(const HostSnapshot& before,
                        const std::vector<changes::UndoOutcome>& outcomes) {
