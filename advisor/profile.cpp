@@ -218,8 +218,12 @@ class Checker {
     return node.is_number_integer() ? node.dump() : text(pointer);
   }
 
+  // A key is escaped as JSON Pointer wants it (RFC 6901): "~" as "~0", "/" as "~1"; a scenario
+  // named "a~b" made nlohmann's pointer parser throw (found by fuzz_profile).
   static std::string child(std::string_view pointer, std::string_view key) {
-    return fmt::format("{}/{}", pointer, key);
+    std::string out = fmt::format("{}/", pointer);
+    for (char ch : key) out += ch == '~' ? "~0" : ch == '/' ? "~1" : std::string(1, ch);
+    return out;
   }
   static std::string child(std::string_view pointer, size_t index) {
     return fmt::format("{}/{}", pointer, index);

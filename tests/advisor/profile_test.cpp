@@ -157,6 +157,12 @@ TEST(ProfileErrors, TheValidOneParses) {
   EXPECT_EQ(p.scenario("quick")->steps[0].line, 20);
 }
 
+TEST(ProfileErrors, AScenarioNameWithATildeOrSlashIsReadAsAnyOther) {
+  // Found by fuzz_profile: the name went into a JSON Pointer unescaped and nlohmann threw.
+  const std::string error = error_of(replaced(R"("quick": {)", R"("odd~/name": 7, "quick": {)"));
+  EXPECT_NE(error.find("odd~/name"), std::string::npos) << error;
+}
+
 TEST(ProfileErrors, NameFileLineAndField) {
   EXPECT_EQ(error_of(replaced(R"("swap": "avoid")", R"("swap": "sometimes")")),
             "t.json:6: goals.swap: \"sometimes\" must be one of avoid|low|keep|compressed");
