@@ -23,14 +23,7 @@ using test::FakeHost;
 using test::slurp;
 using test::write_text;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(ChangeFile, ReadsSysctlDLines) {
   auto changes = parse_change_file(

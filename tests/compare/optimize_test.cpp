@@ -19,14 +19,7 @@
 namespace mmtune::compare {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 KnobDomain integer_domain(std::string name, int64_t lo, int64_t hi, Scale scale = Scale::linear) {
   KnobDomain d;

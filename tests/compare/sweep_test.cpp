@@ -13,14 +13,7 @@
 namespace mmtune::compare {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(SweepKnobs, ParsesNamesAndValues) {
   KnobSweep k = parse_knob_sweep("vm.dirty_ratio=5,10, 20 ,40");

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "facts/error.hpp"
+
 namespace mmtune::test {
 
 std::filesystem::path test_data(const std::string& rel) {
@@ -131,6 +133,15 @@ CliResult run_mmtune(const std::vector<std::string>& args) {
 }
 
 bool is_root() { return ::geteuid() == 0; }
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 void wait_for_quiet_io(std::chrono::seconds patience) {
   const auto deadline = std::chrono::steady_clock::now() + patience;

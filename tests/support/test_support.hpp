@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ pid_t spawn_mmtune(const std::vector<std::string>& args,
                    const std::filesystem::path& err = "/dev/null");
 
 bool is_root();
+
+// The message of the mmtune::Error that f throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 
 // Waits (up to `patience`) until /proc/pressure/io "full" avg10 is under 5 %: a workload started
 // right after an earlier test's dirty flood (25 % io full avg10 seen here) would otherwise meet the
