@@ -94,21 +94,32 @@ TEST(Optimize, ATinySearchRestoresTheSettings) {
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_EQ(dirty_settings(), guard.original()) << "restored after the search";
   EXPECT_EQ(journal_files(state.path()), 0u);
-  EXPECT_NE(r.err.find("optimize [6/6]"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("best: "), std::string::npos) << r.out;
   const json j = json::parse(slurp(out.path() / "o.json"));
   EXPECT_EQ(j["schema"], "mmtune.optimize/1");
-  ASSERT_EQ(j["trials"].size(), 6u);
+  // With the starting settings still the best after five runs, one run left cannot confirm a new
+  // best (a comparison needs more), so the search may end a run early; which happens depends on
+  // the measured noise. Any other reason for fewer than six runs is a failure.
+  const size_t runs = j["trials"].size();
+  ASSERT_TRUE(runs == 6 || runs == 5) << runs;
+  if (runs == 6) {
+    EXPECT_NE(r.err.find("optimize [6/6]"), std::string::npos) << r.err;
+    EXPECT_EQ(j["stopped"], "budget");
+  } else {
+    EXPECT_EQ(j["stopped"].get<std::string>().rfind("budget: 1 run(s) left, too few to confirm", 0),
+              0u)
+        << j["stopped"];
+  }
   EXPECT_EQ(j["trials"][0]["kind"], "start");
   EXPECT_FALSE(j["trials"][0]["applied"]);
   EXPECT_EQ(j["trials"][2]["kind"], "space-filling");
   EXPECT_TRUE(j["trials"][2]["applied"]);
   EXPECT_TRUE(j["trials"][2]["measurements"].contains("ns_per_fault"));
   EXPECT_EQ(j["objective"]["unit"], "ns");
-  EXPECT_EQ(j["runs"], 6);
+  EXPECT_EQ(j["runs"], runs);
   EXPECT_FALSE(j["best"].is_null());
-  std::cout << "[ optimize ] 6 runs of demand-paging 32MiB over 2 dirty knobs: " << seconds
-            << " s\n";
+  std::cout << "[ optimize ] " << runs
+            << " runs of demand-paging 32MiB over 2 dirty knobs: " << seconds << " s\n";
 }
 
 TEST(Optimize, SigkillMidSearchIsUndoneByRestore) {
