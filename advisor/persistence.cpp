@@ -47,7 +47,7 @@ bool same_value(std::string_view a, std::string_view b) {
 }
 
 std::string where(const facts::PersistedSetting& a) {
-  const std::string at = a.line > 0 ? fmt::format("{}:{}", a.file, a.line) : a.file;
+  std::string at = a.line > 0 ? fmt::format("{}:{}", a.file, a.line) : a.file;
   if (a.stage == "tuned") return "tuned (" + at + ")";
   if (a.stage == "tuned-reapply") return at + ", re-applied by tuned";
   if (a.stage == "tuned-bootloader") return "tuned's [bootloader] (" + at + "), next boot";

@@ -214,9 +214,7 @@ void read_field(std::string_view key, od::value value, Parsed& doc, bool top) {
     doc.schema = text(value).value_or("");
   else if (key == "identity" && type == od::json_type::object)
     doc.identity = read_identity(value);
-  else if (key == "advice" && type == od::json_type::object)
-    read_object(value, doc, false);
-  else if (key == "scenario" && type == od::json_type::object)
+  else if ((key == "advice" || key == "scenario") && type == od::json_type::object)
     read_object(value, doc, false);
   else if (key == "recommendations" && type == od::json_type::array)
     read_recommendations(value, doc);

@@ -49,6 +49,8 @@ fi
 sources=$(sed -n 's/^ *"file": "\(.*\)",\{0,1\}$/\1/p' "$build/compile_commands.json" | grep -cE "$files") ||
   { echo "clang-tidy.sh: no product source in $build/compile_commands.json matches '$only'" >&2; exit 2; }
 echo "clang-tidy: $sources sources" >&2
+# Sources that include a header the build writes (cli/build_version.hpp) need it written first.
+cmake --build "$build" --target mmtune_version_header >/dev/null
 log="$build/clang-tidy.log"
 status=0
 # -quiet: no per-file banner; the header filter keeps findings to our own headers.
