@@ -10,7 +10,7 @@
 #   PROBLEM dirty: dirty-flood on a slow device (30 MB/s), vm.dirty_bytes × vm.dirty_background_bytes
 #                  (5 × 4 values, 3 repeats: 60 runs) against the bystander's p99 stall, with
 #                  write_mib_per_s ≥ 0.9 × the starting settings';
-#   PROBLEM thp:   thp, thp.enabled × thp.defrag × thp.khugepaged.max_ptes_none (2 × 3 × 3, 3
+#   PROBLEM thp:   thp of 512 MiB regions, thp.enabled × thp.defrag × thp.khugepaged.max_ptes_none (2 × 3 × 3, 3
 #                  repeats: 54 runs) against the random-access speedup.
 #   DIR (default /var/tmp/mmtune-optimize-bench-PROBLEM) keeps the JSON documents; a grid already
 #   there is reused.
@@ -31,7 +31,7 @@ case $problem in
     constraint="--constraint write_mib_per_s>=0.9*baseline"
     repeat=3 budget=24 ;;
   thp)
-    workload="thp"
+    workload="thp --size 512MiB"
     grid="--knob thp.enabled=always,madvise --knob thp.defrag=always,defer,madvise --knob thp.khugepaged.max_ptes_none=0,255,511"
     space="--knob thp.enabled=always,madvise --knob thp.defrag=always,defer,madvise --knob thp.khugepaged.max_ptes_none=0..511"
     objective=max:random_access_speedup
