@@ -100,7 +100,10 @@ workloads::GovernorLimits HostSafetyArgs::governor_limits() const {
   };
   if (!psi_memory.empty())
     limits.psi_memory_full_pct = percent(share_or_off("stop-at-psi-memory", psi_memory));
-  if (!psi_io.empty()) limits.psi_io_full_pct = percent(share_or_off("stop-at-psi-io", psi_io));
+  if (!psi_io.empty()) {
+    limits.psi_io_full_pct = percent(share_or_off("stop-at-psi-io", psi_io));
+    limits.psi_io_asked = true;
+  }
   if (!zone_margin.empty()) limits.zone_margin = number_or_off("stop-at-zone-margin", zone_margin);
   if (!swap_fill.empty()) limits.swap_fill = share_or_off("stop-at-swap-fill", swap_fill);
   if (!foreign_cpu.empty())

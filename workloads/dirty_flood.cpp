@@ -1258,10 +1258,17 @@ void run(Session& session, const Options& o) {
 
 }  // namespace
 
-extern const Workload kDirtyFlood = define_workload<unsupported, invalid, footprint, predict, run>(
-    "dirty-flood",
-    "Buffered writers past the dirty limits, beside a bystander: dirty/writeback over time, "
-    "write latency, throttle onset and plateau vs the model",
-    kParams);
+extern const Workload kDirtyFlood = [] {
+  Workload workload = define_workload<unsupported, invalid, footprint, predict, run>(
+      "dirty-flood",
+      "Buffered writers past the dirty limits, beside a bystander: dirty/writeback over time, "
+      "write latency, throttle onset and plateau vs the model",
+      kParams);
+  // With --device-bps the writers wait on the slow loop device the run makes for itself.
+  workload.waits_on_own_device = [](const ParamValues& p) {
+    return options_from<Options>(p).device_bps > 0;
+  };
+  return workload;
+}();
 
 }  // namespace mmtune::workloads

@@ -50,6 +50,9 @@ struct GovernorLimits {
   std::optional<double> swap_fill;            // fraction of the host's own swap in use
   bool foreign_oom_kill = false;
   std::optional<double> foreign_cpu_rise;  // fraction of the online CPUs
+  // The io limit was asked for by name (--stop-at-psi-io), not taken from a preset: it then holds
+  // for a run whose io waits are on its own device too.
+  bool psi_io_asked = false;
   bool any() const;
 };
 

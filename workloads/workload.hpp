@@ -42,6 +42,10 @@ struct Workload {
   // Throws Error on failure (the verdict becomes failed with its message). Checks
   // session.stop_requested() often enough to stop within about 100 ms.
   void (*run)(Session& session);
+  // True when the run's io waits are on a device mmtune makes for it (dirty-flood's slow device):
+  // the host's io PSI then measures the run itself, and the governor's io tripwire stays off
+  // unless --stop-at-psi-io asks for it (docs/governor.md). nullptr: never.
+  bool (*waits_on_own_device)(const ParamValues& params);
 };
 
 namespace detail {
@@ -70,7 +74,8 @@ consteval Workload define_workload(std::string_view name, std::string_view summa
     if (param.options_type != &detail::kTypeTag<Options>)
       throw "define_workload: a parameter is not bound to a member of this workload's Options";
   }
-  Workload workload{name, summary, params, Unsupported, nullptr, nullptr, nullptr, nullptr};
+  Workload workload{name,    summary, params,  Unsupported, nullptr,
+                    nullptr, nullptr, nullptr, nullptr};
   if constexpr (!std::is_null_pointer_v<decltype(Invalid)>) {
     workload.invalid = [](const ParamValues& p) { return Invalid(options_from<Options>(p)); };
   }

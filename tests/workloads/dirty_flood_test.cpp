@@ -115,7 +115,7 @@ class SlowDeviceTest : public testing::Test {
     HostSnapshot before = snapshot_host();
     params.push_back({"dir", dir.path().string()});
     params.push_back({"throttle-probe", std::string(probe)});
-    Result r = run_tiny("dirty-flood", params, slow_device_test_options());
+    Result r = run_tiny("dirty-flood", params);
     ASSERT_EQ(r.verdict.status, Status::ok) << r.verdict.reason;
     expect_method(r, probe);
     for (const char* metric :
@@ -213,7 +213,7 @@ TEST_F(SlowDeviceTest, TimeLimitAndInterruptLeaveNothing) {
                    {"dirty-background-bytes", "32MiB"},
                    {"size", "512MiB"},
                    {"dir", dir.path().string()}};
-  RunOptions limited = slow_device_test_options();
+  RunOptions limited = test_options();
   limited.time_limit = std::chrono::seconds(3);
   Result timed_out = run_tiny("dirty-flood", params, limited);
   EXPECT_EQ(timed_out.verdict.status, Status::failed);
@@ -241,7 +241,7 @@ TEST_F(SlowDeviceTest, TimeLimitAndInterruptLeaveNothing) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     if (!finished.load()) ::kill(::getpid(), SIGINT);
   });
-  Result interrupted = run_tiny("dirty-flood", params, slow_device_test_options());
+  Result interrupted = run_tiny("dirty-flood", params);
   finished.store(true);
   interrupter.join();
   ::sigaction(SIGINT, &previous, nullptr);

@@ -18,6 +18,7 @@
 #include <iostream>
 #include <thread>
 
+#include "changes/slow_device.hpp"
 #include "probes/readers.hpp"
 #include "tests/workloads/pressure_support.hpp"
 #include "tests/workloads/run_tiny.hpp"
@@ -120,6 +121,36 @@ TEST_F(GovernorLiveTest, PsiMemoryFullTripsUnderCgroupReclaim) {
   EXPECT_GT(r.governor_stop->value, 0.05);
   EXPECT_LT(r.wall_s, 30.0) << "stopped before its two 15 s phases ran out";
   EXPECT_EQ(snapshot_host(), before) << "cgroups, files and settings cleaned up";
+  print_figures(r);
+}
+
+// A dirty flood on a slow device waits on the loop device the run made for itself: the host's io
+// PSI is then the run's own stall, so the io tripwire of a preset stays off for it (the result
+// says so); asked for by name (--stop-at-psi-io), it trips.
+TEST_F(GovernorLiveTest, PsiIoFullTripsOnTheRunsOwnSlowDeviceOnlyWhenAskedFor) {
+  if (!fs::exists("/proc/pressure/io")) GTEST_SKIP() << "no /proc/pressure on this kernel";
+  if (auto why = changes::slow_device_unsupported(probes::HostFs("/"))) GTEST_SKIP() << *why;
+  test::HostSettingsLock lock;
+  test::TempDir dir;
+  const HostSnapshot before = snapshot_host();
+  const Params params = {
+      {"device-bps", "30M"}, {"dirty-bytes", "64MiB"}, {"dirty-background-bytes", "16MiB"},
+      {"size", "256MiB"},    {"duration", "15s"},      {"dir", dir.path().string()}};
+  GovernorLimits from_preset;
+  from_preset.psi_io_full_pct = 1.0;
+  const Result own = run_governed("dirty-flood", params, from_preset);
+  EXPECT_FALSE(own.governor_stop.has_value()) << own.governor_stop->what;
+  EXPECT_EQ(own.limits.governor.count("psi-io-full"), 0u) << "recorded as off for this run";
+  EXPECT_TRUE(std::any_of(own.notes.begin(), own.notes.end(), [](const std::string& note) {
+    return note.find("io PSI tripwire is off for this run") != std::string::npos;
+  }));
+
+  GovernorLimits asked = from_preset;
+  asked.psi_io_asked = true;
+  const Result r = run_governed("dirty-flood", params, asked);
+  expect_stopped_by(r, "psi-io-full");
+  EXPECT_GT(r.governor_stop->value, 1.0);
+  EXPECT_EQ(snapshot_host(), before) << "loop device, mount, image and settings cleaned up";
   print_figures(r);
 }
 

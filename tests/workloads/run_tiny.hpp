@@ -24,15 +24,6 @@ inline RunOptions test_options() {
   return options;
 }
 
-// For dirty floods on a slow device: the flood's own writers stall on that device, and on an
-// otherwise idle host PSI counts it as io "full" (21.9 % avg10 seen here). Those tests check the
-// dirty model, not the governor, whose io tripwire has tests of its own.
-inline RunOptions slow_device_test_options() {
-  RunOptions options = test_options();
-  options.governor.psi_io_full_pct.reset();
-  return options;
-}
-
 inline Result run_tiny(std::string_view name, Params params, RunOptions options = test_options()) {
   test::wait_for_quiet_io();  // an earlier test's flood would trip the governor's io tripwire
   test::TempDir state;
