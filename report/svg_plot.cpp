@@ -266,8 +266,9 @@ std::string svg_axes(const Plot& plot, const Frame& f, const Axes& axes, int hei
       plot.x_unit.empty() ? "" : fmt::format(" ({})", escape_markup(plot.x_unit)));
   svg += fmt::format(
       "<text transform=\"translate(14 {:.1f}) rotate(-90)\" font-size=\"11\" "
-      "text-anchor=\"middle\" fill=\"#222\">{} ({})</text>\n",
-      f.top + f.height / 2, escape_markup(plot.y_label), escape_markup(y_scale.suffix));
+      "text-anchor=\"middle\" fill=\"#222\">{}{}</text>\n",
+      f.top + f.height / 2, escape_markup(plot.y_label),
+      y_scale.suffix.empty() ? "" : fmt::format(" ({})", escape_markup(y_scale.suffix)));
   return svg;
 }
 

@@ -34,6 +34,17 @@ TEST(AxisScale, BytesInBinaryUnitsAndLargeRatesInKOrM) {
   EXPECT_EQ(axis_scale("% of time", 12).suffix, "% of time");
 }
 
+TEST(SvgPlot, AnAxisWithoutAUnitHasNoEmptyParentheses) {
+  Plot plot;
+  plot.title = "max_ptes_none tried, per trial";
+  plot.y_label = "thp.khugepaged.max_ptes_none";
+  plot.x_label = "trial";
+  plot.lines.push_back({"set for the trial", {1, 2, 3}, {179, 385, 475}});
+  const std::string svg = svg_line_plot(plot);
+  EXPECT_NE(svg.find(">thp.khugepaged.max_ptes_none</text>"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find("()"), std::string::npos) << svg;
+}
+
 TEST(SvgPlot, PointsAndThresholdsReadBackAsTheirValues) {
   Plot plot;
   plot.title = "Free memory";
