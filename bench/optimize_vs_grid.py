@@ -60,6 +60,8 @@ def main():
 
     rows = [s for s in grid["settings"] if metric in s["metrics"] and "median" in s["metrics"][metric]]
     rows = [s for s in rows if feasible(s["metrics"])]
+    if not rows:
+        sys.exit("no setting of the grid meets the constraints " + ", ".join(bounds))
     best = min(rows, key=lambda s: sign * s["metrics"][metric]["median"])
     samples = best["metrics"][metric]["samples"]
     grid_runs = sum(len(s["runs"]) for s in grid["settings"])
