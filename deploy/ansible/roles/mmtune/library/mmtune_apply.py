@@ -26,6 +26,11 @@ options:
     description: The sysctl.d file C(--persist) writes.
     type: path
     default: /etc/sysctl.d/90-mmtune.conf
+  lock_wait:
+    description: Seconds to wait for another mmtune that holds the host (its host lock) before
+      applying; 0 fails at once (exit 3).
+    type: int
+    default: 300
   binary:
     description: The mmtune binary.
     type: str
@@ -55,6 +60,8 @@ def mmtune_apply(module, yes):
         command += ["--persist", "--sysctl-file", params["sysctl_file"]]
     if yes:
         command.append("--yes")
+        if params["lock_wait"] > 0:
+            command.append("--wait=%ds" % params["lock_wait"])
     rc, out, err = module.run_command(command)
     if rc != 0:
         module.fail_json(msg="mmtune apply failed (exit %d): %s" % (rc, err.strip()),
@@ -83,6 +90,7 @@ def main():
             file=dict(type="path", required=True),
             persist=dict(type="bool", default=True),
             sysctl_file=dict(type="path", default="/etc/sysctl.d/90-mmtune.conf"),
+            lock_wait=dict(type="int", default=300),
             binary=dict(type="str", default="mmtune"),
         ),
         supports_check_mode=True,
