@@ -69,6 +69,9 @@ struct KernelRun {
   bool disk_cache_none = false;
   std::vector<std::string> kernel_warnings;  // WARNING:/BUG:/Oops: lines of the guest's dmesg
   std::string console_tail;                  // the last console lines, when something went wrong
+  // A boot whose kernel panicked before /init (nothing of mmtune had run) is booted once more;
+  // the panic's last console lines, when that happened.
+  std::string panic_before_init;
   // What the command changed and did not take back: lines of the guest's before/after listing
   // ("+/sys/fs/cgroup/mmtune-75"); empty when nothing; nullopt when the guest sent none.
   std::optional<std::vector<std::string>> leftovers;

@@ -214,6 +214,7 @@ nlohmann::json matrix_json(const MatrixResult& result) {
       k["leftovers"] = run.leftovers ? nlohmann::json(*run.leftovers) : nlohmann::json();
       if (!run.restore_out.empty()) k["restore"] = run.restore_out;
       if (!run.console_tail.empty()) k["console_tail"] = run.console_tail;
+      if (!run.panic_before_init.empty()) k["panic_before_init"] = run.panic_before_init;
     }
     out["kernels"].push_back(std::move(k));
   }
