@@ -178,6 +178,14 @@ void read_guest_results(const QemuPlan& plan, const CommandResult& qemu,
   }
 }
 
+// One boot of the guest under QEMU, and what it left, into run.
+void boot(const QemuPlan& plan, const MatrixOptions& options, KernelRun& run) {
+  const auto start = std::chrono::steady_clock::now();
+  const CommandResult qemu = run_command(qemu_argv(plan), options.timeout);
+  run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  read_guest_results(plan, qemu, options, run);
+}
+
 KernelRun boot_one(const Kernel& kernel, const MatrixOptions& options, const fs::path& dir,
                    std::FILE* progress) {
   KernelRun run;
@@ -208,10 +216,7 @@ KernelRun boot_one(const Kernel& kernel, const MatrixOptions& options, const fs:
              kernel.label, kernel.release, plan.cpus, options.memory_mib,
              plan.numa_nodes ? fmt::format(", {} emulated NUMA nodes", plan.numa_nodes) : "",
              options.timeout.count());
-  auto start = std::chrono::steady_clock::now();
-  CommandResult qemu = run_command(qemu_argv(plan), options.timeout);
-  run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  read_guest_results(plan, qemu, options, run);
+  boot(plan, options, run);
   // A guest kernel that panics while booting under emulation (seen once: an int3 Oops in
   // sched_clock_cpu at 5.4 s) has not run anything of mmtune yet: boot it once more, and say so.
   if (run.status == RunStatus::failed && !run.boot_s &&
@@ -219,20 +224,16 @@ KernelRun boot_one(const Kernel& kernel, const MatrixOptions& options, const fs:
     throw_if_interrupted();
     fmt::print(progress, "matrix: {}: the kernel panicked before /init; booting once more\n",
                kernel.label);
-    const std::string panic = run.console_tail;
     KernelRun again;
     again.label = run.label;
     again.kernel = run.kernel;
     again.image = run.image;
+    again.panic_before_init = std::move(run.console_tail);
     fs::remove(plan.console_log);
     fs::remove(plan.result_log);
     plan = qemu_plan(kernel, options, dir);
     again.disk_cache_none = plan.disk_cache_none;
-    start = std::chrono::steady_clock::now();
-    qemu = run_command(qemu_argv(plan), options.timeout);
-    again.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    read_guest_results(plan, qemu, options, again);
-    again.panic_before_init = panic;
+    boot(plan, options, again);
     run = std::move(again);
   }
   fmt::print(progress, "matrix: {}: {} in {:.1f} s{}\n", kernel.label, run_status_name(run.status),

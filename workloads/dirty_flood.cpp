@@ -1258,7 +1258,8 @@ void run(Session& session, const Options& o) {
 
 }  // namespace
 
-extern const Workload kDirtyFlood = [] {
+// constinit: the registry's table points at it while statics are set up.
+extern constinit const Workload kDirtyFlood = [] {
   Workload workload = define_workload<unsupported, invalid, footprint, predict, run>(
       "dirty-flood",
       "Buffered writers past the dirty limits, beside a bystander: dirty/writeback over time, "
