@@ -79,9 +79,18 @@ facts::Settings read_settings(const HostFs& fs) {
   auto store = [&](const facts::Knob& knob) {
     auto text = fs.read(knob.path);
     if (!text) return;
-    settings.values[knob.name] = knob.kind == facts::KnobKind::choice
-                                     ? parse_bracketed_choice(*text)
-                                     : std::string(trim(*text));
+    if (knob.kind != facts::KnobKind::choice) {
+      settings.values[knob.name] = std::string(trim(*text));  // Settings::integer() checks numbers
+      return;
+    }
+    // The advisor reasons about every mode it keeps, so a mode it does not know (a garbled
+    // file, or a kernel newer than mmtune) stops here rather than as a bad "recommendation".
+    std::string chosen = parse_bracketed_choice(*text);
+    if (auto why = facts::invalid_knob_value(knob, chosen)) {
+      fail(ErrorKind::internal, "{}: selected mode \"{}\" {}", fs.path(knob.path).string(),
+           chosen.substr(0, 40), *why);
+    }
+    settings.values[knob.name] = std::move(chosen);
   };
   for (const facts::Knob& knob : facts::static_knobs()) store(knob);
   for (const std::string& entry : fs.list("sys/kernel/mm/transparent_hugepage")) {

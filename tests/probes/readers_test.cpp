@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "facts/error.hpp"
 #include "probes/parsers.hpp"
 #include "tests/support/recorded_hosts.hpp"
@@ -136,6 +138,27 @@ TEST(ReadersSnapshot, RequireHostRootNamesTheDirectory) {
     EXPECT_NE(std::string(e.what()).find(empty.path().string()), std::string::npos);
   }
   EXPECT_NO_THROW(require_host_root(host("old-4.19")));
+}
+
+// A mode the advisor does not know would otherwise come back from it as a "recommendation" (and
+// as a user error when the model checks it); the fuzzer found a garbled defrag file doing that.
+TEST(ReadersSnapshot, ASelectedModeThatIsNoModeOfTheKnobIsRefused) {
+  test::TempDir root;
+  const std::filesystem::path defrag = root.path() / "sys/kernel/mm/transparent_hugepage/defrag";
+  std::filesystem::create_directories(defrag.parent_path());
+  test::write_text(defrag, "always defer defer+madvise [madvise] never\n");
+  EXPECT_EQ(read_settings(HostFs(root.path())).text("thp.defrag"), "madvise");
+  for (const char* garbled : {"always [madvi_faults 0\nnuma 0] never\n", "[sometimes] never\n"}) {
+    test::write_text(defrag, garbled);
+    try {
+      read_settings(HostFs(root.path()));
+      ADD_FAILURE() << "accepted " << garbled;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::internal);
+      EXPECT_NE(std::string(e.what()).find(defrag.string()), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("must be one of always|defer"), std::string::npos);
+    }
+  }
 }
 
 TEST(ReadersSnapshot, ResolvesCgroupArguments) {
