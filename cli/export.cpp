@@ -21,6 +21,7 @@
 #include "cli/version.hpp"
 #include "compare/baseline.hpp"
 #include "facts/error.hpp"
+#include "facts/facts_json.hpp"
 #include "probes/readers.hpp"
 #include "report/input.hpp"
 #include "report/prometheus.hpp"
@@ -60,7 +61,7 @@ std::optional<Document> read_document(const fs::path& path, bool explicitly_name
   Document doc{path, fs::last_write_time(path), buffer.str(), {}};
   doc.json = nlohmann::json::parse(doc.text, nullptr, false);
   const bool exported = !doc.json.is_discarded() && doc.json.is_object() &&
-                        report::exported_command(doc.json.value("schema", ""));
+                        report::exported_command(facts::schema_of(doc.json));
   if (exported) return doc;
   if (!explicitly_named) return std::nullopt;
   fail(ErrorKind::bad_input,
@@ -94,7 +95,7 @@ std::vector<Document> read_documents(const std::vector<std::string>& inputs) {
 void add_documents(report::ExportInput& input, const std::vector<Document>& documents) {
   for (const Document& doc : documents) {
     try {
-      if (doc.json.value("schema", "") == compare::kBaselineSchema)
+      if (facts::schema_of(doc.json) == compare::kBaselineSchema)
         report::add_baseline(input, compare::baseline_from_json(doc.json, doc.path.string()));
       else
         report::add_document(input, report::read_report_input(doc.text));

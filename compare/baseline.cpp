@@ -10,6 +10,7 @@
 
 #include "changes/signal_guard.hpp"
 #include "facts/error.hpp"
+#include "facts/facts_json.hpp"
 #include "facts/units.hpp"
 
 namespace mmtune::compare {
@@ -34,6 +35,13 @@ T field(const json& j, std::string_view key, std::string_view label, std::string
   }
 }
 
+// Reads j[key] like field(), or gives `absent` when there is no such key.
+template <typename T>
+T field_or(const json& j, std::string_view key, T absent, std::string_view label,
+           std::string_view where) {
+  return j.contains(key) ? field<T>(j, key, label, where) : absent;
+}
+
 std::optional<double> optional_field(const json& j, std::string_view key, std::string_view label,
                                      std::string_view where) {
   auto it = j.find(key);
@@ -56,9 +64,15 @@ BaselineStep step_from_json(const json& j, std::string_view label, const std::st
       fail(ErrorKind::bad_input, "{}: {}params.{} must be a string", label, where, name);
     step.params.emplace_back(name, value.get<std::string>());
   }
-  for (const json& run : j.value("runs", json::array())) {
-    step.runs.push_back(
-        {run.value("status", ""), run.value("reason", ""), run.value("wall_s", 0.0)});
+  const json runs = field_or<json>(j, "runs", json::array(), label, where);
+  if (!runs.is_array()) fail(ErrorKind::bad_input, "{}: {}runs must be an array", label, where);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const std::string at = fmt::format("{}runs[{}].", where, i);
+    if (!runs[i].is_object())
+      fail(ErrorKind::bad_input, "{}: {}runs[{}] must be an object", label, where, i);
+    step.runs.push_back({field_or<std::string>(runs[i], "status", "", label, at),
+                         field_or<std::string>(runs[i], "reason", "", label, at),
+                         field_or<double>(runs[i], "wall_s", 0.0, label, at)});
   }
   return step;
 }
@@ -282,9 +296,9 @@ json baseline_to_json(const Baseline& baseline) {
 }
 
 Baseline baseline_from_json(const json& j, std::string_view label) {
-  if (!j.is_object() || j.value("schema", "") != kBaselineSchema) {
+  if (facts::schema_of(j) != kBaselineSchema) {
     fail(ErrorKind::bad_input, "{}: not a {} document (schema \"{}\")", label, kBaselineSchema,
-         j.is_object() ? j.value("schema", "") : "");
+         facts::schema_of(j));
   }
   Baseline b;
   b.created_at = field<std::string>(j, "created_at", label, "");
@@ -311,7 +325,7 @@ Baseline baseline_from_json(const json& j, std::string_view label) {
   for (size_t i = 0; i < metrics.size(); ++i)
     b.metrics.push_back(
         metric_from_json(metrics[i], b.steps, label, fmt::format("metrics[{}].", i)));
-  b.notes = j.value("notes", std::vector<std::string>{});
+  b.notes = field_or<std::vector<std::string>>(j, "notes", {}, label, "");
   return b;
 }
 

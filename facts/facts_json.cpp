@@ -104,6 +104,12 @@ json with_later_keys(const json& j) {
 
 }  // namespace
 
+std::string schema_of(const nlohmann::json& document) {
+  if (!document.is_object()) return "";
+  auto schema = document.find("schema");
+  return schema != document.end() && schema->is_string() ? schema->get<std::string>() : "";
+}
+
 HostFacts host_facts_from_json(const nlohmann::json& j) {
   if (!j.is_object()) fail(ErrorKind::bad_input, "host facts: expected a JSON object");
   auto schema = j.find("schema");

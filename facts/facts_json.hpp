@@ -7,6 +7,7 @@
 // (`json j = zone;`); host_facts_to_json / host_facts_from_json add and check the schema tag.
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "facts/facts.hpp"
@@ -78,6 +79,10 @@ void from_json(const nlohmann::json& j, ProcessMemory& p);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HostFacts, kernel, cpu, meminfo, vmstat, zones, buddyinfo, psi,
                                    swaps, settings, mglru, numa, cgroup, uptime_s, choices, cgroups,
                                    kubelet, persisted)
+
+// The "schema" tag of any mmtune document, or "" when there is none: not an object, no tag, or a
+// tag that is not a string (nlohmann's value("schema", "") throws on the last).
+std::string schema_of(const nlohmann::json& document);
 
 // With "schema": "mmtune.host/1".
 nlohmann::json host_facts_to_json(const HostFacts& facts);

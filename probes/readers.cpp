@@ -8,6 +8,7 @@
 #include "probes/cgroup_tree.hpp"
 #include "probes/parsers.hpp"
 #include "probes/persisted.hpp"
+#include "probes/text.hpp"
 
 namespace mmtune::probes {
 namespace {
@@ -83,12 +84,18 @@ facts::Settings read_settings(const HostFs& fs) {
       settings.values[knob.name] = std::string(trim(*text));  // Settings::integer() checks numbers
       return;
     }
-    // The advisor reasons about every mode it keeps, so a mode it does not know (a garbled
-    // file, or a kernel newer than mmtune) stops here rather than as a bad "recommendation".
+    // The advisor reasons about every mode it keeps, so a mode it does not know stops here
+    // rather than coming back from it as a "recommendation".
     std::string chosen = parse_bracketed_choice(*text);
-    if (auto why = facts::invalid_knob_value(knob, chosen)) {
-      fail(ErrorKind::internal, "{}: selected mode \"{}\" {}", fs.path(knob.path).string(),
-           chosen.substr(0, 40), *why);
+    if (facts::invalid_knob_value(knob, chosen)) {
+      const bool one_word = !chosen.empty() && split_words(chosen).size() == 1 &&
+                            chosen.find_first_of("[]") == std::string::npos;
+      if (!one_word) {
+        fail(ErrorKind::internal, "{}: no selected mode (one word in brackets) among {} bytes",
+             fs.path(knob.path).string(), text->size());
+      }
+      fail(ErrorKind::unsupported, "{}: mode \"{}\" is new to mmtune, which knows {}",
+           fs.path(knob.path).string(), chosen, knob.choices);
     }
     settings.values[knob.name] = std::move(chosen);
   };

@@ -212,7 +212,7 @@ ReportInput read_report_input(std::string_view text) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) fail(ErrorKind::bad_input, "not a JSON document");
   ReportInput input;
-  input.schema = j.value("schema", "");
+  input.schema = facts::schema_of(j);
   if (input.schema == workloads::kResultSchema) {
     input.result = workloads::result_from_json(text);
     input.host = input.result->host;

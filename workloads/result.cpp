@@ -411,8 +411,7 @@ Result result_from_document(const json& j) {
 Result result_from_json(std::string_view text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) fail(ErrorKind::bad_input, "not a JSON result document");
-  const std::string schema =
-      j.contains("schema") && j["schema"].is_string() ? j["schema"].get<std::string>() : "";
+  const std::string schema = facts::schema_of(j);
   if (schema != kResultSchema) {
     fail(ErrorKind::bad_input, "result schema \"{}\" is not {} (the one this build reads)", schema,
          kResultSchema);

@@ -275,6 +275,33 @@ TEST(BaselineFile, RoundTripsAndRejectsAHandEditedMedian) {
   EXPECT_THROW(baseline_from_json(nlohmann::json{{"schema", "mmtune.result/1"}}, "r.json"), Error);
 }
 
+// Found by the fuzzer: a run's status that was a number escaped as nlohmann's type_error
+// ("internal error", exit 4) instead of naming the field.
+TEST(BaselineFile, AFieldOfTheWrongTypeIsNamed) {
+  const nlohmann::json good = baseline_to_json(small_baseline());
+  auto refusal = [](const nlohmann::json& j) -> std::string {
+    try {
+      baseline_from_json(j, "base.json");
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::bad_input) << e.what();
+      return e.what();
+    }
+    return "accepted";
+  };
+  nlohmann::json j = good;
+  j["steps"][0]["runs"][0]["status"] = 0.54;
+  EXPECT_EQ(refusal(j), "base.json: steps[0].runs[0].status has the wrong type (number)");
+  j = good;
+  j["steps"][0]["runs"] = nlohmann::json::array({7});
+  EXPECT_EQ(refusal(j), "base.json: steps[0].runs[0] must be an object");
+  j = good;
+  j["notes"] = {1, 2};
+  EXPECT_EQ(refusal(j), "base.json: notes has the wrong type (array)");
+  j = good;
+  j["schema"] = 1;
+  EXPECT_EQ(refusal(j), "base.json: not a mmtune.baseline/1 document (schema \"\")");
+}
+
 TEST(BaselineFile, ReplaysTheRecordedStepsAsAProfile) {
   advisor::Profile p = baseline_profile(small_baseline());
   const advisor::Scenario* s = p.scenario("ci");

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "facts/error.hpp"
 #include "probes/parsers.hpp"
@@ -146,19 +147,31 @@ TEST(ReadersSnapshot, ASelectedModeThatIsNoModeOfTheKnobIsRefused) {
   test::TempDir root;
   const std::filesystem::path defrag = root.path() / "sys/kernel/mm/transparent_hugepage/defrag";
   std::filesystem::create_directories(defrag.parent_path());
-  test::write_text(defrag, "always defer defer+madvise [madvise] never\n");
-  EXPECT_EQ(read_settings(HostFs(root.path())).text("thp.defrag"), "madvise");
-  for (const char* garbled : {"always [madvi_faults 0\nnuma 0] never\n", "[sometimes] never\n"}) {
-    test::write_text(defrag, garbled);
+  auto refusal = [&](const std::string& content) -> std::optional<Error> {
+    test::write_text(defrag, content);
     try {
       read_settings(HostFs(root.path()));
-      ADD_FAILURE() << "accepted " << garbled;
     } catch (const Error& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::internal);
       EXPECT_NE(std::string(e.what()).find(defrag.string()), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find("must be one of always|defer"), std::string::npos);
+      return e;
     }
+    return std::nullopt;
+  };
+  EXPECT_FALSE(refusal("always defer defer+madvise [madvise] never\n"));
+  EXPECT_EQ(read_settings(HostFs(root.path())).text("thp.defrag"), "madvise");
+  for (const char* garbled : {"always [madvi_faults 0\nnuma 0] never\n", "always [] never\n"}) {
+    std::optional<Error> e = refusal(garbled);
+    ASSERT_TRUE(e) << "accepted " << garbled;
+    EXPECT_EQ(e->kind(), ErrorKind::internal) << e->what();
+    EXPECT_NE(std::string(e->what()).find("no selected mode"), std::string::npos) << e->what();
   }
+  std::optional<Error> newer = refusal("always [sometimes] never\n");  // a kernel newer than mmtune
+  ASSERT_TRUE(newer);
+  EXPECT_EQ(newer->kind(), ErrorKind::unsupported);
+  EXPECT_NE(
+      std::string(newer->what()).find("\"sometimes\" is new to mmtune, which knows always|defer"),
+      std::string::npos)
+      << newer->what();
 }
 
 TEST(ReadersSnapshot, ResolvesCgroupArguments) {

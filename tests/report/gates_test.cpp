@@ -147,6 +147,15 @@ TEST(ReportOfACheck, CountsThatDisagreeWithTheTestsAreRejected) {
     EXPECT_EQ(e.kind(), ErrorKind::bad_input);
     EXPECT_NE(std::string(e.what()).find("mmtune.sweep/1"), std::string::npos) << e.what();
   }
+  // A schema tag that is not a string escaped as nlohmann's type_error ("internal error").
+  try {
+    read_report_input(R"({"schema": 1})");
+    FAIL() << "accepted a document whose schema is a number";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+    EXPECT_EQ(std::string(e.what()).rfind("schema \"\" is not one this build reports on", 0), 0u)
+        << e.what();
+  }
 }
 
 TEST(ReportOfASearch, ConvergencePlotAndTrialsHoldTheSavedTrials) {
