@@ -48,6 +48,7 @@ TEST(Export, ADirectoryGivesItsNewestDocumentOfEachKind) {
   fs::last_write_time(dir.path() / "old.json",
                       fs::last_write_time(dir.path() / "new.json") - std::chrono::hours(1));
   std::ofstream(dir.path() / "notes.json") << "{\"not\": \"an mmtune document\"}";
+  std::ofstream(dir.path() / "other.json") << "{\"schema\": 3}";  // once exit 4 (type_error)
   std::ofstream(dir.path() / "README") << "ignored";
   const CliResult r =
       run_mmtune({"--root", root(), "export", "--prometheus", "-", dir.path().string()});
@@ -64,6 +65,8 @@ TEST(Export, BadInputExits2NamingItAndWritesNothing) {
     std::string message;
   };
   const std::string host_json = test_data("golden/local-6.18/host.json").string();
+  const fs::path numeric_schema = dir.path() / "numeric-schema.json";
+  std::ofstream(numeric_schema) << "{\"schema\": 3}";
   const std::vector<Case> cases = {
       {{"export", "--prometheus", (dir.path() / "mmtune.txt").string()},
        "reads only files ending in .prom"},
@@ -71,6 +74,8 @@ TEST(Export, BadInputExits2NamingItAndWritesNothing) {
       {{"export", "--prometheus", prom.string(), "/nonexistent.json"},
        "/nonexistent.json: no such file"},
       {{"export", "--prometheus", prom.string(), host_json}, "not a document export reads"},
+      {{"export", "--prometheus", prom.string(), numeric_schema.string()},
+       "not a document export reads"},
       {{"export"}, "--prometheus"},
   };
   for (const Case& c : cases) {
