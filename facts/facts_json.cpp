@@ -1,5 +1,7 @@
 #include "facts/facts_json.hpp"
 
+#include <vector>
+
 #include "facts/error.hpp"
 
 namespace mmtune::facts {
@@ -9,7 +11,13 @@ using nlohmann::json;
 void to_json(json& j, const Counters& c) { j = json(c.values); }
 void from_json(const json& j, Counters& c) {
   c.values.clear();
-  for (const auto& [key, value] : j.items()) c.values.emplace(key, value.get<uint64_t>());
+  for (const auto& [key, value] : j.items()) {
+    // nlohmann casts a float such as 1e36 to uint64_t unchecked (undefined behaviour).
+    if (!value.is_number_unsigned())
+      fail(ErrorKind::bad_input, "counter \"{}\" is {}, not a whole number >= 0", key,
+           value.dump());
+    c.values.emplace(key, value.get<uint64_t>());
+  }
 }
 
 void to_json(json& j, const Settings& s) { j = json(s.values); }
@@ -102,6 +110,24 @@ json with_later_keys(const json& j) {
   return out;
 }
 
+// Every member of the host facts that is a float (PSI shares, uptime) lies in [0, 2^31); the
+// rest are integers. A float elsewhere is cast by nlohmann to the member's integer type unchecked,
+// which is undefined behaviour out of range (1e36, -5.0): refuse it before the conversion.
+void refuse_floats_out_of_range(const json& document) {
+  std::vector<const json*> pending{&document};  // not recursive: a document may nest deeply
+  while (!pending.empty()) {
+    const json& j = *pending.back();
+    pending.pop_back();
+    if (j.is_number_float()) {
+      const double x = j.get<double>();
+      if (!(x > -1.0 && x < 2147483648.0))
+        fail(ErrorKind::bad_input, "host facts: the number {} is out of range", j.dump());
+    }
+    if (j.is_structured())
+      for (const json& member : j) pending.push_back(&member);
+  }
+}
+
 }  // namespace
 
 std::string schema_of(const nlohmann::json& document) {
@@ -117,6 +143,7 @@ HostFacts host_facts_from_json(const nlohmann::json& j) {
     fail(ErrorKind::bad_input, "host facts: schema is {}, expected \"{}\"",
          schema == j.end() ? std::string("missing") : schema->dump(), kHostSchema);
   }
+  refuse_floats_out_of_range(j);
   try {
     return with_later_keys(j).get<HostFacts>();
   } catch (const json::exception& e) {

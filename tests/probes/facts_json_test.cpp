@@ -73,6 +73,35 @@ TEST(FactsJson, NamesAMissingKey) {
   }
 }
 
+// Found by fuzzing result documents: nlohmann converts a float to an integer member unchecked
+// (undefined behaviour out of range, reported by UBSan), so such numbers are refused first.
+TEST(FactsJson, RefusesANumberNoIntegerMemberCanHold) {
+  const nlohmann::json good = facts::host_facts_to_json(small_facts());
+  auto refusal = [](const nlohmann::json& j) -> std::string {
+    try {
+      facts::host_facts_from_json(j);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::bad_input) << e.what();
+      return e.what();
+    }
+    return "accepted";
+  };
+  nlohmann::json j = good;
+  j["meminfo"]["fields"]["MemTotal"] = 1e36;
+  EXPECT_EQ(refusal(j), "host facts: the number 1e+36 is out of range");
+  j["meminfo"]["fields"]["MemTotal"] = -5;  // an integer: nlohmann would wrap it to 2^64 - 5
+  EXPECT_EQ(refusal(j), "counter \"MemTotal\" is -5, not a whole number >= 0");
+  j = good;
+  j["zones"][0]["free_pages"] = -5.0;
+  EXPECT_EQ(refusal(j), "host facts: the number -5.0 is out of range");
+  j = good;
+  j["cpu"]["online"] = 3e9;
+  EXPECT_EQ(refusal(j), "host facts: the number 3000000000.0 is out of range");
+  j = good;
+  j["uptime_s"] = 12.5;  // a float where the facts have one
+  EXPECT_EQ(refusal(j), "accepted");
+}
+
 TEST(FactsJsonSnapshot, EveryRecordedHostRoundTrips) {
   for (const std::string& host : test::recorded_hosts()) {
     SCOPED_TRACE(host);
