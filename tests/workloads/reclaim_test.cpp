@@ -30,12 +30,19 @@ TEST_F(ReclaimTest, AnonShareIsHigherAtSwappiness100WithSwap) {
   test::HostSettingsLock lock;  // swapon/swapoff and (v2) vm.swappiness are host-wide
   test::TempDir dir;
   HostSnapshot before = snapshot_host();
-  Result r = run_tiny("reclaim", {{"limit", "128MiB"},
-                                  {"anon", "64MiB"},
-                                  {"file", "96MiB"},
-                                  {"swap", "256MiB"},
-                                  {"duration", "4s"},
-                                  {"dir", dir.path().string()}});
+  // This test is about reclaim, not the governor. Swapping inside its own 128 MiB cgroup on an
+  // otherwise idle host, the run's stall is the host's only memory stall, and "full" avg10 has
+  // ranged from under 5 % to 10.7-14.8 % (2026-12-07) on the same host: over the preset's 10 %.
+  RunOptions options = test_options();
+  options.governor.psi_memory_full_pct.reset();
+  Result r = run_tiny("reclaim",
+                      {{"limit", "128MiB"},
+                       {"anon", "64MiB"},
+                       {"file", "96MiB"},
+                       {"swap", "256MiB"},
+                       {"duration", "4s"},
+                       {"dir", dir.path().string()}},
+                      options);
   ASSERT_EQ(r.verdict.status, Status::ok) << r.verdict.reason;
   EXPECT_TRUE(agrees(r, "anon_share_gain")) << testing::PrintToString(r.explanation);
   EXPECT_GT(value(r, "anon_share.sw100"), value(r, "anon_share.sw1"));
