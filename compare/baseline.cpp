@@ -296,10 +296,9 @@ json baseline_to_json(const Baseline& baseline) {
 }
 
 Baseline baseline_from_json(const json& j, std::string_view label) {
-  if (facts::schema_of(j) != kBaselineSchema) {
+  if (const std::string schema = facts::schema_of(j); schema != kBaselineSchema)
     fail(ErrorKind::bad_input, "{}: not a {} document (schema \"{}\")", label, kBaselineSchema,
-         facts::schema_of(j));
-  }
+         schema);
   Baseline b;
   b.created_at = field<std::string>(j, "created_at", label, "");
   b.profile = field<std::string>(j, "profile", label, "");
